@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages desktoprec needs when they are missing: Qt's xcb libraries and
+# libsndfile to run; Xvfb, D-Bus and GNOME Keyring for the tests' real peers.
+# Usage: install-system-deps.sh run|test
+set -eu
+want="libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
+libxcb-xinerama0 libxcb-image0 libxcb-render-util0 libxcb-randr0 libegl1 libgl1 libfontconfig1 \
+libdbus-1-3 libsndfile1"
+if [ "${1:-run}" = "test" ]; then
+  want="$want xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool"
+fi
+command -v dpkg-query >/dev/null 2>&1 || { echo "not a Debian system: install $want yourself"; exit 0; }
+missing=""
+for pkg in $want; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+echo "installing Debian packages:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,1 @@
+"""Benchmarks behind `desktoprec bench NAME`; each module exposes run(args) -> dict of figures."""

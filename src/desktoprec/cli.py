@@ -1,0 +1,109 @@
+"""The command line: parses arguments, calls the service layer, turns errors into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from desktoprec import __version__
+from desktoprec.errors import Cancelled, DesktopRecError
+
+log = logging.getLogger(__name__)
+
+# Each module registers its own subcommands: register(subparsers) -> None, and every parser sets
+# `handler(args, services) -> int`.
+COMMAND_MODULES = (
+    "desktoprec.commands.account",  # login, logout, emulator
+    "desktoprec.commands.sync",  # sync, status, export
+    "desktoprec.commands.library",  # scan, analyze
+    "desktoprec.commands.recommend",  # recommend, path, eval, feedback
+    "desktoprec.commands.app",  # app (default), demo, launch
+    "desktoprec.commands.bench",  # bench ...
+    "desktoprec.commands.selftest",  # self-test
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BUG = 0, 1, 2, 130, 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"desktoprec: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="desktoprec", description="Explained, genre-diverse music recommendations.")
+    parser.add_argument("--version", action="version", version=f"desktoprec {__version__}")
+    parser.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
+    parser.add_argument("--no-crash-dialog", action="store_true", help="no crash dialog (CI)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # an area not built yet
+        module.register(subparsers)
+    return parser
+
+
+def _run(handler: Callable[..., int], args: argparse.Namespace) -> int:
+    from desktoprec.logs import configure_logging
+    from desktoprec.paths import app_paths
+    from desktoprec.services import Services
+
+    paths = app_paths().ensure()
+    configure_logging(paths.log_file, debug=args.debug)
+    services = Services(paths)
+    try:
+        if services.settings.load_warning:
+            print(f"desktoprec: warning: {services.settings.load_warning}", file=sys.stderr)
+        return int(handler(args, services) or 0)
+    finally:
+        services.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["app", *(argv or sys.argv[1:])])
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(handler, args)
+    except Cancelled as exc:
+        print(f"desktoprec: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("desktoprec: interrupted; what was finished is kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except DesktopRecError as exc:
+        log.error("%s", exc.user_text(), exc_info=args.debug)
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # the last resort: a bug, reported briefly
+        log.exception("unexpected error")
+        if args.debug or os.environ.get("DESKTOPREC_DEBUG"):
+            raise
+        print(
+            f"desktoprec: unexpected error ({type(exc).__name__}: {exc}); "
+            "details are in the log, run with --debug for a traceback",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

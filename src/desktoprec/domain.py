@@ -1,0 +1,85 @@
+"""Plain, immutable values that cross layers and threads: tracks, recommendations, explanations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    name: str
+    artists: tuple[str, ...]
+    artist_ids: tuple[str, ...] = ()
+    album: str | None = None
+    uri: str | None = None
+    duration_ms: int | None = None
+    isrc: str | None = None
+    image_url: str | None = None
+    release_year: int | None = None
+    source: str = "spotify"  # spotify | local | discovery
+    local_path: str | None = None  # a playable file of the user's, when there is one
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One numbered reason: `text` for people, `block` it came from, `value` for charts."""
+
+    text: str
+    block: str  # sound | genre | colisten | metadata | context | diversity | profile
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    summary: str
+    reasons: tuple[Reason, ...]
+    block_shares: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # block -> where its data came from
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "reasons": [r.text for r in self.reasons],
+            "reason_details": [
+                {"text": r.text, "block": r.block, "value": r.value} for r in self.reasons
+            ],
+            "block_shares": dict(self.block_shares),
+            "sources": dict(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    track: Track
+    score: float
+    explanation: Explanation
+    diversity_pick: bool = False
+    genres: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+    # sound descriptors of this track and of the seeds/profile, for the "why" chart
+    sound: dict[str, float] = field(default_factory=dict)
+    seed_sound: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "track_id": self.track.id,
+            "uri": self.track.uri,
+            "name": self.track.name,
+            "artists": list(self.track.artists),
+            "album": self.track.album,
+            "score": round(float(self.score), 6),
+            "explanation": self.explanation.to_dict(),
+            "diversity_pick": self.diversity_pick,
+            "genres": list(self.genres),
+            "sources": dict(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class RecommendationList:
+    items: tuple[Recommendation, ...]
+    recipe: dict[str, Any]
+    figures: dict[str, Any]  # distinct_artists, distinct_genres, largest_artist_share, ...
+    list_id: int | None = None

@@ -1,0 +1,110 @@
+"""The service layer: one method per user action, called by both the command line and the UI.
+
+Each area of the app keeps its logic in its own package; this class wires them to one set of paths,
+settings, database and token store, so the CLI and the UI do exactly the same things.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from desktoprec.paths import AppPaths, app_paths, configure_numba_cache
+from desktoprec.settings import Settings, load_settings, save_settings
+from desktoprec.storage import Database, open_database
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """The composition root for non-UI code. Cheap to create; opens things on first use."""
+
+    def __init__(self, paths: AppPaths | None = None, settings: Settings | None = None) -> None:
+        self.paths = (paths or app_paths()).ensure()
+        configure_numba_cache(self.paths)
+        self.settings = settings if settings is not None else load_settings(self.paths.settings_file)
+        self._db: Database | None = None
+        self._lock = threading.RLock()
+        self._cache: dict[str, Any] = {}
+
+    # --- basics -----------------------------------------------------------------------------
+
+    @property
+    def db(self) -> Database:
+        with self._lock:
+            if self._db is None:
+                self._db = open_database(self.paths.database)
+            return self._db
+
+    def save_settings(self) -> None:
+        save_settings(self.settings, self.paths.settings_file)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def memo(self, key: str, factory: Any) -> Any:
+        """One shared instance per key (token manager, API client, engine ...)."""
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = factory()
+            return self._cache[key]
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
+
+    # --- the areas: each lives in its own package and takes this object ------------------------
+    # Imports are local so the CLI starts fast and a command loads only what it uses.
+
+    @property
+    def auth(self) -> Any:
+        """Sign-in, tokens and the Spotify API client (spotify/service.py: AuthService)."""
+        from desktoprec.spotify.service import AuthService
+
+        return self.memo("auth", lambda: AuthService(self))
+
+    @property
+    def sync(self) -> Any:
+        """Library sync and `status` (sync/service.py: SyncService)."""
+        from desktoprec.sync.service import SyncService
+
+        return self.memo("sync", lambda: SyncService(self))
+
+    @property
+    def export(self) -> Any:
+        """Playlists to Spotify, M3U and CSV, and the offline queue (export/service.py)."""
+        from desktoprec.export.service import ExportService
+
+        return self.memo("export", lambda: ExportService(self))
+
+    @property
+    def library(self) -> Any:
+        """Music folders, tags, matching, analysis, sound and genre sources (library/service.py)."""
+        from desktoprec.library.service import LibraryService
+
+        return self.memo("library", lambda: LibraryService(self))
+
+    @property
+    def recommend(self) -> Any:
+        """Vectors, index, recommendations, paths, explanations, feedback (recommend/service.py)."""
+        from desktoprec.recommend.service import RecommendService
+
+        return self.memo("recommend", lambda: RecommendService(self))
+
+    @property
+    def player(self) -> Any:
+        """Spotify Connect playback state and control (player/service.py: PlayerService)."""
+        from desktoprec.player.service import PlayerService
+
+        return self.memo("player", lambda: PlayerService(self))
+
+    @property
+    def demo(self) -> Any:
+        """The offline demo account, its audio and its emulator (demo/service.py: DemoService)."""
+        from desktoprec.demo.service import DemoService
+
+        return self.memo("demo", lambda: DemoService(self))
