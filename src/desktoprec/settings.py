@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -43,15 +45,46 @@ class Settings:
         return os.environ.get("DESKTOPREC_CLIENT_ID", "").strip() or self.client_id.strip()
 
     def effective_api_url(self) -> str:
-        return (os.environ.get("DESKTOPREC_SPOTIFY_API_URL") or self.api_url).rstrip("/")
+        chosen = os.environ.get("DESKTOPREC_SPOTIFY_API_URL") or self.api_url
+        return _safe_url(chosen, DEFAULT_API_URL).rstrip("/")
 
     def effective_accounts_url(self) -> str:
-        return (os.environ.get("DESKTOPREC_SPOTIFY_ACCOUNTS_URL") or self.accounts_url).rstrip("/")
+        chosen = os.environ.get("DESKTOPREC_SPOTIFY_ACCOUNTS_URL") or self.accounts_url
+        return _safe_url(chosen, DEFAULT_ACCOUNTS_URL).rstrip("/")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("load_warning", None)
         return {"schema_version": SCHEMA_VERSION, **data}
+
+
+MAX_SETTINGS_BYTES = 1_000_000
+_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def is_safe_url(url: str) -> bool:
+    """True for https URLs, and for plain http only on this machine (the emulator).
+
+    Tokens travel with every API call: a plain-http address elsewhere would send them in clear.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if not host or parts.username or parts.password:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and (host in _LOOPBACK_HOSTS or host.startswith("127."))
+
+
+def _safe_url(url: str, default: str) -> str:
+    if is_safe_url(url):
+        return url.strip()
+    log.warning("ignoring the Spotify address %r: only https (or http on 127.0.0.1) is used",
+                url[:200])
+    return default
 
 
 def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
@@ -77,7 +110,14 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
         else:
             log.warning("setting %s has an unusable value; using the default", f.name)
     settings = Settings(**values)
+    if settings.diversity != settings.diversity:  # NaN
+        settings.diversity = defaults.diversity
     settings.diversity = min(1.0, max(0.0, settings.diversity))
+    settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
+    for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL)):
+        if not is_safe_url(getattr(settings, name)):
+            log.warning("setting %s is not an https address; using the default", name)
+            setattr(settings, name, default_url)
     return settings
 
 
@@ -86,9 +126,12 @@ def load_settings(path: Path) -> Settings:
     if not path.exists():
         return Settings()
     try:
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            raise ValueError(f"it is larger than {MAX_SETTINGS_BYTES // 1000} kB")
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        warning = f"The settings file {path} could not be read ({exc}); defaults are used."
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # TOMLDecodeError: ValueError
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        warning = f"The settings file {path} could not be read ({reason}); defaults are used."
         log.warning(warning)
         backup = path.with_suffix(".toml.corrupt")
         try:
@@ -106,8 +149,21 @@ def save_settings(settings: Settings, path: Path) -> None:
     """Write settings atomically (a temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
+    data = tomli_w.dumps(settings.to_dict()).encode("utf-8")
     try:
-        tmp.write_text(tomli_w.dumps(settings.to_dict()), encoding="utf-8")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise StorageError(f"The settings could not be saved: {exc.strerror or exc}") from exc
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            reason = "the disk is full"
+        raise StorageError(
+            f"The settings could not be saved ({reason}); the previous settings are unchanged."
+        ) from exc
