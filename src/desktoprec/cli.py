@@ -65,6 +65,11 @@ def _run(handler: Callable[..., int], args: argparse.Namespace) -> int:
             print(f"desktoprec: warning: {services.settings.load_warning}", file=sys.stderr)
         return int(handler(args, services) or 0)
     finally:
+        # A damaged database moved aside at start-up is told once, whatever the command did.
+        opened = getattr(services, "_db", None)
+        notice = opened.recovery_notice() if opened is not None else None
+        if notice:
+            print(f"desktoprec: warning: {notice}", file=sys.stderr)
         services.close()
 
 

@@ -270,3 +270,26 @@ def test_settings_save_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None
     assert "unchanged" in str(caught.value)
     assert path.read_bytes() == before
     assert load_settings(path).client_id == "old"
+
+
+def test_cli_tells_the_user_once_when_the_database_was_replaced(
+    desktoprec_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from desktoprec import cli, logs
+    from desktoprec.paths import app_paths
+
+    monkeypatch.setattr(logs, "configure_logging", lambda *a, **k: None)
+    paths = app_paths().ensure()
+    paths.database.write_bytes(b"not a database at all" * 200)
+
+    def opens_the_database(_args: argparse.Namespace, services: object) -> int:
+        assert services.db is not None  # type: ignore[attr-defined]
+        return 0
+
+    assert cli._run(opens_the_database, argparse.Namespace(debug=False)) == 0
+    first = capsys.readouterr().err
+    assert first.count("moved aside") == 1 and "Sync again" in first
+    assert cli._run(opens_the_database, argparse.Namespace(debug=False)) == 0
+    assert "moved aside" not in capsys.readouterr().err
