@@ -17,7 +17,8 @@
     ├── IndexError_              the vector index
     ├── RecommendError           recommending (unknown seed, empty catalog)
     ├── ExportError              exporting playlists
-    └── Cancelled                the user cancelled long work
+    ├── Cancelled                the user cancelled long work
+    └── SyncInProgress           a second sync while one runs
 """
 
 from __future__ import annotations
@@ -126,3 +127,8 @@ class ExportError(DesktopRecError):
 
 class Cancelled(DesktopRecError):
     default_message = "Cancelled."
+
+
+class SyncInProgress(DesktopRecError):
+    default_message = "A library sync is already running."
+    hint = "wait for it to finish"
