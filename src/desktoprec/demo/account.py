@@ -1,0 +1,402 @@
+"""The demo listener's Spotify account, built from the demo catalog, for the built-in emulator.
+
+`plan_account` decides the listener's library in plain values (saved tracks, playlists, top lists,
+listening sessions, followed artists, a device); `spotify_*` turn catalog entries into the JSON the
+Web API sends; `build_emulator_account` hands all of it to `desktoprec.spotify.emulator`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from desktoprec.demo.catalog import DemoCatalog, DemoTrack, spotify_id
+from desktoprec.demo.styles import STYLE_BY_KEY
+
+log = logging.getLogger(__name__)
+
+USER_ID = "demo-listener"
+USER_NAME = "Demo Listener"
+OTHER_USER_ID = "fresh-finds-editor"
+OTHER_USER_NAME = "Fresh Finds Editor"
+
+# How much the demo listener likes each style: the share of its tracks they saved.
+TASTE: dict[str, float] = {
+    "synthwave": 0.85, "house": 0.8, "techno": 0.75, "ambient": 0.75, "dnb": 0.7, "jazz": 0.65,
+    "hiphop": 0.6, "piano": 0.5, "rock": 0.45, "folk": 0.4, "reggae": 0.35, "metal": 0.3,
+}
+
+# name, description, styles, public, collaborative, owned by someone else
+PLAYLIST_RECIPES: tuple[tuple[str, str, tuple[str, ...], bool, bool, bool], ...] = (
+    ("Late Night Drive", "Neon, chrome and empty roads.", ("synthwave", "techno"),
+     True, False, False),
+    ("Deep Focus", "Quiet music to work to.", ("ambient", "piano"), False, False, False),
+    ("Gym: Fast & Loud", "High tempo for heavy sets.", ("metal", "dnb"), False, False, False),
+    ("Sunday Morning", "Coffee, sun, no hurry.", ("folk", "jazz"), True, False, False),
+    ("Warehouse Nights", "Four to the floor until sunrise.", ("house", "techno"),
+     True, False, False),
+    ("Boom Bap Classics", "Dusty drums and deep crates.", ("hiphop",), False, False, False),
+    ("Island Time", "Sunshine and off-beats.", ("reggae", "house"), True, False, False),
+    ("Rainy Day", "Piano, pads and brushes.", ("piano", "ambient", "jazz"), False, False, False),
+    ("Road Trip", "Windows down.", ("rock", "folk", "synthwave"), True, False, False),
+    ("Party Mix (with friends)", "Everyone adds a few.", ("house", "hiphop", "dnb", "reggae"),
+     False, True, False),
+    ("Old Favourites", "Songs that stayed.", ("rock", "jazz", "piano", "hiphop"),
+     False, False, False),
+    ("Fresh Finds: Electronic", "Followed, not owned: its items are not readable.",
+     ("techno", "dnb", "house"), True, False, True),
+)
+
+# Listening sessions: hours before the reference time, styles played, number of plays.
+SESSIONS: tuple[tuple[float, tuple[str, ...], int], ...] = (
+    (2.0, ("synthwave", "techno", "house"), 12),
+    (9.0, ("jazz", "folk", "piano"), 8),
+    (26.0, ("dnb", "metal"), 10),
+    (31.0, ("ambient", "piano"), 9),
+    (50.0, ("hiphop", "house", "reggae"), 11),
+)
+
+
+@dataclass(frozen=True)
+class PlaylistEntry:
+    """One playlist row: a catalog track, a local file the user added, or a removed track."""
+
+    kind: str  # track | local | unavailable
+    added_at: str
+    track_id: str | None = None
+    local_name: str | None = None
+    local_artist: str | None = None
+    local_album: str | None = None
+    local_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoPlaylist:
+    id: str
+    name: str
+    description: str
+    owner_id: str
+    owner_name: str
+    public: bool
+    collaborative: bool
+    entries: tuple[PlaylistEntry, ...]
+
+    @property
+    def snapshot_id(self) -> str:
+        return spotify_id(f"snapshot:{self.id}", len(self.entries))
+
+
+@dataclass
+class DemoAccount:
+    """The listener's library in plain values; every id refers to the catalog."""
+
+    catalog: DemoCatalog
+    reference_time: datetime
+    saved: list[tuple[str, str]] = field(default_factory=list)  # (track id, added_at), newest first
+    playlists: list[DemoPlaylist] = field(default_factory=list)
+    top_tracks: dict[str, list[str]] = field(default_factory=dict)  # time_range -> track ids
+    top_artists: dict[str, list[str]] = field(default_factory=dict)
+    recently_played: list[tuple[str, str, str | None]] = field(default_factory=list)
+    followed_artists: list[str] = field(default_factory=list)
+    premium: bool = True
+    devices: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def saved_ids(self) -> set[str]:
+        return {track_id for track_id, _ in self.saved}
+
+    def discovery_track_ids(self) -> list[str]:
+        """Tracks not saved but on albums of followed artists: what sync should discover."""
+        followed = set(self.followed_artists)
+        saved = self.saved_ids
+        return [t.id for t in self.catalog.tracks
+                if t.id not in saved and self.catalog.album(t.album_id).artist_id in followed]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_ms(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{moment.microsecond // 1000:03d}Z"
+
+
+def default_reference_time() -> datetime:
+    """Now, rounded down to the minute: listening history ends shortly before the demo starts."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def plan_account(catalog: DemoCatalog, reference_time: datetime | None = None) -> DemoAccount:
+    """The demo listener's library; the same catalog and reference time give the same account."""
+    now = reference_time or default_reference_time()
+    rng = random.Random("desktoprec-demo-account")
+    account = DemoAccount(catalog=catalog, reference_time=now)
+
+    # Saved tracks: each style by taste, but every artist keeps unsaved tracks to discover.
+    saved_ids: list[str] = []
+    for artist in catalog.artists:
+        tracks = catalog.tracks_of_artist(artist.id)
+        share = TASTE.get(artist.style, 0.5)
+        count = round(len(tracks) * share)
+        if len(tracks) > 1:
+            count = min(count, len(tracks) - 1)
+        saved_ids.extend(t.id for t in rng.sample(tracks, count))
+    rng.shuffle(saved_ids)
+    # added_at: spread over the last year, newest first as /me/tracks returns them
+    moments = sorted((now - timedelta(days=rng.uniform(0.5, 365), minutes=rng.randint(0, 1439))
+                      for _ in saved_ids), reverse=True)
+    account.saved = [(track_id, _iso(moment)) for track_id, moment in zip(saved_ids, moments,
+                                                                          strict=True)]
+    saved = set(saved_ids)
+
+    # Followed artists: the favourite styles' artists, plus a few others.
+    for artist in catalog.artists:
+        liked = TASTE.get(artist.style, 0.5) >= 0.6
+        if (liked and rng.random() < 0.6) or (not liked and rng.random() < 0.2):
+            account.followed_artists.append(artist.id)
+
+    account.playlists = _plan_playlists(catalog, rng, now, saved)
+    account.recently_played = _plan_sessions(catalog, rng, now, saved, account.playlists)
+    account.top_tracks, account.top_artists = _plan_tops(catalog, account)
+    account.devices = [{
+        "id": "demo-device-laptop",
+        "is_active": True,
+        "is_private_session": False,
+        "is_restricted": False,
+        "name": "Demo Laptop",
+        "type": "Computer",
+        "volume_percent": 60,
+        "supports_volume": True,
+    }]
+    return account
+
+
+def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
+                    saved: set[str]) -> list[DemoPlaylist]:
+    playlists = []
+    for number, (name, description, styles, public, collaborative, foreign) in enumerate(
+            PLAYLIST_RECIPES, start=1):
+        pool = [t for t in catalog.tracks if t.style in styles]
+        # mostly saved favourites, some tracks the listener never saved
+        pool.sort(key=lambda t: (t.id not in saved, rng.random()))
+        size = min(len(pool), rng.randint(10, 22))
+        chosen = pool[: int(size * 0.75)] + rng.sample(pool[int(size * 0.75):],
+                                                        min(len(pool) - int(size * 0.75),
+                                                            size - int(size * 0.75)))
+        rng.shuffle(chosen)
+        created = now - timedelta(days=rng.uniform(30, 360))
+        entries = []
+        for position, track in enumerate(chosen):
+            added = created + timedelta(hours=position * rng.uniform(1, 30))
+            entries.append(PlaylistEntry(kind="track", added_at=_iso(min(added, now)),
+                                         track_id=track.id))
+        if name in ("Road Trip", "Old Favourites"):
+            entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
+                kind="local", added_at=_iso(created), local_name="Campfire Demo (home recording)",
+                local_artist="Demo Listener", local_album="Voice Memos", local_seconds=143))
+        if name in ("Old Favourites", "Party Mix (with friends)"):
+            entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
+                kind="unavailable", added_at=_iso(created)))
+        owner_id, owner_name = (OTHER_USER_ID, OTHER_USER_NAME) if foreign else (USER_ID,
+                                                                                  USER_NAME)
+        playlists.append(DemoPlaylist(
+            id=spotify_id("playlist", number), name=name, description=description,
+            owner_id=owner_id, owner_name=owner_name, public=public,
+            collaborative=collaborative, entries=tuple(entries)))
+    return playlists
+
+
+def _plan_sessions(catalog: DemoCatalog, rng: random.Random, now: datetime, saved: set[str],
+                   playlists: list[DemoPlaylist]) -> list[tuple[str, str, str | None]]:
+    """Listening sessions, newest play first, at most 50 (what recently-played keeps)."""
+    plays: list[tuple[datetime, str, str | None]] = []
+    own_playlists = [p for p in playlists if p.owner_id == USER_ID]
+    for hours_ago, styles, count in SESSIONS:
+        pool = [t for t in catalog.tracks if t.style in styles]
+        # sessions lean on saved tracks, with some of the others mixed in
+        pool.sort(key=lambda t: (t.id not in saved) + rng.random() * 1.2)
+        matching = [p for p in own_playlists
+                    if any(s in styles for s in _playlist_styles(catalog, p))]
+        context = f"spotify:playlist:{matching[0].id}" if matching else None
+        moment = now - timedelta(hours=hours_ago)
+        for track in pool[:count]:
+            plays.append((moment, track.id, context))
+            moment -= timedelta(minutes=rng.uniform(2.5, 6.0))
+    plays.sort(key=lambda play: play[0], reverse=True)
+    return [(_iso_ms(moment), track_id, context) for moment, track_id, context in plays[:50]]
+
+
+def _playlist_styles(catalog: DemoCatalog, playlist: DemoPlaylist) -> set[str]:
+    return {catalog.track(e.track_id).style for e in playlist.entries if e.track_id}
+
+
+def _plan_tops(catalog: DemoCatalog,
+               account: DemoAccount) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Top tracks and artists per time range, from plays and saves weighted by recency."""
+    now = account.reference_time
+    windows = {"short_term": 28, "medium_term": 180, "long_term": 3650}
+    top_tracks: dict[str, list[str]] = {}
+    top_artists: dict[str, list[str]] = {}
+    for time_range, days in windows.items():
+        scores: dict[str, float] = {}
+        for track_id, added_at in account.saved:
+            age = (now - datetime.strptime(added_at, "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=UTC)).days
+            if age <= days:
+                scores[track_id] = scores.get(track_id, 0.0) + 1.0 + (days - age) / days
+        for _, track_id, _ in account.recently_played:
+            scores[track_id] = scores.get(track_id, 0.0) + (3.0 if days < 60 else 1.0)
+        ranked = sorted(scores, key=lambda track_id: (-scores[track_id], track_id))
+        top_tracks[time_range] = ranked[:50]
+        artist_scores: dict[str, float] = {}
+        for track_id in ranked:
+            for artist_id in catalog.track(track_id).artist_ids:
+                artist_scores[artist_id] = artist_scores.get(artist_id, 0.0) + scores[track_id]
+        top_artists[time_range] = sorted(artist_scores,
+                                         key=lambda a: (-artist_scores[a], a))[:30]
+    return top_tracks, top_artists
+
+
+# --- Web API JSON ----------------------------------------------------------------------------------
+
+
+def spotify_artist(catalog: DemoCatalog, artist_id: str, simplified: bool = False) -> dict[str, Any]:
+    artist = catalog.artist(artist_id)
+    data: dict[str, Any] = {
+        "external_urls": {"spotify": f"https://open.spotify.com/artist/{artist.id}"},
+        "href": f"https://api.spotify.com/v1/artists/{artist.id}",
+        "id": artist.id,
+        "name": artist.name,
+        "type": "artist",
+        "uri": f"spotify:artist:{artist.id}",
+    }
+    if not simplified:
+        # Artist genres are deprecated and come back empty, as the recorded responses show.
+        data["genres"] = []
+        data["images"] = []
+    return data
+
+
+def spotify_album(catalog: DemoCatalog, album_id: str) -> dict[str, Any]:
+    album = catalog.album(album_id)
+    tracks = catalog.tracks_of_album(album_id)
+    return {
+        "album_type": album.album_type,
+        "total_tracks": len(tracks),
+        "external_urls": {"spotify": f"https://open.spotify.com/album/{album.id}"},
+        "href": f"https://api.spotify.com/v1/albums/{album.id}",
+        "id": album.id,
+        "images": [],
+        "name": album.name,
+        "release_date": str(album.release_year),
+        "release_date_precision": "year",
+        "type": "album",
+        "uri": f"spotify:album:{album.id}",
+        "artists": [spotify_artist(catalog, album.artist_id, simplified=True)],
+    }
+
+
+def spotify_track(catalog: DemoCatalog, track: DemoTrack, simplified: bool = False
+                  ) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "artists": [spotify_artist(catalog, a, simplified=True) for a in track.artist_ids],
+        "disc_number": 1,
+        "duration_ms": track.duration_ms,
+        "explicit": False,
+        "external_urls": {"spotify": f"https://open.spotify.com/track/{track.id}"},
+        "href": f"https://api.spotify.com/v1/tracks/{track.id}",
+        "id": track.id,
+        "is_local": False,
+        "is_playable": True,
+        "name": track.name,
+        "preview_url": None,
+        "track_number": track.track_number,
+        "type": "track",
+        "uri": track.uri,
+    }
+    if not simplified:
+        data["album"] = spotify_album(catalog, track.album_id)
+        data["external_ids"] = {"isrc": track.isrc}
+    return data
+
+
+def spotify_local_track(entry: PlaylistEntry) -> dict[str, Any]:
+    """A file the user added to a playlist from their computer: no id, a spotify:local URI."""
+    def part(text: str | None) -> str:
+        return (text or "").replace(" ", "+")
+
+    uri = (f"spotify:local:{part(entry.local_artist)}:{part(entry.local_album)}:"
+           f"{part(entry.local_name)}:{entry.local_seconds or 0}")
+    return {
+        "album": {"album_type": None, "artists": [], "id": None, "images": [],
+                  "name": entry.local_album, "release_date": None, "type": "album", "uri": None},
+        "artists": [{"id": None, "name": entry.local_artist, "type": "artist", "uri": None}],
+        "duration_ms": (entry.local_seconds or 0) * 1000,
+        "explicit": False,
+        "external_ids": {},
+        "id": None,
+        "is_local": True,
+        "name": entry.local_name,
+        "type": "track",
+        "uri": uri,
+    }
+
+
+def spotify_playlist_item(catalog: DemoCatalog, entry: PlaylistEntry, added_by: str
+                          ) -> dict[str, Any]:
+    """An entry of /playlists/{id}/items: `item` (new key) and `track` (still sent for now)."""
+    if entry.kind == "track" and entry.track_id:
+        item: dict[str, Any] | None = spotify_track(catalog, catalog.track(entry.track_id))
+    elif entry.kind == "local":
+        item = spotify_local_track(entry)
+    else:
+        item = None
+    return {
+        "added_at": entry.added_at,
+        "added_by": {"id": added_by, "type": "user", "uri": f"spotify:user:{added_by}"},
+        "is_local": entry.kind == "local",
+        "item": item,
+        "track": item,
+    }
+
+
+def genre_of(track: DemoTrack) -> str:
+    return STYLE_BY_KEY[track.style].genre
+
+
+def check_consistency(account: DemoAccount) -> list[str]:
+    """Problems in the planned account (empty when every reference resolves); used by tests."""
+    catalog = account.catalog
+    track_ids = {t.id for t in catalog.tracks}
+    artist_ids = {a.id for a in catalog.artists}
+    album_ids = {a.id for a in catalog.albums}
+    problems = []
+    isrcs = [t.isrc for t in catalog.tracks]
+    if len(set(isrcs)) != len(isrcs):
+        problems.append("ISRCs are not unique")
+    if len(track_ids) != len(catalog.tracks):
+        problems.append("track ids are not unique")
+    for track in catalog.tracks:
+        if track.album_id not in album_ids:
+            problems.append(f"track {track.id} has an unknown album")
+        problems.extend(f"track {track.id} has an unknown artist {a}"
+                        for a in track.artist_ids if a not in artist_ids)
+    problems.extend(f"saved track {t} unknown" for t, _ in account.saved if t not in track_ids)
+    for playlist in account.playlists:
+        for entry in playlist.entries:
+            if entry.kind == "track" and entry.track_id not in track_ids:
+                problems.append(f"playlist {playlist.name} refers to unknown {entry.track_id}")
+    for time_range, ids in account.top_tracks.items():
+        problems.extend(f"top {time_range} track {t} unknown" for t in ids if t not in track_ids)
+    for time_range, ids in account.top_artists.items():
+        problems.extend(f"top {time_range} artist {a} unknown" for a in ids
+                        if a not in artist_ids)
+    problems.extend(f"played track {t} unknown" for _, t, _ in account.recently_played
+                    if t not in track_ids)
+    problems.extend(f"followed artist {a} unknown" for a in account.followed_artists
+                    if a not in artist_ids)
+    return problems

@@ -1,0 +1,241 @@
+"""The demo catalog: invented artists, albums and tracks per style, the same on every machine.
+
+Everything is derived from fixed seeds, so ids, ISRCs, names and each track's musical parameters
+(tempo, key, mode) never change between runs; the audio synthesizer and the emulator account both
+read this catalog, which is how the local demo files match the demo account's Spotify tracks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from desktoprec.demo.styles import STYLES, Style
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+DEFAULT_TRACKS_PER_STYLE = 18  # 12 styles x 18 = 216 tracks
+DEFAULT_ARTISTS_PER_STYLE = 4  # 48 artists
+PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def spotify_id(kind: str, number: int) -> str:
+    """A stable 22-character base62 id, like Spotify's, for the nth object of a kind."""
+    digest = int.from_bytes(hashlib.sha256(f"desktoprec-demo:{kind}:{number}".encode()).digest())
+    chars = []
+    for _ in range(22):
+        digest, remainder = divmod(digest, 62)
+        chars.append(BASE62[remainder])
+    return "".join(chars)
+
+
+def seed_of(text: str) -> int:
+    """A 32-bit seed from any text (stable across processes, unlike hash())."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+@dataclass(frozen=True)
+class DemoArtist:
+    id: str
+    name: str
+    style: str
+
+
+@dataclass(frozen=True)
+class DemoAlbum:
+    id: str
+    name: str
+    artist_id: str
+    style: str
+    release_year: int
+    album_type: str  # album | single
+
+
+@dataclass(frozen=True)
+class DemoTrack:
+    """One demo recording: catalog facts plus the musical parameters its audio is made from."""
+
+    id: str
+    name: str
+    artist_ids: tuple[str, ...]
+    album_id: str
+    track_number: int
+    isrc: str
+    duration_ms: int
+    style: str
+    tempo: int
+    root: int  # pitch class 0..11
+    mode: str
+    progression: tuple[int, ...]
+    seed: int
+    # How the local file is tagged: some files carry no genre (so sound clusters matter),
+    # a few no ISRC (so matching by artist + title + duration is exercised).
+    tag_genre: bool = True
+    tag_isrc: bool = True
+
+    @property
+    def uri(self) -> str:
+        return f"spotify:track:{self.id}"
+
+    @property
+    def key_name(self) -> str:
+        return f"{PITCH_NAMES[self.root]} {self.mode}"
+
+
+@dataclass
+class DemoCatalog:
+    artists: list[DemoArtist] = field(default_factory=list)
+    albums: list[DemoAlbum] = field(default_factory=list)
+    tracks: list[DemoTrack] = field(default_factory=list)
+
+    def artist(self, artist_id: str) -> DemoArtist:
+        return self._artists_by_id()[artist_id]
+
+    def album(self, album_id: str) -> DemoAlbum:
+        return self._albums_by_id()[album_id]
+
+    def track(self, track_id: str) -> DemoTrack:
+        return self._tracks_by_id()[track_id]
+
+    def tracks_of_artist(self, artist_id: str) -> list[DemoTrack]:
+        return [t for t in self.tracks if t.artist_ids[0] == artist_id]
+
+    def tracks_of_album(self, album_id: str) -> list[DemoTrack]:
+        return [t for t in self.tracks if t.album_id == album_id]
+
+    def style_of(self, key: str) -> Style:
+        from desktoprec.demo.styles import STYLE_BY_KEY
+
+        return STYLE_BY_KEY[key]
+
+    def _artists_by_id(self) -> dict[str, DemoArtist]:
+        return {a.id: a for a in self.artists}
+
+    def _albums_by_id(self) -> dict[str, DemoAlbum]:
+        return {a.id: a for a in self.albums}
+
+    def _tracks_by_id(self) -> dict[str, DemoTrack]:
+        return {t.id: t for t in self.tracks}
+
+
+def _unique_name(rng: random.Random, words: tuple[tuple[str, ...], tuple[str, ...]],
+                 taken: set[str]) -> str:
+    first, second = words
+    for _ in range(200):
+        name = f"{rng.choice(first)} {rng.choice(second)}"
+        if name not in taken:
+            taken.add(name)
+            return name
+    # The word lists ran out of fresh pairs: number the name so it stays unique.
+    base = f"{first[0]} {second[0]}"
+    number = 2
+    while f"{base} {number}" in taken:
+        number += 1
+    taken.add(f"{base} {number}")
+    return f"{base} {number}"
+
+
+def build_catalog(
+    tracks_per_style: int = DEFAULT_TRACKS_PER_STYLE,
+    artists_per_style: int = DEFAULT_ARTISTS_PER_STYLE,
+    seconds: tuple[float, float] = (15.0, 20.0),
+) -> DemoCatalog:
+    """The demo catalog; the same arguments always give the same catalog."""
+    if tracks_per_style < 1 or artists_per_style < 1:
+        raise ValueError("the demo needs at least one track and one artist per style")
+    artists_per_style = min(artists_per_style, tracks_per_style)
+    catalog = DemoCatalog()
+    artist_names: set[str] = set()
+    counters = {"artist": 0, "album": 0, "track": 0}
+
+    def next_number(kind: str) -> int:
+        counters[kind] += 1
+        return counters[kind]
+
+    for style_index, style in enumerate(STYLES):
+        rng = random.Random(f"desktoprec-demo-style-{style.key}")
+        style_artists = []
+        for _ in range(artists_per_style):
+            artist = DemoArtist(
+                id=spotify_id("artist", next_number("artist")),
+                name=_unique_name(rng, style.artist_words, artist_names),
+                style=style.key,
+            )
+            style_artists.append(artist)
+            catalog.artists.append(artist)
+        # Deal the style's tracks out to its artists as evenly as possible.
+        shares = [tracks_per_style // artists_per_style] * artists_per_style
+        for i in range(tracks_per_style % artists_per_style):
+            shares[i] += 1
+        album_names_taken: set[str] = set()
+        for artist_index, (artist, share) in enumerate(zip(style_artists, shares, strict=True)):
+            # One album per three tracks or so; a lone track is a single.
+            remaining = share
+            album_sizes = []
+            while remaining > 0:
+                size = min(remaining, 3 if remaining != 4 else 2)
+                album_sizes.append(size)
+                remaining -= size
+            for size in album_sizes:
+                album_name = rng.choice(style.album_words)
+                if album_name in album_names_taken:
+                    album_name = f"{album_name} Vol. {len(album_names_taken) + 1}"
+                album_names_taken.add(album_name)
+                album = DemoAlbum(
+                    id=spotify_id("album", next_number("album")),
+                    name=album_name if size > 1 else "",
+                    artist_id=artist.id,
+                    style=style.key,
+                    release_year=rng.randint(*style.years),
+                    album_type="album" if size > 1 else "single",
+                )
+                title_names: list[str] = []
+                for number in range(1, size + 1):
+                    track_number = next_number("track")
+                    title = _track_title(rng, style, title_names)
+                    title_names.append(title)
+                    featured: tuple[str, ...] = ()
+                    if rng.random() < 0.12 and len(style_artists) > 1:
+                        other = style_artists[(artist_index + 1) % len(style_artists)]
+                        featured = (other.id,)
+                    track_id = spotify_id("track", track_number)
+                    catalog.tracks.append(DemoTrack(
+                        id=track_id,
+                        name=title,
+                        artist_ids=(artist.id, *featured),
+                        album_id=album.id,
+                        track_number=number,
+                        isrc=f"QZDRC{album.release_year % 100:02d}{track_number:05d}",
+                        duration_ms=int(rng.uniform(*seconds) * 1000),
+                        style=style.key,
+                        tempo=rng.randint(*style.tempo),
+                        root=rng.randrange(12),
+                        mode=rng.choice(style.modes),
+                        progression=rng.choice(style.progressions),
+                        seed=seed_of(track_id),
+                        # whole artists go untagged by genre, so genre must come from sound
+                        tag_genre=(artist_index % 2 == 0) or style_index % 3 == 0,
+                        tag_isrc=rng.random() >= 0.06,
+                    ))
+                if size == 1:
+                    # a single is named after its track
+                    catalog.albums.append(_renamed(album, title_names[0]))
+                else:
+                    catalog.albums.append(album)
+    return catalog
+
+
+def _renamed(album: DemoAlbum, name: str) -> DemoAlbum:
+    return DemoAlbum(id=album.id, name=name, artist_id=album.artist_id, style=album.style,
+                     release_year=album.release_year, album_type=album.album_type)
+
+
+def _track_title(rng: random.Random, style: Style, taken: list[str]) -> str:
+    first, second = style.title_words
+    for _ in range(50):
+        title = f"{rng.choice(first)} {rng.choice(second)}"
+        if style.key == "piano":
+            title = f"{title} {rng.choice(('major', 'minor'))}, Op. {rng.randint(2, 80)}"
+        if title not in taken:
+            return title
+    return f"{rng.choice(first)} {rng.choice(second)} {len(taken) + 1}"
