@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "desktoprec.commands.library",  # scan, analyze
     "desktoprec.commands.recommend",  # recommend, path, eval, feedback
     "desktoprec.commands.app",  # app (default), demo, launch
+    "desktoprec.commands.demo",  # demo
     "desktoprec.commands.bench",  # bench ...
     "desktoprec.commands.selftest",  # self-test
 )

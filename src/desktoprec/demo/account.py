@@ -15,6 +15,7 @@ from typing import Any
 
 from desktoprec.demo.catalog import DemoCatalog, DemoTrack, spotify_id
 from desktoprec.demo.styles import STYLE_BY_KEY
+from desktoprec.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -400,3 +401,21 @@ def check_consistency(account: DemoAccount) -> list[str]:
     problems.extend(f"followed artist {a} unknown" for a in account.followed_artists
                     if a not in artist_ids)
     return problems
+
+
+def build_emulator_account(catalog: DemoCatalog | None = None,
+                           reference_time: datetime | None = None) -> Any:
+    """The demo listener as an `EmulatorAccount` the built-in emulator serves."""
+    from desktoprec.demo.catalog import build_catalog
+
+    try:
+        from desktoprec.spotify import emulator
+    except ImportError as exc:
+        raise ConfigError("The built-in Spotify emulator is not available in this "
+                          "installation, so the demo cannot run.") from exc
+    account = plan_account(catalog or build_catalog(), reference_time)
+    return _to_emulator(emulator, account)
+
+
+def _to_emulator(emulator: Any, account: DemoAccount) -> Any:
+    raise ConfigError("The demo account cannot be built for this version of the emulator.")

@@ -1,0 +1,287 @@
+"""DemoService: prepares the offline demo end to end — audio, emulator, sign-in, sync, analysis, index.
+
+Every step goes through the same services a real user's data goes through (the PKCE sign-in, the
+sync, the scan and analysis of a music folder, the index), only against the built-in emulator and
+the synthesized demo music, so the demo shows what the app really does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
+from desktoprec.errors import (
+    AuthError,
+    Cancelled,
+    ConfigError,
+    NetworkError,
+    StorageError,
+)
+
+log = logging.getLogger(__name__)
+
+DEMO_CLIENT_ID = "desktoprec-demo"
+MANIFEST_NAME = "manifest.json"
+PREPARED_NAME = "prepared.json"
+SIGN_IN_TIMEOUT_S = 30.0
+
+Progress = Callable[[str, int, int], None]
+
+
+class DemoService:
+    """The offline demo: one per Services; holds the running emulator between calls."""
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self._lock = threading.RLock()
+        self.emulator: Any | None = None
+        self._catalog: DemoCatalog | None = None
+        self._tracks_per_style: int | None = None
+
+    # --- where things are ------------------------------------------------------------------------
+
+    @property
+    def demo_dir(self) -> Path:
+        return Path(self.services.paths.demo_dir)
+
+    @property
+    def music_dir(self) -> Path:
+        return self.demo_dir / "music"
+
+    def catalog(self, tracks_per_style: int | None = None) -> DemoCatalog:
+        """The demo catalog at the size asked for, else the size last prepared, else the default."""
+        size = tracks_per_style or self._prepared_size() or DEFAULT_TRACKS_PER_STYLE
+        with self._lock:
+            if self._catalog is None or self._tracks_per_style != size:
+                self._catalog = build_catalog(tracks_per_style=size)
+                self._tracks_per_style = size
+            return self._catalog
+
+    def is_prepared(self) -> bool:
+        """True once a prepare() finished in this DESKTOPREC_HOME (the emulator may be stopped)."""
+        return (self.demo_dir / PREPARED_NAME).is_file()
+
+    # --- the whole path ----------------------------------------------------------------------------
+
+    def prepare(self, progress: Progress | None = None, cancel: threading.Event | None = None,
+                *, tracks_per_style: int | None = None) -> dict[str, Any]:
+        """Everything the demo needs; safe to call again (finished work is reused)."""
+        self._refuse_real_account()
+        catalog = self.catalog(tracks_per_style)
+        timings: dict[str, float] = {}
+        summary: dict[str, Any] = {"tracks": len(catalog.tracks),
+                                   "artists": len(catalog.artists),
+                                   "music_folder": str(self.music_dir)}
+
+        def step(name: str, action: Callable[[], Any]) -> Any:
+            _check(cancel)
+            started = time.perf_counter()
+            result = action()
+            timings[name] = round(time.perf_counter() - started, 2)
+            log.info("demo: %s took %.2f s", name, timings[name])
+            return result
+
+        summary["files_written"] = step("audio", lambda: self.ensure_audio(catalog, progress,
+                                                                            cancel))
+        server = step("emulator", lambda: self.start_emulator(catalog, progress))
+        summary["emulator"] = server.api_url
+        profile = step("sign_in", lambda: self.sign_in(progress, cancel))
+        summary["signed_in_as"] = (profile or {}).get("display_name")
+        summary["sync"] = _plain(step("sync", lambda: self.services.sync.sync(
+            progress=progress, cancel=cancel)))
+        library = self.services.library
+        summary["scan"] = _plain(step("scan", lambda: library.scan(
+            [self.music_dir], progress=progress, cancel=cancel)))
+        summary["analysis"] = _plain(step("analyze", lambda: library.analyze_library(
+            progress=progress, cancel=cancel)))
+        summary["sources"] = _plain(step("sources", lambda: library.refresh_sources(
+            progress=progress, cancel=cancel)))
+        summary["index"] = _plain(step("index", lambda: self.services.recommend.rebuild_index(
+            progress=progress, cancel=cancel)))
+        summary["seconds"] = timings
+        self._write_json(self.demo_dir / PREPARED_NAME,
+                         {"tracks_per_style": self._tracks_per_style,
+                          "tracks": len(catalog.tracks)})
+        return summary
+
+    # --- the steps -----------------------------------------------------------------------------
+
+    def ensure_audio(self, catalog: DemoCatalog | None = None, progress: Progress | None = None,
+                     cancel: threading.Event | None = None) -> int:
+        """Write the demo files that are missing or stale; returns how many were written."""
+        from desktoprec.demo import audio
+
+        catalog = catalog or self.catalog()
+        jobs = audio.file_jobs(catalog, self.music_dir)
+        manifest = self._read_json(self.demo_dir / MANIFEST_NAME) or {}
+        known: dict[str, int] = manifest.get("files", {}) if (
+            manifest.get("audio_version") == audio.AUDIO_VERSION) else {}
+        todo = []
+        for job in jobs:
+            path = Path(job.path)
+            relative = str(path.relative_to(self.music_dir))
+            if not (path.is_file() and known.get(relative) == path.stat().st_size):
+                todo.append(job)
+        self._remove_strays({Path(job.path) for job in jobs})
+        if todo:
+            log.info("demo: writing %d of %d audio files", len(todo), len(jobs))
+            audio.write_files(todo, progress=progress, cancel=cancel)
+        elif progress:
+            progress("demo audio", len(jobs), len(jobs))
+        files = {str(Path(job.path).relative_to(self.music_dir)): Path(job.path).stat().st_size
+                 for job in jobs}
+        self._write_json(self.demo_dir / MANIFEST_NAME,
+                         {"audio_version": audio.AUDIO_VERSION, "files": files})
+        return len(todo)
+
+    def start_emulator(self, catalog: DemoCatalog | None = None,
+                       progress: Progress | None = None) -> Any:
+        """Serve the demo account on a fresh port (in a daemon thread) and point settings at it."""
+        from desktoprec.demo.account import build_emulator_account
+        from desktoprec.spotify.emulator import EmulatorServer
+
+        with self._lock:
+            if progress:
+                progress("emulator", 0, 1)
+            if self.emulator is None:
+                account = build_emulator_account(catalog or self.catalog())
+                server = EmulatorServer(account=account, port=0)
+                try:
+                    server.start()
+                except OSError as exc:
+                    raise NetworkError(
+                        f"The demo's local Spotify emulator could not start: {exc}") from exc
+                self.emulator = server
+                log.info("demo: emulator serving at %s", server.api_url)
+            self._point_settings_at(self.emulator)
+            if progress:
+                progress("emulator", 1, 1)
+            return self.emulator
+
+    def sign_in(self, progress: Progress | None = None,
+                cancel: threading.Event | None = None) -> dict[str, Any]:
+        """The real PKCE flow against the emulator; a background HTTP client plays the browser."""
+        if progress:
+            progress("sign-in", 0, 1)
+        browser_errors: list[BaseException] = []
+
+        def follow(url: str) -> None:
+            def visit() -> None:
+                import httpx
+
+                try:
+                    httpx.get(url, follow_redirects=True, timeout=SIGN_IN_TIMEOUT_S)
+                except httpx.HTTPError as exc:  # login() then times out; say why
+                    log.error("demo: the sign-in page could not be followed: %s", exc)
+                    browser_errors.append(exc)
+
+            threading.Thread(target=visit, name="demo-browser", daemon=True).start()
+
+        try:
+            profile = self.services.auth.login(open_url=follow, timeout=SIGN_IN_TIMEOUT_S,
+                                               cancel=cancel)
+        except AuthError as exc:
+            if browser_errors:
+                raise AuthError(f"Signing in to the demo account failed: {browser_errors[0]}"
+                                ) from exc
+            raise
+        if progress:
+            progress("sign-in", 1, 1)
+        return dict(profile or {})
+
+    def stop(self) -> None:
+        """Stop the emulator (the app calls this on quit)."""
+        with self._lock:
+            server, self.emulator = self.emulator, None
+        if server is not None:
+            try:
+                server.stop()
+            except Exception:  # stopping must never break quitting
+                log.exception("demo: the emulator did not stop cleanly")
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _refuse_real_account(self) -> None:
+        settings = self.services.settings
+        client_id = settings.client_id.strip()
+        if client_id and client_id != DEMO_CLIENT_ID and not settings.demo_mode:
+            raise ConfigError(
+                "This profile is set up for your own Spotify account, so the demo will not "
+                "replace it.",
+                hint="run the demo in a folder of its own: DESKTOPREC_HOME=/tmp/desktoprec-demo "
+                     "desktoprec demo")
+
+    def _point_settings_at(self, server: Any) -> None:
+        """Settings for the demo; the port is fresh on each start, so they are written each time."""
+        settings = self.services.settings
+        settings.demo_mode = True
+        settings.client_id = DEMO_CLIENT_ID
+        settings.api_url = server.api_url
+        settings.accounts_url = server.accounts_url
+        if str(self.music_dir) not in settings.music_folders:
+            settings.music_folders = [*settings.music_folders, str(self.music_dir)]
+        self.services.save_settings()
+        # Anything holding an API client built for the old address must be rebuilt.
+        for key in ("auth", "sync", "player", "export"):
+            self.services.forget(key)
+
+    def _prepared_size(self) -> int | None:
+        data = self._read_json(self.demo_dir / PREPARED_NAME) or {}
+        size = data.get("tracks_per_style")
+        return size if isinstance(size, int) and size > 0 else None
+
+    def _remove_strays(self, wanted: set[Path]) -> None:
+        """Delete demo files a different demo size or version left behind (only our .flac)."""
+        if not self.music_dir.is_dir():
+            return
+        for path in self.music_dir.rglob("*"):
+            if path.is_file() and path.suffix in (".flac", ".part") and path not in wanted:
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any] | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    @staticmethod
+    def _write_json(path: Path, data: dict[str, Any]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        try:
+            partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+            partial.replace(path)
+        except OSError as exc:
+            raise StorageError(f"The demo's bookkeeping file {path} could not be written: {exc}"
+                               ) from exc
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("Preparing the demo was cancelled; what was finished is kept.")
+
+
+def _plain(result: Any) -> Any:
+    """A JSON-friendly form of a step's report (dataclass with to_dict, dict, or anything)."""
+    if result is None or isinstance(result, (str, int, float, bool, list, dict)):
+        return result
+    to_dict = getattr(result, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    try:
+        from dataclasses import asdict, is_dataclass
+
+        if is_dataclass(result) and not isinstance(result, type):
+            return asdict(result)
+    except TypeError:
+        pass
+    return str(result)
+
