@@ -1,0 +1,117 @@
+"""Starting the desktop app: QApplication, theme, single instance, crash handler, signals, quit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from desktoprec import APP_NAME, __version__
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.errors import CrashHandler, crash_dialogs_wanted
+from desktoprec.ui.single_instance import SingleInstance
+from desktoprec.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SIGNAL_WAKE_MS = 200
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """system: the platform's look; light/dark: Fusion with a matching palette."""
+    if theme not in ("light", "dark"):
+        return
+    style = QStyleFactory.create("Fusion")
+    if style is not None:
+        app.setStyle(style)
+    if theme == "light":
+        app.setPalette(style.standardPalette() if style is not None else QPalette())
+        return
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2d31", QPalette.ColorRole.WindowText: "#e8e8e8",
+        QPalette.ColorRole.Base: "#1f2023", QPalette.ColorRole.AlternateBase: "#2b2d31",
+        QPalette.ColorRole.Text: "#e8e8e8", QPalette.ColorRole.Button: "#35373c",
+        QPalette.ColorRole.ButtonText: "#e8e8e8", QPalette.ColorRole.Highlight: "#4e79a7",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#35373c",
+        QPalette.ColorRole.ToolTipText: "#e8e8e8", QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+        QPalette.ColorRole.Mid: "#9a9a9a",
+    }
+    for role, color in roles.items():
+        palette.setColor(role, QColor(color))
+    app.setPalette(palette)
+
+
+def install_signal_handlers(quit_app: Any) -> QTimer:
+    """SIGTERM/SIGINT quit cleanly. A timer wakes the interpreter so Python's handler can run."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("signal %s: quitting", signum)
+        QTimer.singleShot(0, quit_app)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread, or not supported here
+            pass
+    timer = QTimer()
+    timer.setInterval(SIGNAL_WAKE_MS)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    return timer
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
+        crash_dialog: bool = True) -> int:
+    """Start the desktop app on `services`; returns the exit code when the user quits."""
+    from desktoprec.ui.main_window import MainWindow, app_icon
+
+    app = create_application(argv)
+    single = SingleInstance(services.paths.data_dir)
+    if single.another_is_running():
+        print("desktoprec is already running; its window was brought to the front.",
+              file=sys.stderr)
+        return 0
+    single.listen()
+    crash = CrashHandler(str(services.paths.log_file),
+                         dialogs=crash_dialogs_wanted(not crash_dialog)).install()
+    apply_theme(app, services.settings.theme)
+    app.setWindowIcon(app_icon())
+    runner = TaskRunner()
+    ctx = AppContext(services, runner, demo=demo or bool(services.settings.demo_mode))
+    window = MainWindow(ctx)
+    single.activation_requested.connect(window.show_and_raise)
+    wake = install_signal_handlers(window.quit_app)
+    window.show()
+    QTimer.singleShot(0, window.start)
+    if os.environ.get("DESKTOPREC_QUIT_AFTER_MS"):  # smoke runs: start, then quit cleanly
+        QTimer.singleShot(int(os.environ["DESKTOPREC_QUIT_AFTER_MS"]), window.quit_app)
+    try:
+        code = app.exec()
+    finally:
+        wake.stop()
+        runner.shutdown(timeout=4.0)
+        single.close()
+        crash.uninstall()
+    log.info("the app ended with code %s", code)
+    return int(code)

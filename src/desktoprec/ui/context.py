@@ -1,0 +1,87 @@
+"""What every page shares: the services, the task runner, and the app-wide signals and actions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
+
+from desktoprec.errors import DesktopRecError
+from desktoprec.ui.errors import describe, show_error
+from desktoprec.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def spotify_web_url(uri: str) -> str:
+    """`spotify:track:ID` → `https://open.spotify.com/track/ID` (other text is returned as is)."""
+    parts = uri.split(":")
+    if len(parts) == 3 and parts[0] == "spotify":
+        return f"https://open.spotify.com/{parts[1]}/{parts[2]}"
+    return uri
+
+
+class AppContext(QObject):
+    """Handed to windows and pages; they reach services only through it."""
+
+    library_changed = Signal()  # after a sync, scan or analysis
+    settings_changed = Signal()
+    status_message = Signal(str)  # short, for the status bar
+    notified = Signal(str, str)  # title, text: tray notifications (status bar without a tray)
+    recommendations_shown = Signal(object)  # the RecommendationList on screen
+
+    def __init__(self, services: Any, runner: TaskRunner, *, demo: bool = False) -> None:
+        super().__init__()
+        self.services = services
+        self.runner = runner
+        self.demo = demo
+        self.main_window: QWidget | None = None
+        self.player: Any = None  # PlaybackController, set by the main window
+        self.opened_urls: list[str] = []  # what "Open in Spotify" asked for (for tests)
+        self.open_url_hook: Callable[[str], None] | None = None
+
+    def service(self, name: str) -> Any | None:
+        """The area service, or None when that area is not part of this build yet."""
+        try:
+            return getattr(self.services, name)
+        except ModuleNotFoundError as exc:
+            log.info("service %s not available: %s", name, exc)
+            return None
+
+    def has_service(self, name: str, method: str | None = None) -> bool:
+        svc = self.service(name)
+        return svc is not None and (method is None or callable(getattr(svc, method, None)))
+
+    def error(self, title: str, exc: BaseException | str, *, background: bool = False) -> None:
+        """Foreground: a dialog. Background: the status bar and a tray notification."""
+        text = exc if isinstance(exc, str) else describe(exc)
+        if not isinstance(exc, (str, DesktopRecError)):
+            log.error("%s: %s", title, text, exc_info=exc)
+        if background:
+            self.status_message.emit(f"{title}: {text}")
+            self.notified.emit(title, text)
+        else:
+            self.status_message.emit(f"{title}: {text}")
+            show_error(self.main_window, title, text)
+
+    def open_url(self, uri_or_url: str) -> None:
+        """Open a Spotify URI (the app, if installed) or a web URL in the browser."""
+        self.opened_urls.append(uri_or_url)
+        if self.open_url_hook is not None:
+            self.open_url_hook(uri_or_url)
+            return
+        url = QUrl(uri_or_url)
+        if uri_or_url.startswith("spotify:") and not QDesktopServices.openUrl(url):
+            QDesktopServices.openUrl(QUrl(spotify_web_url(uri_or_url)))
+        elif not uri_or_url.startswith("spotify:"):
+            QDesktopServices.openUrl(url)
+
+    def open_in_spotify(self, uri: str | None) -> None:
+        if uri and not uri.startswith("spotify:local:"):
+            self.open_url(spotify_web_url(uri) if uri.startswith("spotify:") else uri)
+        else:
+            self.status_message.emit("This track is not on Spotify (a local file).")

@@ -1,0 +1,554 @@
+"""The main window: navigation, pages, sign-in, sync/scan/demo jobs with progress, tray, player."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QListWidget,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.domain import RecommendationList, Track
+from desktoprec.errors import Cancelled, SignInRequired
+from desktoprec.ui import queries
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.errors import describe
+from desktoprec.ui.pages.insights import InsightsPage
+from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
+from desktoprec.ui.pages.recommendations import (
+    ContinuePlaylistPage,
+    ForYouPage,
+    MoreLikePage,
+    PathPage,
+)
+from desktoprec.ui.pages.settings import SettingsPage
+from desktoprec.ui.player_window import PlaybackController, PlayerWindow, install_playback_shortcuts
+from desktoprec.ui.tasks import Task
+from desktoprec.ui.tray import TrayController
+from desktoprec.ui.widgets import PlainLabel, clip
+
+log = logging.getLogger(__name__)
+
+PAGE_NAMES = ("For you", "More like this", "Continue a playlist", "A → B path", "Library",
+              "Playlists", "Insights", "Settings")
+
+
+def app_icon() -> QIcon:
+    from pathlib import Path
+
+    import desktoprec
+
+    icon = QIcon()
+    folder = Path(desktoprec.__file__).parent / "resources" / "icons"
+    for size in (16, 32, 64, 128, 256):
+        candidate = folder / f"desktoprec-{size}.png"
+        if candidate.is_file():
+            icon.addFile(str(candidate))
+    return icon
+
+
+def needs_first_run(services: Any) -> bool:
+    settings = services.settings
+    if settings.effective_client_id() or settings.music_folders or settings.demo_mode:
+        return False
+    try:
+        return queries.library_size(services) == 0
+    except Exception:  # noqa: BLE001 - an unreadable database is reported elsewhere
+        return True
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, *, show_wizard: bool = True) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.main_window = self
+        self.services = ctx.services
+        self._quitting = False
+        self._tray_hint_shown = False
+        self.job: Task | None = None
+        self.job_title = ""
+        self.last_job_result: Any = None
+        self.signed_in: bool | None = None
+        self.account: dict[str, Any] | None = None
+        self.setWindowTitle("desktoprec")
+        self.setWindowIcon(app_icon())
+        self.resize(1180, 760)
+        self._build_toolbar()
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 0)
+        self.banner = QFrame()
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner_layout = QHBoxLayout(self.banner)
+        self.banner_text = PlainLabel("", elide=False)
+        self.banner_button = QPushButton()
+        banner_layout.addWidget(self.banner_text, 1)
+        banner_layout.addWidget(self.banner_button)
+        self.banner.hide()
+        self._banner_action: Callable[[], None] | None = None
+        self.banner_button.clicked.connect(lambda: self._banner_action and self._banner_action())
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        self.nav = QListWidget()
+        self.nav.addItems(list(PAGE_NAMES))
+        self.nav.setFixedWidth(180)
+        self.nav.setAccessibleName("Pages")
+        self.stack = QStackedWidget()
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.player = PlaybackController(ctx)
+        ctx.player = self.player
+        self.player_window = PlayerWindow(ctx, self.player)
+        self.pages: dict[str, Any] = {
+            "For you": ForYouPage(ctx),
+            "More like this": MoreLikePage(ctx),
+            "Continue a playlist": ContinuePlaylistPage(ctx),
+            "A → B path": PathPage(ctx),
+            "Library": LibraryPage(ctx),
+            "Playlists": PlaylistsPage(ctx),
+            "Insights": InsightsPage(ctx),
+            "Settings": SettingsPage(ctx),
+        }
+        for name in PAGE_NAMES:
+            self.stack.addWidget(self.pages[name])
+        self.pages["Library"].on_more_like = self.more_like
+        self.pages["Playlists"].on_continue = self.continue_playlist
+        self.pages["Settings"].scan_requested.connect(self.start_scan)
+        self.pages["Settings"].saved.connect(self.update_banner)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self._build_status_bar()
+        ctx.status_message.connect(self.show_status)
+        self.player.track_changed.connect(self._on_track_changed)
+        install_playback_shortcuts(self, self.player)
+        self.tray = TrayController(ctx, icon=self.windowIcon(), show_window=self.show_and_raise,
+                                   sync_now=self.start_sync, quit_app=self.quit_app,
+                                   show_picks=self.show_picks)
+        if not self.tray.available:
+            ctx.notified.connect(lambda title, text: self.show_status(f"{title}: {text}"))
+        self._show_wizard = show_wizard
+        self.nav.setCurrentRow(0)
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.sign_in_action = bar.addAction("Sign in")
+        self.sync_action = bar.addAction("Sync now")
+        self.scan_action = bar.addAction("Scan my music")
+        bar.addSeparator()
+        self.player_action = bar.addAction("Player")
+        self.mini_player_action = bar.addAction("Mini player")
+        bar.addSeparator()
+        self.account_label = PlainLabel("")
+        self.account_label.setMinimumWidth(220)
+        bar.addWidget(self.account_label)
+        self.sign_in_action.triggered.connect(self.sign_in)
+        self.sync_action.triggered.connect(self.start_sync)
+        self.scan_action.triggered.connect(self.start_scan)
+        self.player_action.triggered.connect(lambda: self.show_player(compact=False))
+        self.mini_player_action.triggered.connect(lambda: self.show_player(compact=True))
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.quit_app)
+        self.addAction(self.quit_action)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.status_label = PlainLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_job)
+
+    # --- start-up ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """After the window is shown: first-run wizard, demo, or the usual checks."""
+        warning = getattr(self.services.settings, "load_warning", None)
+        if warning:
+            self.show_status(warning)
+        if self.ctx.demo:
+            self.start_demo()
+            return
+        if self._show_wizard and needs_first_run(self.services):
+            QTimer.singleShot(0, self.run_wizard)
+        self.check_sign_in()
+        self.pages["For you"].on_shown()
+
+    def run_wizard(self) -> None:
+        from desktoprec.ui.wizard import FirstRunDialog
+
+        dialog = FirstRunDialog(self.ctx, self)
+        self.wizard = dialog
+        dialog.finished.connect(lambda _r: self.apply_wizard_choice(dialog))
+        dialog.open()
+
+    def apply_wizard_choice(self, dialog: Any) -> None:
+        choice = dialog.choice
+        if choice == "spotify":
+            self.set_client_id(dialog.client_id)
+            self.sign_in()
+        elif choice == "demo":
+            self.ctx.demo = True
+            self.start_demo()
+        elif choice == "folders":
+            self.pages["Settings"].add_folder(dialog.folder)
+            self.pages["Settings"].save()
+            self.start_scan()
+        self.update_banner()
+
+    def set_client_id(self, client_id: str) -> None:
+        auth = self.ctx.service("auth")
+        if auth is not None and callable(getattr(auth, "set_client_id", None)):
+            auth.set_client_id(client_id)
+        else:
+            self.services.settings.client_id = client_id
+            self.services.save_settings()
+
+    def check_sign_in(self) -> None:
+        auth = self.ctx.service("auth")
+        if auth is None or not self.services.settings.effective_client_id():
+            self.signed_in = False
+            self.update_banner()
+            return
+        self.ctx.runner.run(lambda: bool(auth.is_signed_in()), lane="network", name="signed-in",
+                            on_done=self._on_signed_in_known,
+                            on_error=lambda exc: self._on_signed_in_known(False))
+        self.load_account()
+
+    def _on_signed_in_known(self, value: bool) -> None:
+        self.signed_in = value
+        self.update_banner()
+
+    def load_account(self) -> None:
+        services = self.services
+        self.ctx.runner.run(lambda: queries.account(services), lane="db", name="account",
+                            on_done=self._on_account, on_error=lambda exc: None)
+
+    def _on_account(self, account: dict[str, Any] | None) -> None:
+        self.account = account
+        if account:
+            who = clip(account.get("display_name") or account.get("id") or "", 60)
+            premium = {True: "Premium", False: "Free"}.get(account.get("premium"), "")
+            suffix = " (demo)" if self.ctx.demo else ""
+            self.account_label.set_plain(f"  {who}{suffix} {premium}".rstrip())
+            self.setWindowTitle(f"desktoprec — {who}{suffix}")
+
+    def update_banner(self) -> None:
+        settings = self.services.settings
+        if self.job is not None and self.job_title == "Preparing the demo":
+            self._set_banner("Preparing the demo account: generating music, signing in, syncing "
+                             "and analysing. This takes about a minute the first time.", None, "")
+        elif self.ctx.demo:
+            self._set_banner("This is the demo account: a generated library served on your own "
+                             "machine. Connect your own Spotify account any time.",
+                             self.run_wizard, "Connect Spotify…")
+        elif not settings.effective_client_id():
+            if settings.music_folders:
+                self._set_banner("Using only your music folders. Connect Spotify to add your "
+                                 "library, playlists and listening.", self.run_wizard,
+                                 "Connect Spotify…")
+            else:
+                self._set_banner("Start by connecting Spotify, trying the demo, or adding a "
+                                 "music folder.", self.run_wizard, "Get started…")
+        elif self.signed_in is False:
+            self._set_banner("You are not signed in to Spotify.", self.sign_in, "Sign in")
+        else:
+            self.banner.hide()
+
+    def _set_banner(self, text: str, action: Callable[[], None] | None, label: str) -> None:
+        self.banner_text.set_plain(text)
+        self._banner_action = action
+        self.banner_button.setText(label)
+        self.banner_button.setVisible(action is not None)
+        self.banner.show()
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def _on_nav(self, row: int) -> None:
+        if 0 <= row < len(PAGE_NAMES):
+            page = self.pages[PAGE_NAMES[row]]
+            self.stack.setCurrentWidget(page)
+            page.on_shown()
+
+    def go_to(self, name: str) -> Any:
+        self.nav.setCurrentRow(PAGE_NAMES.index(name))
+        return self.pages[name]
+
+    def more_like(self, track: Track) -> None:
+        page = self.go_to("More like this")
+        page.clear_seeds()
+        page.add_seed(track)
+        page.run()
+
+    def continue_playlist(self, playlist_id: str) -> None:
+        page = self.go_to("Continue a playlist")
+        page.load_playlists()
+        QTimer.singleShot(300, lambda: (page.select_playlist(playlist_id), page.run()))
+
+    def show_picks(self, picks: RecommendationList) -> None:
+        page = self.pages["For you"]
+        page._loaded = True
+        self.go_to("For you")
+        page.view.show_list(picks)
+
+    def show_and_raise(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def show_player(self, compact: bool = False) -> None:
+        self.player_window.set_compact(compact)
+        self.player_window.show()
+        self.player_window.raise_()
+
+    def _on_track_changed(self, track: Track | None) -> None:
+        if track is not None:
+            self.show_status(f"Now playing: {clip(track.name, 60)} — "
+                             f"{clip(', '.join(track.artists), 40)}")
+
+    def show_status(self, text: str) -> None:
+        self.status_label.set_plain(text)
+
+    # --- long jobs: one at a time, with progress and Cancel ------------------------------
+
+    def run_job(self, title: str, work: Callable[..., Any], *, on_done: Callable[[Any], None],
+                lane: str = "network") -> Task | None:
+        if self.job is not None:
+            self.show_status(f"{self.job_title} is still running.")
+            return None
+        self.job_title = title
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(title)
+        self.progress.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.show_status(f"{title}…")
+        self.job = self.ctx.runner.run(
+            work, lane=lane, name=title, long=True, on_progress=self._on_job_progress,
+            on_done=lambda result: self._on_job_done(title, result, on_done),
+            on_error=lambda exc: self._on_job_failed(title, exc),
+            on_cancelled=lambda: self._on_job_cancelled(title))
+        self.update_banner()
+        return self.job
+
+    def _on_job_progress(self, phase: str, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"{clip(phase, 30)} %v/%m")
+        else:
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(clip(phase, 30))
+        self.show_status(f"{self.job_title}: {clip(phase, 60)}")
+
+    def _end_job(self) -> None:
+        self.job = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.update_banner()
+
+    def _on_job_done(self, title: str, result: Any, on_done: Callable[[Any], None]) -> None:
+        self._end_job()
+        self.last_job_result = result
+        on_done(result)
+
+    def _on_job_failed(self, title: str, exc: BaseException) -> None:
+        self._end_job()
+        self.last_job_result = exc
+        if isinstance(exc, SignInRequired):
+            self.signed_in = False
+            self.update_banner()
+        self.ctx.error(f"{title} failed", exc, background=True)
+
+    def _on_job_cancelled(self, title: str) -> None:
+        self._end_job()
+        self.last_job_result = Cancelled()
+        self.show_status(f"{title} cancelled; what was finished is kept.")
+
+    def cancel_job(self) -> None:
+        if self.job is not None:
+            self.cancel_button.setEnabled(False)
+            self.show_status(f"Cancelling {self.job_title.lower()}…")
+            self.job.cancel()
+
+    def _after_library_work(self, progress: Any, cancel: Any) -> None:
+        """Fill sound/genre sources and rebuild the index, where those areas exist."""
+        library = self.ctx.service("library")
+        if library is not None and callable(getattr(library, "refresh_sources", None)):
+            library.refresh_sources(progress=progress, cancel=cancel)
+        recommend = self.ctx.service("recommend")
+        if recommend is not None and callable(getattr(recommend, "rebuild_index", None)):
+            recommend.rebuild_index(progress=progress, cancel=cancel)
+
+    def start_sync(self) -> None:
+        sync = self.ctx.service("sync")
+        if sync is None:
+            self.ctx.error("Sync", "Syncing is not available in this build yet.", background=True)
+            return
+
+        def work(progress: Any, cancel: Any) -> Any:
+            report = sync.sync(progress=progress, cancel=cancel)
+            self._after_library_work(progress, cancel)
+            return report.to_dict() if hasattr(report, "to_dict") else report
+
+        self.run_job("Sync", work, on_done=self._on_synced)
+
+    def _on_synced(self, report: Any) -> None:
+        summary = "Your library is up to date."
+        if isinstance(report, dict):
+            numbers = [f"{k.replace('_', ' ')} {v}" for k, v in report.items()
+                       if isinstance(v, int) and not isinstance(v, bool)][:4]
+            if numbers:
+                summary = "Synced: " + ", ".join(numbers)
+        self.signed_in = True
+        self.show_status(summary)
+        self.ctx.notified.emit("Sync finished", summary)
+        self.ctx.library_changed.emit()
+        self.load_account()
+        self.update_banner()
+
+    def start_scan(self) -> None:
+        library = self.ctx.service("library")
+        folders = list(self.services.settings.music_folders)
+        if library is None:
+            self.ctx.error("Scan", "Scanning music folders is not available in this build yet.",
+                           background=True)
+            return
+        if not folders:
+            self.go_to("Settings")
+            self.show_status("Add a music folder first.")
+            return
+
+        def work(progress: Any, cancel: Any) -> Any:
+            report = library.scan(folders, progress=progress, cancel=cancel)
+            if callable(getattr(library, "analyze_library", None)):
+                library.analyze_library(progress=progress, cancel=cancel)
+            recommend = self.ctx.service("recommend")
+            if recommend is not None and callable(getattr(recommend, "rebuild_index", None)):
+                recommend.rebuild_index(progress=progress, cancel=cancel)
+            return report.to_dict() if hasattr(report, "to_dict") else report
+
+        self.run_job("Scanning your music", work, on_done=self._on_scanned, lane="cpu")
+
+    def _on_scanned(self, report: Any) -> None:
+        self.ctx.notified.emit("Music folders analysed", "Your files are in the library.")
+        self.ctx.library_changed.emit()
+
+    def start_demo(self) -> None:
+        demo = self.ctx.service("demo")
+        if demo is None:
+            self.ctx.error("Demo", "The demo is not part of this build.")
+            return
+        self.run_job("Preparing the demo", lambda progress, cancel: demo.prepare(
+            progress=progress, cancel=cancel), on_done=self._on_demo_ready)
+
+    def _on_demo_ready(self, info: Any) -> None:
+        self.ctx.demo = True
+        self.signed_in = True
+        self.ctx.notified.emit("Demo ready", "Explained recommendations are waiting in For you.")
+        self.ctx.library_changed.emit()
+        self.load_account()
+        self.update_banner()
+        page = self.go_to("For you")
+        page._loaded = True
+        page.view.refresh()
+
+    def sign_in(self) -> None:
+        auth = self.ctx.service("auth")
+        if auth is None:
+            self.ctx.error("Sign in", "Signing in is not available in this build yet.")
+            return
+        if not self.services.settings.effective_client_id():
+            self.run_wizard()
+            return
+        from desktoprec.ui.wizard import SignInDialog
+
+        dialog = SignInDialog(self)
+        self.sign_in_dialog = dialog
+        runner = self.ctx.runner
+
+        def open_url(url: str) -> None:  # called on a worker thread
+            runner.post(lambda: (dialog.set_url(url), self.ctx.open_url(url)))
+
+        task = self.run_job("Signing in", lambda progress, cancel: auth.login(
+            open_url=open_url, cancel=cancel, timeout=300), on_done=self._on_signed_in)
+        if task is None:
+            return
+        dialog.rejected.connect(task.cancel)
+        dialog.open()
+
+    def _on_signed_in(self, profile: Any) -> None:
+        dialog = getattr(self, "sign_in_dialog", None)
+        if dialog is not None:
+            dialog.accept()
+        self.signed_in = True
+        name = profile.get("display_name") or profile.get("id") if isinstance(profile, dict) else ""
+        self.show_status(f"Signed in as {clip(name or 'you', 60)}. Syncing your library…")
+        self.update_banner()
+        QTimer.singleShot(0, self.start_sync)
+
+    # --- closing -------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if (not self._quitting and self.services.settings.close_to_tray
+                and self.tray.available):
+            event.ignore()
+            self.hide()
+            self.player_window.hide()
+            if not self._tray_hint_shown:
+                self._tray_hint_shown = True
+                self.tray.notify("Still running", "desktoprec keeps going in the tray; "
+                                 "choose Quit there to leave.")
+            return
+        event.accept()
+        self.quit_app()
+
+    def quit_app(self) -> None:
+        """Cancel work, let the running DB transaction finish, stop executors, leave."""
+        if self._quitting:
+            return
+        self._quitting = True
+        log.info("quitting")
+        self.player.stop()
+        if self.job is not None:
+            self.job.cancel()
+        stopped = self.ctx.runner.shutdown(timeout=4.0)
+        if not stopped:
+            log.warning("some background work did not stop in time")
+        self.tray.hide()
+        self.player_window.close()
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def describe_last_error(self) -> str:
+        result = self.last_job_result
+        return describe(result) if isinstance(result, BaseException) else ""

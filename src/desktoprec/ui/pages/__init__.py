@@ -1,0 +1,1 @@
+"""The main window's pages; each only orchestrates widgets and service calls."""

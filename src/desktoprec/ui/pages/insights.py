@@ -1,0 +1,116 @@
+"""The Insights page: a map of the library by sound, feature distributions, top genres."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.ui import queries
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import (
+    BarChartWidget,
+    HistogramWidget,
+    PlainLabel,
+    ScatterMapView,
+    clip,
+)
+
+
+class InsightsPage(QWidget):
+    title = "Insights"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Colour by"))
+        self.color_by = QComboBox()
+        self.color_by.addItem("genre", "genre")
+        self.color_by.addItem("sound cluster", "cluster")
+        row.addWidget(self.color_by)
+        self.reload_button = QPushButton("Redraw")
+        row.addWidget(self.reload_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.summary = PlainLabel("")
+        layout.addWidget(self.summary)
+        map_row = QHBoxLayout()
+        self.map = ScatterMapView()
+        self.map.setMinimumHeight(340)
+        map_row.addWidget(self.map, 3)
+        self.legend = PlainLabel("", elide=False)
+        self.legend.setMinimumWidth(160)
+        map_row.addWidget(self.legend, 1)
+        layout.addLayout(map_row)
+        self.hover = PlainLabel("Hover over a dot to see the track.")
+        layout.addWidget(self.hover)
+        layout.addWidget(PlainLabel("Top genres", bold=True))
+        self.genres = BarChartWidget()
+        layout.addWidget(self.genres)
+        layout.addWidget(PlainLabel("Where the sound came from", bold=True))
+        self.sources = BarChartWidget()
+        layout.addWidget(self.sources)
+        layout.addWidget(PlainLabel("Feature distributions", bold=True))
+        self.grid = QGridLayout()
+        layout.addLayout(self.grid)
+        self.histograms: list[HistogramWidget] = []
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        self.map.hovered.connect(self._on_hovered)
+        self.color_by.currentIndexChanged.connect(lambda _i: self.reload())
+        self.reload_button.clicked.connect(self.reload)
+        ctx.library_changed.connect(self.reload)
+        self._loaded = False
+        self.data: queries.InsightsData | None = None
+
+    def on_shown(self) -> None:
+        if not self._loaded:
+            self.reload()
+
+    def reload(self) -> None:
+        self._loaded = True
+        services = self.ctx.services
+        color_by = self.color_by.currentData()
+        self.summary.set_plain("Drawing…")
+        self.ctx.runner.run(lambda: queries.insights(services, color_by), lane="cpu",
+                            name="insights", on_done=self.show_data,
+                            on_error=lambda exc: self.summary.set_plain(
+                                f"Insights could not be computed: {exc}"))
+
+    def show_data(self, data: queries.InsightsData) -> None:
+        self.data = data
+        legend = self.map.set_points(data.points)
+        self.legend.set_plain("\n".join(f"● {clip(k, 30)}" for k in list(legend)[:16]))
+        self.genres.set_items(data.top_genres)
+        self.sources.set_items(data.sound_sources)
+        for h in self.histograms:
+            self.grid.removeWidget(h)
+            h.deleteLater()
+        self.histograms = []
+        for i, (name, values) in enumerate(data.distributions.items()):
+            h = HistogramWidget(name)
+            h.set_values(values)
+            self.grid.addWidget(h, i // 3, i % 3)
+            self.histograms.append(h)
+        self.summary.set_plain(
+            f"{data.track_count} tracks in the library; {len(data.points)} have a sound vector "
+            "(the map is a 2-D projection of them: near means similar sound)."
+            if data.track_count else "The library is empty: sync or add a music folder first.")
+
+    def _on_hovered(self, text: str) -> None:
+        if text:
+            self.hover.set_plain(text)

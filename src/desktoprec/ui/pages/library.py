@@ -1,0 +1,267 @@
+"""The Library page (search title/artist/album/genre, filter by source) and the Playlists page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.domain import Track
+from desktoprec.ui import queries
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip
+
+SOUND_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview", "none": "—"}
+
+
+class LibraryTableModel(QAbstractTableModel):
+    """Library items as rows; every cell is plain text, clipped."""
+
+    HEADERS = ("Title", "Artists", "Album", "Genres", "Source", "Sound from")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[queries.LibraryItem] = []
+
+    def set_items(self, items: list[queries.LibraryItem]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802,B008
+        return len(self.HEADERS)
+
+    def cell(self, row: int, column: int) -> str:
+        item = self.items[row]
+        track = item.track
+        values = (track.name, ", ".join(track.artists), track.album or "", ", ".join(item.genres),
+                  track.source, SOUND_WORDS.get(item.sound_source, item.sound_source))
+        return clip(values[column], 200)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell(index.row(), index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return safe_tooltip(self.cell(index.row(), index.column()))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+class LibraryPage(QWidget):
+    title = "Library"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, artist, album or genre…")
+        self.search.setClearButtonEnabled(True)
+        self.source = QComboBox()
+        for key, label in queries.SOURCE_FILTERS.items():
+            self.source.addItem(label, key)
+        row.addWidget(self.search, 1)
+        row.addWidget(self.source)
+        layout.addLayout(row)
+        self.count = PlainLabel("")
+        layout.addWidget(self.count)
+        self.model = LibraryTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+        layout.addWidget(self.table, 1)
+        actions = QHBoxLayout()
+        self.play_button = QPushButton("Play")
+        self.more_like_button = QPushButton("More like this")
+        self.open_button = QPushButton("Open in Spotify")
+        for b in (self.play_button, self.more_like_button, self.open_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.play_button.clicked.connect(self.play_selected)
+        self.more_like_button.clicked.connect(self.more_like_selected)
+        self.open_button.clicked.connect(
+            lambda: self.ctx.open_in_spotify(t.uri) if (t := self.selected_track()) else None)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.source.currentIndexChanged.connect(lambda _i: self.reload())
+        ctx.library_changed.connect(self.reload)
+        self._generation = 0
+        self.on_more_like = None  # set by the main window: callable(Track)
+
+    def on_shown(self) -> None:
+        if not self.model.items:
+            self.reload()
+
+    def reload(self) -> None:
+        text, source = self.search.text(), self.source.currentData()
+        services = self.ctx.services
+        self._generation += 1
+        generation = self._generation
+        self.ctx.runner.run(lambda: queries.library_items(services, text, source), lane="db",
+                            name="library",
+                            on_done=lambda items: self._show(generation, items),
+                            on_error=lambda exc: self.count.set_plain(
+                                f"The library could not be read: {exc}"))
+
+    def _show(self, generation: int, items: list[queries.LibraryItem]) -> None:
+        if generation != self._generation:
+            return
+        self.model.set_items(items)
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+        more = " (first 500 shown)" if len(items) >= 500 else ""
+        self.count.set_plain(f"{len(items)} tracks{more}" if items else
+                             "No tracks match. Sync your Spotify library or add a music folder "
+                             "in Settings.")
+
+    def selected_track(self) -> Track | None:
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else self.table.currentIndex().row()
+        return self.model.items[row].track if 0 <= row < len(self.model.items) else None
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        self.table.selectRow(index.row())
+        self.play_selected()
+
+    def play_selected(self) -> None:
+        track = self.selected_track()
+        if track is not None and self.ctx.player is not None:
+            self.ctx.player.play_queue([track], 0)
+
+    def more_like_selected(self) -> None:
+        track = self.selected_track()
+        if track is not None and self.on_more_like is not None:
+            self.on_more_like(track)
+
+
+class PlaylistsPage(QWidget):
+    title = "Playlists"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
+        splitter = QSplitter()
+        self.playlists = QListWidget()
+        self.tracks = QListWidget()
+        splitter.addWidget(self.playlists)
+        splitter.addWidget(self.tracks)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        self.note = PlainLabel("", elide=False)
+        layout.addWidget(self.note)
+        actions = QHBoxLayout()
+        self.play_button = QPushButton("Play")
+        self.continue_button = QPushButton("Continue this playlist")
+        self.open_button = QPushButton("Open in Spotify")
+        for b in (self.play_button, self.continue_button, self.open_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.data: list[dict[str, Any]] = []
+        self.current_tracks: list[Track] = []
+        self.playlists.currentRowChanged.connect(self._on_playlist_changed)
+        self.play_button.clicked.connect(self.play)
+        self.continue_button.clicked.connect(self._continue)
+        self.open_button.clicked.connect(self._open)
+        ctx.library_changed.connect(self.reload)
+        self.on_continue = None  # set by the main window: callable(playlist id)
+
+    def on_shown(self) -> None:
+        if not self.data:
+            self.reload()
+
+    def reload(self) -> None:
+        services = self.ctx.services
+        self.ctx.runner.run(lambda: queries.playlists(services), lane="db", name="playlists",
+                            on_done=self._show,
+                            on_error=lambda exc: self.note.set_plain(f"Not readable: {exc}"))
+
+    def _show(self, data: list[dict[str, Any]]) -> None:
+        self.data = data
+        self.playlists.clear()
+        for p in data:
+            mark = "" if p.get("readable", True) else "  (not readable)"
+            self.playlists.addItem(clip(f"{p['name']} · {p.get('total') or 0}{mark}", 100))
+        if not data:
+            self.note.set_plain("No playlists yet. Sync your Spotify library first.")
+        elif self.playlists.currentRow() < 0:
+            self.playlists.setCurrentRow(0)
+
+    def current(self) -> dict[str, Any] | None:
+        row = self.playlists.currentRow()
+        return self.data[row] if 0 <= row < len(self.data) else None
+
+    def _on_playlist_changed(self, row: int) -> None:
+        playlist = self.current()
+        self.tracks.clear()
+        if playlist is None:
+            return
+        if not playlist.get("readable", True):
+            self.note.set_plain(clip(playlist.get("skipped_reason") or
+                                     "Spotify only lets apps read playlists you own or "
+                                     "collaborate on.", 300))
+            return
+        self.note.set_plain("")
+        services = self.ctx.services
+        playlist_id = playlist["id"]
+        self.ctx.runner.run(lambda: queries.playlist_tracks(services, playlist_id), lane="db",
+                            name="playlist-tracks", on_done=self._show_tracks,
+                            on_error=lambda exc: self.note.set_plain(f"Not readable: {exc}"))
+
+    def _show_tracks(self, tracks: list[Track]) -> None:
+        self.current_tracks = tracks
+        self.tracks.clear()
+        for i, t in enumerate(tracks, 1):
+            self.tracks.addItem(clip(f"{i}. {t.name} — {', '.join(t.artists)}", 140))
+
+    def play(self) -> None:
+        if self.current_tracks and self.ctx.player is not None:
+            start = max(0, self.tracks.currentRow())
+            self.ctx.player.play_queue(self.current_tracks, start)
+
+    def _continue(self) -> None:
+        playlist = self.current()
+        if playlist and self.on_continue is not None:
+            self.on_continue(playlist["id"])
+
+    def _open(self) -> None:
+        playlist = self.current()
+        if playlist:
+            self.ctx.open_in_spotify(playlist.get("uri"))

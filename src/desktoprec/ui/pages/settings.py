@@ -1,0 +1,134 @@
+"""The Settings page: music folders, online sources, diversity default, close to tray, theme."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QListWidget,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import PlainLabel, clip
+
+log = logging.getLogger(__name__)
+
+THEMES = ["system", "light", "dark"]
+
+
+class SettingsPage(QWidget):
+    title = "Settings"
+    scan_requested = Signal()
+    saved = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        settings = ctx.services.settings
+        layout = QVBoxLayout(self)
+        layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
+        layout.addWidget(PlainLabel("Music folders (mp3, flac, ogg, opus, m4a, wav): desktoprec "
+                                    "listens to these files to learn their sound.", elide=False))
+        self.folders = QListWidget()
+        self.folders.setMaximumHeight(120)
+        for folder in settings.music_folders:
+            self.folders.addItem(clip(folder, 400))
+        layout.addWidget(self.folders)
+        row = QHBoxLayout()
+        self.add_folder_button = QPushButton("Add folder…")
+        self.remove_folder_button = QPushButton("Remove")
+        self.scan_button = QPushButton("Scan and analyse now")
+        for b in (self.add_folder_button, self.remove_folder_button, self.scan_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        layout.addLayout(row)
+        form = QFormLayout()
+        self.preview = QCheckBox("Fetch 30-second previews by ISRC from public catalog services "
+                                 "(contacts services outside Spotify)")
+        self.preview.setChecked(settings.preview_source_enabled)
+        form.addRow("Online sound", self.preview)
+        self.metadata = QCheckBox("Look up genres on MusicBrainz (1 request a second)")
+        self.metadata.setChecked(settings.metadata_service_enabled)
+        form.addRow("Online genres", self.metadata)
+        self.include_saved = QCheckBox("Also suggest tracks I have already saved")
+        self.include_saved.setChecked(settings.include_saved_in_recommendations)
+        form.addRow("Recommendations", self.include_saved)
+        self.diversity = QSlider(Qt.Orientation.Horizontal)
+        self.diversity.setRange(0, 100)
+        self.diversity.setValue(round(settings.diversity * 100))
+        self.diversity.setMaximumWidth(240)
+        form.addRow("Default diversity", self.diversity)
+        self.close_to_tray = QCheckBox("Closing the window keeps desktoprec in the tray")
+        self.close_to_tray.setChecked(settings.close_to_tray)
+        form.addRow("Window", self.close_to_tray)
+        self.theme = QComboBox()
+        self.theme.addItems(THEMES)
+        self.theme.setCurrentIndex(THEMES.index(settings.theme) if settings.theme in THEMES else 0)
+        form.addRow("Theme", self.theme)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save")
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.message = PlainLabel("")
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.remove_folder_button.clicked.connect(self.remove_folder)
+        self.scan_button.clicked.connect(self._scan)
+        self.save_button.clicked.connect(self.save)
+
+    def on_shown(self) -> None:
+        pass
+
+    def folder_list(self) -> list[str]:
+        return [self.folders.item(i).text() for i in range(self.folders.count())]
+
+    def add_folder(self, path: str) -> None:
+        if path and path not in self.folder_list():
+            self.folders.addItem(path)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a music folder")
+        if path:
+            self.add_folder(path)
+            self.save()
+
+    def remove_folder(self) -> None:
+        row = self.folders.currentRow()
+        if row >= 0:
+            self.folders.takeItem(row)
+            self.save()
+
+    def _scan(self) -> None:
+        self.save()
+        self.scan_requested.emit()
+
+    def save(self) -> None:
+        settings = self.ctx.services.settings
+        settings.music_folders = self.folder_list()
+        settings.preview_source_enabled = self.preview.isChecked()
+        settings.metadata_service_enabled = self.metadata.isChecked()
+        settings.include_saved_in_recommendations = self.include_saved.isChecked()
+        settings.diversity = self.diversity.value() / 100.0
+        settings.close_to_tray = self.close_to_tray.isChecked()
+        settings.theme = self.theme.currentText()
+        try:
+            self.ctx.services.save_settings()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, settings stay in memory
+            self.ctx.error("Settings not saved", exc)
+            return
+        self.message.set_plain("Saved.")
+        self.ctx.settings_changed.emit()
+        self.saved.emit()

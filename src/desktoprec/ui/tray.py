@@ -1,0 +1,194 @@
+"""The tray icon and its menu: quick recommend, playback, sync, show, quit; and notifications."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktoprec.domain import RecommendationList, Track
+from desktoprec.ui import queries
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import clip
+
+log = logging.getLogger(__name__)
+
+QUICK_PICKS = 5
+
+
+def time_of_day(hour: int | None = None) -> str:
+    hour = datetime.now().hour if hour is None else hour
+    if 5 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 18:
+        return "afternoon"
+    if 18 <= hour < 23:
+        return "evening"
+    return "night"
+
+
+def quick_recommend(services: Any, n: int = QUICK_PICKS) -> RecommendationList:
+    """Five picks for now: seeded by what was played last (recent listening), else "For you".
+
+    The recommend service adds the time of day to the context itself; the recipe records it.
+    """
+    recent = queries.recent_track_ids(services, limit=5)
+    service = services.recommend
+    if recent:
+        try:
+            result = service.recommend(mode="more_like", seeds=tuple(recent), n=n)
+        except Exception as exc:  # noqa: BLE001 - recent ids may be unknown to the index
+            log.info("quick recommend from recent listening failed (%s); using For you", exc)
+            result = service.recommend(mode="for_you", n=n)
+    else:
+        result = service.recommend(mode="for_you", n=n)
+    recipe = dict(getattr(result, "recipe", {}) or {})
+    recipe.setdefault("mode", "quick")
+    recipe["time_of_day"] = time_of_day()
+    return RecommendationList(items=tuple(result.items)[:n], recipe=recipe,
+                              figures=dict(result.figures or {}),
+                              list_id=getattr(result, "list_id", None))
+
+
+class TrayController(QObject):
+    """Builds the tray menu (usable without a tray host: tests call its actions directly)."""
+
+    picks_changed = Signal(object)  # RecommendationList
+
+    def __init__(self, ctx: AppContext, *, icon: QIcon, show_window: Callable[[], None],
+                 sync_now: Callable[[], None], quit_app: Callable[[], None],
+                 show_picks: Callable[[RecommendationList], None]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._show_window = show_window
+        self._show_picks = show_picks
+        self.picks: RecommendationList | None = None
+        self.notifications: list[tuple[str, str]] = []
+        self.menu = QMenu()
+        self.quick_menu = self.menu.addMenu("Quick recommend")
+        self.quick_refresh_action = QAction("Refresh picks", self)
+        self.quick_refresh_action.triggered.connect(self.refresh_quick)
+        self.quick_open_action = QAction("Show them in the window", self)
+        self.quick_open_action.triggered.connect(self.open_picks)
+        self.pick_actions: list[tuple[QAction, QAction]] = []
+        self._rebuild_quick_menu()
+        self.menu.addSeparator()
+        self.play_pause_action = self.menu.addAction("Play / pause")
+        self.next_action = self.menu.addAction("Next")
+        self.like_action = self.menu.addAction("Like")
+        self.menu.addSeparator()
+        self.sync_action = self.menu.addAction("Sync now")
+        self.show_action = self.menu.addAction("Show window")
+        self.menu.addSeparator()
+        self.quit_action = self.menu.addAction("Quit")
+        self.play_pause_action.triggered.connect(self._toggle)
+        self.next_action.triggered.connect(self._next)
+        self.like_action.triggered.connect(self._like)
+        self.sync_action.triggered.connect(sync_now)
+        self.show_action.triggered.connect(show_window)
+        self.quit_action.triggered.connect(quit_app)
+        self.icon: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.icon = QSystemTrayIcon(icon, self)
+            self.icon.setToolTip("desktoprec")
+            self.icon.setContextMenu(self.menu)
+            self.icon.activated.connect(self._on_activated)
+            self.icon.show()
+        self.quick_menu.aboutToShow.connect(self._on_quick_menu_shown)
+        ctx.notified.connect(self.notify)
+
+    @property
+    def available(self) -> bool:
+        return self.icon is not None
+
+    # --- quick recommend -----------------------------------------------------------------
+
+    def _on_quick_menu_shown(self) -> None:
+        if self.picks is None:
+            self.refresh_quick()
+
+    def refresh_quick(self) -> None:
+        if not self.ctx.has_service("recommend", "recommend"):
+            self._rebuild_quick_menu(note="Recommendations are not available yet")
+            return
+        services = self.ctx.services
+        self._rebuild_quick_menu(note="Finding five picks…")
+        self.ctx.runner.run(lambda: quick_recommend(services), lane="cpu", name="quick",
+                            on_done=self._on_picks,
+                            on_error=lambda exc: self._rebuild_quick_menu(
+                                note=clip(f"No picks: {exc}", 80)))
+
+    def _on_picks(self, picks: RecommendationList) -> None:
+        self.picks = picks
+        self._rebuild_quick_menu()
+        self.picks_changed.emit(picks)
+        if picks.items:
+            self.notify("New recommendations",
+                        f"{len(picks.items)} picks for this {picks.recipe.get('time_of_day', '')}")
+
+    def _rebuild_quick_menu(self, note: str | None = None) -> None:
+        self.quick_menu.clear()
+        self.pick_actions = []
+        if note:
+            info = self.quick_menu.addAction(note)
+            info.setEnabled(False)
+        if self.picks is not None:
+            for rec in self.picks.items:
+                sub = self.quick_menu.addMenu(
+                    clip(f"{rec.track.name} — {', '.join(rec.track.artists)}", 60))
+                play = sub.addAction("Play")
+                show = sub.addAction("Open in the window")
+                play.triggered.connect(lambda _=False, t=rec.track: self.play_pick(t))
+                show.triggered.connect(self.open_picks)
+                self.pick_actions.append((play, show))
+        self.quick_menu.addSeparator()
+        self.quick_menu.addAction(self.quick_refresh_action)
+        self.quick_menu.addAction(self.quick_open_action)
+        self.quick_open_action.setEnabled(self.picks is not None and bool(self.picks.items))
+
+    def play_pick(self, track: Track) -> None:
+        if self.ctx.player is None or self.picks is None:
+            return
+        tracks = [r.track for r in self.picks.items]
+        start = next((i for i, t in enumerate(tracks) if t.id == track.id), 0)
+        self.ctx.player.play_queue(tracks, start)
+
+    def open_picks(self) -> None:
+        if self.picks is not None:
+            self._show_window()
+            self._show_picks(self.picks)
+
+    # --- playback ------------------------------------------------------------------------
+
+    def _toggle(self) -> None:
+        if self.ctx.player is not None:
+            self.ctx.player.toggle()
+
+    def _next(self) -> None:
+        if self.ctx.player is not None:
+            self.ctx.player.advance(user=True)
+
+    def _like(self) -> None:
+        if self.ctx.player is not None:
+            self.ctx.player.like()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self._show_window()
+
+    # --- notifications -------------------------------------------------------------------
+
+    def notify(self, title: str, text: str) -> None:
+        self.notifications.append((title, text))
+        if self.icon is not None and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(clip(f"desktoprec — {title}", 80), clip(text, 240),
+                                  QSystemTrayIcon.MessageIcon.Information, 5000)
+
+    def hide(self) -> None:
+        if self.icon is not None:
+            self.icon.hide()

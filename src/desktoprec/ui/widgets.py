@@ -1,0 +1,337 @@
+"""Small reusable widgets: plain-text labels, cover art, and charts drawn with QPainter."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QSizePolicy,
+    QWidget,
+)
+
+MAX_SHOWN_CHARS = 300
+PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
+]
+
+
+def clip(text: object, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A single line of at most `limit` characters (untrusted names can be 10,000 long)."""
+    value = " ".join(str(text if text is not None else "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def safe_tooltip(text: object) -> str:
+    """Tooltip markup that shows `text` literally (Qt would otherwise guess it is rich text)."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(clip(text, 500))}</p>"
+
+
+def color_for(key: str) -> QColor:
+    return QColor(PALETTE[sum(map(ord, key)) % len(PALETTE)])
+
+
+class PlainLabel(QLabel):
+    """A QLabel that never interprets markup and elides long text to its width."""
+
+    def __init__(self, text: object = "", parent: QWidget | None = None, *,
+                 elide: bool = True, bold: bool = False, point_delta: int = 0) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self._elide = elide
+        self._full = ""
+        if bold or point_delta:
+            font = self.font()
+            font.setBold(bold)
+            if point_delta:
+                font.setPointSize(max(6, font.pointSize() + point_delta))
+            self.setFont(font)
+        if elide:
+            self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.setMinimumWidth(40)
+        else:
+            self.setWordWrap(True)
+        self.set_plain(text)
+
+    def set_plain(self, text: object) -> None:
+        self._full = clip(text, MAX_SHOWN_CHARS if self._elide else 2000)
+        self.setToolTip(safe_tooltip(self._full) if self._full else "")
+        self._apply()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def _apply(self) -> None:
+        if not self._elide:
+            super().setText(self._full)
+            return
+        metrics = QFontMetrics(self.font())
+        width = max(40, self.width())
+        super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if self._elide:
+            self._apply()
+
+
+class CoverLabel(QLabel):
+    """Square cover art with a drawn placeholder until the image arrives."""
+
+    def __init__(self, size: int = 64, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._size = size
+        self.setFixedSize(size, size)
+        self.has_image = False
+        self.set_placeholder("♪")
+
+    def set_placeholder(self, key: str) -> None:
+        pixmap = QPixmap(self._size, self._size)
+        pixmap.fill(color_for(key).lighter(130))
+        painter = QPainter(pixmap)
+        painter.setPen(QColor("white"))
+        font = QFont()
+        font.setPointSize(max(8, self._size // 3))
+        painter.setFont(font)
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "♪")
+        painter.end()
+        self.setPixmap(pixmap)
+        self.has_image = False
+
+    def set_image_file(self, path: str) -> bool:
+        pixmap = QPixmap(path)
+        if pixmap.isNull():
+            return False
+        self.setPixmap(pixmap.scaled(self._size, self._size,
+                                     Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                     Qt.TransformationMode.SmoothTransformation))
+        self.has_image = True
+        return True
+
+
+class BarChartWidget(QWidget):
+    """Horizontal bars with labels: top genres, block shares, anything label → value."""
+
+    def __init__(self, parent: QWidget | None = None, *, value_format: str = "{:.0f}",
+                 max_bars: int = 12) -> None:
+        super().__init__(parent)
+        self._items: list[tuple[str, float]] = []
+        self._format = value_format
+        self._max = max_bars
+        self.setMinimumHeight(60)
+
+    def set_items(self, items: Sequence[tuple[str, float]]) -> None:
+        self._items = [(clip(label, 40), float(value)) for label, value in items][: self._max]
+        self.setMinimumHeight(max(60, 22 * len(self._items) + 8))
+        self.update()
+
+    def items(self) -> list[tuple[str, float]]:
+        return list(self._items)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(320, max(60, 22 * len(self._items) + 8))
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if not self._items:
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "nothing to show yet")
+            return
+        label_w = min(160, self.width() // 3)
+        peak = max((abs(v) for _, v in self._items), default=1.0) or 1.0
+        bar_room = max(10, self.width() - label_w - 60)
+        text_color = self.palette().windowText().color()
+        for row, (label, value) in enumerate(self._items):
+            y = 4 + row * 22
+            painter.setPen(text_color)
+            metrics = painter.fontMetrics()
+            painter.drawText(QRectF(0, y, label_w - 6, 18),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(label, Qt.TextElideMode.ElideRight, label_w - 6))
+            width = bar_room * abs(value) / peak
+            painter.fillRect(QRectF(label_w, y + 2, width, 14), color_for(label))
+            painter.drawText(QRectF(label_w + width + 4, y, 56, 18),
+                             Qt.AlignmentFlag.AlignVCenter, self._format.format(value))
+
+
+class SoundCompareWidget(QWidget):
+    """Paired bars per descriptor: this track's sound (filled) against the seeds' (outlined)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, float, float | None]] = []
+        self.setMinimumHeight(80)
+
+    def set_values(self, track: dict[str, float], seeds: dict[str, float]) -> None:
+        names = [k for k in track if isinstance(track.get(k), (int, float))][:8]
+        rows = []
+        for name in names:
+            value = float(track[name])
+            other = seeds.get(name)
+            rows.append((clip(name, 24), value,
+                         float(other) if isinstance(other, (int, float)) else None))
+        self._rows = rows
+        self.setMinimumHeight(max(40, 20 * len(rows) + 24))
+        self.update()
+
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text_color = self.palette().windowText().color()
+        if not self._rows:
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "no sound data for this track")
+            return
+        label_w = min(130, self.width() // 3)
+        room = max(10, self.width() - label_w - 10)
+        for row, (name, value, seed) in enumerate(self._rows):
+            y = 2 + row * 20
+            peak = max(abs(value), abs(seed or 0.0), 1e-9)
+            painter.setPen(text_color)
+            painter.drawText(QRectF(0, y, label_w - 6, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.fillRect(QRectF(label_w, y + 2, room * abs(value) / peak, 7), QColor("#4e79a7"))
+            if seed is not None:
+                painter.setPen(QPen(QColor("#f28e2b"), 2))
+                painter.drawRect(QRectF(label_w, y + 10, room * abs(seed) / peak, 5))
+        y = 4 + len(self._rows) * 20
+        painter.fillRect(QRectF(label_w, y + 4, 12, 8), QColor("#4e79a7"))
+        painter.setPen(text_color)
+        painter.drawText(QPointF(label_w + 16, y + 12), "this track")
+        painter.setPen(QPen(QColor("#f28e2b"), 2))
+        painter.drawRect(QRectF(label_w + 100, y + 4, 12, 8))
+        painter.setPen(text_color)
+        painter.drawText(QPointF(label_w + 116, y + 12), "your seeds")
+
+
+class HistogramWidget(QWidget):
+    """A small histogram of one feature across the library."""
+
+    def __init__(self, title: str, parent: QWidget | None = None, bins: int = 16) -> None:
+        super().__init__(parent)
+        self.title = clip(title, 40)
+        self._bins = bins
+        self._counts: list[int] = []
+        self._range = (0.0, 1.0)
+        self.setMinimumSize(200, 110)
+
+    def set_values(self, values: Sequence[float]) -> None:
+        finite = [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+        if not finite:
+            self._counts = []
+            self.update()
+            return
+        low, high = min(finite), max(finite)
+        span = (high - low) or 1.0
+        counts = [0] * self._bins
+        for v in finite:
+            counts[min(self._bins - 1, int((v - low) / span * self._bins))] += 1
+        self._counts, self._range = counts, (low, high)
+        self.update()
+
+    def counts(self) -> list[int]:
+        return list(self._counts)
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        text_color = self.palette().windowText().color()
+        painter.setPen(text_color)
+        painter.drawText(QRectF(0, 0, self.width(), 16), Qt.AlignmentFlag.AlignLeft, self.title)
+        if not self._counts:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no data")
+            return
+        top, bottom = 20, self.height() - 16
+        peak = max(self._counts) or 1
+        width = self.width() / len(self._counts)
+        color = color_for(self.title)
+        for i, count in enumerate(self._counts):
+            h = (bottom - top) * count / peak
+            painter.fillRect(QRectF(i * width + 1, bottom - h, width - 2, h), color)
+        low, high = self._range
+        painter.drawText(QRectF(0, bottom, self.width() / 2, 16), Qt.AlignmentFlag.AlignLeft,
+                         f"{low:.3g}")
+        painter.drawText(QRectF(self.width() / 2, bottom, self.width() / 2, 16),
+                         Qt.AlignmentFlag.AlignRight, f"{high:.3g}")
+
+
+class ScatterMapView(QGraphicsView):
+    """The library map: one dot per track; hovering names the track."""
+
+    hovered = Signal(str)  # the plain-text description of the dot under the mouse ("" if none)
+    activated = Signal(str)  # track id of a clicked dot
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 260)
+        self._dots: list[QGraphicsEllipseItem] = []
+
+    def set_points(self, points: Sequence[tuple[float, float, str, str, str]]) -> dict[str, QColor]:
+        """points: (x, y, track id, description, colour key). Returns the legend."""
+        scene = self.scene()
+        scene.clear()
+        self._dots = []
+        legend: dict[str, QColor] = {}
+        if not points:
+            scene.addText("No sound vectors yet: sync and analyse your music first.")
+            return legend
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        sx = 500 / ((x1 - x0) or 1.0)
+        sy = 380 / ((y1 - y0) or 1.0)
+        for x, y, track_id, description, key in points:
+            color = legend.setdefault(key, color_for(key))
+            dot = scene.addEllipse(QRectF((x - x0) * sx - 4, (y1 - y) * sy - 4, 8, 8),
+                                   QPen(color.darker(140)), color)
+            dot.setData(0, track_id)
+            dot.setData(1, f"{description}  [{key}]")
+            dot.setToolTip(safe_tooltip(f"{description}  [{key}]"))
+            self._dots.append(dot)
+        self.fitInView(scene.itemsBoundingRect().adjusted(-10, -10, 10, 10),
+                       Qt.AspectRatioMode.KeepAspectRatio)
+        return legend
+
+    def dot_count(self) -> int:
+        return len(self._dots)
+
+    def describe_at(self, scene_x: float, scene_y: float) -> str:
+        for item in self.scene().items(QPointF(scene_x, scene_y)):
+            text = item.data(1)
+            if text:
+                return str(text)
+        return ""
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        point = self.mapToScene(event.position().toPoint())
+        self.hovered.emit(self.describe_at(point.x(), point.y()))
+        super().mouseMoveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        point = self.mapToScene(event.position().toPoint())
+        for item in self.scene().items(point):
+            if item.data(0):
+                self.activated.emit(str(item.data(0)))
+                break
+        super().mousePressEvent(event)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        if self._dots:
+            self.fitInView(self.scene().itemsBoundingRect().adjusted(-10, -10, 10, 10),
+                           Qt.AspectRatioMode.KeepAspectRatio)

@@ -1,0 +1,137 @@
+"""The first-run wizard: a Spotify client ID (with help), the demo, or just music folders."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import PlainLabel
+
+FALLBACK_HELP = """1. Open https://developer.spotify.com/dashboard and log in; choose Create app.
+2. Any name and description. Redirect URI: http://127.0.0.1/callback (exactly that).
+   Tick Web API and save.
+3. Copy the Client ID here. No client secret is needed."""
+
+
+class FirstRunDialog(QDialog):
+    """`choice` is "spotify", "demo" or "folders" after accept; `client_id`/`folder` filled."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.choice: str | None = None
+        self.client_id = ""
+        self.folder = ""
+        self.setWindowTitle("desktoprec — welcome")
+        layout = QVBoxLayout(self)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages)
+        # page 0: the three ways in
+        start = QWidget()
+        s = QVBoxLayout(start)
+        s.addWidget(PlainLabel("Welcome to desktoprec", bold=True, point_delta=4))
+        s.addWidget(PlainLabel("Explained, genre-diverse recommendations from your Spotify "
+                               "library and your own music files. How do you want to start?",
+                               elide=False))
+        self.spotify_button = QPushButton("Connect my Spotify account…")
+        self.demo_button = QPushButton("Try the demo (no account needed)")
+        self.folders_button = QPushButton("Just my music folders (no Spotify)")
+        for b in (self.spotify_button, self.demo_button, self.folders_button):
+            b.setMinimumHeight(44)
+            s.addWidget(b)
+        s.addStretch(1)
+        self.pages.addWidget(start)
+        # page 1: client ID with the step-by-step help
+        spotify = QWidget()
+        p = QVBoxLayout(spotify)
+        p.addWidget(PlainLabel("Your own Spotify client ID", bold=True, point_delta=2))
+        p.addWidget(PlainLabel("Spotify asks every user of an API app to register one (free; "
+                               "it stays in Development Mode for up to 5 users).", elide=False))
+        self.help = QPlainTextEdit(self._help_text())
+        self.help.setReadOnly(True)
+        self.help.setMinimumHeight(150)
+        p.addWidget(self.help)
+        self.client_id_edit = QLineEdit(ctx.services.settings.client_id)
+        self.client_id_edit.setPlaceholderText("Client ID (32 hexadecimal characters)")
+        self.client_id_edit.setMaxLength(128)
+        p.addWidget(self.client_id_edit)
+        self.client_id_error = PlainLabel("")
+        p.addWidget(self.client_id_error)
+        row = QHBoxLayout()
+        self.back_button = QPushButton("Back")
+        self.connect_button = QPushButton("Save and sign in")
+        self.connect_button.setDefault(True)
+        row.addWidget(self.back_button)
+        row.addStretch(1)
+        row.addWidget(self.connect_button)
+        p.addLayout(row)
+        self.pages.addWidget(spotify)
+        self.spotify_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        self.back_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        self.connect_button.clicked.connect(self._accept_client_id)
+        self.demo_button.clicked.connect(lambda: self._finish("demo"))
+        self.folders_button.clicked.connect(self._choose_folder)
+        self.resize(560, 420)
+
+    def _help_text(self) -> str:
+        auth = self.ctx.service("auth")
+        if auth is not None and callable(getattr(auth, "client_id_help", None)):
+            try:
+                return str(auth.client_id_help())
+            except Exception:  # noqa: BLE001 - the fallback says the same
+                pass
+        return FALLBACK_HELP
+
+    def _accept_client_id(self) -> None:
+        value = self.client_id_edit.text().strip()
+        if not value or not value.isalnum() or len(value) < 16:
+            self.client_id_error.set_plain("That does not look like a client ID: copy the "
+                                           "32-character Client ID from the dashboard.")
+            return
+        self.client_id = value
+        self._finish("spotify")
+
+    def _choose_folder(self, folder: str | None = None) -> None:
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(self, "Your music folder")
+        if folder:
+            self.folder = folder
+            self._finish("folders")
+
+    def _finish(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+
+class SignInDialog(QDialog):
+    """Waiting for the browser: shows the address to open by hand, and Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("desktoprec — sign in to Spotify")
+        layout = QVBoxLayout(self)
+        layout.addWidget(PlainLabel("Finish signing in in your browser. This window closes by "
+                                    "itself when Spotify sends you back.", elide=False))
+        self.url = QLineEdit()
+        self.url.setReadOnly(True)
+        self.url.setPlaceholderText("preparing the sign-in address…")
+        layout.addWidget(PlainLabel("If no browser opened, open this address:"))
+        layout.addWidget(self.url)
+        self.cancel_button = QPushButton("Cancel")
+        layout.addWidget(self.cancel_button, alignment=Qt.AlignmentFlag.AlignRight)
+        self.cancel_button.clicked.connect(self.reject)
+        self.resize(520, 160)
+
+    def set_url(self, url: str) -> None:
+        self.url.setText(url)
