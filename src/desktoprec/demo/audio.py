@@ -486,6 +486,7 @@ def write_files(jobs: Sequence[FileJob], *, workers: int | None = None,
     """Write all files (in worker processes when there are several cores); paths in job order."""
     total = len(jobs)
     finished_count = 0
+    _check_cancel(cancel)
     if progress:
         progress("demo audio", 0, total)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
