@@ -1,0 +1,593 @@
+"""Audio descriptors of one file: one decode, one STFT, every descriptor computed from those.
+
+The decode reads up to three 30-second windows (at 20 %, 50 % and 80 % of the track) when a track
+is longer than 90 s, and the whole track otherwise, mixed to mono at 22050 Hz. One short-time
+Fourier transform (4096-point Hann window, hop 512) then feeds tempo and beat descriptors (from a
+spectral-flux onset envelope), key and mode (chroma against Krumhansl-Kessler key profiles),
+loudness and dynamic range (gated frame RMS), the spectral shape descriptors, MFCCs, and the
+Spotify-style summaries (energy, danceability, acousticness, brightness, valence).
+
+Only numpy and librosa's filter banks are used on the hot path; nothing here needs numba's
+compiler, so a fresh worker process starts analysing at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktoprec.errors import AnalysisError
+
+log = logging.getLogger(__name__)
+
+# Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
+ANALYZER_VERSION = "dsp-1"
+
+SAMPLE_RATE = 22050
+N_FFT = 4096
+HOP = 512
+WINDOW_SECONDS = 30.0
+WHOLE_TRACK_UP_TO_SECONDS = 90.0
+WINDOW_POSITIONS = (0.2, 0.5, 0.8)
+N_MFCC = 13
+N_MELS = 64
+MIN_TEMPO_SECONDS = 4.0  # shorter audio has too few beats for a tempo
+SILENCE_RMS = 1e-4  # about -80 dBFS
+FFMPEG_TIMEOUT_S = 120.0
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+# Krumhansl & Kessler's probe-tone ratings (1982) for C major and C minor.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+# The numeric descriptors, in the order of a sound vector (see `descriptor_vector`).
+DESCRIPTOR_NAMES: tuple[str, ...] = (
+    "tempo_bpm",
+    "beat_strength",
+    "beat_regularity",
+    "onset_rate",
+    "loudness_db",
+    "dynamic_range_db",
+    "spectral_centroid_hz",
+    "spectral_bandwidth_hz",
+    "spectral_rolloff_hz",
+    "spectral_flatness",
+    "spectral_contrast",
+    "zero_crossing_rate",
+    "mode_major",
+    "key_strength",
+    "energy",
+    "danceability",
+    "acousticness",
+    "brightness",
+    "valence",
+    *(f"mfcc_mean_{i}" for i in range(N_MFCC)),
+    *(f"mfcc_std_{i}" for i in range(N_MFCC)),
+    *(f"chroma_{name}" for name in PITCH_CLASSES),
+)
+
+_AUDIO_SUFFIXES_NEEDING_FFMPEG = {".m4a", ".mp4", ".aac", ".alac", ".wma", ".opus", ".webm", ".ape"}
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decoded:
+    """Mono excerpts at SAMPLE_RATE and what the file says about itself."""
+
+    windows: list[np.ndarray]
+    duration_s: float
+    source_rate: int
+    channels: int
+    decoder: str
+    excerpt: bool
+
+
+def _windows_for(duration: float) -> list[tuple[float, float]]:
+    """(start, length) in seconds of the parts of a track that are analysed."""
+    if duration <= WHOLE_TRACK_UP_TO_SECONDS:
+        return [(0.0, duration)]
+    spans = []
+    for position in WINDOW_POSITIONS:
+        start = max(0.0, min(duration - WINDOW_SECONDS, duration * position - WINDOW_SECONDS / 2))
+        spans.append((start, WINDOW_SECONDS))
+    return spans
+
+
+def _to_mono_resampled(block: np.ndarray, rate: int) -> np.ndarray:
+    mono = block.mean(axis=1) if block.ndim == 2 else block
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if rate != SAMPLE_RATE and mono.size:
+        import soxr
+
+        mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="MQ").astype(np.float32, copy=False)
+    return mono
+
+
+def _decode_soundfile(path: Path) -> Decoded:
+    import soundfile
+
+    with soundfile.SoundFile(str(path)) as handle:
+        rate = int(handle.samplerate)
+        channels = int(handle.channels)
+        frames = int(handle.frames)
+        if rate <= 0:
+            raise AnalysisError("not an audio file (no sample rate)")
+        duration = frames / rate if frames > 0 else 0.0
+        windows = []
+        for start, length in _windows_for(duration):
+            first = int(start * rate)
+            if first:
+                handle.seek(first)
+            count = int(length * rate) if frames > 0 else -1
+            block = handle.read(count, dtype="float32", always_2d=True)
+            windows.append(_to_mono_resampled(block, rate))
+    decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
+    if frames <= 0:
+        duration = decoded_seconds
+    return Decoded(windows, duration, rate, channels, "soundfile", duration > decoded_seconds + 1)
+
+
+def _ffprobe_duration(path: Path) -> float | None:
+    probe = shutil.which("ffprobe")
+    if not probe:
+        return None
+    try:
+        done = subprocess.run(
+            [probe, "-v", "error", "-show_entries", "format=duration", "-of",
+             "default=noprint_wrappers=1:nokey=1", str(path)],
+            capture_output=True, timeout=30, check=False,
+        )
+        return float(done.stdout.decode().strip())
+    except (ValueError, subprocess.SubprocessError, OSError):
+        return None
+
+
+def _ffmpeg_error(stderr: bytes) -> str:
+    text = stderr.decode("utf-8", "replace")
+    lowered = text.lower()
+    if "invalid data found" in lowered or "could not find codec" in lowered:
+        return "not an audio file"
+    if "does not contain any stream" in lowered or "output file #0 does not contain" in lowered:
+        return "no audio stream in the file"
+    last = [line for line in text.strip().splitlines() if line.strip()]
+    return f"could not be decoded ({last[-1][:160]})" if last else "could not be decoded"
+
+
+def _decode_ffmpeg(path: Path) -> Decoded:
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        raise AnalysisError(
+            "this format needs ffmpeg to decode, and ffmpeg is not installed",
+            hint="install ffmpeg (e.g. `apt-get install ffmpeg`)",
+        )
+    duration = _ffprobe_duration(path) or 0.0
+    spans = _windows_for(duration) if duration > 0 else [(0.0, 0.0)]
+    windows = []
+    for start, length in spans:
+        command = [ffmpeg, "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-i", str(path)]
+        if length > 0:
+            command += ["-t", f"{length:.3f}"]
+        command += ["-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT_S,
+                                  check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise AnalysisError("decoding took too long (ffmpeg timed out)") from exc
+        if done.returncode != 0 and not done.stdout:
+            raise AnalysisError(_ffmpeg_error(done.stderr))
+        windows.append(np.frombuffer(done.stdout, dtype="<f4").astype(np.float32))
+    decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
+    if duration <= 0:
+        duration = decoded_seconds
+    if decoded_seconds == 0 and duration == 0:
+        raise AnalysisError("not an audio file")
+    return Decoded(windows, duration, SAMPLE_RATE, 1, "ffmpeg", duration > decoded_seconds + 1)
+
+
+def _sniff(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(64)
+
+
+def _soundfile_error_text(exc: Exception, head: bytes) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if head.startswith(b"OggS"):
+        return "truncated or damaged ogg stream"
+    if head.startswith(b"fLaC"):
+        return "truncated or damaged flac stream"
+    if head.startswith(b"RIFF"):
+        return "truncated or damaged wav file"
+    if "format not recognised" in lowered or "unknown format" in lowered:
+        return "not an audio file"
+    return f"could not be decoded ({text[:160]})"
+
+
+def decode(path: str | os.PathLike[str]) -> Decoded:
+    """Read the analysed windows of a file as mono float32 at SAMPLE_RATE; AnalysisError if not."""
+    target = Path(path)
+    if not target.exists():
+        raise AnalysisError("file not found")
+    if target.is_dir():
+        raise AnalysisError("is a folder, not a file")
+    try:
+        size = target.stat().st_size
+        head = _sniff(target)
+    except OSError as exc:
+        raise AnalysisError(f"could not be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise AnalysisError("empty file")
+    suffix = target.suffix.lower()
+    first_error: str | None = None
+    if suffix not in _AUDIO_SUFFIXES_NEEDING_FFMPEG:
+        try:
+            decoded = _decode_soundfile(target)
+            if decoded.windows and any(w.size for w in decoded.windows):
+                return decoded
+            if decoded.duration_s == 0 and not head.startswith(b"OggS"):
+                return decoded  # a valid file with no samples: analysed as silence
+            first_error = _soundfile_error_text(RuntimeError("no samples"), head)
+        except AnalysisError:
+            raise
+        except (RuntimeError, ValueError, OSError, MemoryError) as exc:
+            first_error = _soundfile_error_text(exc, head)
+            log.debug("soundfile could not decode %s: %s", target, exc)
+    try:
+        return _decode_ffmpeg(target)
+    except AnalysisError as exc:
+        # The first decoder's reason is usually the more precise one.
+        if first_error and (str(exc) == "not an audio file" or "ffmpeg" in str(exc)):
+            raise AnalysisError(first_error) from exc
+        raise
+
+
+# --- the one STFT ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _filters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mel and chroma filter banks, the Hann window and the bin frequencies (built once)."""
+    import librosa.filters
+
+    mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmax=11000.0)
+    chroma = librosa.filters.chroma(sr=SAMPLE_RATE, n_fft=N_FFT, tuning=0.0)
+    # Chroma only from 55 Hz to 2.1 kHz: below is rumble, above is mostly overtones and noise.
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    chroma = chroma * ((freqs >= 55.0) & (freqs <= 2100.0))[None, :]
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
+    return mel.astype(np.float32), chroma.astype(np.float32), window, freqs.astype(np.float32)
+
+
+def _power_spectrogram(signal: np.ndarray) -> np.ndarray:
+    """|STFT|^2 as (bins, frames), centred frames padded with zeros at both ends."""
+    _, _, window, _ = _filters()
+    padded = np.pad(signal, (N_FFT // 2, N_FFT // 2))
+    count = 1 + (padded.size - N_FFT) // HOP
+    if count <= 0:
+        return np.zeros((N_FFT // 2 + 1, 0), dtype=np.float32)
+    frames = np.lib.stride_tricks.as_strided(
+        padded, shape=(count, N_FFT), strides=(padded.strides[0] * HOP, padded.strides[0])
+    )
+    spectrum = np.empty((N_FFT // 2 + 1, count), dtype=np.float32)
+    chunk = 512  # bounded memory for long windows
+    for start in range(0, count, chunk):
+        block = np.fft.rfft(frames[start:start + chunk] * window, axis=1)
+        spectrum[:, start:start + chunk] = (block.real ** 2 + block.imag ** 2).T
+    return spectrum
+
+
+# --- tempo -------------------------------------------------------------------------------------
+
+
+def _onset_envelope(mel_db: np.ndarray) -> np.ndarray:
+    """Spectral flux: the mean positive rise of log-mel energy from frame to frame."""
+    if mel_db.shape[1] < 2:
+        return np.zeros(0, dtype=np.float32)
+    rise = np.maximum(0.0, np.diff(mel_db, axis=1))
+    envelope = rise.mean(axis=0)
+    return envelope - np.convolve(envelope, np.ones(16) / 16, mode="same")  # remove slow drift
+
+
+def _tempo(envelopes: list[np.ndarray]) -> tuple[float | None, float, float]:
+    """(BPM, beat strength, regularity) from the onset envelopes' summed autocorrelation.
+
+    The autocorrelation is weighted by a log-normal preference around 120 BPM (one octave wide),
+    as listeners tap; the peak lag is refined by parabolic interpolation and by the peaks at its
+    multiples, which pin the period down more finely than one hop.
+    """
+    frame_rate = SAMPLE_RATE / HOP
+    max_lag = int(frame_rate * 60.0 / 30.0)  # down to 30 BPM
+    usable = [e for e in envelopes if e.size >= frame_rate * MIN_TEMPO_SECONDS]
+    if not usable:
+        return None, 0.0, 0.0
+    total = np.zeros(max_lag + 1)
+    strength = []
+    for env in usable:
+        env = np.maximum(env, 0.0)
+        strength.append(float(env.mean()))
+        centred = env - env.mean()
+        size = 1 << int(math.ceil(math.log2(2 * centred.size)))
+        spectrum = np.fft.rfft(centred, size)
+        acf = np.fft.irfft(spectrum * np.conj(spectrum), size)[: max_lag + 1]
+        # unbiased: each lag averages fewer products
+        acf = acf / np.maximum(1, centred.size - np.arange(max_lag + 1))
+        total += acf
+    if total[0] <= 1e-12:
+        return None, float(np.mean(strength)), 0.0
+    acf = total / total[0]
+    lags = np.arange(max_lag + 1, dtype=float)
+    bpm = np.where(lags > 0, 60.0 * frame_rate / np.maximum(lags, 1e-9), np.inf)
+    valid = (bpm >= 40.0) & (bpm <= 240.0)
+    prior = np.exp(-0.5 * np.log2(np.where(valid, bpm, 120.0) / 120.0) ** 2)
+    weighted = np.where(valid, np.maximum(acf, 0.0) * prior, 0.0)
+    peak = int(np.argmax(weighted))
+    if weighted[peak] <= 0.0:
+        return None, float(np.mean(strength)), 0.0
+    period = _refine_peak(acf, peak)
+    # Refine with the peak near a multiple of the period (more lags per beat, finer estimate).
+    for multiple in (4, 3, 2):
+        approx = period * multiple
+        if approx + 2 < max_lag:
+            near = int(round(approx))
+            lo, hi = max(1, near - 2), min(max_lag - 1, near + 2)
+            local = lo + int(np.argmax(acf[lo:hi + 1]))
+            if acf[local] > 0.5 * acf[peak]:
+                period = _refine_peak(acf, local) / multiple
+                break
+    regularity = float(np.clip(acf[peak], 0.0, 1.0))
+    return 60.0 * frame_rate / period, float(np.mean(strength)), regularity
+
+
+def _refine_peak(values: np.ndarray, index: int) -> float:
+    if 0 < index < values.size - 1:
+        left, mid, right = values[index - 1], values[index], values[index + 1]
+        curve = left - 2 * mid + right
+        if curve < 0:
+            return index + 0.5 * (left - right) / curve
+    return float(index)
+
+
+# --- key ---------------------------------------------------------------------------------------
+
+
+def _key(chroma_mean: np.ndarray) -> tuple[str | None, str | None, float]:
+    """(key, mode, strength): the best-correlated rotated major/minor profile."""
+    if not np.any(chroma_mean > 0) or np.allclose(chroma_mean, chroma_mean.mean()):
+        return None, None, 0.0
+    best = (-2.0, 0, "major")
+    for tonic in range(12):
+        for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+            score = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
+            if score > best[0]:
+                best = (score, tonic, mode)
+    score, tonic, mode = best
+    return PITCH_CLASSES[tonic], mode, score
+
+
+# --- the analysis ------------------------------------------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _finite(value: float | None, digits: int = 4) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
+    """Descriptors of mono float32 windows at SAMPLE_RATE (the pure part, used by the tests too)."""
+    mel_fb, chroma_fb, _, freqs = _filters()
+    spectra = [_power_spectrogram(w) for w in windows if w.size]
+    samples = np.concatenate([w for w in windows if w.size]) if spectra else np.zeros(0, np.float32)
+    seconds = samples.size / SAMPLE_RATE
+    result: dict[str, Any] = {"analyzed_s": round(seconds, 3)}
+    rms_all = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if samples.size else 0.0
+    if not spectra or rms_all < SILENCE_RMS:
+        result.update(_silent_descriptors(seconds))
+        return result
+
+    power = np.concatenate(spectra, axis=1)
+    magnitude = np.sqrt(power)
+    frame_energy = power.sum(axis=0)
+    # frame RMS in dBFS (Parseval: sum of |X|^2 over the one-sided spectrum ~ N * sum(w^2 x^2) / 2)
+    _, _, window, _ = _filters()
+    norm = float(np.sum(window ** 2)) * N_FFT / 2.0
+    frame_db = 10.0 * np.log10(np.maximum(frame_energy / norm, 1e-12))
+    gate = frame_db > max(-70.0, float(frame_db.max()) - 60.0)  # leave silences out of loudness
+    gated = frame_db[gate] if gate.any() else frame_db
+    loudness = 10.0 * math.log10(max(float(np.mean(10.0 ** (gated / 10.0))), 1e-12))
+    dynamic_range = float(np.percentile(gated, 95) - np.percentile(gated, 10))
+
+    # spectral shape on frames with sound, weighted by magnitude
+    weights = magnitude[:, gate] if gate.any() else magnitude
+    totals = np.maximum(weights.sum(axis=0), 1e-12)
+    centroid_frames = (freqs[:, None] * weights).sum(axis=0) / totals
+    spread = np.sqrt(((freqs[:, None] - centroid_frames[None, :]) ** 2 * weights).sum(axis=0)
+                     / totals)
+    cumulative = np.cumsum(weights, axis=0)
+    rolloff_frames = freqs[np.argmax(cumulative >= 0.85 * cumulative[-1][None, :], axis=0)]
+    gated_power = power[:, gate] if gate.any() else power
+    log_mean = np.mean(np.log(gated_power + 1e-10), axis=0)
+    flatness_frames = np.exp(log_mean) / (np.mean(gated_power, axis=0) + 1e-10)
+    frame_weight = totals / totals.sum()
+    centroid = float(np.sum(centroid_frames * frame_weight))
+    bandwidth = float(np.sum(spread * frame_weight))
+    rolloff = float(np.median(rolloff_frames))
+    flatness = float(np.median(flatness_frames))
+    contrast = _contrast(gated_power, freqs)
+
+    mel = mel_fb @ power
+    mel_db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    mel_db = np.maximum(mel_db, mel_db.max() - 80.0)
+    mfcc = _mfcc(mel_db[:, gate] if gate.any() else mel_db)
+
+    chroma = chroma_fb @ power
+    chroma_mean = chroma.mean(axis=1)
+    chroma_profile = chroma_mean / max(float(chroma_mean.max()), 1e-12)
+    key, mode, key_strength = _key(chroma_mean)
+
+    # tempo per window (beats do not continue across the gaps between windows)
+    envelopes, onset_counts = [], 0
+    start = 0
+    for spectrum in spectra:
+        count = spectrum.shape[1]
+        env = _onset_envelope(mel_db[:, start:start + count])
+        start += count
+        envelopes.append(env)
+        onset_counts += _count_onsets(env)
+    tempo, beat_strength, regularity = _tempo(envelopes)
+    onset_rate = onset_counts / seconds if seconds > 0 else 0.0
+    zcr = float(np.mean(np.abs(np.diff(np.signbit(samples).astype(np.int8))))) \
+        if samples.size > 1 else 0.0
+
+    brightness = float(np.clip(math.log2(max(centroid, 100.0) / 250.0) / math.log2(6000 / 250),
+                               0.0, 1.0))
+    energy = (0.55 * _sigmoid((loudness + 16.0) / 4.0)
+              + 0.25 * float(np.clip(beat_strength / 2.0, 0.0, 1.0))
+              + 0.20 * brightness)
+    tempo_fit = 0.0 if tempo is None else math.exp(-0.5 * (math.log2(tempo / 118.0) / 0.4) ** 2)
+    danceability = float(np.clip(0.45 * regularity / 0.6, 0.0, 0.45)
+                         + 0.35 * tempo_fit
+                         + 0.20 * float(np.clip(beat_strength / 2.0, 0.0, 1.0)))
+    noisiness = float(np.clip(flatness / 0.3, 0.0, 1.0))
+    acousticness = float(np.clip(
+        0.45 * (1.0 - brightness) + 0.30 * (1.0 - noisiness)
+        + 0.25 * float(np.clip(dynamic_range / 30.0, 0.0, 1.0)), 0.0, 1.0))
+    mode_major = None if mode is None else (1.0 if mode == "major" else 0.0)
+    valence = float(np.clip(
+        0.4 * (0.5 if mode_major is None else mode_major)
+        + 0.3 * brightness + 0.3 * (0.0 if tempo is None else min(1.0, tempo / 160.0)), 0.0, 1.0))
+
+    result.update({
+        "tempo_bpm": _finite(tempo, 2),
+        "beat_strength": _finite(beat_strength),
+        "beat_regularity": _finite(regularity),
+        "onset_rate": _finite(onset_rate),
+        "key": key,
+        "mode": mode,
+        "mode_major": mode_major,
+        "key_strength": _finite(key_strength),
+        "loudness_db": _finite(loudness, 2),
+        "dynamic_range_db": _finite(dynamic_range, 2),
+        "spectral_centroid_hz": _finite(centroid, 1),
+        "spectral_bandwidth_hz": _finite(bandwidth, 1),
+        "spectral_rolloff_hz": _finite(rolloff, 1),
+        "spectral_flatness": _finite(flatness, 5),
+        "spectral_contrast": _finite(contrast),
+        "zero_crossing_rate": _finite(zcr, 5),
+        "energy": _finite(energy),
+        "danceability": _finite(danceability),
+        "acousticness": _finite(acousticness),
+        "brightness": _finite(brightness),
+        "valence": _finite(valence),
+        "silent": False,
+    })
+    for i in range(N_MFCC):
+        result[f"mfcc_mean_{i}"] = _finite(float(mfcc[i].mean()))
+        result[f"mfcc_std_{i}"] = _finite(float(mfcc[i].std()))
+    for name, value in zip(PITCH_CLASSES, chroma_profile):
+        result[f"chroma_{name}"] = _finite(float(value))
+    return result
+
+
+def _silent_descriptors(seconds: float) -> dict[str, Any]:
+    """Silence is analysed: level and zero descriptors, no tempo or key."""
+    values: dict[str, Any] = {name: None for name in DESCRIPTOR_NAMES}
+    values.update({
+        "tempo_bpm": None, "key": None, "mode": None, "mode_major": None,
+        "loudness_db": -120.0 if seconds > 0 else None, "energy": 0.0, "danceability": 0.0,
+        "beat_strength": 0.0, "beat_regularity": 0.0, "onset_rate": 0.0, "silent": True,
+    })
+    return values
+
+
+def _contrast(power: np.ndarray, freqs: np.ndarray) -> float:
+    """Mean peak-to-valley ratio (dB) in octave bands above 200 Hz: tonal music scores high."""
+    edges = [200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0, 11025.0]
+    values = []
+    log_power = 10.0 * np.log10(power + 1e-10)
+    for low, high in zip(edges[:-1], edges[1:]):
+        band = (freqs >= low) & (freqs < high)
+        if band.sum() < 4:
+            continue
+        block = np.sort(log_power[band], axis=0)
+        tail = max(1, int(0.02 * block.shape[0]) + 1)
+        values.append(float(np.mean(block[-tail:].mean(axis=0) - block[:tail].mean(axis=0))))
+    return float(np.mean(values)) if values else 0.0
+
+
+@lru_cache(maxsize=1)
+def _dct_matrix() -> np.ndarray:
+    n = np.arange(N_MELS)
+    k = np.arange(N_MFCC)[:, None]
+    basis = np.cos(np.pi / N_MELS * (n + 0.5) * k) * math.sqrt(2.0 / N_MELS)
+    basis[0] /= math.sqrt(2.0)
+    return basis.astype(np.float32)
+
+
+def _mfcc(mel_db: np.ndarray) -> np.ndarray:
+    if mel_db.shape[1] == 0:
+        return np.zeros((N_MFCC, 1), dtype=np.float32)
+    return _dct_matrix() @ mel_db
+
+
+def _count_onsets(envelope: np.ndarray) -> int:
+    """Local maxima of the onset envelope that stand out (at most one per 50 ms)."""
+    if envelope.size < 3:
+        return 0
+    env = np.maximum(envelope, 0.0)
+    threshold = env.mean() + 0.5 * env.std()
+    peaks = (env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:]) & (env[1:-1] > threshold)
+    indices = np.flatnonzero(peaks)
+    if indices.size == 0:
+        return 0
+    spacing = max(1, int(0.05 * SAMPLE_RATE / HOP))
+    kept, last = 0, -spacing
+    for index in indices:
+        if index - last >= spacing:
+            kept += 1
+            last = index
+    return kept
+
+
+def analyze(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Descriptors of one audio file; raises AnalysisError with a clear reason when it cannot."""
+    decoded = decode(path)
+    try:
+        result = analyze_signal(decoded.windows)
+    except MemoryError as exc:
+        raise AnalysisError("not enough memory to analyse this file") from exc
+    result.update({
+        "duration_s": round(decoded.duration_s, 3),
+        "excerpt": decoded.excerpt,
+        "decoder": decoded.decoder,
+        "sample_rate": decoded.source_rate,
+        "channels": decoded.channels,
+        "analyzer_version": ANALYZER_VERSION,
+    })
+    return result
+
+
+def descriptor_vector(descriptors: dict[str, Any]) -> np.ndarray:
+    """The numeric descriptors as float32 in DESCRIPTOR_NAMES order (nan where missing)."""
+    values = []
+    for name in DESCRIPTOR_NAMES:
+        value = descriptors.get(name)
+        values.append(float(value) if isinstance(value, (int, float)) and value is not None
+                      else math.nan)
+    return np.asarray(values, dtype=np.float32)
