@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = _answer  # noqa: N815
+    do_GET = do_POST = do_PUT = _answer
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -247,7 +247,8 @@ def test_pages_follow_next_on_any_host(api: Any) -> None:
     pages = list(client.pages("/me/tracks"))
     assert [p["items"][0]["n"] for p in pages] == [1, 2]
     assert "limit=50" in script.log[0][1]
-    assert script.log[1][1] == "/v1/me/tracks/page2?offset=1&limit=50"
+    path, _, query = script.log[1][1].partition("?")
+    assert path == "/v1/me/tracks/page2" and sorted(query.split("&")) == ["limit=50", "offset=1"]
 
 
 def test_pages_cursor_wrapper_and_loop_guard(api: Any) -> None:

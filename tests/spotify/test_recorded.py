@@ -27,7 +27,7 @@ class _Tokens:
 class _FileHandler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, Path]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         status, file = self.routes.get(path, (404, None))  # type: ignore[arg-type]
         body = file.read_bytes() if file else b'{"error":{"status":404,"message":"no"}}'

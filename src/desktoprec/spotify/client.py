@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
@@ -74,12 +75,12 @@ def closed_endpoint(path: str) -> str | None:
 
 def describe_wait(seconds: float, now: datetime | None = None) -> str:
     """'in about 1 hour (after 21:14 UTC)' — when to try again, for a person."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     at = now + timedelta(seconds=seconds)
     if seconds < 90:
-        span = f"{int(round(seconds))} seconds"
+        span = f"{round(seconds)} seconds"
     elif seconds < 5400:
-        span = f"{int(round(seconds / 60))} minutes"
+        span = f"{round(seconds / 60)} minutes"
     else:
         span = f"{seconds / 3600:.1f} hours"
     return f"in about {span} (after {at.strftime('%H:%M')} UTC)"
@@ -209,7 +210,7 @@ class SpotifyClient:
         method: str,
         path: str,
         params: dict[str, Any] | None = None,
-        json: Any = None,  # noqa: A002 - mirrors httpx
+        json: Any = None,
         *,
         allow_closed: bool = False,
     ) -> Any:
@@ -310,13 +311,19 @@ class SpotifyClient:
     ) -> Iterator[dict[str, Any]]:
         """Each page's paging object (offset or cursor); follows `next` until it is null."""
         query: dict[str, Any] = {"limit": PAGE_SIZE, **(params or {})}
+        # `next` links do not always repeat `fields`/`additional_types`: carry them over.
+        sticky = {k: v for k, v in query.items() if k not in ("offset", "after", "before")}
         target: str | None = path
         seen: set[str] = set()
         first = True
         for _ in range(max_pages):
             if target is None:
                 return
-            data = self.request("GET", target, query if first else None)
+            if first:
+                data = self.request("GET", target, query)
+            else:
+                next_path, next_query = self._split(target)
+                data = self.request("GET", next_path, {**sticky, **next_query})
             first = False
             if not isinstance(data, dict):
                 raise MalformedResponse(f"Spotify's answer to {path} was not a page of results.")
@@ -366,7 +373,7 @@ class SpotifyClient:
     def track(self, track_id: str) -> dict[str, Any]:
         return self._object("GET", f"/tracks/{track_id}")
 
-    def search(self, q: str, type: str = "track", limit: int = 10) -> dict[str, Any]:  # noqa: A002
+    def search(self, q: str, type: str = "track", limit: int = 10) -> dict[str, Any]:
         """`GET /search`; Spotify caps `limit` at 10 for Development Mode apps."""
         params = {"q": q, "type": type, "limit": max(1, min(int(limit), 10))}
         return self._object("GET", "/search", params)
@@ -395,7 +402,7 @@ def _retry_after(headers: httpx.Headers) -> float:
         value = float(raw)
     except ValueError:
         return 5.0  # Spotify always sends one; a missing header gets a short, polite pause
-    return max(0.0, value) if value == value else 5.0
+    return 5.0 if math.isnan(value) else max(0.0, value)
 
 
 def _loads_quietly(content: bytes) -> Any:

@@ -9,6 +9,7 @@ rejected with a `MalformedResponse` that names the field.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -193,7 +194,7 @@ def _opt_int(data: dict[str, Any], key: str, context: str = "") -> int | None:
             "Spotify sent a response desktoprec could not understand: "
             f"`{_where(context, key)}` should be a number."
         )
-    if value != value or abs(value) > 2**53:  # NaN or absurd
+    if math.isnan(value) or abs(value) > 2**53:  # NaN or absurd
         raise MalformedResponse(
             "Spotify sent a response desktoprec could not understand: "
             f"`{_where(context, key)}` is out of range."

@@ -1,0 +1,190 @@
+"""`desktoprec sync`, `status` and `export`: library sync, what is stored, playlists out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktoprec.errors import DesktopRecError, ExportError
+
+
+def register(subparsers: Any) -> None:
+    sync = subparsers.add_parser("sync", help="pull your Spotify library into the local database")
+    sync.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    sync.add_argument("--full", action="store_true",
+                      help="re-read everything instead of only what changed")
+    sync.set_defaults(handler=handle_sync)
+
+    status = subparsers.add_parser("status", help="what is stored and how the last sync went")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(handler=handle_status)
+
+    export = subparsers.add_parser("export", help="save a track list as a Spotify playlist or file")
+    export.add_argument("--name", required=True, help="playlist name (exporting again updates it)")
+    visibility = export.add_mutually_exclusive_group()
+    visibility.add_argument("--private", dest="public", action="store_false",
+                            help="a private playlist (the default)")
+    visibility.add_argument("--public", dest="public", action="store_true",
+                            help="a public playlist")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--uris-file", type=Path, help="a file with one Spotify URI per line")
+    source.add_argument("--from-last", action="store_true",
+                        help="the last recommendation list")
+    export.add_argument("--to-file", type=Path, metavar="PATH.m3u|.csv",
+                        help="write a file instead of a Spotify playlist")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
+    export.set_defaults(handler=handle_export, public=False)
+
+
+# --- sync -----------------------------------------------------------------------------------------
+
+
+class TerminalProgress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self._last = 0.0
+        self._phase = ""
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if phase == self._phase and now - self._last < 0.1 and done < total:
+            return
+        self._phase, self._last = phase, now
+        width = 30
+        filled = int(width * done / total) if total else 0
+        bar = "#" * filled + "-" * (width - filled)
+        label = phase.replace("_", " ")
+        self.stream.write(f"\r{label:<18} [{bar}] {done}/{total}   ")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
+
+
+def _summary(report: dict[str, Any]) -> str:
+    counts = report.get("counts", {})
+    parts = [f"{report.get('kind', 'sync')} sync", f"{report.get('total_requests', 0)} requests",
+             f"{counts.get('saved_tracks', 0)} saved tracks",
+             f"+{counts.get('saved_tracks_new', 0)} new",
+             f"{counts.get('playlists_fetched', 0)} playlists read",
+             f"{counts.get('playlists_unchanged', 0)} unchanged",
+             f"{len(report.get('skipped', []))} skipped"]
+    return ", ".join(parts)
+
+
+def handle_sync(args: argparse.Namespace, services: Any) -> int:
+    progress = TerminalProgress()
+    cancel = threading.Event()
+    try:
+        report = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
+    except DesktopRecError as exc:
+        progress.finish()
+        partial = getattr(exc, "report", None)
+        if args.json and partial is not None:
+            print(json.dumps(partial.to_dict()))
+        print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        cancel.set()
+        progress.finish()
+        print("desktoprec: sync interrupted; what was finished is kept and the next sync "
+              "continues.", file=sys.stderr)
+        return 130
+    progress.finish()
+    data = report.to_dict()
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(_summary(data))
+        for warning in report.warnings:
+            print(f"warning: {warning}")
+    return 0
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+
+def handle_status(args: argparse.Namespace, services: Any) -> int:
+    data = services.sync.status()
+    if args.json:
+        print(json.dumps(data, default=str))
+        return 0
+    user = data.get("user") or {}
+    print(f"signed in: {'yes' if data['signed_in'] else 'no'}"
+          + (f" as {user.get('display_name') or user.get('id')}" if user else ""))
+    for key in ("tracks", "saved_tracks", "playlists", "playlists_skipped", "playlist_items",
+                "local_items", "unavailable_items", "followed_artists", "artists", "local_files",
+                "matched_files", "pending_exports"):
+        print(f"{key.replace('_', ' ')}: {data.get(key)}")
+    print(f"last sync: {data.get('last_sync') or 'never'}")
+    if data.get("last_error"):
+        print(f"last error: {data['last_error']}")
+    print(f"keyring: {data.get('keyring')}")
+    audio = data.get("audio_features_available")
+    print("audio features: " + ("unknown" if audio is None else "available" if audio
+                                else "closed for this app"))
+    return 0
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def _read_uris(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"The URI file {path} could not be read: {exc}") from exc
+    uris = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("https://open.spotify.com/track/"):
+            line = "spotify:track:" + line.rsplit("/", 1)[-1].split("?")[0]
+        uris.append(line)
+    return uris
+
+
+def handle_export(args: argparse.Namespace, services: Any) -> int:
+    recipe: Any = None
+    if args.from_last:
+        last = services.recommend.last_list()
+        if last is None or not last.items:
+            raise ExportError("There is no recommendation list yet.",
+                              hint="run `desktoprec recommend` first")
+        uris = [item.track.uri or f"spotify:track:{item.track.id}" for item in last.items]
+        track_ids = [item.track.id for item in last.items]
+        recipe = last.recipe
+    else:
+        uris = _read_uris(args.uris_file)
+        track_ids = uris
+    if not uris:
+        raise ExportError("There are no tracks to export.")
+    if args.to_file is not None:
+        path = services.export.to_file(args.to_file, track_ids)
+        result: dict[str, Any] = {"file": str(path), "tracks": len(track_ids)}
+    else:
+        result = services.export.to_spotify(args.name, uris, public=args.public, recipe=recipe)
+    if args.json:
+        print(json.dumps(result, default=str))
+    elif result.get("queued"):
+        print(result["message"])
+    elif "file" in result:
+        print(f"wrote {result['tracks']} tracks to {result['file']}")
+    else:
+        verb = "created" if result["created"] else "updated"
+        print(f"{verb} playlist {result['name']!r} ({result['uri']}) with {result['tracks']} "
+              "tracks")
+    return 0

@@ -1,0 +1,1 @@
+"""Export: recommendation lists to Spotify playlists (with an offline queue), M3U and CSV."""

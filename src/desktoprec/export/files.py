@@ -1,0 +1,68 @@
+"""Writing a track list as an M3U playlist (local files where the user has them) or a CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktoprec.domain import Track
+from desktoprec.errors import ExportError
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("position", "track_id", "uri", "name", "artists", "album", "duration_ms", "isrc",
+               "local_path")
+
+
+def _one_line(text: str | None) -> str:
+    """Names from Spotify or tags must not add lines to an M3U."""
+    return " ".join((text or "").split())
+
+
+def render_m3u(tracks: Sequence[Track]) -> str:
+    lines = ["#EXTM3U"]
+    for track in tracks:
+        seconds = round(track.duration_ms / 1000) if track.duration_ms else -1
+        title = _one_line(f"{', '.join(track.artists)} - {track.name}" if track.artists
+                          else track.name)
+        lines.append(f"#EXTINF:{seconds},{title}")
+        lines.append(_one_line(track.local_path or track.uri or f"spotify:track:{track.id}"))
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(tracks: Sequence[Track]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for position, track in enumerate(tracks, start=1):
+        name = track.name
+        if name[:1] in ("=", "+", "-", "@"):  # keep spreadsheets from running it as a formula
+            name = "'" + name
+        writer.writerow([position, track.id, track.uri or "", name, "; ".join(track.artists),
+                         track.album or "", track.duration_ms or "", track.isrc or "",
+                         track.local_path or ""])
+    return buffer.getvalue()
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    path = path.expanduser()
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise ExportError(f"The playlist file {path} could not be written: "
+                          f"{exc.strerror or exc}") from exc
+    return path

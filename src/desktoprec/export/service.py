@@ -1,0 +1,151 @@
+"""ExportService: playlists to Spotify (queued while offline), M3U and CSV files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from desktoprec.domain import Track
+from desktoprec.errors import DesktopRecError, ExportError, NetworkError
+from desktoprec.export.files import render_csv, render_m3u, write_text_atomically
+from desktoprec.export.spotify import make_description, push_playlist, result_dict
+from desktoprec.spotify.client import SpotifyClient
+from desktoprec.storage import repo
+from desktoprec.storage.tables import ExportRow, PendingExportRow, PlaylistRow
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 100
+
+
+def recipe_text(recipe: dict[str, Any] | str | None) -> str | None:
+    """A recommendation recipe as a short line: `mode=for_you, diversity=0.5, ...`."""
+    if recipe is None or isinstance(recipe, str):
+        return recipe
+    parts = []
+    for key, value in recipe.items():
+        if value is None or value == [] or value == ():
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "+".join(str(v) for v in value)
+        parts.append(f"{key}={value}")
+    return ", ".join(parts) or None
+
+
+def _track_id(value: str) -> str:
+    value = value.strip()
+    return value.split(":")[-1] if value.startswith("spotify:track:") else value
+
+
+class ExportService:
+    def __init__(self, services: Any, client: SpotifyClient | None = None) -> None:
+        self.services = services
+        self._client = client
+
+    def client(self) -> SpotifyClient:
+        return self._client if self._client is not None else self.services.auth.api()
+
+    # --- Spotify --------------------------------------------------------------------------------
+
+    def to_spotify(self, name: str, uris: Sequence[str], public: bool = False,
+                   description: str | None = None, *, recipe: Any = None,
+                   queue_when_offline: bool = True) -> dict[str, Any]:
+        """Make or update the playlist `name`; offline, it is queued and sent with the next sync."""
+        name = " ".join(name.split())[:MAX_NAME]
+        if not name:
+            raise ExportError("A playlist needs a name.")
+        uris = [u.strip() for u in uris if u and u.strip()]
+        if not uris:
+            raise ExportError("There are no tracks to export.")
+        text = make_description(recipe_text(recipe), description)
+        with self.services.db.read() as session:
+            existing = session.get(ExportRow, name)
+            existing_id = existing.playlist_id if existing else None
+        try:
+            result = push_playlist(self.client(), name=name, uris=uris, public=public,
+                                   description=text, existing_id=existing_id)
+        except NetworkError as exc:
+            if not queue_when_offline:
+                raise
+            pending_id = self.queue(name, uris, public=public, description=text,
+                                    error=exc.user_text())
+            return {"name": name, "queued": True, "pending_id": pending_id,
+                    "message": f"Spotify could not be reached; the playlist {name!r} will be "
+                               "sent with the next sync.", "tracks": len(uris)}
+        with self.services.db.write() as session:
+            row = session.get(ExportRow, name)
+            if row is None:
+                row = ExportRow(name=name, playlist_id=result.playlist_id)
+                session.add(row)
+            row.playlist_id = result.playlist_id
+            row.uri = result.uri
+            row.updated_at = repo.utcnow()
+            playlist = session.get(PlaylistRow, result.playlist_id)
+            if playlist is not None:
+                playlist.made_by_desktoprec = True
+        return result_dict(name, result, public)
+
+    def queue(self, name: str, uris: Sequence[str], *, public: bool = False,
+              description: str | None = None, error: str | None = None) -> int:
+        with self.services.db.write() as session:
+            row = PendingExportRow(name=name, public=public, description=description,
+                                   uris=list(uris), created_at=repo.utcnow(), last_error=error)
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self.services.db.read() as session:
+            rows = session.scalars(select(PendingExportRow).order_by(PendingExportRow.id)).all()
+            return [{"id": r.id, "name": r.name, "tracks": len(r.uris or []),
+                     "last_error": r.last_error} for r in rows]
+
+    def flush_pending(self) -> int:
+        """Send queued exports in order; stops at the first network failure. Returns how many."""
+        with self.services.db.read() as session:
+            rows = [(r.id, r.name, list(r.uris or []), bool(r.public), r.description)
+                    for r in session.scalars(select(PendingExportRow)
+                                             .order_by(PendingExportRow.id))]
+        sent = 0
+        for pending_id, name, uris, public, description in rows:
+            try:
+                self.to_spotify(name, uris, public=public, description=description,
+                                queue_when_offline=False)
+            except NetworkError:
+                break  # still offline: keep the rest queued
+            except DesktopRecError as exc:
+                log.warning("queued export %r failed: %s", name, exc)
+                with self.services.db.write() as session:
+                    row = session.get(PendingExportRow, pending_id)
+                    if row is not None:
+                        row.last_error = exc.user_text()
+                continue
+            with self.services.db.write() as session:
+                row = session.get(PendingExportRow, pending_id)
+                if row is not None:
+                    session.delete(row)
+            sent += 1
+        return sent
+
+    # --- files ----------------------------------------------------------------------------------
+
+    def to_file(self, path: str | Path, track_ids: Sequence[str], fmt: str | None = None) -> Path:
+        """Write an M3U (`#EXTINF`, local path or Spotify URI) or CSV of the given tracks."""
+        target = Path(path)
+        fmt = (fmt or target.suffix.lstrip(".") or "m3u").lower()
+        if fmt == "m3u8":
+            fmt = "m3u"
+        if fmt not in ("m3u", "csv"):
+            raise ExportError(f"Unknown export format {fmt!r}; use .m3u or .csv.")
+        ids = [_track_id(t) for t in track_ids if t and t.strip()]
+        with self.services.db.read() as session:
+            known = repo.tracks_by_ids(session, ids)
+        tracks = [known.get(tid) or Track(
+            id=tid, name=tid, artists=(),
+            uri=None if tid.startswith("local:") else f"spotify:track:{tid}") for tid in ids]
+        text = render_m3u(tracks) if fmt == "m3u" else render_csv(tracks)
+        return write_text_atomically(target, text)

@@ -1,0 +1,342 @@
+"""Reading and writing the Spotify library tables: bulk upserts for sync, domain objects for readers.
+
+Writers take an open write session (`db.write()`) so the caller decides what is one transaction;
+readers take any session and return plain values or `domain.Track`s, never ORM rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from desktoprec.domain import Track
+from desktoprec.spotify.parse import Album, ApiTrack, Artist, ArtistRef, PlaylistEntry, UserProfile
+from desktoprec.storage.tables import (
+    AccountRow,
+    AlbumRow,
+    ArtistRow,
+    FollowedArtistRow,
+    IsrcRow,
+    LocalFileRow,
+    PlaylistEntryRow,
+    PlaylistRow,
+    RecentlyPlayedRow,
+    SavedTrackRow,
+    SyncStateRow,
+    TopArtistRow,
+    TopTrackRow,
+    TrackArtistRow,
+    TrackRow,
+)
+
+log = logging.getLogger(__name__)
+
+# SQLite allows 32766 bound variables; keep each executemany chunk far below it.
+_CHUNK = 400
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _chunks(rows: Sequence[dict[str, Any]], size: int = _CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+# --- sync state ------------------------------------------------------------------------------------
+
+
+def get_state(session: Session, key: str, default: Any = None) -> Any:
+    row = session.get(SyncStateRow, key)
+    return default if row is None or row.value is None else row.value
+
+
+def set_state(session: Session, key: str, value: Any) -> None:
+    stmt = insert(SyncStateRow).values(key=key, value=value, updated_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[SyncStateRow.key],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+    ))
+
+
+def clear_state(session: Session, key: str) -> None:
+    session.execute(delete(SyncStateRow).where(SyncStateRow.key == key))
+
+
+# --- catalogue upserts -----------------------------------------------------------------------------
+
+
+def upsert_account(session: Session, user: UserProfile) -> None:
+    stmt = insert(AccountRow).values(id=user.id, display_name=user.display_name, uri=user.uri,
+                                     updated_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[AccountRow.id],
+        set_={"display_name": stmt.excluded.display_name, "uri": stmt.excluded.uri,
+              "updated_at": stmt.excluded.updated_at},
+    ))
+
+
+def upsert_artist_refs(session: Session, refs: Iterable[ArtistRef]) -> None:
+    """Artists named inside tracks/albums: id, name and URI only (genres/images untouched)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for ref in refs:
+        if ref.id:
+            rows[ref.id] = {"id": ref.id, "name": ref.name, "uri": ref.uri, "genres": []}
+    if not rows:
+        return
+    for chunk in _chunks(list(rows.values())):
+        stmt = insert(ArtistRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[ArtistRow.id],
+            set_={"name": stmt.excluded.name,
+                  "uri": func.coalesce(stmt.excluded.uri, ArtistRow.uri)},
+        ), chunk)
+
+
+def upsert_artists(session: Session, artists: Iterable[Artist]) -> None:
+    """Full artist objects (top/followed): genres only replace stored ones when not empty."""
+    rows: dict[str, dict[str, Any]] = {}
+    now = utcnow()
+    for artist in artists:
+        rows[artist.id] = {"id": artist.id, "name": artist.name, "uri": artist.uri,
+                           "genres": list(artist.genres), "image_url": artist.image_url,
+                           "updated_at": now}
+    for chunk in _chunks(list(rows.values())):
+        stmt = insert(ArtistRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[ArtistRow.id],
+            set_={
+                "name": stmt.excluded.name,
+                "uri": func.coalesce(stmt.excluded.uri, ArtistRow.uri),
+                "image_url": func.coalesce(stmt.excluded.image_url, ArtistRow.image_url),
+                # Spotify now sends [] for genres it used to know: never forget a real list.
+                "genres": func.iif(func.json_array_length(stmt.excluded.genres) > 0,
+                                   stmt.excluded.genres, ArtistRow.genres),
+                "updated_at": stmt.excluded.updated_at,
+            },
+        ), chunk)
+
+
+def _album_row(album: Album) -> dict[str, Any]:
+    return {"id": album.id, "name": album.name, "uri": album.uri, "album_type": album.album_type,
+            "release_date": album.release_date, "release_year": album.release_year,
+            "image_url": album.image_url, "artist_ids": [a.id for a in album.artists if a.id]}
+
+
+def upsert_tracks(session: Session, tracks: Iterable[ApiTrack]) -> list[str]:
+    """Insert or update Spotify tracks with their albums, artists and ISRCs; returns their ids.
+
+    Local files and episodes are not catalogue tracks and are skipped here.
+    """
+    now = utcnow()
+    track_rows: dict[str, dict[str, Any]] = {}
+    album_rows: dict[str, dict[str, Any]] = {}
+    refs: list[ArtistRef] = []
+    links: dict[str, list[str]] = {}
+    isrcs: set[tuple[str, str]] = set()
+    for track in tracks:
+        if track.id is None or track.is_local or track.kind != "track":
+            continue
+        album_id = track.album.id if track.album and track.album.id else None
+        if track.album is not None and album_id:
+            album_rows[album_id] = _album_row(track.album)
+            refs.extend(track.album.artists)
+        refs.extend(track.artists)
+        track_rows[track.id] = {
+            "id": track.id, "uri": track.uri, "name": track.name, "album_id": album_id,
+            "duration_ms": track.duration_ms, "isrc": track.isrc, "explicit": track.explicit,
+            "track_number": track.track_number, "source": "spotify",
+            "is_playable": track.is_playable, "updated_at": now,
+        }
+        links[track.id] = [a.id for a in track.artists if a.id]
+        if track.isrc:
+            isrcs.add((track.isrc, track.id))
+    if not track_rows:
+        return []
+    upsert_artist_refs(session, refs)
+    for chunk in _chunks(list(album_rows.values())):
+        stmt = insert(AlbumRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[AlbumRow.id],
+            set_={key: getattr(stmt.excluded, key) for key in
+                  ("name", "uri", "album_type", "release_date", "release_year", "image_url",
+                   "artist_ids")},
+        ), chunk)
+    for chunk in _chunks(list(track_rows.values())):
+        stmt = insert(TrackRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[TrackRow.id],
+            set_={
+                **{key: getattr(stmt.excluded, key) for key in
+                   ("uri", "name", "album_id", "duration_ms", "explicit", "track_number",
+                    "source", "updated_at")},
+                "isrc": func.coalesce(stmt.excluded.isrc, TrackRow.isrc),
+                "is_playable": func.coalesce(stmt.excluded.is_playable, TrackRow.is_playable),
+            },
+        ), chunk)
+    ids = list(track_rows)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(TrackArtistRow).where(
+            TrackArtistRow.track_id.in_(ids[start:start + _CHUNK])))
+    artist_links = [{"track_id": tid, "position": pos, "artist_id": aid}
+                    for tid, aids in links.items() for pos, aid in enumerate(dict.fromkeys(aids))]
+    for chunk in _chunks(artist_links):
+        session.execute(insert(TrackArtistRow).on_conflict_do_nothing(), chunk)
+    isrc_rows = [{"isrc": isrc, "track_id": tid} for isrc, tid in sorted(isrcs)]
+    for chunk in _chunks(isrc_rows):
+        session.execute(insert(IsrcRow).on_conflict_do_nothing(), chunk)
+    return ids
+
+
+# --- the user's library ------------------------------------------------------------------------------
+
+
+def add_saved_tracks(session: Session, saved: Iterable[tuple[str, str]]) -> int:
+    """(track_id, added_at) pairs; returns how many rows were written."""
+    rows = [{"track_id": tid, "added_at": added} for tid, added in saved]
+    for chunk in _chunks(rows):
+        stmt = insert(SavedTrackRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[SavedTrackRow.track_id], set_={"added_at": stmt.excluded.added_at},
+        ), chunk)
+    return len(rows)
+
+
+def saved_pairs(session: Session) -> set[tuple[str, str]]:
+    return {(tid, added) for tid, added in session.execute(
+        select(SavedTrackRow.track_id, SavedTrackRow.added_at))}
+
+
+def remove_saved_tracks_except(session: Session, keep: set[str]) -> int:
+    stored = set(session.scalars(select(SavedTrackRow.track_id)))
+    gone = list(stored - keep)
+    for start in range(0, len(gone), _CHUNK):
+        session.execute(delete(SavedTrackRow).where(
+            SavedTrackRow.track_id.in_(gone[start:start + _CHUNK])))
+    return len(gone)
+
+
+def count(session: Session, column: Any, *where: Any) -> int:
+    stmt = select(func.count()).select_from(column.class_ if hasattr(column, "class_") else column)
+    for clause in where:
+        stmt = stmt.where(clause)
+    return int(session.execute(stmt).scalar() or 0)
+
+
+def replace_playlist_entries(session: Session, playlist_id: str,
+                             entries: Sequence[PlaylistEntry]) -> None:
+    """All entries of one playlist, in order (tracks must be upserted first)."""
+    session.execute(delete(PlaylistEntryRow).where(PlaylistEntryRow.playlist_id == playlist_id))
+    rows = []
+    for position, entry in enumerate(entries):
+        track_id = entry.track.id if entry.kind == "track" and entry.track else None
+        rows.append({
+            "playlist_id": playlist_id, "position": position, "kind": entry.kind,
+            "track_id": track_id, "added_at": entry.added_at, "uri": entry.uri,
+            "name": entry.name, "artist_name": entry.artist_name,
+            "album_name": entry.album_name, "duration_ms": entry.duration_ms,
+        })
+    for chunk in _chunks(rows):
+        session.execute(insert(PlaylistEntryRow), chunk)
+
+
+def replace_top_tracks(session: Session, time_range: str, track_ids: Sequence[str]) -> None:
+    session.execute(delete(TopTrackRow).where(TopTrackRow.time_range == time_range))
+    rows = [{"time_range": time_range, "rank": rank, "track_id": tid}
+            for rank, tid in enumerate(track_ids)]
+    if rows:
+        session.execute(insert(TopTrackRow), rows)
+
+
+def replace_top_artists(session: Session, time_range: str, artist_ids: Sequence[str]) -> None:
+    session.execute(delete(TopArtistRow).where(TopArtistRow.time_range == time_range))
+    rows = [{"time_range": time_range, "rank": rank, "artist_id": aid}
+            for rank, aid in enumerate(artist_ids)]
+    if rows:
+        session.execute(insert(TopArtistRow), rows)
+
+
+def add_recently_played(session: Session, plays: Iterable[tuple[str, str, str | None]]) -> int:
+    rows = [{"played_at": at, "track_id": tid, "context_uri": ctx} for at, tid, ctx in plays]
+    for chunk in _chunks(rows):
+        session.execute(insert(RecentlyPlayedRow).on_conflict_do_nothing(), chunk)
+    return len(rows)
+
+
+def replace_followed_artists(session: Session, artist_ids: Sequence[str]) -> None:
+    session.execute(delete(FollowedArtistRow))
+    rows = [{"artist_id": aid, "position": pos}
+            for pos, aid in enumerate(dict.fromkeys(artist_ids))]
+    for chunk in _chunks(rows):
+        session.execute(insert(FollowedArtistRow), chunk)
+
+
+def clear_library(session: Session) -> None:
+    """Forget one account's library (a different user signed in); the catalogue stays."""
+    for table in (PlaylistEntryRow, PlaylistRow, SavedTrackRow, TopTrackRow, TopArtistRow,
+                  RecentlyPlayedRow, FollowedArtistRow, AccountRow):
+        session.execute(delete(table))
+    session.execute(delete(SyncStateRow).where(SyncStateRow.key.like("sync.%")))
+
+
+# --- readers ---------------------------------------------------------------------------------------
+
+
+def local_paths(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
+    """A playable local file for each track id that has one."""
+    ids = list(dict.fromkeys(track_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(LocalFileRow.track_id, LocalFileRow.path)
+            .where(LocalFileRow.track_id.in_(ids[start:start + _CHUNK]))
+            .where(LocalFileRow.removed.is_(False))
+            .order_by(LocalFileRow.path)
+        )
+        for tid, path in rows:
+            out.setdefault(tid, path)
+    return out
+
+
+def tracks_by_ids(session: Session, track_ids: Iterable[str]) -> dict[str, Track]:
+    """domain.Track for each stored id (artists in order, local file path when there is one)."""
+    ids = list(dict.fromkeys(track_ids))
+    found: dict[str, Track] = {}
+    paths = local_paths(session, ids)
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start:start + _CHUNK]
+        rows = session.execute(
+            select(TrackRow, AlbumRow).outerjoin(AlbumRow, AlbumRow.id == TrackRow.album_id)
+            .where(TrackRow.id.in_(part))
+        ).all()
+        artist_rows = session.execute(
+            select(TrackArtistRow.track_id, ArtistRow.id, ArtistRow.name)
+            .join(ArtistRow, ArtistRow.id == TrackArtistRow.artist_id)
+            .where(TrackArtistRow.track_id.in_(part))
+            .order_by(TrackArtistRow.track_id, TrackArtistRow.position)
+        ).all()
+        artists: dict[str, list[tuple[str, str]]] = {}
+        for tid, aid, name in artist_rows:
+            artists.setdefault(tid, []).append((aid, name))
+        for track, album in rows:
+            pairs = artists.get(track.id, [])
+            found[track.id] = Track(
+                id=track.id, name=track.name, artists=tuple(n for _, n in pairs),
+                artist_ids=tuple(a for a, _ in pairs), album=album.name if album else None,
+                uri=track.uri, duration_ms=track.duration_ms, isrc=track.isrc,
+                image_url=album.image_url if album else None,
+                release_year=album.release_year if album else None, source=track.source,
+                local_path=paths.get(track.id),
+            )
+    return found
+
+
+def track_id_for_isrc(session: Session, isrc: str) -> list[str]:
+    return list(session.scalars(select(IsrcRow.track_id).where(IsrcRow.isrc == isrc.upper())))

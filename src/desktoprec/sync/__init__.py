@@ -1,0 +1,1 @@
+"""Library sync: pulls the Spotify library into SQLite, full then incremental, and reports status."""

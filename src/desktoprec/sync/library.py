@@ -1,0 +1,523 @@
+"""Pulls the user's Spotify library into SQLite: full the first time, then incremental.
+
+Phases, in order: me → saved tracks → playlists → top tracks/artists → recently played →
+followed artists → one audio-features probe. Every page (saved tracks) or playlist is written in
+one transaction, so a crash, a kill or a bad response never leaves half a playlist and never loses
+what an earlier sync stored; markers in `sync_state` let the next sync pick up where this one
+stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from desktoprec.errors import (
+    Cancelled,
+    DesktopRecError,
+    MalformedResponse,
+    NetworkError,
+    NotAvailable,
+    RateLimited,
+    SpotifyError,
+)
+from desktoprec.spotify import parse
+from desktoprec.spotify.client import PAGE_SIZE, SpotifyClient
+from desktoprec.storage import Database, repo
+from desktoprec.storage.tables import AudioFeaturesRow, PlaylistEntryRow, PlaylistRow, SavedTrackRow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+PHASES = ("me", "saved_tracks", "playlists", "top", "recently_played", "followed_artists",
+          "audio_features")
+TIME_RANGES = ("short_term", "medium_term", "long_term")
+# Spotify recomputes top lists about once a day; re-reading them on every sync costs 6 requests.
+TOP_MAX_AGE = timedelta(hours=6)
+# The audio-features answer changes only if Spotify changes the app's quota: re-ask weekly.
+AUDIO_PROBE_MAX_AGE = timedelta(days=7)
+
+_TRACK_FIELDS = ("id,uri,name,type,duration_ms,explicit,track_number,is_playable,is_local,"
+                 "artists(id,name,uri),album(id,name,uri,album_type,release_date,images,"
+                 "artists(id,name,uri)),external_ids,show(id,name,uri)")
+PLAYLIST_ITEM_FIELDS = (f"next,total,items(added_at,is_local,item({_TRACK_FIELDS}),"
+                        f"track({_TRACK_FIELDS}))")
+
+KEY_SAVED = "sync.saved_tracks"
+KEY_TOP = "sync.top_fetched_at"
+KEY_RECENT = "sync.recently_played_after"
+KEY_AUDIO = "sync.audio_features"
+KEY_LAST = "sync.last_sync"
+KEY_LAST_ERROR = "sync.last_error"
+KEY_RUNNING = "sync.running"
+
+SKIP_NOT_OWNED = ("followed playlist: Spotify lets apps read the items of playlists you own or "
+                  "collaborate on only")
+SKIP_FORBIDDEN = "Spotify refused to share this playlist's items (403)"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class SyncReport:
+    """What one sync did: requests per phase, counts, skipped playlists, warnings, error."""
+
+    kind: str = "incremental"  # full | incremental
+    ok: bool = False
+    started_at: str = ""
+    finished_at: str | None = None
+    seconds: float = 0.0
+    requests: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    retry_after: float | None = None
+    audio_features: str = "unknown"  # available | closed | unknown
+    pending_exports_sent: int = 0
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def bump(self, key: str, by: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + by
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["total_requests"] = self.total_requests
+        return data
+
+
+class LibrarySync:
+    """One run of the sync against one client and one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: SpotifyClient,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        full: bool = False,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.progress = progress or (lambda phase, done, total: None)
+        self.cancel = cancel
+        self.force_full = full
+        self.now = now or (lambda: datetime.now(UTC))
+        self.report = SyncReport()
+        self.user_id: str | None = None
+
+    # --- driver ---------------------------------------------------------------------------------
+
+    def run(self) -> SyncReport:
+        report = self.report
+        started = time.monotonic()
+        report.started_at = _iso(self.now())
+        with self.db.read() as session:
+            first = repo.get_state(session, KEY_LAST) is None
+        report.kind = "full" if first or self.force_full else "incremental"
+        self.client.cancel = self.cancel
+        with self.db.write() as session:
+            repo.set_state(session, KEY_RUNNING, {"started_at": report.started_at})
+        try:
+            for phase in PHASES:
+                self._check_cancel()
+                before = self.client.requests_made
+                try:
+                    getattr(self, f"_phase_{phase}")()
+                except NotAvailable as exc:
+                    if phase in ("me", "saved_tracks", "playlists"):
+                        raise
+                    # An optional list Spotify will not give this app: note it and go on.
+                    report.warnings.append(f"{phase.replace('_', ' ')}: {exc}")
+                finally:
+                    report.requests[phase] = (report.requests.get(phase, 0)
+                                              + self.client.requests_made - before)
+        except (DesktopRecError, Exception) as exc:
+            report.ok = False
+            report.error = exc.user_text() if isinstance(exc, DesktopRecError) else str(exc)
+            if isinstance(exc, RateLimited):
+                report.retry_after = exc.retry_after
+            report.seconds = round(time.monotonic() - started, 3)
+            self._remember_failure(report)
+            raise
+        finally:
+            self.client.cancel = None
+        report.ok = True
+        report.finished_at = _iso(self.now())
+        report.seconds = round(time.monotonic() - started, 3)
+        with self.db.write() as session:
+            repo.set_state(session, KEY_LAST, {
+                "at": report.finished_at, "kind": report.kind,
+                "requests": report.total_requests, "seconds": report.seconds,
+            })
+            repo.clear_state(session, KEY_LAST_ERROR)
+            repo.clear_state(session, KEY_RUNNING)
+        return report
+
+    def _remember_failure(self, report: SyncReport) -> None:
+        try:
+            with self.db.write() as session:
+                repo.set_state(session, KEY_LAST_ERROR, {
+                    "at": _iso(self.now()), "error": report.error,
+                    "retry_after": report.retry_after,
+                })
+                repo.clear_state(session, KEY_RUNNING)
+        except DesktopRecError:
+            log.exception("could not record the failed sync")
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("Sync cancelled; everything finished so far is kept.")
+
+    # --- phases ---------------------------------------------------------------------------------
+
+    def _phase_me(self) -> None:
+        self.progress("me", 0, 1)
+        user = parse.parse_user(self.client.me())
+        with self.db.write() as session:
+            from desktoprec.storage.tables import AccountRow
+
+            stored = session.scalars(select(AccountRow.id)).all()
+            if stored and user.id not in stored:
+                log.warning("a different Spotify account signed in; forgetting the old library")
+                self.report.warnings.append(
+                    "A different Spotify account is signed in; the previous account's library "
+                    "was replaced.")
+                repo.clear_library(session)
+                self.report.kind = "full"
+            repo.upsert_account(session, user)
+        self.user_id = user.id
+        self.progress("me", 1, 1)
+
+    def _saved_page(self, offset: int) -> tuple[parse.Page, list[parse.SavedTrack]]:
+        self._check_cancel()
+        data = self.client.request("GET", "/me/tracks", {"limit": PAGE_SIZE, "offset": offset})
+        page = parse.parse_page(data, "me/tracks")
+        saved = parse.parse_items(page, parse.parse_saved_track, "me/tracks.items")
+        return page, saved
+
+    def _phase_saved_tracks(self) -> None:
+        report = self.report
+        with self.db.read() as session:
+            state = repo.get_state(session, KEY_SAVED, {}) or {}
+            known = repo.saved_pairs(session)
+        complete = bool(state.get("complete")) and not self.force_full
+        resume_at = state.get("resume_offset") if not state.get("complete") else None
+        # Modes: "top" reads newest-first until a known entry; "all" reads every page.
+        mode = "top" if (complete or resume_at is not None) and known else "all"
+        seen: set[str] = set()
+        covers_all_from_zero = True
+        new_count = 0
+        offset = 0
+        total = 0
+        while True:
+            page, saved = self._saved_page(offset)
+            total = page.total if page.total is not None else total
+            fresh = [s for s in saved if (s.track.id, s.added_at) not in known]
+            hit_known = len(fresh) < len(saved)
+            next_offset = offset + len(page.items)
+            more = bool(page.next) and bool(page.items)
+            with self.db.write() as session:
+                if fresh:
+                    repo.upsert_tracks(session, [s.track for s in fresh])
+                    repo.add_saved_tracks(session, [(s.track.id, s.added_at) for s in fresh
+                                                    if s.track.id])
+                if mode == "all":
+                    repo.set_state(session, KEY_SAVED, {
+                        "complete": False,
+                        "resume_offset": next_offset if more else None,
+                        "gap": state.get("gap", 0),
+                    })
+            new_count += len(fresh)
+            seen.update(s.track.id for s in saved if s.track.id)
+            known.update((s.track.id, s.added_at) for s in fresh if s.track.id)
+            self.progress("saved_tracks", min(next_offset, total), total)
+            if mode == "top" and (hit_known or not more):
+                with self.db.read() as session:
+                    stored = repo.count(session, SavedTrackRow)
+                gap = int(state.get("gap", 0) or 0)
+                if resume_at is None and stored + gap == total:
+                    break  # nothing more changed
+                # Either an interrupted full read to finish, or adds/removals below the top.
+                mode = "all"
+                if resume_at is not None and resume_at > next_offset:
+                    covers_all_from_zero = False
+                    offset = int(resume_at) + new_count
+                    resume_at = None
+                    if offset >= total:
+                        offset = max(0, total - PAGE_SIZE)
+                    continue
+                resume_at = None
+                if not more:
+                    offset = next_offset
+                    break
+            elif not more:
+                break
+            offset = next_offset
+        report.bump("saved_tracks_new", new_count)
+        if mode == "all":
+            with self.db.write() as session:
+                removed = 0
+                if covers_all_from_zero and not self._cancelled():
+                    removed = repo.remove_saved_tracks_except(session, seen)
+                stored = repo.count(session, SavedTrackRow)
+                repo.set_state(session, KEY_SAVED, {
+                    "complete": True, "resume_offset": None, "total": total,
+                    "gap": max(0, total - stored) if covers_all_from_zero else 0,
+                })
+            report.bump("saved_tracks_removed", removed)
+        with self.db.read() as session:
+            report.counts["saved_tracks"] = repo.count(session, SavedTrackRow)
+
+    def _cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def _phase_playlists(self) -> None:
+        report = self.report
+        listed: list[parse.PlaylistSummary] = []
+        for page_data in self.client.pages("/me/playlists"):
+            self._check_cancel()
+            page = parse.parse_page(page_data, "me/playlists")
+            listed.extend(parse.parse_items(page, parse.parse_playlist, "me/playlists.items"))
+            self.progress("playlists", 0, page.total or len(listed))
+        # de-duplicate (a playlist can only be listed once, but be safe)
+        by_id = {p.id: p for p in listed}
+        now = self.now().replace(tzinfo=None)
+        with self.db.write() as session:
+            stored = {row.id: row for row in session.scalars(select(PlaylistRow))}
+            for position, summary in enumerate(by_id.values()):
+                row = stored.get(summary.id)
+                if row is None:
+                    row = PlaylistRow(id=summary.id)
+                    session.add(row)
+                row.name = summary.name
+                row.uri = summary.uri
+                row.description = summary.description
+                row.owner_id = summary.owner_id
+                row.owner_name = summary.owner_name
+                row.collaborative = summary.collaborative
+                row.public = summary.public
+                row.image_url = summary.image_url
+                row.snapshot_id = summary.snapshot_id
+                row.total = summary.total
+                row.list_position = position
+                row.removed = False
+                if not self._readable(summary):
+                    row.readable = False
+                    row.skipped_reason = SKIP_NOT_OWNED
+            for playlist_id, row in stored.items():
+                if playlist_id not in by_id and not row.removed:
+                    row.removed = True
+                    session.execute(PlaylistEntryRow.__table__.delete().where(
+                        PlaylistEntryRow.playlist_id == playlist_id))
+                    row.items_snapshot_id = None
+            stored_snapshots = {pid: (row.items_snapshot_id, row.readable, row.skipped_reason)
+                                for pid, row in stored.items()}
+        to_fetch: list[parse.PlaylistSummary] = []
+        for summary in by_id.values():
+            if not self._readable(summary):
+                report.skipped.append({"id": summary.id, "name": summary.name,
+                                       "reason": SKIP_NOT_OWNED})
+                continue
+            items_snapshot, readable, reason = stored_snapshots.get(summary.id, (None, True, None))
+            unchanged = (summary.snapshot_id is not None and items_snapshot == summary.snapshot_id
+                         and not self.force_full)
+            if unchanged and not readable:
+                report.skipped.append({"id": summary.id, "name": summary.name,
+                                       "reason": reason or SKIP_FORBIDDEN})
+                continue
+            if unchanged:
+                report.bump("playlists_unchanged")
+                continue
+            to_fetch.append(summary)
+        report.counts["playlists_listed"] = len(by_id)
+        for done, summary in enumerate(to_fetch):
+            self._check_cancel()
+            self.progress("playlists", done, len(to_fetch))
+            self._sync_playlist(summary, now)
+        self.progress("playlists", len(to_fetch), len(to_fetch))
+
+    def _readable(self, summary: parse.PlaylistSummary) -> bool:
+        return summary.collaborative or summary.owner_id is None or summary.owner_id == self.user_id
+
+    def _sync_playlist(self, summary: parse.PlaylistSummary, now: datetime) -> None:
+        report = self.report
+        entries: list[parse.PlaylistEntry] = []
+        params = {"fields": PLAYLIST_ITEM_FIELDS, "additional_types": "track,episode"}
+        try:
+            for page_data in self.client.pages(f"/playlists/{summary.id}/items", params):
+                self._check_cancel()
+                page = parse.parse_page(page_data, f"playlists/{summary.id}/items")
+                entries.extend(parse.parse_items(page, parse.parse_playlist_entry,
+                                                 f"playlists/{summary.id}/items.items"))
+        except NotAvailable as exc:
+            gone = exc.status == 404
+            reason = "the playlist no longer exists" if gone else SKIP_FORBIDDEN
+            with self.db.write() as session:
+                row = session.get(PlaylistRow, summary.id)
+                if row is not None:
+                    row.readable = False
+                    row.removed = gone
+                    row.skipped_reason = reason
+                    # Remember which snapshot was refused so it is only retried when it changes.
+                    row.items_snapshot_id = summary.snapshot_id
+            if not gone:
+                report.skipped.append({"id": summary.id, "name": summary.name, "reason": reason})
+            else:
+                report.warnings.append(f"Playlist {summary.name!r} disappeared during the sync.")
+            return
+        with self.db.write() as session:
+            repo.upsert_tracks(session, [e.track for e in entries
+                                         if e.kind == "track" and e.track is not None])
+            repo.replace_playlist_entries(session, summary.id, entries)
+            row = session.get(PlaylistRow, summary.id)
+            if row is not None:
+                row.items_snapshot_id = summary.snapshot_id
+                row.readable = True
+                row.skipped_reason = None
+                row.total = len(entries)
+                row.synced_at = now
+        report.bump("playlists_fetched")
+        report.bump("playlist_items_read", len(entries))
+        for entry in entries:
+            if entry.kind in ("local", "unavailable", "episode"):
+                report.bump(f"playlist_{entry.kind}_items")
+
+    def _phase_top(self) -> None:
+        report = self.report
+        with self.db.read() as session:
+            fetched = _parse_iso(repo.get_state(session, KEY_TOP))
+        if fetched is not None and not self.force_full and self.now() - fetched < TOP_MAX_AGE:
+            report.counts["top_lists_fresh"] = 1
+            return
+        steps = len(TIME_RANGES) * 2
+        done = 0
+        for time_range in TIME_RANGES:
+            self._check_cancel()
+            data = self.client.request("GET", "/me/top/tracks",
+                                       {"time_range": time_range, "limit": PAGE_SIZE})
+            tracks = parse.parse_items(parse.parse_page(data, "me/top/tracks"), parse.parse_track,
+                                       "me/top/tracks.items")
+            with self.db.write() as session:
+                ids = repo.upsert_tracks(session, tracks)
+                repo.replace_top_tracks(session, time_range, ids)
+            report.bump("top_tracks", len(ids))
+            done += 1
+            self.progress("top", done, steps)
+            self._check_cancel()
+            data = self.client.request("GET", "/me/top/artists",
+                                       {"time_range": time_range, "limit": PAGE_SIZE})
+            artists = parse.parse_items(parse.parse_page(data, "me/top/artists"),
+                                        parse.parse_artist, "me/top/artists.items")
+            with self.db.write() as session:
+                repo.upsert_artists(session, artists)
+                repo.replace_top_artists(session, time_range, [a.id for a in artists])
+            report.bump("top_artists", len(artists))
+            done += 1
+            self.progress("top", done, steps)
+        with self.db.write() as session:
+            repo.set_state(session, KEY_TOP, _iso(self.now()))
+
+    def _phase_recently_played(self) -> None:
+        with self.db.read() as session:
+            after = repo.get_state(session, KEY_RECENT)
+        params: dict[str, Any] = {"limit": PAGE_SIZE}
+        if after and not self.force_full:
+            params["after"] = after
+        self.progress("recently_played", 0, 1)
+        data = self.client.request("GET", "/me/player/recently-played", params)
+        page = parse.parse_page(data, "me/player/recently-played")
+        plays = parse.parse_items(page, parse.parse_play_history, "recently-played.items")
+        newest = int(after) if isinstance(after, (int, str)) and str(after).isdigit() else 0
+        for play in plays:
+            moment = _parse_iso(play.played_at)
+            if moment is not None:
+                newest = max(newest, int(moment.timestamp() * 1000))
+        with self.db.write() as session:
+            repo.upsert_tracks(session, [p.track for p in plays])
+            written = repo.add_recently_played(
+                session, [(p.played_at, p.track.id, p.context_uri) for p in plays if p.track.id])
+            if newest:
+                repo.set_state(session, KEY_RECENT, str(newest))
+        self.report.bump("recently_played_new", written)
+        self.progress("recently_played", 1, 1)
+
+    def _phase_followed_artists(self) -> None:
+        artists: list[parse.Artist] = []
+        for page_data in self.client.pages("/me/following", {"type": "artist"}, wrapper="artists"):
+            self._check_cancel()
+            page = parse.parse_page(page_data, "me/following.artists")
+            artists.extend(parse.parse_items(page, parse.parse_artist, "me/following.items"))
+            self.progress("followed_artists", len(artists), page.total or len(artists))
+            if not page.next:
+                break
+        with self.db.write() as session:
+            repo.upsert_artists(session, artists)
+            repo.replace_followed_artists(session, [a.id for a in artists])
+        self.report.counts["followed_artists"] = len({a.id for a in artists})
+
+    def _phase_audio_features(self) -> None:
+        """Ask the closed audio-features endpoint once, for a track the user has; remember."""
+        report = self.report
+        with self.db.read() as session:
+            state = repo.get_state(session, KEY_AUDIO) or {}
+            track_id = session.scalars(
+                select(SavedTrackRow.track_id).order_by(SavedTrackRow.added_at.desc()).limit(1)
+            ).first() or session.scalars(
+                select(PlaylistEntryRow.track_id).where(PlaylistEntryRow.track_id.is_not(None))
+                .limit(1)).first()
+        checked = _parse_iso(state.get("checked_at"))
+        known = state.get("available")
+        if known is not None and checked is not None and not self.force_full \
+                and self.now() - checked < AUDIO_PROBE_MAX_AGE:
+            report.audio_features = "available" if known else "closed"
+            return
+        if track_id is None:
+            return
+        self.progress("audio_features", 0, 1)
+        try:
+            answer = self.client.audio_features_probe(track_id)
+        except RateLimited:
+            raise
+        except (NetworkError, MalformedResponse, SpotifyError) as exc:
+            report.warnings.append(f"The audio-features check did not answer: {exc}")
+            return
+        available = answer is not None
+        with self.db.write() as session:
+            repo.set_state(session, KEY_AUDIO, {
+                "available": available, "checked_at": _iso(self.now()), "track_id": track_id,
+                "detail": "answered" if available else "closed for this app",
+            })
+            if answer is not None:
+                try:
+                    features = parse.parse_audio_features(answer)
+                except MalformedResponse:
+                    features = {}
+                if features:
+                    session.merge(AudioFeaturesRow(track_id=track_id, features=features))
+        report.audio_features = "available" if available else "closed"
+        self.progress("audio_features", 1, 1)

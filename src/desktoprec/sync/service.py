@@ -1,0 +1,149 @@
+"""SyncService: the `sync` and `status` actions, shared by the command line and the app."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import func, select
+
+from desktoprec.errors import DesktopRecError, SyncInProgress
+from desktoprec.spotify.client import SpotifyClient
+from desktoprec.storage import repo
+from desktoprec.storage.tables import (
+    AccountRow,
+    ArtistRow,
+    FollowedArtistRow,
+    LocalFileRow,
+    PlaylistEntryRow,
+    PlaylistRow,
+    SavedTrackRow,
+    TrackRow,
+)
+from desktoprec.sync.library import (
+    KEY_AUDIO,
+    KEY_LAST,
+    KEY_LAST_ERROR,
+    KEY_RUNNING,
+    LibrarySync,
+    Progress,
+    SyncReport,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SyncService:
+    """Runs library syncs (one at a time) and reports what is stored."""
+
+    def __init__(self, services: Any, client: SpotifyClient | None = None) -> None:
+        self.services = services
+        self._client = client
+        self._running = threading.Lock()
+
+    def client(self) -> SpotifyClient:
+        return self._client if self._client is not None else self.services.auth.api()
+
+    def sync(self, progress: Progress | None = None, cancel: threading.Event | None = None,
+             *, full: bool = False) -> SyncReport:
+        """Pull the library; raises the SpotifyError tree (with `.report` attached) on failure."""
+        if not self._running.acquire(blocking=False):
+            raise SyncInProgress()
+        try:
+            client = self.client()
+            sent = self._flush_pending_exports()
+            job = LibrarySync(self.services.db, client, progress=progress, cancel=cancel,
+                              full=full)
+            job.report.pending_exports_sent = sent
+            try:
+                return job.run()
+            except DesktopRecError as exc:
+                exc.report = job.report  # type: ignore[attr-defined]
+                raise
+        finally:
+            self._running.release()
+
+    def _flush_pending_exports(self) -> int:
+        try:
+            return int(self.services.export.flush_pending())
+        except DesktopRecError as exc:
+            log.warning("queued exports not sent: %s", exc)
+            return 0
+        except ModuleNotFoundError:
+            return 0
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """The `status --json` object: what is stored and how the last sync went. Never a token."""
+        auth = self._auth_facts()
+        with self.services.db.read() as session:
+            account = session.scalars(select(AccountRow)).first()
+            readable = (PlaylistRow.removed.is_(False), PlaylistRow.readable.is_(True))
+            live_entries = PlaylistEntryRow.playlist_id.in_(
+                select(PlaylistRow.id).where(PlaylistRow.removed.is_(False)))
+            entry_kind = PlaylistEntryRow.kind
+            tracks = session.execute(
+                select(func.count(func.distinct(func.coalesce(TrackRow.isrc, TrackRow.id))))
+                .where(TrackRow.source == "spotify")).scalar() or 0
+            last_sync = repo.get_state(session, KEY_LAST)
+            last_error = repo.get_state(session, KEY_LAST_ERROR)
+            audio = repo.get_state(session, KEY_AUDIO) or {}
+            running = repo.get_state(session, KEY_RUNNING)
+            files = repo.count(session, LocalFileRow, LocalFileRow.removed.is_(False))
+            matched = repo.count(session, LocalFileRow, LocalFileRow.removed.is_(False),
+                                 LocalFileRow.track_id.is_not(None),
+                                 LocalFileRow.match_method.in_(("isrc", "name")))
+            return {
+                "signed_in": auth["signed_in"],
+                "user": ({"id": account.id, "display_name": account.display_name}
+                         if account else None),
+                "tracks": int(tracks),
+                "track_ids": repo.count(session, TrackRow, TrackRow.source == "spotify"),
+                "saved_tracks": repo.count(session, SavedTrackRow),
+                "playlists": repo.count(session, PlaylistRow, *readable),
+                "playlists_skipped": repo.count(session, PlaylistRow,
+                                                PlaylistRow.removed.is_(False),
+                                                PlaylistRow.readable.is_(False)),
+                "playlist_items": repo.count(session, PlaylistEntryRow, live_entries),
+                "local_items": repo.count(session, PlaylistEntryRow, live_entries,
+                                          entry_kind == "local"),
+                "unavailable_items": repo.count(session, PlaylistEntryRow, live_entries,
+                                                entry_kind == "unavailable"),
+                "episode_items": repo.count(session, PlaylistEntryRow, live_entries,
+                                            entry_kind == "episode"),
+                "followed_artists": repo.count(session, FollowedArtistRow),
+                "artists": repo.count(session, ArtistRow),
+                "last_sync": last_sync.get("at") if isinstance(last_sync, dict) else None,
+                "last_sync_kind": last_sync.get("kind") if isinstance(last_sync, dict) else None,
+                "last_error": last_error.get("error") if isinstance(last_error, dict) else None,
+                "sync_interrupted": running is not None and not self._running.locked(),
+                "local_files": files,
+                "matched_files": matched,
+                "keyring": auth["keyring"],
+                "audio_features_available": audio.get("available"),
+                "pending_exports": self._pending_exports(session),
+            }
+
+    @staticmethod
+    def _pending_exports(session: Any) -> int:
+        from desktoprec.storage.tables import PendingExportRow
+
+        return repo.count(session, PendingExportRow)
+
+    def _auth_facts(self) -> dict[str, Any]:
+        facts: dict[str, Any] = {"signed_in": False, "keyring": None}
+        try:
+            auth = self.services.auth
+        except ModuleNotFoundError:
+            return facts
+        try:
+            facts["signed_in"] = bool(auth.is_signed_in())
+        except DesktopRecError as exc:
+            log.info("sign-in state unknown: %s", exc)
+        try:
+            facts["keyring"] = str(auth.keyring_backend())
+        except DesktopRecError as exc:
+            facts["keyring"] = f"unavailable ({exc})"
+        return facts
