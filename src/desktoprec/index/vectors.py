@@ -1,0 +1,330 @@
+"""Track vectors made of weighted blocks, and the FAISS index over them (build, save, load, search).
+
+Blocks: sound (standardized descriptors), genre (genre memberships), colisten (positive PMI over
+playlist/session co-occurrence, reduced by truncated SVD, for tracks and for their artists) and
+metadata (release year and duration as angles, so nearby years score close to 1). Every block is
+unit-length where a track has it; a track without a block has a False mask there, and the weights of
+its other blocks are renormalized so its combined vector is still unit-length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from desktoprec.errors import IndexError_
+
+log = logging.getLogger(__name__)
+
+BLOCKS = ("sound", "genre", "colisten", "metadata")
+DEFAULT_BLOCK_WEIGHTS: dict[str, float] = {
+    "sound": 1.0,
+    "genre": 0.5,
+    "colisten": 1.0,
+    "metadata": 0.4,
+}
+INDEX_FORMAT_VERSION = 1
+MAX_GENRE_DIMENSIONS = 256
+YEAR_RANGE = (1950.0, 2030.0)
+
+
+@dataclass
+class VectorSet:
+    """Per-block unit vectors (rows of zeros where a track lacks the block) and their masks."""
+
+    blocks: dict[str, np.ndarray]
+    masks: dict[str, np.ndarray]
+    weights: dict[str, float]
+    sound_mean: np.ndarray
+    sound_std: np.ndarray
+    genre_names: list[str]
+    matrix: np.ndarray = field(init=False)
+    slices: dict[str, slice] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matrix, self.slices = combine_blocks(self.blocks, self.masks, self.weights)
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def combined_query(
+        self, parts: Mapping[str, np.ndarray | None], weights: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """One query vector from per-block query vectors (a None block is left out)."""
+        chosen = {**self.weights, **(weights or {})}
+        query = np.zeros(self.dim, dtype=np.float32)
+        present = [b for b in BLOCKS if parts.get(b) is not None and np.any(parts[b])]
+        total = sum(chosen[b] for b in present) or 1.0
+        for block in present:
+            vec = np.asarray(parts[block], dtype=np.float32)
+            norm = float(np.linalg.norm(vec)) or 1.0
+            query[self.slices[block]] = vec / norm * math.sqrt(chosen[block] / total)
+        return query
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms > 1e-12, norms, 1.0)).astype(np.float32)
+
+
+def combine_blocks(
+    blocks: Mapping[str, np.ndarray], masks: Mapping[str, np.ndarray], weights: Mapping[str, float]
+) -> tuple[np.ndarray, dict[str, slice]]:
+    """Concatenate blocks with sqrt(weight / sum of the weights of the blocks a track has)."""
+    n = len(next(iter(blocks.values())))
+    total = np.zeros(n, dtype=np.float32)
+    for block in BLOCKS:
+        total += masks[block].astype(np.float32) * weights[block]
+    total = np.where(total > 0, total, 1.0)
+    parts = []
+    slices: dict[str, slice] = {}
+    start = 0
+    for block in BLOCKS:
+        data = blocks[block]
+        scale = np.sqrt(masks[block].astype(np.float32) * weights[block] / total)[:, None]
+        parts.append((data * scale).astype(np.float32))
+        slices[block] = slice(start, start + data.shape[1])
+        start += data.shape[1]
+    return np.ascontiguousarray(np.hstack(parts), dtype=np.float32), slices
+
+
+def sound_block(sound: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Standardized descriptors (a missing single descriptor counts as average), unit rows."""
+    has = ~np.all(np.isnan(sound), axis=1) if len(sound) else np.zeros(0, bool)
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(sound[has], axis=0) if has.any() else np.zeros(sound.shape[1])
+        std = np.nanstd(sound[has], axis=0) if has.any() else np.ones(sound.shape[1])
+    mean = np.nan_to_num(mean, nan=0.0).astype(np.float32)
+    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0).astype(np.float32)
+    z = np.nan_to_num((sound - mean) / std, nan=0.0)
+    z[~has] = 0.0
+    return _unit_rows(z), has, mean, std
+
+
+def genre_block(genres: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Multi-hot over the most common genres (at most MAX_GENRE_DIMENSIONS), unit rows."""
+    counts: dict[str, int] = {}
+    for tags in genres:
+        for tag in tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    names = sorted(counts, key=lambda g: (-counts[g], g))[:MAX_GENRE_DIMENSIONS]
+    vocab = {g: i for i, g in enumerate(names)}
+    matrix = np.zeros((len(genres), max(1, len(names))), dtype=np.float32)
+    for row, tags in enumerate(genres):
+        for rank, tag in enumerate(tags):
+            col = vocab.get(tag)
+            if col is not None:
+                matrix[row, col] = 1.0 / (1 + rank)  # the first genre counts most
+    has = matrix.any(axis=1)
+    return _unit_rows(matrix), has, names
+
+
+def metadata_block(year: np.ndarray, duration_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Year and duration as angles: inner products fall off smoothly with the difference."""
+    n = len(year)
+    out = np.zeros((n, 4), dtype=np.float32)
+    has_year = np.isfinite(year)
+    has_duration = np.isfinite(duration_ms) & (duration_ms > 0)
+    span = YEAR_RANGE[1] - YEAR_RANGE[0]
+    theta = np.clip((np.nan_to_num(year, nan=2000) - YEAR_RANGE[0]) / span, 0, 1) * math.pi
+    out[:, 0] = np.where(has_year, np.cos(theta), 0)
+    out[:, 1] = np.where(has_year, np.sin(theta), 0)
+    seconds = np.clip(np.nan_to_num(duration_ms, nan=180_000) / 1000.0, 30, 900)
+    phi = (np.log(seconds) - math.log(30)) / (math.log(900) - math.log(30)) * (math.pi / 2)
+    # Duration matters less than era: half the length.
+    out[:, 2] = np.where(has_duration, 0.5 * np.cos(phi), 0)
+    out[:, 3] = np.where(has_duration, 0.5 * np.sin(phi), 0)
+    return _unit_rows(out), has_year | has_duration
+
+
+def context_matrix(contexts: Sequence[np.ndarray], n_tracks: int) -> sp.csr_matrix:
+    """Contexts (playlists, sessions) x tracks, binary."""
+    rows = np.concatenate([np.full(len(c), i, dtype=np.int64) for i, c in enumerate(contexts)]
+                          ) if contexts else np.zeros(0, np.int64)
+    cols = np.concatenate([np.asarray(c, dtype=np.int64) for c in contexts]
+                          ) if contexts else np.zeros(0, np.int64)
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(contexts), n_tracks)
+    )
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _ppmi_embedding(incidence: sp.csr_matrix, dim: int, seed: int = 0) -> np.ndarray:
+    """Items x contexts incidence -> positive PMI of item co-occurrence -> truncated SVD."""
+    n_items = incidence.shape[0]
+    if incidence.nnz == 0 or n_items < 3:
+        return np.zeros((n_items, 1), dtype=np.float32)
+    co = (incidence @ incidence.T).tocoo()
+    counts = np.asarray(incidence.sum(axis=1)).ravel().astype(np.float64)
+    total = float(counts.sum()) or 1.0
+    with np.errstate(divide="ignore"):
+        pmi = np.log(co.data * total / (counts[co.row] * counts[co.col]))
+    keep = (pmi > 0) & (co.row != co.col)
+    ppmi = sp.csr_matrix((pmi[keep], (co.row[keep], co.col[keep])), shape=(n_items, n_items))
+    if ppmi.nnz == 0:
+        return np.zeros((n_items, 1), dtype=np.float32)
+    from sklearn.utils.extmath import randomized_svd
+
+    k = max(1, min(dim, n_items - 1))
+    u, s, _ = randomized_svd(ppmi, n_components=k, n_iter=4, random_state=seed)
+    return (u * np.sqrt(s)).astype(np.float32)
+
+
+def colisten_block(
+    contexts: Sequence[np.ndarray], primary_artist: np.ndarray, n_artists: int, *, dim: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
+    """Track and artist co-listening embeddings side by side; the track part weighs more."""
+    n = len(primary_artist)
+    incidence = context_matrix(contexts, n).T.tocsr()  # tracks x contexts
+    track_has = np.asarray(incidence.sum(axis=1)).ravel() > 0
+    track_emb = _unit_rows(_ppmi_embedding(incidence, dim))
+    artist_map = sp.csr_matrix(
+        (np.ones(n, dtype=np.float32), (primary_artist.astype(np.int64), np.arange(n))),
+        shape=(n_artists, n),
+    )
+    artist_incidence = (artist_map @ incidence).tocsr()
+    artist_incidence.data[:] = 1.0
+    artist_has = np.asarray(artist_incidence.sum(axis=1)).ravel() > 0
+    artist_emb = _unit_rows(_ppmi_embedding(artist_incidence, dim // 2))
+    track_part = track_emb * track_has[:, None] * math.sqrt(0.6)
+    artist_part = artist_emb[primary_artist] * artist_has[primary_artist][:, None] * math.sqrt(0.4)
+    block = _unit_rows(np.hstack([track_part, artist_part]))
+    return block, track_has | artist_has[primary_artist]
+
+
+def build_vectors(catalog: Any, weights: Mapping[str, float] | None = None) -> VectorSet:
+    """All blocks for a Catalog (see recommend/catalog.py)."""
+    chosen = dict(DEFAULT_BLOCK_WEIGHTS)
+    chosen.update(weights or {})
+    sound, has_sound, mean, std = sound_block(catalog.sound)
+    genre, has_genre, genre_names = genre_block(catalog.genres)
+    colisten, has_colisten = colisten_block(
+        catalog.contexts, catalog.primary_artist, len(catalog.artist_vocab)
+    )
+    metadata, has_metadata = metadata_block(catalog.year, catalog.duration_ms)
+    return VectorSet(
+        blocks={"sound": sound, "genre": genre, "colisten": colisten, "metadata": metadata},
+        masks={"sound": has_sound, "genre": has_genre, "colisten": has_colisten,
+               "metadata": has_metadata},
+        weights=chosen,
+        sound_mean=mean,
+        sound_std=std,
+        genre_names=genre_names,
+    )
+
+
+# --- the FAISS index --------------------------------------------------------------------------
+
+
+class VectorIndex:
+    """Exact inner-product search (faiss.IndexFlatIP) over the combined vectors, with an id map."""
+
+    def __init__(self, index: Any, track_ids: Sequence[str], fingerprint: str) -> None:
+        self.index = index
+        self.track_ids = list(track_ids)
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def build(cls, matrix: np.ndarray, track_ids: Sequence[str], fingerprint: str) -> VectorIndex:
+        import faiss
+
+        if len(matrix) != len(track_ids):
+            raise IndexError_("The vectors and the track ids do not line up.")
+        index = faiss.IndexFlatIP(int(matrix.shape[1]))
+        if len(matrix):
+            index.add(np.ascontiguousarray(matrix, dtype=np.float32))
+        return cls(index, track_ids, fingerprint)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and inner products of the k nearest tracks (best first)."""
+        k = min(k, len(self))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        scores, positions = self.index.search(
+            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k
+        )
+        keep = positions[0] >= 0
+        return positions[0][keep], scores[0][keep]
+
+    def save(self, folder: Path) -> Path:
+        """Write index, id map and a manifest, each atomically; the manifest goes last."""
+        import faiss
+
+        folder.mkdir(parents=True, exist_ok=True)
+        ids_blob = json.dumps(self.track_ids).encode("utf-8")
+        try:
+            index_bytes = faiss.serialize_index(self.index).tobytes()
+            _atomic_write(folder / "vectors.faiss", index_bytes)
+            _atomic_write(folder / "ids.json", ids_blob)
+            manifest = {
+                "version": INDEX_FORMAT_VERSION,
+                "fingerprint": self.fingerprint,
+                "count": len(self.track_ids),
+                "dim": int(self.index.d),
+                "index_sha256": hashlib.sha256(index_bytes).hexdigest(),
+                "ids_sha256": hashlib.sha256(ids_blob).hexdigest(),
+            }
+            _atomic_write(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
+        except OSError as exc:
+            raise IndexError_(f"The index could not be saved in {folder}: {exc}") from exc
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path, expected_fingerprint: str | None = None) -> VectorIndex:
+        """Read and verify; raises IndexError_ when anything is missing, corrupt or stale."""
+        import faiss
+
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            index_bytes = (folder / "vectors.faiss").read_bytes()
+            ids_blob = (folder / "ids.json").read_bytes()
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"No usable index in {folder} ({exc}).") from exc
+        if not isinstance(manifest, dict) or manifest.get("version") != INDEX_FORMAT_VERSION:
+            raise IndexError_("The saved index was made by another version.")
+        if hashlib.sha256(index_bytes).hexdigest() != manifest.get("index_sha256"):
+            raise IndexError_("The saved index file is corrupt (checksum mismatch).")
+        if hashlib.sha256(ids_blob).hexdigest() != manifest.get("ids_sha256"):
+            raise IndexError_("The saved id map is corrupt (checksum mismatch).")
+        if expected_fingerprint is not None and manifest.get("fingerprint") != expected_fingerprint:
+            raise IndexError_("The saved index does not match the library any more.")
+        try:
+            index = faiss.deserialize_index(np.frombuffer(index_bytes, dtype=np.uint8))
+            track_ids = json.loads(ids_blob)
+        except (RuntimeError, ValueError) as exc:
+            raise IndexError_(f"The saved index could not be read: {exc}") from exc
+        if int(index.ntotal) != len(track_ids) or len(track_ids) != manifest.get("count"):
+            raise IndexError_("The saved index and its id map disagree.")
+        return cls(index, track_ids, str(manifest.get("fingerprint")))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,1 @@
+"""Recommendations: catalog, engine, diversity re-ranking, explanations, evaluation and discovery."""

@@ -1,0 +1,400 @@
+"""The candidate pool as numpy arrays: tracks, artists, sound, genres and listening contexts."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktoprec.errors import RecommendError
+
+log = logging.getLogger(__name__)
+
+# Spotify audio features used as sound descriptors when a track has them (key is cyclic and
+# says little about similarity, so it is left out).
+AUDIO_FEATURE_NAMES = (
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "mode",
+)
+
+# Words that mark another version of the same recording ("Song - Live", "Song (2011 Remaster)").
+_VERSION_WORDS = re.compile(
+    r"\b(live|remaster(ed)?|radio edit|edit|version|mono|stereo|acoustic|demo|remix|mix|"
+    r"single|deluxe|explicit|clean|instrumental|original|extended|re-?recorded|\d{4})\b"
+)
+
+
+def normalize_title(title: str) -> str:
+    """A title with its version decorations removed: `Song - 2011 Remaster` -> `song`."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    # Drop bracketed parts and everything after " - " only when they name a version.
+    text = re.sub(r"[\(\[][^\)\]]*[\)\]]", lambda m: "" if _VERSION_WORDS.search(m[0]) else m[0],
+                  text)
+    head, sep, tail = text.partition(" - ")
+    if sep and _VERSION_WORDS.search(tail):
+        text = head
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def normalize_name(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split()) or name.strip().lower()
+
+
+@dataclass
+class Catalog:
+    """Everything the engine knows about each track, one row per track, aligned by position."""
+
+    ids: list[str]
+    names: list[str]
+    artists: list[tuple[str, ...]]  # display names
+    artist_keys: list[tuple[str, ...]]  # stable keys (Spotify id, or normalized name)
+    albums: list[str | None]
+    album_keys: list[str | None]
+    uris: list[str | None]
+    isrcs: list[str | None]
+    year: np.ndarray  # float32, nan when unknown
+    duration_ms: np.ndarray  # float32, nan when unknown
+    sound: np.ndarray  # float32 (n, len(sound_names)), nan where a descriptor is missing
+    sound_names: tuple[str, ...]
+    sound_source: list[str]  # own_file | spotify | preview | none
+    genres: list[tuple[str, ...]]
+    genre_source: list[str]  # spotify | tags | metadata | cluster | none
+    contexts: list[np.ndarray] = field(default_factory=list)  # track positions per playlist/session
+    context_ids: list[str] = field(default_factory=list)
+    context_kinds: list[str] = field(default_factory=list)  # playlist | session | library
+    popularity: np.ndarray | None = None  # float32; larger = more popular
+    track_source: list[str] | None = None  # spotify | local | discovery
+    image_urls: list[str | None] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        self.index: dict[str, int] = {tid: i for i, tid in enumerate(self.ids)}
+        if len(self.index) != n:
+            raise RecommendError("The catalog has duplicate track ids.")
+        if self.popularity is None:
+            self.popularity = np.zeros(n, dtype=np.float32)
+        if self.track_source is None:
+            self.track_source = ["spotify"] * n
+        if self.image_urls is None:
+            self.image_urls = [None] * n
+        self.has_sound = ~np.all(np.isnan(self.sound), axis=1) if n else np.zeros(0, bool)
+        # Primary artist as an integer, for fast per-artist rules.
+        self.artist_vocab: dict[str, int] = {}
+        primary = np.empty(n, dtype=np.int32)
+        for i, keys in enumerate(self.artist_keys):
+            key = keys[0] if keys else f"unknown:{i}"
+            primary[i] = self.artist_vocab.setdefault(key, len(self.artist_vocab))
+        self.primary_artist = primary
+        self.artist_display = {k: "" for k in self.artist_vocab}
+        for keys, names in zip(self.artist_keys, self.artists):
+            for key, name in zip(keys, names):
+                if key in self.artist_display and not self.artist_display[key]:
+                    self.artist_display[key] = name
+        self.genre_vocab: dict[str, int] = {}
+        for tags in self.genres:
+            for tag in tags:
+                self.genre_vocab.setdefault(tag, len(self.genre_vocab))
+        self.primary_genre = np.array(
+            [self.genre_vocab[g[0]] if g else -1 for g in self.genres], dtype=np.int32
+        )
+        self.version_keys = [
+            normalize_title(name) + "|" + (keys[0] if keys else "")
+            for name, keys in zip(self.names, self.artist_keys)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positions(self, track_ids: Iterable[str]) -> list[int]:
+        return [self.index[t] for t in track_ids if t in self.index]
+
+    def resolve(self, ref: str) -> int:
+        """A track position from an id, a `spotify:track:` URI or an open.spotify.com link."""
+        ref = ref.strip()
+        if ref in self.index:
+            return self.index[ref]
+        candidate = ref.rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
+        if candidate in self.index:
+            return self.index[candidate]
+        raise RecommendError(f"The track {ref!r} is not in your library or the catalog.",
+                             hint="sync first, or pick a track that `desktoprec status` lists")
+
+    def versions_of(self, position: int) -> list[int]:
+        """Other versions of the same recording: same ISRC, or same normalized title + artist."""
+        key = self.version_keys[position]
+        isrc = self.isrcs[position]
+        return [
+            i for i in range(len(self.ids))
+            if i != position and (self.version_keys[i] == key or (isrc and self.isrcs[i] == isrc))
+        ]
+
+    def fingerprint(self) -> str:
+        """A checksum of what the vectors depend on; a saved index is only used when it matches."""
+        digest = hashlib.sha256()
+        digest.update(str(len(self.ids)).encode())
+        for tid in self.ids:
+            digest.update(tid.encode())
+            digest.update(b"\0")
+        digest.update(np.ascontiguousarray(np.nan_to_num(self.sound, nan=-7.0)).tobytes())
+        digest.update(repr(self.sound_names).encode())
+        digest.update(repr(self.genres).encode())
+        digest.update(repr(self.artist_keys).encode())
+        for ctx in self.contexts:
+            digest.update(np.asarray(ctx, dtype=np.int64).tobytes())
+            digest.update(b"|")
+        digest.update(np.nan_to_num(self.year, nan=-1).tobytes())
+        return digest.hexdigest()
+
+    def sound_dict(self, position: int) -> dict[str, float]:
+        row = self.sound[position]
+        return {name: float(v) for name, v in zip(self.sound_names, row) if not math.isnan(v)}
+
+    def track(self, position: int) -> Any:
+        from desktoprec.domain import Track
+
+        year = self.year[position]
+        duration = self.duration_ms[position]
+        assert self.track_source is not None and self.image_urls is not None
+        return Track(
+            id=self.ids[position],
+            name=self.names[position],
+            artists=self.artists[position],
+            artist_ids=self.artist_keys[position],
+            album=self.albums[position],
+            uri=self.uris[position],
+            duration_ms=None if math.isnan(duration) else int(duration),
+            isrc=self.isrcs[position],
+            image_url=self.image_urls[position],
+            release_year=None if math.isnan(year) else int(year),
+            source=self.track_source[position],
+        )
+
+    def with_contexts(
+        self, contexts: Sequence[np.ndarray], ids: Sequence[str], kinds: Sequence[str]
+    ) -> Catalog:
+        """The same tracks with other listening contexts (the evaluation hides half of some)."""
+        return Catalog(
+            ids=self.ids, names=self.names, artists=self.artists, artist_keys=self.artist_keys,
+            albums=self.albums, album_keys=self.album_keys, uris=self.uris, isrcs=self.isrcs,
+            year=self.year, duration_ms=self.duration_ms, sound=self.sound,
+            sound_names=self.sound_names, sound_source=self.sound_source, genres=self.genres,
+            genre_source=self.genre_source, contexts=list(contexts), context_ids=list(ids),
+            context_kinds=list(kinds), popularity=self.popularity, track_source=self.track_source,
+            image_urls=self.image_urls,
+        )
+
+    # --- builders -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_dataset(cls, path: Path, *, cluster_genres: int = 24) -> tuple[Catalog, Dataset]:
+        """The TidyTuesday `spotify_songs` file: tracks, audio features and 471 playlists.
+
+        The playlist_genre/playlist_subgenre columns describe playlists, not tracks, and are not
+        read. Genres come from clusters of the audio features instead (source `cluster`).
+        """
+        dataset = read_dataset(path)
+        n = len(dataset.track_ids)
+        sound = dataset.features
+        genres, _ = sound_cluster_genres(sound, AUDIO_FEATURE_NAMES, k=cluster_genres)
+        contexts = [np.asarray(p, dtype=np.int32) for p in dataset.playlist_tracks]
+        catalog = cls(
+            ids=dataset.track_ids,
+            names=dataset.names,
+            artists=[(a,) for a in dataset.artists],
+            artist_keys=[(normalize_name(a),) for a in dataset.artists],
+            albums=dataset.albums,
+            album_keys=dataset.album_ids,
+            uris=[f"spotify:track:{t}" for t in dataset.track_ids],
+            isrcs=[None] * n,
+            year=dataset.year,
+            duration_ms=dataset.duration_ms,
+            sound=sound,
+            sound_names=AUDIO_FEATURE_NAMES,
+            sound_source=["spotify"] * n,
+            genres=[(g,) if g else () for g in genres],
+            genre_source=["cluster"] * n,
+            contexts=contexts,
+            context_ids=list(dataset.playlist_ids),
+            context_kinds=["playlist"] * len(contexts),
+            popularity=dataset.popularity,
+        )
+        return catalog, dataset
+
+
+@dataclass
+class Dataset:
+    """The rows of the playlist dataset, de-duplicated by track id, with playlists in file order."""
+
+    track_ids: list[str]
+    names: list[str]
+    artists: list[str]
+    albums: list[str | None]
+    album_ids: list[str | None]
+    year: np.ndarray
+    duration_ms: np.ndarray
+    features: np.ndarray
+    popularity: np.ndarray
+    playlist_ids: list[str]
+    playlist_names: list[str]
+    playlist_tracks: list[list[int]]  # unique track positions, in file order
+
+
+def _float(value: str) -> float:
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return result if math.isfinite(result) else math.nan
+
+
+def read_dataset(path: Path) -> Dataset:
+    """Read the gzip (or plain) CSV; a missing or malformed file raises RecommendError."""
+    path = Path(path)
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            required = {"track_id", "track_name", "track_artist", "playlist_id", *AUDIO_FEATURE_NAMES}
+            missing = required - set(reader.fieldnames or ())
+            if missing:
+                raise RecommendError(
+                    f"{path.name} is not a playlist dataset (missing columns: "
+                    f"{', '.join(sorted(missing))})."
+                )
+            rows = list(reader)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, gzip.BadGzipFile) as exc:
+        raise RecommendError(f"The dataset {path} could not be read: {exc}") from exc
+    index: dict[str, int] = {}
+    names: list[str] = []
+    artists: list[str] = []
+    albums: list[str | None] = []
+    album_ids: list[str | None] = []
+    years: list[float] = []
+    durations: list[float] = []
+    features: list[list[float]] = []
+    popularity: list[float] = []
+    playlists: dict[str, list[int]] = {}
+    playlist_names: dict[str, str] = {}
+    for row in rows:
+        tid = (row.get("track_id") or "").strip()
+        if not tid:
+            continue
+        pos = index.get(tid)
+        if pos is None:
+            pos = index[tid] = len(names)
+            names.append(row.get("track_name") or "")
+            artists.append(row.get("track_artist") or "")
+            albums.append(row.get("track_album_name") or None)
+            album_ids.append(row.get("track_album_id") or None)
+            years.append(_float((row.get("track_album_release_date") or "")[:4]))
+            durations.append(_float(row.get("duration_ms", "")))
+            features.append([_float(row.get(name, "")) for name in AUDIO_FEATURE_NAMES])
+            popularity.append(_float(row.get("track_popularity", "")))
+        pid = row.get("playlist_id") or ""
+        members = playlists.setdefault(pid, [])
+        if pos not in members:
+            members.append(pos)
+        playlist_names.setdefault(pid, row.get("playlist_name") or pid)
+    return Dataset(
+        track_ids=list(index),
+        names=names,
+        artists=artists,
+        albums=albums,
+        album_ids=album_ids,
+        year=np.asarray(years, dtype=np.float32),
+        duration_ms=np.asarray(durations, dtype=np.float32),
+        features=np.asarray(features, dtype=np.float32).reshape(len(names), len(AUDIO_FEATURE_NAMES)),
+        popularity=np.nan_to_num(np.asarray(popularity, dtype=np.float32), nan=0.0),
+        playlist_ids=list(playlists),
+        playlist_names=[playlist_names[p] for p in playlists],
+        playlist_tracks=list(playlists.values()),
+    )
+
+
+# --- genres from sound clusters -----------------------------------------------------------------
+
+_DESCRIPTOR_WORDS = {
+    "danceability": ("danceable", "not danceable"),
+    "energy": ("energetic", "gentle"),
+    "loudness": ("loud", "quiet"),
+    "speechiness": ("spoken-word", "sung"),
+    "acousticness": ("acoustic", "electric"),
+    "instrumentalness": ("instrumental", "vocal"),
+    "liveness": ("live-sounding", "studio"),
+    "valence": ("happy", "melancholic"),
+    "tempo": ("fast", "slow"),
+    "mode": ("major", "minor"),
+    "brightness": ("bright", "dark"),
+    "spectral_centroid": ("bright", "dark"),
+}
+
+
+def standardize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns to zero mean and unit variance, ignoring nan; nan stays nan."""
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(matrix, axis=0) if len(matrix) else np.zeros(matrix.shape[1])
+        std = np.nanstd(matrix, axis=0) if len(matrix) else np.ones(matrix.shape[1])
+    mean = np.nan_to_num(mean, nan=0.0).astype(np.float32)
+    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0).astype(np.float32)
+    return ((matrix - mean) / std).astype(np.float32), mean, std
+
+
+def sound_cluster_genres(
+    sound: np.ndarray, names: Sequence[str], *, k: int = 24, seed: int = 0, iterations: int = 25
+) -> tuple[list[str | None], np.ndarray]:
+    """Cluster the sound descriptors (k-means) and name each cluster by what sets it apart.
+
+    Returns one genre name per track (None without sound) and the cluster centroids (standardized).
+    """
+    n = len(sound)
+    has = ~np.all(np.isnan(sound), axis=1) if n else np.zeros(0, bool)
+    result: list[str | None] = [None] * n
+    if has.sum() < 2:
+        return result, np.zeros((0, len(names)), np.float32)
+    z, _, _ = standardize(sound[has])
+    z = np.nan_to_num(z, nan=0.0)
+    k = max(1, min(k, len(z)))
+    rng = np.random.default_rng(seed)
+    centroids = z[rng.choice(len(z), size=k, replace=False)].copy()
+    labels = np.zeros(len(z), dtype=np.int64)
+    for _ in range(iterations):
+        dist = (z * z).sum(1)[:, None] - 2 * z @ centroids.T + (centroids * centroids).sum(1)[None]
+        labels = dist.argmin(1)
+        for c in range(k):
+            members = z[labels == c]
+            if len(members):
+                centroids[c] = members.mean(0)
+    cluster_names: list[str] = []
+    used: dict[str, int] = {}
+    for centroid in centroids:
+        order = np.argsort(-np.abs(centroid))[:2]
+        words = []
+        for col in order:
+            pair = _DESCRIPTOR_WORDS.get(names[col], (f"high {names[col]}", f"low {names[col]}"))
+            words.append(pair[0] if centroid[col] > 0 else pair[1])
+        label = " ".join(words)
+        used[label] = used.get(label, 0) + 1
+        cluster_names.append(label if used[label] == 1 else f"{label} {used[label]}")
+    for pos, label in zip(np.flatnonzero(has), labels):
+        result[int(pos)] = cluster_names[int(label)]
+    return result, centroids.astype(np.float32)

@@ -1,0 +1,509 @@
+"""The recommendation engine: query from seeds or profile, candidates, scores, filters, re-rank."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from desktoprec.domain import RecommendationList
+from desktoprec.errors import RecommendError
+from desktoprec.index.vectors import BLOCKS, VectorIndex, VectorSet, build_vectors, context_matrix
+from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, list_figures, rerank
+
+log = logging.getLogger(__name__)
+
+MODES = ("for_you", "more_like", "playlist", "cold_start")
+
+# How much each signal adds to a candidate's score. The artist term is the estimated chance that a
+# track by a seed artist belongs with the seeds (seeds by the artist / the artist's other tracks);
+# the block terms are cosine similarities; `cooccur` counts shared playlists/sessions (capped at 3).
+SCORE_WEIGHTS: dict[str, float] = {
+    "artist": 1.0,
+    "cooccur": 0.03,
+    "sound": 0.03,
+    "genre": 0.01,
+    "colisten": 0.03,
+    "metadata": 0.03,
+    "context": 0.06,
+}
+
+FEEDBACK_WEIGHTS = {"like": 2.0, "play": 1.0, "skip": -0.5}
+SAVED_WEIGHT = 1.0
+TOP_WEIGHT = 1.5
+RECENCY_DAYS = 90.0
+
+# Context targets as shifts in standard deviations of the sound descriptors. Several names cover
+# the same idea, since own-file analysis and Spotify name descriptors differently.
+_BRIGHT = ("brightness", "spectral_centroid")
+CONTEXT_TARGETS: dict[str, dict[str, dict[str, float]]] = {
+    "mood": {
+        "happy": {"valence": 1.0, "mode": 0.6, "energy": 0.3},
+        "sad": {"valence": -1.0, "mode": -0.6, "energy": -0.5},
+        "calm": {"energy": -1.0, "tempo": -0.5, "acousticness": 0.7, "brightness": -0.4},
+        "energetic": {"energy": 1.0, "tempo": 0.6, "danceability": 0.5, "brightness": 0.4},
+    },
+    "activity": {
+        "exercise": {"energy": 1.0, "tempo": 1.0, "danceability": 0.4},
+        "relax": {"energy": -0.9, "acousticness": 0.8, "tempo": -0.5},
+        "party": {"danceability": 1.0, "energy": 0.7, "valence": 0.5},
+        "focus": {"instrumentalness": 1.0, "speechiness": -0.8, "energy": -0.3},
+    },
+    "time": {
+        "morning": {"energy": 0.3, "brightness": 0.3, "valence": 0.3},
+        "afternoon": {},
+        "evening": {"energy": -0.2, "acousticness": 0.2},
+        "night": {"energy": -0.6, "acousticness": 0.5, "tempo": -0.3},
+    },
+}
+
+
+def time_of_day(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 18:
+        return "afternoon"
+    if 18 <= hour < 23:
+        return "evening"
+    return "night"
+
+
+@dataclass
+class UserState:
+    """What the user did, as catalog positions: library, feedback, dislikes, novelty memory."""
+
+    saved: set[int] = field(default_factory=set)
+    saved_added: dict[int, datetime] = field(default_factory=dict)
+    top: list[int] = field(default_factory=list)
+    recent_plays: list[tuple[int, datetime]] = field(default_factory=list)
+    feedback: list[tuple[int, str, datetime]] = field(default_factory=list)
+    disliked_artists: set[str] = field(default_factory=set)
+    disliked_genres: set[str] = field(default_factory=set)
+    recommended: dict[int, datetime] = field(default_factory=dict)
+    playlists: dict[str, list[int]] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class Query:
+    mode: str = "more_like"
+    seeds: Sequence[int] = ()
+    seed_weights: Sequence[float] | None = None
+    avoid: Sequence[int] = ()  # steer away from these (recent skips)
+    styles: Sequence[str] = ()  # cold start: genre names
+    n: int = 20
+    diversity: float = DEFAULT_DIVERSITY
+    mood: str | None = None
+    activity: str | None = None
+    hour: int | None = None
+    include_saved: bool = False
+    exclude_contexts: Sequence[int] = ()  # contexts whose co-occurrence must not count
+    novelty_days: float = 3.0
+    playlist_id: str | None = None
+
+
+@dataclass
+class Scored:
+    """A scored candidate pool (positions into the catalog) with each signal's contribution."""
+
+    positions: np.ndarray
+    score: np.ndarray
+    parts: dict[str, np.ndarray]
+    cooccur: np.ndarray
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Engine:
+    """Recommends from one Catalog; build once, ask many times (thread-safe for reading)."""
+
+    def __init__(
+        self, catalog: Any, vectors: VectorSet | None = None, index: VectorIndex | None = None
+    ) -> None:
+        if len(catalog) == 0:
+            raise RecommendError("There is nothing to recommend from yet.",
+                                 hint="sync your Spotify library or scan a music folder first")
+        self.catalog = catalog
+        self.vectors = vectors or build_vectors(catalog)
+        self.index = index or VectorIndex.build(self.vectors.matrix, catalog.ids,
+                                                catalog.fingerprint())
+        n = len(catalog)
+        self.contexts = context_matrix(catalog.contexts, n)  # contexts x tracks
+        self.contexts_by_track = self.contexts.T.tocsr()
+        artists = catalog.primary_artist
+        order = np.argsort(artists, kind="stable")
+        bounds = np.searchsorted(artists[order], np.arange(len(catalog.artist_vocab) + 1))
+        self._artist_order = order
+        self._artist_bounds = bounds
+        self.artist_size = np.diff(bounds).astype(np.float32)
+        self.genre_of = catalog.primary_genre
+        self._version_index: dict[str, list[int]] = {}
+        for pos, key in enumerate(catalog.version_keys):
+            self._version_index.setdefault(key, []).append(pos)
+        self._isrc_index: dict[str, list[int]] = {}
+        for pos, isrc in enumerate(catalog.isrcs):
+            if isrc:
+                self._isrc_index.setdefault(isrc, []).append(pos)
+
+    # --- pieces ---------------------------------------------------------------------------------
+
+    def tracks_of_artist(self, artist: int) -> np.ndarray:
+        return self._artist_order[self._artist_bounds[artist]:self._artist_bounds[artist + 1]]
+
+    def versions(self, positions: Iterable[int]) -> set[int]:
+        """The positions plus their other versions (same ISRC, or normalized title + artist)."""
+        result: set[int] = set()
+        for pos in positions:
+            result.add(pos)
+            result.update(self._version_index.get(self.catalog.version_keys[pos], ()))
+            isrc = self.catalog.isrcs[pos]
+            if isrc:
+                result.update(self._isrc_index.get(isrc, ()))
+        return result
+
+    def context_shift(self, query: Query) -> dict[str, float]:
+        """Targets in standard deviations per sound descriptor the catalog has."""
+        wanted: dict[str, float] = {}
+        chosen = [("mood", query.mood), ("activity", query.activity)]
+        if query.hour is not None:
+            chosen.append(("time", time_of_day(query.hour)))
+        for kind, value in chosen:
+            if not value:
+                continue
+            table = CONTEXT_TARGETS[kind]
+            if value not in table:
+                raise RecommendError(
+                    f"Unknown {kind} {value!r}.", hint=f"choose one of: {', '.join(table)}"
+                )
+            for name, shift in table[value].items():
+                for alias in (_BRIGHT if name == "brightness" else (name,)):
+                    if alias in self.catalog.sound_names:
+                        wanted[alias] = wanted.get(alias, 0.0) + shift
+        return wanted
+
+    def profile(self, state: UserState) -> tuple[list[int], list[float]]:
+        """For you: feedback (like 2, play 1, skip -0.5), saved and top tracks, recency-weighted."""
+        weights: dict[int, float] = {}
+        now = _utc(state.now)
+
+        def recency(moment: datetime | None) -> float:
+            if moment is None:
+                return 0.5
+            age = (now - _utc(moment)).total_seconds() / 86400.0
+            return math.exp(-max(age, 0.0) / RECENCY_DAYS)
+
+        for pos, kind, at in state.feedback:
+            if kind in FEEDBACK_WEIGHTS:
+                weights[pos] = weights.get(pos, 0.0) + FEEDBACK_WEIGHTS[kind] * recency(at)
+        for pos, at in state.recent_plays:
+            weights[pos] = weights.get(pos, 0.0) + FEEDBACK_WEIGHTS["play"] * recency(at)
+        for pos in state.saved:
+            weights[pos] = weights.get(pos, 0.0) + SAVED_WEIGHT * recency(state.saved_added.get(pos))
+        for rank, pos in enumerate(state.top):
+            weights[pos] = weights.get(pos, 0.0) + TOP_WEIGHT / (1 + rank / 10)
+        disliked = {pos for pos, kind, _ in state.feedback if kind == "dislike"}
+        items = [(p, w) for p, w in weights.items() if p not in disliked and abs(w) > 1e-6]
+        items.sort(key=lambda item: -item[1])
+        return [p for p, _ in items[:500]], [w for _, w in items[:500]]
+
+    def query_parts(
+        self, seeds: Sequence[int], weights: Sequence[float], avoid: Sequence[int] = (),
+        styles: Sequence[str] = (),
+    ) -> dict[str, np.ndarray | None]:
+        parts: dict[str, np.ndarray | None] = {}
+        w = np.asarray(weights, dtype=np.float32)
+        seeds_arr = np.asarray(seeds, dtype=np.int64)
+        avoid_arr = np.asarray(avoid, dtype=np.int64)
+        for block in BLOCKS:
+            data = self.vectors.blocks[block]
+            mask = self.vectors.masks[block]
+            vec = np.zeros(data.shape[1], dtype=np.float32)
+            if len(seeds_arr):
+                vec += (data[seeds_arr] * (w * mask[seeds_arr])[:, None]).sum(0)
+            if len(avoid_arr):
+                vec -= 0.5 * data[avoid_arr].sum(0) * (1.0 if len(seeds_arr) else 0.0)
+            parts[block] = vec if np.any(vec) else None
+        if styles:
+            genre_vec = np.zeros(self.vectors.blocks["genre"].shape[1], dtype=np.float32)
+            members = np.flatnonzero(
+                np.isin(self.genre_of, [self.catalog.genre_vocab[s] for s in styles
+                                        if s in self.catalog.genre_vocab])
+            )
+            for style in styles:
+                if style in self.vectors.genre_names:
+                    genre_vec[self.vectors.genre_names.index(style)] = 1.0
+            if np.any(genre_vec):
+                parts["genre"] = genre_vec + (parts["genre"] if parts["genre"] is not None else 0)
+            if len(members):
+                sound = self.vectors.blocks["sound"][members].mean(0)
+                parts["sound"] = sound + (parts["sound"] if parts["sound"] is not None else 0)
+        return parts
+
+    # --- scoring --------------------------------------------------------------------------------
+
+    def score(
+        self, seeds: Sequence[int], weights: Sequence[float], query: Query,
+        shift: Mapping[str, float], pool: int = 400,
+    ) -> tuple[Scored, dict[str, np.ndarray | None]]:
+        catalog = self.catalog
+        parts = self.query_parts(seeds, weights, query.avoid, query.styles)
+        if shift and parts.get("sound") is not None:
+            sound_q = np.asarray(parts["sound"], dtype=np.float32).copy()
+            sound_q /= float(np.linalg.norm(sound_q)) or 1.0
+            for name, amount in shift.items():
+                sound_q[catalog.sound_names.index(name)] += 0.3 * amount
+            parts["sound"] = sound_q
+        elif shift:
+            sound_q = np.zeros(len(catalog.sound_names), dtype=np.float32)
+            for name, amount in shift.items():
+                sound_q[catalog.sound_names.index(name)] = amount
+            parts["sound"] = sound_q
+        if all(v is None for v in parts.values()):
+            raise RecommendError("There is nothing to start from.",
+                                 hint="pick a few tracks or styles you like")
+        combined = self.vectors.combined_query(parts)
+        found, _ = self.index.search(combined, pool)
+        candidates = [found]
+        seed_arr = np.asarray(seeds, dtype=np.int64)
+        w = np.asarray(weights, dtype=np.float32)
+        positive = w > 0
+        # Artist affinity: the weighted count of seeds by each artist.
+        artist_weight = np.zeros(len(catalog.artist_vocab), dtype=np.float32)
+        if len(seed_arr):
+            np.add.at(artist_weight, catalog.primary_artist[seed_arr[positive]], w[positive])
+            mean_w = float(w[positive].mean()) if positive.any() else 1.0
+            artist_weight /= mean_w or 1.0
+            for artist in np.unique(catalog.primary_artist[seed_arr[positive]]):
+                candidates.append(self.tracks_of_artist(int(artist))[:300])
+        # Exact co-occurrence with the seeds in other contexts.
+        cooccur_all = None
+        if len(seed_arr) and self.contexts.shape[0]:
+            seed_vec = np.zeros(len(catalog), dtype=np.float32)
+            seed_vec[seed_arr[positive]] = 1.0
+            hits = self.contexts @ seed_vec
+            if len(query.exclude_contexts):
+                hits[np.asarray(query.exclude_contexts, dtype=np.int64)] = 0.0
+            cooccur_all = self.contexts_by_track @ hits
+            nonzero = np.flatnonzero(cooccur_all)
+            if len(nonzero) > 300:
+                nonzero = nonzero[np.argpartition(-cooccur_all[nonzero], 300)[:300]]
+            candidates.append(nonzero)
+        positions = np.unique(np.concatenate(candidates).astype(np.int64))
+        contributions: dict[str, np.ndarray] = {}
+        seed_count = artist_weight[catalog.primary_artist[positions]]
+        contributions["artist"] = SCORE_WEIGHTS["artist"] * seed_count / (
+            np.maximum(self.artist_size[catalog.primary_artist[positions]] - seed_count, 0) + 1.0
+        )
+        cooccur = (cooccur_all[positions] if cooccur_all is not None
+                   else np.zeros(len(positions), dtype=np.float32))
+        contributions["cooccur"] = SCORE_WEIGHTS["cooccur"] * np.minimum(cooccur, 3.0) / 3.0
+        for block in BLOCKS:
+            vec = parts.get(block)
+            if vec is None:
+                contributions[block] = np.zeros(len(positions), dtype=np.float32)
+                continue
+            unit = np.asarray(vec, dtype=np.float32) / (float(np.linalg.norm(vec)) or 1.0)
+            # A track without the block gets no evidence from it (not a made-up similarity).
+            sim = self.vectors.blocks[block][positions] @ unit
+            contributions[block] = SCORE_WEIGHTS[block] * sim
+        if shift:
+            z = (catalog.sound[positions] - self.vectors.sound_mean) / self.vectors.sound_std
+            z = np.nan_to_num(z, nan=0.0)
+            direction = np.zeros(len(catalog.sound_names), dtype=np.float32)
+            for name, amount in shift.items():
+                direction[catalog.sound_names.index(name)] = amount
+            direction /= float(np.abs(direction).sum()) or 1.0
+            contributions["context"] = SCORE_WEIGHTS["context"] * np.tanh(z @ direction)
+        else:
+            contributions["context"] = np.zeros(len(positions), dtype=np.float32)
+        total = np.zeros(len(positions), dtype=np.float64)
+        for value in contributions.values():
+            total += value
+        return Scored(positions, total, contributions, cooccur), parts
+
+    def excluded(self, query: Query, state: UserState, seeds: Sequence[int]) -> set[int]:
+        """Positions that must not be recommended, for the filters the query asks for."""
+        catalog = self.catalog
+        blocked = self.versions(seeds)
+        blocked.update(self.versions(query.avoid))
+        now = _utc(state.now)
+        if not query.include_saved:
+            blocked.update(state.saved)
+        for pos, kind, at in state.feedback:
+            if kind == "dislike" or kind == "skip" and now - _utc(at) <= timedelta(hours=24):
+                blocked.add(pos)
+        if query.novelty_days > 0:
+            horizon = timedelta(days=query.novelty_days)
+            blocked.update(p for p, at in state.recommended.items() if now - _utc(at) <= horizon)
+        if state.disliked_artists or state.disliked_genres:
+            for pos in range(len(catalog)):
+                if state.disliked_artists.intersection(catalog.artist_keys[pos]) or (
+                    state.disliked_genres.intersection(catalog.genres[pos])
+                ):
+                    blocked.add(pos)
+        return blocked
+
+    # --- the public entry point -------------------------------------------------------------------
+
+    def recommend(self, query: Query, state: UserState | None = None) -> RecommendationList:
+        from desktoprec.recommend.explain import explain_list
+
+        state = state or UserState()
+        if query.mode not in MODES:
+            raise RecommendError(f"Unknown mode {query.mode!r}.", hint=f"one of: {', '.join(MODES)}")
+        seeds = list(query.seeds)
+        weights = list(query.seed_weights) if query.seed_weights is not None else [1.0] * len(seeds)
+        if query.mode == "for_you" and not seeds:
+            seeds, weights = self.profile(state)
+            if not seeds:
+                raise RecommendError(
+                    "There is no listening history to start from yet.",
+                    hint="like or play a few tracks, sync your library, or use cold start",
+                )
+        if query.mode in ("more_like", "playlist") and not seeds:
+            raise RecommendError("Pick at least one seed track.")
+        if query.mode == "cold_start" and not seeds and not query.styles:
+            raise RecommendError("Pick 3 to 5 tracks or styles to start from.")
+        shift = self.context_shift(query)
+        scored, _parts = self.score(seeds, weights, query, shift,
+                                   pool=max(400, 8 * query.n))
+        blocked = self.excluded(query, state, [s for s, w in zip(seeds, weights) if w > 0])
+        keep = np.array([p not in blocked for p in scored.positions.tolist()], dtype=bool)
+        positions = scored.positions[keep]
+        score = scored.score[keep]
+        parts_kept = {k: v[keep] for k, v in scored.parts.items()}
+        cooccur = scored.cooccur[keep]
+        # One version of a song per list: keep the best-scored one.
+        order = np.argsort(-score, kind="stable")
+        seen_versions: set[str] = set()
+        unique: list[int] = []
+        for i in order[: max(60 * query.n, 600)]:
+            key = self.catalog.version_keys[int(positions[i])]
+            if key in seen_versions:
+                continue
+            seen_versions.add(key)
+            unique.append(int(i))
+        idx = np.asarray(unique, dtype=np.int64)
+        if len(idx) == 0:
+            raise RecommendError("Every candidate was filtered out.",
+                                 hint="allow saved tracks, or clear some dislikes")
+        pool = idx[: max(5 * query.n + 50, 150)]
+        picks = rerank(
+            score[pool],
+            self.vectors.matrix[positions[pool]],
+            self.catalog.primary_artist[positions[pool]],
+            self.genre_of[positions[pool]],
+            query.n,
+            query.diversity,
+        )
+        chosen = [int(pool[p.position]) for p in picks]
+        items = explain_list(
+            self,
+            positions=[int(positions[i]) for i in chosen],
+            scores=[float(score[i]) for i in chosen],
+            parts=[{k: float(v[i]) for k, v in parts_kept.items()} for i in chosen],
+            cooccur=[float(cooccur[i]) for i in chosen],
+            picks=picks,
+            seeds=[s for s, w in zip(seeds, weights) if w > 0],
+            seed_weights=[w for w in weights if w > 0],
+            shift=shift,
+            query=query,
+        )
+        keys = [self.catalog.artist_keys[int(positions[i])][:1] or ("?",) for i in chosen]
+        figures = list_figures(
+            [k[0] for k in keys],
+            [self.catalog.genres[int(positions[i])][0] if self.catalog.genres[int(positions[i])]
+             else None for i in chosen],
+        )
+        figures["diversity_picks"] = sum(1 for p in picks if p.diversity_pick)
+        recipe = {
+            "mode": query.mode,
+            "seeds": [self.catalog.ids[s] for s in query.seeds],
+            "styles": list(query.styles),
+            "playlist_id": query.playlist_id,
+            "diversity": query.diversity,
+            "mood": query.mood,
+            "activity": query.activity,
+            "time_of_day": time_of_day(query.hour) if query.hour is not None else None,
+            "include_saved": query.include_saved,
+            "n": query.n,
+        }
+        return RecommendationList(items=tuple(items), recipe=recipe, figures=figures)
+
+    def ranked_ids(self, query: Query, state: UserState | None = None) -> list[str]:
+        """Only the ids, best first, without explanations (the evaluation's fast path)."""
+        state = state or UserState()
+        seeds = list(query.seeds)
+        weights = [1.0] * len(seeds)
+        scored, _ = self.score(seeds, weights, query, self.context_shift(query),
+                               pool=max(400, 8 * query.n))
+        blocked = self.excluded(query, state, seeds)
+        keep = np.array([p not in blocked for p in scored.positions.tolist()], dtype=bool)
+        positions = scored.positions[keep]
+        score = scored.score[keep]
+        order = np.argsort(-score, kind="stable")
+        seen: set[str] = set()
+        unique: list[int] = []
+        for i in order[: max(60 * query.n, 600)]:
+            key = self.catalog.version_keys[int(positions[i])]
+            if key not in seen:
+                seen.add(key)
+                unique.append(int(i))
+        idx = np.asarray(unique, dtype=np.int64)
+        pool = idx[: max(5 * query.n + 50, 150)]
+        picks = rerank(score[pool], self.vectors.matrix[positions[pool]],
+                       self.catalog.primary_artist[positions[pool]],
+                       self.genre_of[positions[pool]], query.n, query.diversity)
+        return [self.catalog.ids[int(positions[pool[p.position]])] for p in picks]
+
+    # --- A -> B ---------------------------------------------------------------------------------
+
+    def path(self, start: int, end: int, steps: int, state: UserState | None = None) -> list[int]:
+        """A sequence from `start` to `end` through sound in `steps` places (both ends included)."""
+        if steps < 2:
+            raise RecommendError("A path needs at least 2 steps.")
+        if start == end:
+            raise RecommendError("Pick two different tracks for a path.")
+        blocks = self.vectors.blocks
+        used = self.versions([start, end])
+        result = [start]
+        last_artist = int(self.catalog.primary_artist[start])
+        end_artist = int(self.catalog.primary_artist[end])
+        for step in range(1, steps - 1):
+            alpha = step / (steps - 1)
+            parts: dict[str, np.ndarray | None] = {}
+            for block in BLOCKS:
+                a = blocks[block][start] if self.vectors.masks[block][start] else None
+                b = blocks[block][end] if self.vectors.masks[block][end] else None
+                if a is None and b is None:
+                    parts[block] = None
+                elif a is None or b is None:
+                    parts[block] = (a if a is not None else b)
+                else:
+                    parts[block] = (1 - alpha) * a + alpha * b
+            # The sound carries the path; the other blocks only keep it coherent.
+            sound_first = {"sound": 3.0 * self.vectors.weights["sound"]}
+            found, _ = self.index.search(self.vectors.combined_query(parts, sound_first), 200)
+            choice = None
+            for pos in found.tolist():
+                artist = int(self.catalog.primary_artist[pos])
+                if pos in used or artist == last_artist or (
+                    step == steps - 2 and artist == end_artist
+                ):
+                    continue
+                choice = pos
+                break
+            if choice is None:
+                raise RecommendError("Not enough different tracks to make that path.")
+            result.append(choice)
+            used |= self.versions([choice])
+            last_artist = int(self.catalog.primary_artist[choice])
+        result.append(end)
+        return result
