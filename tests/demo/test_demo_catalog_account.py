@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 from desktoprec.demo.account import (
     USER_ID,
+    build_emulator_account,
     check_consistency,
     plan_account,
-    spotify_playlist_item,
-    spotify_track,
 )
 from desktoprec.demo.catalog import build_catalog
 from desktoprec.demo.styles import STYLES
@@ -51,7 +50,7 @@ def test_account_is_consistent_and_has_every_kind_of_entry() -> None:
     kinds = {e.kind for p in account.playlists for e in p.entries}
     assert kinds == {"track", "local", "unavailable"}
     assert sum(p.collaborative for p in account.playlists) == 1
-    assert [p.owner_id != USER_ID for p in account.playlists].count(True) == 1
+    assert [p.owner_id != USER_ID for p in account.playlists].count(True) == 2
     # discovery candidates: unsaved tracks on followed artists' albums
     discovery = account.discovery_track_ids()
     assert len(discovery) >= 10 and not set(discovery) & saved
@@ -73,19 +72,40 @@ def test_account_is_deterministic_for_a_reference_time() -> None:
     assert first.recently_played == second.recently_played
 
 
-def test_spotify_json_matches_the_2026_shapes() -> None:
-    catalog = build_catalog(tracks_per_style=3)
-    account = plan_account(catalog, REFERENCE)
-    track = catalog.tracks[0]
-    data = spotify_track(catalog, track)
-    assert data["external_ids"] == {"isrc": track.isrc}
-    assert "popularity" not in data and "available_markets" not in data
-    assert data["preview_url"] is None
-    assert data["album"]["artists"][0]["id"] == track.artist_ids[0]
-    entries = [spotify_playlist_item(catalog, e, USER_ID)
-               for p in account.playlists for e in p.entries]
-    local = [e for e in entries if e["is_local"]]
-    assert local and local[0]["item"]["id"] is None
-    assert local[0]["item"]["uri"].startswith("spotify:local:")
-    assert any(e["item"] is None for e in entries)
-    assert all(e["item"] == e["track"] for e in entries)
+def test_emulator_account_serves_the_same_library() -> None:
+    catalog = build_catalog(tracks_per_style=4)
+    plan = plan_account(catalog, REFERENCE)
+    account = build_emulator_account(catalog, REFERENCE)
+    assert account.user_id == USER_ID and account.premium
+    assert set(account.tracks) == {t.id for t in catalog.tracks}
+    isrcs = [t["external_ids"]["isrc"] for t in account.tracks.values()]
+    assert len(set(isrcs)) == len(isrcs) == len(catalog.tracks)
+    assert all(t["preview_url"] is None and "popularity" not in t
+               for t in account.tracks.values())
+    assert account.saved == plan.saved  # newest first, same dates
+    assert [p.id for p in account.playlists] == [p.id for p in plan.playlists]
+    readable = [p for p in account.playlists if account.can_read_items(p)]
+    assert len(readable) == len(account.playlists) - 1
+    assert any(p.collaborative and p.owner_id != USER_ID for p in readable)
+    kinds = set()
+    for playlist in account.playlists:
+        for entry in playlist.entries:
+            if entry.uri:
+                assert account.resolve_uri(entry.uri) is not None, entry.uri
+                kinds.add("track")
+            elif entry.inline_item:
+                assert entry.inline_item["is_local"] and entry.inline_item["id"] is None
+                kinds.add("local")
+            else:
+                kinds.add("unavailable")
+    assert kinds == {"track", "local", "unavailable"}
+    assert [p.played_at for p in account.recently_played] == [p for p, _, _ in
+                                                               plan.recently_played]
+    assert all(p.track_id in account.tracks for p in account.recently_played)
+    assert account.followed_artists == plan.followed_artists
+    # discovery: followed artists' albums hold tracks the listener has not saved
+    saved = {t for t, _ in account.saved}
+    discoverable = {t for a in account.followed_artists for album in account.artist_album_ids(a)
+                    for t in account.album_track_ids(album)} - saved
+    assert discoverable == set(plan.discovery_track_ids()) and discoverable
+    assert [d["is_active"] for d in account.devices] == [True]

@@ -37,7 +37,8 @@ def handle(args: argparse.Namespace, services: Any) -> int:
         raise ConfigError("The desktop window is not available in this installation.",
                           hint="use `desktoprec demo --headless`") from exc
     try:
-        return int(run(services, demo=True) or 0)
+        return int(run(services, demo=True,
+                       crash_dialog=not getattr(args, "no_crash_dialog", False)) or 0)
     finally:
         services.demo.stop()
 

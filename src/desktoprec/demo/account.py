@@ -23,6 +23,10 @@ USER_ID = "demo-listener"
 USER_NAME = "Demo Listener"
 OTHER_USER_ID = "fresh-finds-editor"
 OTHER_USER_NAME = "Fresh Finds Editor"
+FRIEND_ID = "alex-from-next-door"
+FRIEND_NAME = "Alex"
+OWNERS = {"self": (USER_ID, USER_NAME), "friend": (FRIEND_ID, FRIEND_NAME),
+          "editor": (OTHER_USER_ID, OTHER_USER_NAME)}
 
 # How much the demo listener likes each style: the share of its tracks they saved.
 TASTE: dict[str, float] = {
@@ -30,25 +34,26 @@ TASTE: dict[str, float] = {
     "hiphop": 0.6, "piano": 0.5, "rock": 0.45, "folk": 0.4, "reggae": 0.35, "metal": 0.3,
 }
 
-# name, description, styles, public, collaborative, owned by someone else
-PLAYLIST_RECIPES: tuple[tuple[str, str, tuple[str, ...], bool, bool, bool], ...] = (
+# name, description, styles, public, collaborative, owner (self | friend | editor); a friend's
+# collaborative playlist is readable, the editor's is listed but its items answer 403
+PLAYLIST_RECIPES: tuple[tuple[str, str, tuple[str, ...], bool, bool, str], ...] = (
     ("Late Night Drive", "Neon, chrome and empty roads.", ("synthwave", "techno"),
-     True, False, False),
-    ("Deep Focus", "Quiet music to work to.", ("ambient", "piano"), False, False, False),
-    ("Gym: Fast & Loud", "High tempo for heavy sets.", ("metal", "dnb"), False, False, False),
-    ("Sunday Morning", "Coffee, sun, no hurry.", ("folk", "jazz"), True, False, False),
+     True, False, "self"),
+    ("Deep Focus", "Quiet music to work to.", ("ambient", "piano"), False, False, "self"),
+    ("Gym: Fast & Loud", "High tempo for heavy sets.", ("metal", "dnb"), False, False, "self"),
+    ("Sunday Morning", "Coffee, sun, no hurry.", ("folk", "jazz"), True, False, "self"),
     ("Warehouse Nights", "Four to the floor until sunrise.", ("house", "techno"),
-     True, False, False),
-    ("Boom Bap Classics", "Dusty drums and deep crates.", ("hiphop",), False, False, False),
-    ("Island Time", "Sunshine and off-beats.", ("reggae", "house"), True, False, False),
-    ("Rainy Day", "Piano, pads and brushes.", ("piano", "ambient", "jazz"), False, False, False),
-    ("Road Trip", "Windows down.", ("rock", "folk", "synthwave"), True, False, False),
+     True, False, "self"),
+    ("Boom Bap Classics", "Dusty drums and deep crates.", ("hiphop",), False, False, "self"),
+    ("Island Time", "Sunshine and off-beats.", ("reggae", "house"), True, False, "self"),
+    ("Rainy Day", "Piano, pads and brushes.", ("piano", "ambient", "jazz"), False, False, "self"),
+    ("Road Trip", "Windows down.", ("rock", "folk", "synthwave"), True, False, "self"),
     ("Party Mix (with friends)", "Everyone adds a few.", ("house", "hiphop", "dnb", "reggae"),
-     False, True, False),
+     False, True, "friend"),
     ("Old Favourites", "Songs that stayed.", ("rock", "jazz", "piano", "hiphop"),
-     False, False, False),
-    ("Fresh Finds: Electronic", "Followed, not owned: its items are not readable.",
-     ("techno", "dnb", "house"), True, False, True),
+     False, False, "self"),
+    ("Fresh Finds: Electronic", "New electronic music, picked every Friday.",
+     ("techno", "dnb", "house"), True, False, "editor"),
 )
 
 # Listening sessions: hours before the reference time, styles played, number of plays.
@@ -67,6 +72,7 @@ class PlaylistEntry:
 
     kind: str  # track | local | unavailable
     added_at: str
+    added_by: str | None = None  # None: the playlist's owner
     track_id: str | None = None
     local_name: str | None = None
     local_artist: str | None = None
@@ -179,7 +185,7 @@ def plan_account(catalog: DemoCatalog, reference_time: datetime | None = None) -
 def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
                     saved: set[str]) -> list[DemoPlaylist]:
     playlists = []
-    for number, (name, description, styles, public, collaborative, foreign) in enumerate(
+    for number, (name, description, styles, public, collaborative, owner) in enumerate(
             PLAYLIST_RECIPES, start=1):
         pool = [t for t in catalog.tracks if t.style in styles]
         # mostly saved favourites, some tracks the listener never saved
@@ -190,11 +196,14 @@ def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
                                                             size - int(size * 0.75)))
         rng.shuffle(chosen)
         created = now - timedelta(days=rng.uniform(30, 360))
+        owner_id, owner_name = OWNERS[owner]
         entries = []
         for position, track in enumerate(chosen):
             added = created + timedelta(hours=position * rng.uniform(1, 30))
+            # in the collaborative playlist the listener added every other track
+            added_by = USER_ID if collaborative and position % 2 else None
             entries.append(PlaylistEntry(kind="track", added_at=_iso(min(added, now)),
-                                         track_id=track.id))
+                                         track_id=track.id, added_by=added_by))
         if name in ("Road Trip", "Old Favourites"):
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
                 kind="local", added_at=_iso(created), local_name="Campfire Demo (home recording)",
@@ -202,8 +211,6 @@ def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
         if name in ("Old Favourites", "Party Mix (with friends)"):
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
                 kind="unavailable", added_at=_iso(created)))
-        owner_id, owner_name = (OTHER_USER_ID, OTHER_USER_NAME) if foreign else (USER_ID,
-                                                                                  USER_NAME)
         playlists.append(DemoPlaylist(
             id=spotify_id("playlist", number), name=name, description=description,
             owner_id=owner_id, owner_name=owner_name, public=public,
@@ -215,7 +222,7 @@ def _plan_sessions(catalog: DemoCatalog, rng: random.Random, now: datetime, save
                    playlists: list[DemoPlaylist]) -> list[tuple[str, str, str | None]]:
     """Listening sessions, newest play first, at most 50 (what recently-played keeps)."""
     plays: list[tuple[datetime, str, str | None]] = []
-    own_playlists = [p for p in playlists if p.owner_id == USER_ID]
+    own_playlists = [p for p in playlists if p.owner_id == USER_ID or p.collaborative]
     for hours_ago, styles, count in SESSIONS:
         pool = [t for t in catalog.tracks if t.style in styles]
         # sessions lean on saved tracks, with some of the others mixed in
@@ -262,109 +269,6 @@ def _plan_tops(catalog: DemoCatalog,
     return top_tracks, top_artists
 
 
-# --- Web API JSON ----------------------------------------------------------------------------------
-
-
-def spotify_artist(catalog: DemoCatalog, artist_id: str, simplified: bool = False) -> dict[str, Any]:
-    artist = catalog.artist(artist_id)
-    data: dict[str, Any] = {
-        "external_urls": {"spotify": f"https://open.spotify.com/artist/{artist.id}"},
-        "href": f"https://api.spotify.com/v1/artists/{artist.id}",
-        "id": artist.id,
-        "name": artist.name,
-        "type": "artist",
-        "uri": f"spotify:artist:{artist.id}",
-    }
-    if not simplified:
-        # Artist genres are deprecated and come back empty, as the recorded responses show.
-        data["genres"] = []
-        data["images"] = []
-    return data
-
-
-def spotify_album(catalog: DemoCatalog, album_id: str) -> dict[str, Any]:
-    album = catalog.album(album_id)
-    tracks = catalog.tracks_of_album(album_id)
-    return {
-        "album_type": album.album_type,
-        "total_tracks": len(tracks),
-        "external_urls": {"spotify": f"https://open.spotify.com/album/{album.id}"},
-        "href": f"https://api.spotify.com/v1/albums/{album.id}",
-        "id": album.id,
-        "images": [],
-        "name": album.name,
-        "release_date": str(album.release_year),
-        "release_date_precision": "year",
-        "type": "album",
-        "uri": f"spotify:album:{album.id}",
-        "artists": [spotify_artist(catalog, album.artist_id, simplified=True)],
-    }
-
-
-def spotify_track(catalog: DemoCatalog, track: DemoTrack, simplified: bool = False
-                  ) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "artists": [spotify_artist(catalog, a, simplified=True) for a in track.artist_ids],
-        "disc_number": 1,
-        "duration_ms": track.duration_ms,
-        "explicit": False,
-        "external_urls": {"spotify": f"https://open.spotify.com/track/{track.id}"},
-        "href": f"https://api.spotify.com/v1/tracks/{track.id}",
-        "id": track.id,
-        "is_local": False,
-        "is_playable": True,
-        "name": track.name,
-        "preview_url": None,
-        "track_number": track.track_number,
-        "type": "track",
-        "uri": track.uri,
-    }
-    if not simplified:
-        data["album"] = spotify_album(catalog, track.album_id)
-        data["external_ids"] = {"isrc": track.isrc}
-    return data
-
-
-def spotify_local_track(entry: PlaylistEntry) -> dict[str, Any]:
-    """A file the user added to a playlist from their computer: no id, a spotify:local URI."""
-    def part(text: str | None) -> str:
-        return (text or "").replace(" ", "+")
-
-    uri = (f"spotify:local:{part(entry.local_artist)}:{part(entry.local_album)}:"
-           f"{part(entry.local_name)}:{entry.local_seconds or 0}")
-    return {
-        "album": {"album_type": None, "artists": [], "id": None, "images": [],
-                  "name": entry.local_album, "release_date": None, "type": "album", "uri": None},
-        "artists": [{"id": None, "name": entry.local_artist, "type": "artist", "uri": None}],
-        "duration_ms": (entry.local_seconds or 0) * 1000,
-        "explicit": False,
-        "external_ids": {},
-        "id": None,
-        "is_local": True,
-        "name": entry.local_name,
-        "type": "track",
-        "uri": uri,
-    }
-
-
-def spotify_playlist_item(catalog: DemoCatalog, entry: PlaylistEntry, added_by: str
-                          ) -> dict[str, Any]:
-    """An entry of /playlists/{id}/items: `item` (new key) and `track` (still sent for now)."""
-    if entry.kind == "track" and entry.track_id:
-        item: dict[str, Any] | None = spotify_track(catalog, catalog.track(entry.track_id))
-    elif entry.kind == "local":
-        item = spotify_local_track(entry)
-    else:
-        item = None
-    return {
-        "added_at": entry.added_at,
-        "added_by": {"id": added_by, "type": "user", "uri": f"spotify:user:{added_by}"},
-        "is_local": entry.kind == "local",
-        "item": item,
-        "track": item,
-    }
-
-
 def genre_of(track: DemoTrack) -> str:
     return STYLE_BY_KEY[track.style].genre
 
@@ -409,13 +313,62 @@ def build_emulator_account(catalog: DemoCatalog | None = None,
     from desktoprec.demo.catalog import build_catalog
 
     try:
-        from desktoprec.spotify import emulator
+        from desktoprec.spotify.emulator import account as emulated
     except ImportError as exc:
         raise ConfigError("The built-in Spotify emulator is not available in this "
                           "installation, so the demo cannot run.") from exc
-    account = plan_account(catalog or build_catalog(), reference_time)
-    return _to_emulator(emulator, account)
+    plan = plan_account(catalog or build_catalog(), reference_time)
+    return fill_emulator_account(emulated, plan)
 
 
-def _to_emulator(emulator: Any, account: DemoAccount) -> Any:
-    raise ConfigError("The demo account cannot be built for this version of the emulator.")
+def fill_emulator_account(emulated: Any, plan: DemoAccount) -> Any:
+    """Turn the planned library into the emulator's account, through its public builders."""
+    catalog = plan.catalog
+    account = emulated.EmulatorAccount(user_id=USER_ID, display_name=USER_NAME,
+                                       premium=plan.premium)
+    artists = {a.id: emulated.artist_json(a.id, a.name) for a in catalog.artists}
+    for artist in artists.values():
+        account.add_artist(artist)
+    for album in catalog.albums:
+        account.add_album(emulated.album_json(
+            album.id, album.name, [artists[album.artist_id]], str(album.release_year),
+            total_tracks=len(catalog.tracks_of_album(album.id)), album_type=album.album_type))
+    for track in catalog.tracks:
+        account.add_track(emulated.track_json(
+            track.id, track.name, account.albums[track.album_id],
+            [artists[a] for a in track.artist_ids], track.duration_ms, track.isrc,
+            track_number=track.track_number))
+    # `saved` is newest first; save_track inserts at the front, so add the oldest first
+    for track_id, added_at in reversed(plan.saved):
+        account.save_track(track_id, added_at)
+    for playlist in plan.playlists:
+        entries = []
+        for entry in playlist.entries:
+            added_by = entry.added_by or playlist.owner_id
+            if entry.kind == "track" and entry.track_id:
+                entries.append(emulated.PlaylistEntry(
+                    added_at=entry.added_at, added_by=added_by,
+                    uri=f"spotify:track:{entry.track_id}"))
+            elif entry.kind == "local":
+                entries.append(emulated.PlaylistEntry(
+                    added_at=entry.added_at, added_by=added_by,
+                    inline_item=emulated.local_track_json(
+                        entry.local_name or "", entry.local_artist or "",
+                        entry.local_album or "", entry.local_seconds or 0)))
+            else:  # a track Spotify no longer has: served as `item: null`
+                entries.append(emulated.PlaylistEntry(added_at=entry.added_at,
+                                                      added_by=added_by))
+        account.add_playlist(
+            playlist.name, playlist_id=playlist.id, owner_id=playlist.owner_id,
+            owner_name=playlist.owner_name, description=playlist.description,
+            public=playlist.public, collaborative=playlist.collaborative, entries=entries)
+    account.top_tracks = {r: list(ids) for r, ids in plan.top_tracks.items()}
+    account.top_artists = {r: list(ids) for r, ids in plan.top_artists.items()}
+    for played_at, track_id, context in plan.recently_played:
+        account.add_play(track_id, played_at, context)
+    for artist_id in plan.followed_artists:
+        account.follow_artist(artist_id)
+    for device in plan.devices:
+        account.add_device(device["id"], device["name"], active=device["is_active"],
+                           device_type=device["type"])
+    return account
