@@ -34,17 +34,19 @@ def render_m3u(tracks: Sequence[Track]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def render_csv(tracks: Sequence[Track]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for position, track in enumerate(tracks, start=1):
-        name = track.name
-        if name[:1] in ("=", "+", "-", "@"):  # keep spreadsheets from running it as a formula
-            name = "'" + name
-        writer.writerow([position, track.id, track.uri or "", name, "; ".join(track.artists),
-                         track.album or "", track.duration_ms or "", track.isrc or "",
-                         track.local_path or ""])
+        writer.writerow([position, track.id, track.uri or "", _cell(track.name),
+                         _cell("; ".join(track.artists)), _cell(track.album or ""),
+                         track.duration_ms or "", track.isrc or "", track.local_path or ""])
     return buffer.getvalue()
 
 

@@ -31,7 +31,13 @@ from desktoprec.errors import (
 from desktoprec.spotify import parse
 from desktoprec.spotify.client import PAGE_SIZE, SpotifyClient
 from desktoprec.storage import Database, repo
-from desktoprec.storage.tables import AudioFeaturesRow, PlaylistEntryRow, PlaylistRow, SavedTrackRow
+from desktoprec.storage.tables import (
+    AudioFeaturesRow,
+    FollowedArtistRow,
+    PlaylistEntryRow,
+    PlaylistRow,
+    SavedTrackRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ PHASES = ("me", "saved_tracks", "playlists", "top", "recently_played", "followed
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 # Spotify recomputes top lists about once a day; re-reading them on every sync costs 6 requests.
 TOP_MAX_AGE = timedelta(hours=6)
+# Followed artists rarely change; a change past the first page is caught within a day.
+FOLLOWED_MAX_AGE = timedelta(hours=24)
 # The audio-features answer changes only if Spotify changes the app's quota: re-ask weekly.
 AUDIO_PROBE_MAX_AGE = timedelta(days=7)
 
@@ -55,6 +63,7 @@ KEY_SAVED = "sync.saved_tracks"
 KEY_TOP = "sync.top_fetched_at"
 KEY_RECENT = "sync.recently_played_after"
 KEY_AUDIO = "sync.audio_features"
+KEY_FOLLOWED = "sync.followed_read_at"
 KEY_LAST = "sync.last_sync"
 KEY_LAST_ERROR = "sync.last_error"
 KEY_RUNNING = "sync.running"
@@ -467,17 +476,33 @@ class LibrarySync:
         self.progress("recently_played", 1, 1)
 
     def _phase_followed_artists(self) -> None:
+        """All followed artists; when the first page and the total match what is stored (and
+        the last full read is under a day old) the rest is not re-read."""
+        with self.db.read() as session:
+            stored = list(session.scalars(select(FollowedArtistRow.artist_id)
+                                          .order_by(FollowedArtistRow.position)))
+            checked = _parse_iso(repo.get_state(session, KEY_FOLLOWED))
+        fresh = (checked is not None and not self.force_full
+                 and self.now() - checked < FOLLOWED_MAX_AGE)
         artists: list[parse.Artist] = []
         for page_data in self.client.pages("/me/following", {"type": "artist"}, wrapper="artists"):
             self._check_cancel()
             page = parse.parse_page(page_data, "me/following.artists")
             artists.extend(parse.parse_items(page, parse.parse_artist, "me/following.items"))
-            self.progress("followed_artists", len(artists), page.total or len(artists))
+            total = page.total if page.total is not None else len(artists)
+            self.progress("followed_artists", len(artists), total)
+            if fresh and len(artists) == len(page.items) and total == len(stored) \
+                    and [a.id for a in artists] == stored[:len(artists)]:
+                with self.db.write() as session:
+                    repo.upsert_artists(session, artists)
+                self.report.counts["followed_artists"] = len(stored)
+                return
             if not page.next:
                 break
         with self.db.write() as session:
             repo.upsert_artists(session, artists)
             repo.replace_followed_artists(session, [a.id for a in artists])
+            repo.set_state(session, KEY_FOLLOWED, _iso(self.now()))
         self.report.counts["followed_artists"] = len({a.id for a in artists})
 
     def _phase_audio_features(self) -> None:
