@@ -186,7 +186,7 @@ class EmulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> EmulatorServer:  # noqa: PYI034
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -1004,19 +1004,19 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "SpotifyEmulator/2026"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class name
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("emulator: " + format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._handle("PUT")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
