@@ -43,6 +43,7 @@ from desktoprec.ui.widgets import PlainLabel, clip
 
 log = logging.getLogger(__name__)
 
+_PENDING_JOB = Task(name="starting", lane="network")
 PAGE_NAMES = ("For you", "More like this", "Continue a playlist", "A → B path", "Library",
               "Playlists", "Insights", "Settings")
 
@@ -350,13 +351,16 @@ class MainWindow(QMainWindow):
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
         self.show_status(f"{title}…")
-        self.job = self.ctx.runner.run(
+        self.job = _PENDING_JOB
+        task = self.ctx.runner.run(
             work, lane=lane, name=title, long=True, on_progress=self._on_job_progress,
             on_done=lambda result: self._on_job_done(title, result, on_done),
             on_error=lambda exc: self._on_job_failed(title, exc),
             on_cancelled=lambda: self._on_job_cancelled(title))
+        if not task.finished:  # an inline runner may already be done
+            self.job = task
         self.update_banner()
-        return self.job
+        return task
 
     def _on_job_progress(self, phase: str, done: int, total: int) -> None:
         if total > 0:

@@ -41,6 +41,7 @@ class SingleInstance(QObject):
         super().__init__()
         self.name = server_name(data_dir)
         self.server: QLocalServer | None = None
+        self._sockets: list[QLocalSocket] = []
 
     def another_is_running(self) -> bool:
         return ask_running_instance(self.name)
@@ -62,15 +63,23 @@ class SingleInstance(QObject):
         assert self.server is not None
         while self.server.hasPendingConnections():
             socket = self.server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._on_ready(s))
-            socket.disconnected.connect(socket.deleteLater)
+            self._sockets.append(socket)
+            socket.readyRead.connect(self._on_ready)
 
-    def _on_ready(self, socket: QLocalSocket) -> None:
-        data = bytes(socket.readAll().data())
-        if SHOW_MESSAGE.strip() in data:
-            self.activation_requested.emit()
+    def _on_ready(self) -> None:
+        for socket in list(self._sockets):
+            data = bytes(socket.readAll().data())
+            if SHOW_MESSAGE.strip() in data:
+                socket.abort()
+                self._sockets.remove(socket)
+                self.activation_requested.emit()
 
     def close(self) -> None:
+        # Sockets are closed here rather than with deleteLater: a deferred delete still queued
+        # when the application ends crashes Qt.
+        for socket in self._sockets:
+            socket.abort()
+        self._sockets.clear()
         if self.server is not None:
             self.server.close()
             self.server = None

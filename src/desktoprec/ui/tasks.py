@@ -28,7 +28,7 @@ LANE_WORKERS = {"network": 4, "cpu": max(1, min(2, os.cpu_count() or 1)), "db": 
 PROGRESS_INTERVAL_S = 0.1
 
 
-@dataclass
+@dataclass(eq=False)
 class Task:
     """A handle on one piece of background work."""
 

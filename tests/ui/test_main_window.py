@@ -1,0 +1,166 @@
+"""The main window: wizard, banner, long jobs with progress and Cancel, quitting, crash dialog."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from desktoprec.errors import Cancelled
+from desktoprec.settings import load_settings
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.errors import CrashHandler, crash_dialogs_wanted
+from desktoprec.ui.main_window import MainWindow, needs_first_run
+from desktoprec.ui.single_instance import SingleInstance
+from desktoprec.ui.tasks import TaskRunner
+from desktoprec.ui.wizard import FirstRunDialog, SignInDialog
+
+
+def test_first_run_is_detected_and_the_banner_says_what_to_do(qtbot: Any, services: Any) -> None:
+    assert needs_first_run(services)
+    ctx = AppContext(services, TaskRunner(inline=True))
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    win.update_banner()
+    assert "Start by connecting Spotify" in win.banner_text.full_text()
+    assert win.banner_button.text() == "Get started…"
+    services.settings.music_folders = ["/music"]
+    win.update_banner()
+    assert "only your music folders" in win.banner_text.full_text()
+    assert not needs_first_run(services)
+
+
+def test_wizard_offers_three_ways_in(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
+    dialog = FirstRunDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert "developer.spotify.com" in dialog.help.toPlainText()
+    dialog.spotify_button.click()
+    assert dialog.pages.currentIndex() == 1
+    dialog.client_id_edit.setText("not an id!")
+    dialog.connect_button.click()
+    assert dialog.choice is None and "does not look like" in dialog.client_id_error.full_text()
+    dialog.client_id_edit.setText("0123456789abcdef0123456789abcdef")
+    dialog.connect_button.click()
+    assert dialog.choice == "spotify" and dialog.client_id.startswith("0123")
+    demo = FirstRunDialog(ctx)
+    qtbot.addWidget(demo)
+    demo.demo_button.click()
+    assert demo.choice == "demo"
+    folders = FirstRunDialog(ctx)
+    qtbot.addWidget(folders)
+    folders._choose_folder(str(tmp_path))
+    assert folders.choice == "folders" and folders.folder == str(tmp_path)
+
+
+def test_wizard_choices_are_applied(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    class Choice:
+        choice = "spotify"
+        client_id = "0123456789abcdef0123456789abcdef"
+        folder = ""
+
+    window.apply_wizard_choice(Choice())
+    saved = load_settings(window.services.paths.settings_file)
+    assert saved.client_id == Choice.client_id
+    Choice.choice, Choice.folder = "folders", str(tmp_path)
+    window.apply_wizard_choice(Choice())
+    assert window.services.settings.music_folders == [str(tmp_path)]
+    assert window.job is None  # the scan ran (or said why it could not) and ended
+
+
+def test_long_job_shows_progress_and_cancel_stops_it(qtbot: Any, services: Any) -> None:
+    runner = TaskRunner()
+    ctx = AppContext(services, runner)
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    win.show()
+    started = threading.Event()
+
+    def work(progress: Any, cancel: threading.Event) -> str:
+        for i in range(10_000):
+            progress("counting songs", i, 10_000)
+            started.set()
+            if cancel.is_set():
+                raise Cancelled()
+            time.sleep(0.001)
+        return "finished"
+
+    win.run_job("Test job", work, on_done=lambda r: None)
+    assert win.progress.isVisible() and win.cancel_button.isVisible()
+    assert win.run_job("Another", work, on_done=lambda r: None) is None  # one at a time
+    assert started.wait(5)
+    qtbot.waitUntil(lambda: win.progress.maximum() == 10_000, timeout=5000)
+    assert "counting songs" in win.status_label.full_text()
+    win.cancel_button.click()
+    qtbot.waitUntil(lambda: win.job is None, timeout=5000)
+    assert not win.progress.isVisible()
+    assert "cancelled" in win.status_label.full_text()
+    runner.shutdown()
+
+
+def test_failed_background_work_is_reported_in_the_status_bar(qtbot: Any, window: Any) -> None:
+    window.start_sync()
+    assert window.job is None
+    assert "Sync" in window.status_label.full_text()
+
+
+def test_player_windows_and_picks(qtbot: Any, window: Any) -> None:
+    window.show_player(compact=True)
+    assert window.player_window.isVisible() and window.player_window.compact
+    assert not window.player_window.up_next.isVisible()
+    window.show_player(compact=False)
+    assert window.player_window.up_next.isVisible()
+    picks = window.ctx.services.recommend.recommend(n=5)
+    window.show_picks(picks)
+    assert window.stack.currentWidget() is window.pages["For you"]
+    assert len(window.pages["For you"].view.cards) == 5
+
+
+def test_close_without_tray_quits_cleanly(qtbot: Any, window: Any) -> None:
+    window.show()
+    assert not window.tray.available  # offscreen has no tray host
+    window.close()
+    assert window._quitting
+    assert window.ctx.runner._closing
+
+
+def test_ctrl_q_is_an_application_shortcut(window: Any) -> None:
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    window.quit_action.trigger()
+    assert window._quitting
+
+
+def test_crash_handler_shows_a_dialog_or_only_logs(qtbot: Any, tmp_path: Path) -> None:
+    handler = CrashHandler(str(tmp_path / "log.txt"), dialogs=True)
+    try:
+        raise RuntimeError("boom <b>x</b>")
+    except RuntimeError as exc:
+        handler(type(exc), exc, exc.__traceback__)
+    assert handler.last_dialog is not None
+    qtbot.addWidget(handler.last_dialog)
+    assert "RuntimeError: boom <b>x</b>" in handler.last_dialog.summary_label.text()
+    assert "Traceback" in handler.last_dialog.details.toPlainText()
+    quiet = CrashHandler(str(tmp_path / "log.txt"), dialogs=False)
+    quiet(RuntimeError, RuntimeError("quiet"), None)
+    assert quiet.last_dialog is None
+    assert crash_dialogs_wanted(False, env={}) is True
+    assert crash_dialogs_wanted(True, env={}) is False
+    assert crash_dialogs_wanted(False, env={"CI": "1"}) is False
+
+
+def test_second_launch_asks_the_first_to_show_itself(qtbot: Any, tmp_path: Path) -> None:
+    first = SingleInstance(tmp_path)
+    assert first.listen()
+    second = SingleInstance(tmp_path)
+    with qtbot.waitSignal(first.activation_requested, timeout=5000):
+        assert second.another_is_running()
+    first.close()
+    other_home = SingleInstance(tmp_path / "elsewhere")
+    assert not other_home.another_is_running()
+
+
+def test_sign_in_dialog_shows_the_address(qtbot: Any) -> None:
+    dialog = SignInDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_url("http://127.0.0.1:1/authorize?x=1")
+    assert dialog.url.text().startswith("http://127.0.0.1")

@@ -1,0 +1,97 @@
+"""The recommendations view: cards, why card, figures, dial and selectors, feedback, actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktoprec.errors import RecommendError
+from desktoprec.ui.pages.recommendations import (
+    RecommendationsView,
+    RecommendRequest,
+    describe_figures,
+)
+
+
+def _view(qtbot: Any, ctx: Any) -> RecommendationsView:
+    view = RecommendationsView(ctx, RecommendRequest(mode="for_you"))
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    return view
+
+
+def test_list_cards_why_card_and_figures(qtbot: Any, ctx: Any, library: list[str]) -> None:
+    view = _view(qtbot, ctx)
+    view.refresh()
+    assert len(view.cards) == 20
+    assert view.current is not None
+    figures = view.figures.full_text()
+    assert "artists" in figures and "genres" in figures and "largest share" in figures
+    # the first track is selected and explained
+    first = view.cards[0].rec
+    assert view.why.current is first
+    assert "Close in sound" in view.why.summary.full_text()
+    assert "1. 100 BPM" in view.why.reasons.full_text()
+    assert view.why.sound_chart.row_count() == 3
+    assert [k for k, _ in view.why.shares_chart.items()][0] == "sound"
+    assert "Where its data came from" in view.why.sources.full_text()
+    view.list.setCurrentRow(4)
+    assert view.why.current is view.cards[4].rec
+    assert "diversity pick" in view.why.reasons.full_text().lower()
+
+
+def test_dial_and_mood_re_rank_through_the_service(qtbot: Any, ctx: Any,
+                                                     library: list[str]) -> None:
+    view = _view(qtbot, ctx)
+    stub = ctx.services.recommend
+    view.refresh()
+    before = [c.rec.track.id for c in view.cards]
+    view.dial.setValue(30)
+    qtbot.waitUntil(lambda: stub.calls[-1]["diversity"] == 0.3, timeout=3000)
+    after = [c.rec.track.id for c in view.cards]
+    assert after != before
+    view.mood.setCurrentIndex(view.mood.findText("calm"))
+    view.activity.setCurrentIndex(view.activity.findText("focus"))
+    qtbot.waitUntil(lambda: stub.calls[-1]["mood"] == "calm"
+                    and stub.calls[-1]["activity"] == "focus", timeout=3000)
+
+
+def test_like_dislike_skip_and_open(qtbot: Any, ctx: Any, library: list[str]) -> None:
+    view = _view(qtbot, ctx)
+    stub = ctx.services.recommend
+    view.refresh()
+    first, second, third = (c.rec for c in view.cards[:3])
+    view.cards[0].buttons["like"].click()
+    assert (first.track.id, "like") in stub.feedback_calls
+    view.cards[1].buttons["dislike"].click()
+    assert (second.track.id, "dislike") in stub.feedback_calls
+    assert all(c.rec is not second for c in view.cards)
+    card = next(c for c in view.cards if c.rec is third)
+    card.buttons["skip"].click()
+    assert (third.track.id, "skip") in stub.feedback_calls
+    assert len(view.cards) == 18
+    view.cards[0].buttons["open"].click()
+    assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{first.track.id}"
+
+
+def test_service_errors_become_a_message_not_a_crash(qtbot: Any, ctx: Any,
+                                                     library: list[str]) -> None:
+    view = _view(qtbot, ctx)
+    ctx.services.recommend.fail_with = RecommendError("The catalog is empty.")
+    view.refresh()
+    assert "The catalog is empty." in view.state.full_text()
+    assert not view.cards
+
+
+def test_empty_library_says_what_to_do(qtbot: Any, ctx: Any) -> None:
+    view = _view(qtbot, ctx)
+    view.refresh()
+    assert not view.cards
+    assert "Sync your library" in view.state.full_text()
+    assert not view.export_button.isEnabled()
+
+
+def test_figures_are_computed_when_the_service_gives_none(ctx: Any, library: list[str]) -> None:
+    result = ctx.services.recommend.recommend(n=10)
+    text = describe_figures({}, result.items)
+    assert text.startswith("10 tracks")
+    assert "largest share of one artist" in text
