@@ -1,35 +1,24 @@
 """Sync benchmark: full then unchanged re-sync of a generated emulator account (requests, seconds).
 
 Runs in a temporary DESKTOPREC home so the user's own library and keyring are never touched; the
-token comes from a PKCE sign-in against the emulator's accounts endpoints, held in memory only.
+token is issued by the emulator and held in memory only.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import logging
 import math
-import secrets
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
 from desktoprec.errors import AuthError
 
 log = logging.getLogger(__name__)
-
-BENCH_CLIENT_ID = "desktoprec-bench"
-BENCH_REDIRECT = "http://127.0.0.1:43123/callback"
-SCOPES = ("user-library-read playlist-read-private playlist-read-collaborative user-top-read "
-          "user-read-recently-played user-follow-read playlist-modify-private "
-          "playlist-modify-public")
-
 
 class EmulatorTokens:
     """Access and refresh token from a PKCE sign-in against the emulator, kept in memory."""
@@ -57,31 +46,11 @@ class EmulatorTokens:
         return self._access
 
 
-def sign_in_to_emulator(accounts_url: str, client_id: str = BENCH_CLIENT_ID) -> EmulatorTokens:
-    """Authorization Code with PKCE against the emulator, without a browser or loopback server."""
-    verifier = secrets.token_urlsafe(64)[:96]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    state = secrets.token_urlsafe(16)
-    query = urlencode({
-        "client_id": client_id, "response_type": "code", "redirect_uri": BENCH_REDIRECT,
-        "code_challenge_method": "S256", "code_challenge": challenge.decode().rstrip("="),
-        "scope": SCOPES, "state": state,
-    })
-    accounts_url = accounts_url.rstrip("/")
-    answer = httpx.get(f"{accounts_url}/authorize?{query}", follow_redirects=False, timeout=10)
-    location = answer.headers.get("location", "")
-    params = parse_qs(urlsplit(location).query)
-    if params.get("state", [""])[0] != state or "code" not in params:
-        raise AuthError(f"The emulator did not sign in (HTTP {answer.status_code}).")
-    token = httpx.post(f"{accounts_url}/api/token", data={
-        "grant_type": "authorization_code", "code": params["code"][0],
-        "redirect_uri": BENCH_REDIRECT, "client_id": client_id, "code_verifier": verifier,
-    }, timeout=10)
-    if token.status_code != 200:
-        raise AuthError(f"The emulator refused the code (HTTP {token.status_code}).")
-    data = token.json()
-    return EmulatorTokens(accounts_url, client_id, data["access_token"],
-                          data.get("refresh_token", ""))
+def emulator_tokens(server: Any) -> EmulatorTokens:
+    """Tokens the emulator issues directly (as its /api/token would), held in memory only."""
+    issued = server.issue_tokens()
+    return EmulatorTokens(server.accounts_url, server.client_id, issued["access_token"],
+                          issued.get("refresh_token", ""))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +79,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
         bench_services = Services(AppPaths(data_dir=root / "data", config_dir=root / "config",
                                            cache_dir=root / "cache", log_dir=root / "logs"))
         try:
-            tokens = sign_in_to_emulator(server.accounts_url)
+            tokens = emulator_tokens(server)
             client = SpotifyClient(server.api_url, tokens)
             sync = SyncService(bench_services, client=client)
             server.reset_requests()
