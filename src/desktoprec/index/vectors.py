@@ -328,3 +328,45 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
+    """The blocks next to the index, so a start-up with an unchanged library skips the SVD."""
+    import io
+
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    arrays: dict[str, np.ndarray] = {"sound_mean": vectors.sound_mean,
+                                     "sound_std": vectors.sound_std}
+    for block in BLOCKS:
+        arrays[f"block_{block}"] = vectors.blocks[block]
+        arrays[f"mask_{block}"] = vectors.masks[block]
+    np.savez(buffer, **arrays)
+    meta = {"fingerprint": fingerprint, "weights": vectors.weights,
+            "genre_names": vectors.genre_names, "version": INDEX_FORMAT_VERSION}
+    try:
+        _atomic_write(folder / "blocks.npz", buffer.getvalue())
+        _atomic_write(folder / "blocks.json", json.dumps(meta).encode("utf-8"))
+    except OSError as exc:
+        raise IndexError_(f"The vectors could not be saved in {folder}: {exc}") from exc
+
+
+def load_vector_set(folder: Path, fingerprint: str) -> VectorSet:
+    try:
+        meta = json.loads((folder / "blocks.json").read_text(encoding="utf-8"))
+        with np.load(folder / "blocks.npz") as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexError_(f"No usable vectors in {folder} ({exc}).") from exc
+    if meta.get("fingerprint") != fingerprint or meta.get("version") != INDEX_FORMAT_VERSION:
+        raise IndexError_("The saved vectors do not match the library any more.")
+    try:
+        return VectorSet(
+            blocks={b: arrays[f"block_{b}"] for b in BLOCKS},
+            masks={b: arrays[f"mask_{b}"].astype(bool) for b in BLOCKS},
+            weights={b: float(meta["weights"][b]) for b in BLOCKS},
+            sound_mean=arrays["sound_mean"], sound_std=arrays["sound_std"],
+            genre_names=list(meta["genre_names"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexError_(f"The saved vectors are incomplete ({exc}).") from exc

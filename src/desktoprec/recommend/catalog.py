@@ -206,6 +206,11 @@ class Catalog:
     # --- builders -----------------------------------------------------------------------------
 
     @classmethod
+    def from_database(cls, db: Any) -> Catalog:
+        """Tracks, artists, albums, sound and genre sources, playlists and listening sessions."""
+        return _catalog_from_database(db)
+
+    @classmethod
     def from_dataset(cls, path: Path, *, cluster_genres: int = 24) -> tuple[Catalog, Dataset]:
         """The TidyTuesday `spotify_songs` file: tracks, audio features and 471 playlists.
 
@@ -346,6 +351,14 @@ _DESCRIPTOR_WORDS = {
     "mode": ("major", "minor"),
     "brightness": ("bright", "dark"),
     "spectral_centroid": ("bright", "dark"),
+    "spectral_centroid_hz": ("bright", "dark"),
+    "tempo_bpm": ("fast", "slow"),
+    "mode_major": ("major", "minor"),
+    "loudness_db": ("loud", "quiet"),
+    "beat_strength": ("percussive", "smooth"),
+    "onset_rate": ("busy", "sparse"),
+    "spectral_flatness": ("noisy", "tonal"),
+    "dynamic_range_db": ("dynamic", "compressed"),
 }
 
 
@@ -398,3 +411,170 @@ def sound_cluster_genres(
     for pos, label in zip(np.flatnonzero(has), labels):
         result[int(pos)] = cluster_names[int(label)]
     return result, centroids.astype(np.float32)
+
+
+# --- from the database --------------------------------------------------------------------------
+
+# Own-file descriptors that describe timbre in detail (MFCC, chroma) stay out of the sound block:
+# they would outweigh the summary descriptors that Spotify-sourced tracks share with own files.
+_SKIPPED_DESCRIPTOR_PREFIXES = ("mfcc_", "chroma_")
+_SKIPPED_DESCRIPTORS = {"key", "silent", "duration_s", "time_signature", "duration_ms"}
+SESSION_GAP_SECONDS = 30 * 60
+
+
+def _descriptor_columns(descriptor_sets: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    names: set[str] = set()
+    for values in descriptor_sets:
+        for name, value in values.items():
+            if name in _SKIPPED_DESCRIPTORS or name.startswith(_SKIPPED_DESCRIPTOR_PREFIXES):
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                names.add(name)
+    return tuple(sorted(names))
+
+
+def _parse_time(value: str | None) -> float | None:
+    from datetime import datetime
+
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
+
+
+def _catalog_from_database(db: Any) -> Catalog:
+    from sqlalchemy import select
+
+    from desktoprec.storage.tables import (
+        AlbumRow,
+        ArtistRow,
+        PlaylistEntryRow,
+        PlaylistRow,
+        RecentlyPlayedRow,
+        TrackArtistRow,
+        TrackGenreRow,
+        TrackRow,
+        TrackSoundRow,
+    )
+
+    with db.read() as session:
+        tracks = list(session.execute(select(
+            TrackRow.id, TrackRow.name, TrackRow.uri, TrackRow.album_id, TrackRow.duration_ms,
+            TrackRow.isrc, TrackRow.source).order_by(TrackRow.id)))
+        albums = {row.id: row for row in session.execute(select(
+            AlbumRow.id, AlbumRow.name, AlbumRow.release_year, AlbumRow.release_date,
+            AlbumRow.image_url))}
+        artist_names = dict(session.execute(select(ArtistRow.id, ArtistRow.name)).all())
+        links: dict[str, list[tuple[int, str]]] = {}
+        for track_id, position, artist_id in session.execute(select(
+                TrackArtistRow.track_id, TrackArtistRow.position, TrackArtistRow.artist_id)):
+            links.setdefault(track_id, []).append((position, artist_id))
+        sounds = {row.track_id: row for row in session.execute(select(
+            TrackSoundRow.track_id, TrackSoundRow.source, TrackSoundRow.descriptors))}
+        genre_rows: dict[str, list[tuple[float, str, str]]] = {}
+        for track_id, genre, source, weight in session.execute(select(
+                TrackGenreRow.track_id, TrackGenreRow.genre, TrackGenreRow.source,
+                TrackGenreRow.weight)):
+            genre_rows.setdefault(track_id, []).append((-(weight or 0.0), genre, source))
+        readable = {pid for pid, in session.execute(select(PlaylistRow.id).where(
+            PlaylistRow.removed.is_(False), PlaylistRow.made_by_desktoprec.is_(False)))}
+        entries: dict[str, list[str]] = {}
+        for playlist_id, track_id in session.execute(select(
+                PlaylistEntryRow.playlist_id, PlaylistEntryRow.track_id).where(
+                PlaylistEntryRow.track_id.is_not(None)).order_by(
+                PlaylistEntryRow.playlist_id, PlaylistEntryRow.position)):
+            if playlist_id in readable:
+                entries.setdefault(playlist_id, []).append(track_id)
+        plays = list(session.execute(select(RecentlyPlayedRow.played_at,
+                                            RecentlyPlayedRow.track_id)
+                                     .order_by(RecentlyPlayedRow.played_at)))
+    ids = [row.id for row in tracks]
+    n = len(ids)
+    descriptor_sets = [sounds[t].descriptors for t in ids
+                       if t in sounds and isinstance(sounds[t].descriptors, dict)
+                       and sounds[t].source != "none"]
+    columns = _descriptor_columns(descriptor_sets)
+    sound = np.full((n, len(columns)), np.nan, dtype=np.float32)
+    sound_source = ["none"] * n
+    col_of = {name: i for i, name in enumerate(columns)}
+    artists: list[tuple[str, ...]] = []
+    artist_keys: list[tuple[str, ...]] = []
+    album_names: list[str | None] = []
+    years = np.full(n, np.nan, dtype=np.float32)
+    durations = np.full(n, np.nan, dtype=np.float32)
+    genres: list[tuple[str, ...]] = []
+    genre_source: list[str] = []
+    image_urls: list[str | None] = []
+    for i, row in enumerate(tracks):
+        linked = sorted(links.get(row.id, []))
+        artist_keys.append(tuple(a for _, a in linked))
+        artists.append(tuple(artist_names.get(a, "") or a for _, a in linked))
+        album = albums.get(row.album_id) if row.album_id else None
+        album_names.append(album.name if album else None)
+        image_urls.append(album.image_url if album else None)
+        if album is not None:
+            year = album.release_year
+            if year is None and album.release_date:
+                year = int(album.release_date[:4]) if album.release_date[:4].isdigit() else None
+            if year:
+                years[i] = float(year)
+        if row.duration_ms:
+            durations[i] = float(row.duration_ms)
+        found = sounds.get(row.id)
+        if found is not None and found.source != "none" and isinstance(found.descriptors, dict):
+            for name, value in found.descriptors.items():
+                col = col_of.get(name)
+                if col is not None and isinstance(value, (int, float)) and not isinstance(
+                        value, bool) and math.isfinite(float(value)):
+                    sound[i, col] = float(value)
+            if not np.all(np.isnan(sound[i])):
+                sound_source[i] = found.source
+        tags = sorted(genre_rows.get(row.id, []))
+        genres.append(tuple(dict.fromkeys(g for _, g, _ in tags)))
+        genre_source.append(tags[0][2] if tags else "none")
+    index = {tid: i for i, tid in enumerate(ids)}
+    contexts: list[np.ndarray] = []
+    context_ids: list[str] = []
+    kinds: list[str] = []
+    for playlist_id, members in entries.items():
+        positions = list(dict.fromkeys(index[t] for t in members if t in index))
+        if len(positions) >= 2:
+            contexts.append(np.asarray(positions, dtype=np.int32))
+            context_ids.append(playlist_id)
+            kinds.append("playlist")
+    # Listening sessions: recent plays split where the gap exceeds 30 minutes.
+    session_tracks: list[int] = []
+    last_time: float | None = None
+    for played_at, track_id in plays:
+        moment = _parse_time(played_at)
+        if last_time is not None and moment is not None and moment - last_time > \
+                SESSION_GAP_SECONDS:
+            if len(set(session_tracks)) >= 2:
+                contexts.append(np.asarray(list(dict.fromkeys(session_tracks)), dtype=np.int32))
+                context_ids.append(f"session:{len(contexts)}")
+                kinds.append("session")
+            session_tracks = []
+        if track_id in index:
+            session_tracks.append(index[track_id])
+        last_time = moment if moment is not None else last_time
+    if len(set(session_tracks)) >= 2:
+        contexts.append(np.asarray(list(dict.fromkeys(session_tracks)), dtype=np.int32))
+        context_ids.append(f"session:{len(contexts)}")
+        kinds.append("session")
+    popularity = np.zeros(n, dtype=np.float32)
+    for ctx in contexts:
+        popularity[ctx] += 1.0
+    return Catalog(
+        ids=ids, names=[row.name or "" for row in tracks], artists=artists,
+        artist_keys=[k if k else (f"track:{tid}",) for k, tid in zip(artist_keys, ids)],
+        albums=album_names, album_keys=[row.album_id for row in tracks],
+        uris=[row.uri or (f"spotify:track:{row.id}" if row.source != "local" else None)
+              for row in tracks],
+        isrcs=[row.isrc for row in tracks], year=years, duration_ms=durations, sound=sound,
+        sound_names=columns, sound_source=sound_source, genres=genres, genre_source=genre_source,
+        contexts=contexts, context_ids=context_ids, context_kinds=kinds, popularity=popularity,
+        track_source=[row.source or "spotify" for row in tracks], image_urls=image_urls,
+    )
+

@@ -40,7 +40,12 @@ RECENCY_DAYS = 90.0
 
 # Context targets as shifts in standard deviations of the sound descriptors. Several names cover
 # the same idea, since own-file analysis and Spotify name descriptors differently.
-_BRIGHT = ("brightness", "spectral_centroid")
+DESCRIPTOR_ALIASES: dict[str, tuple[str, ...]] = {
+    "brightness": ("brightness", "spectral_centroid", "spectral_centroid_hz"),
+    "tempo": ("tempo", "tempo_bpm"),
+    "mode": ("mode", "mode_major"),
+    "loudness": ("loudness", "loudness_db"),
+}
 CONTEXT_TARGETS: dict[str, dict[str, dict[str, float]]] = {
     "mood": {
         "happy": {"valence": 1.0, "mode": 0.6, "energy": 0.3},
@@ -183,7 +188,7 @@ class Engine:
                     f"Unknown {kind} {value!r}.", hint=f"choose one of: {', '.join(table)}"
                 )
             for name, shift in table[value].items():
-                for alias in (_BRIGHT if name == "brightness" else (name,)):
+                for alias in DESCRIPTOR_ALIASES.get(name, (name,)):
                     if alias in self.catalog.sound_names:
                         wanted[alias] = wanted.get(alias, 0.0) + shift
         return wanted

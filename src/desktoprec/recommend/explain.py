@@ -28,12 +28,14 @@ SOURCE_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "previe
 
 
 def _format_value(name: str, value: float) -> str:
-    if name == "tempo":
+    if name in ("tempo", "tempo_bpm"):
         return f"{value:.0f} BPM"
-    if name == "loudness":
+    if name in ("loudness", "loudness_db"):
         return f"{value:.1f} dB"
-    if name == "mode":
+    if name in ("mode", "mode_major"):
         return "major" if value >= 0.5 else "minor"
+    if name == "spectral_centroid_hz":
+        return f"brightness {value:.0f} Hz"
     return f"{name} {value:.2f}"
 
 
@@ -135,10 +137,11 @@ def explain_list(
                         if catalog.sound_names[c] in track_sound
                         and catalog.sound_names[c] in seed_sound]
             distinct.sort(key=lambda c: abs(z[c] - seed_z[c]) - 0.3 * abs(seed_z[c]))
-            if "tempo" in track_sound and "tempo" in seed_sound and abs(
-                track_sound["tempo"] - seed_sound["tempo"]
-            ) <= 8:
-                distinct.insert(0, catalog.sound_names.index("tempo"))
+            for tempo in ("tempo", "tempo_bpm"):
+                if tempo in track_sound and tempo in seed_sound and abs(
+                    track_sound[tempo] - seed_sound[tempo]
+                ) <= 8:
+                    distinct.insert(0, catalog.sound_names.index(tempo))
             col = distinct[0] if distinct else None
             if col is not None:
                 name = catalog.sound_names[col]

@@ -1,0 +1,186 @@
+"""`recommend`, `path`, `eval`, `feedback` and `index`: the recommendation commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktoprec.domain import RecommendationList
+from desktoprec.errors import ConfigError
+from desktoprec.recommend.engine import CONTEXT_TARGETS
+
+
+def _diversity(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("the diversity dial goes from 0 to 1")
+    return number
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def register(subparsers: Any) -> None:
+    rec = subparsers.add_parser("recommend", help="recommend tracks, each with its explanation")
+    rec.add_argument("--json", action="store_true", help="print one JSON array")
+    rec.add_argument("-n", type=_positive, default=20, help="how many tracks (default 20)")
+    rec.add_argument("--seed-track", nargs="+", action="extend", default=[], metavar="ID|URI",
+                     help="more like these tracks")
+    rec.add_argument("--seed-playlist", metavar="ID", help="continue this playlist")
+    rec.add_argument("--style", nargs="+", action="extend", default=[], metavar="STYLE",
+                     help="cold start from these styles (genres)")
+    rec.add_argument("--mode", choices=("for_you", "more_like", "playlist", "cold_start"),
+                     help="default: from the seeds given, else for_you")
+    rec.add_argument("--mood", choices=tuple(CONTEXT_TARGETS["mood"]))
+    rec.add_argument("--activity", choices=tuple(CONTEXT_TARGETS["activity"]))
+    rec.add_argument("--diversity", type=_diversity, metavar="X",
+                     help="0 = pure similarity ... 1 = most varied (default from settings, 0.5)")
+    saved = rec.add_mutually_exclusive_group()
+    saved.add_argument("--include-saved", dest="include_saved", action="store_true",
+                       default=None, help="allow tracks you already saved")
+    saved.add_argument("--exclude-saved", dest="include_saved", action="store_false",
+                       help="leave out tracks you already saved (the default)")
+    rec.set_defaults(handler=handle_recommend)
+
+    path = subparsers.add_parser("path", help="a sequence from one track to another through sound")
+    path.add_argument("--from", dest="from_id", required=True, metavar="ID")
+    path.add_argument("--to", dest="to_id", required=True, metavar="ID")
+    path.add_argument("-n", type=_positive, default=8, help="steps, both ends included")
+    path.add_argument("--json", action="store_true")
+    path.set_defaults(handler=handle_path)
+
+    ev = subparsers.add_parser("eval", help="playlist-continuation evaluation on a dataset")
+    ev.add_argument("--dataset", required=True, type=Path, metavar="PATH")
+    ev.add_argument("--split-seed", type=int, default=0, metavar="N")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--dump", type=Path, metavar="FILE", help="one JSON line per playlist")
+    ev.add_argument("--limit-playlists", type=_positive, metavar="K",
+                    help="evaluate only the first K eligible playlists")
+    ev.add_argument("--diversity", type=_diversity, default=None, metavar="X",
+                    help="the default dial (0.5)")
+    ev.set_defaults(handler=handle_eval)
+
+    fb = subparsers.add_parser("feedback", help="tell desktoprec about a track")
+    fb.add_argument("track", metavar="TRACK", help="track id or URI")
+    fb.add_argument("kind", choices=("like", "dislike", "skip", "play"))
+    fb.add_argument("--json", action="store_true")
+    fb.set_defaults(handler=handle_feedback)
+
+    ix = subparsers.add_parser("index", help="rebuild the recommendation index")
+    ix.add_argument("--json", action="store_true")
+    ix.set_defaults(handler=handle_index)
+
+
+def _print_list(result: RecommendationList, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([item.to_dict() for item in result.items], ensure_ascii=False))
+        return
+    for rank, item in enumerate(result.items, 1):
+        artists = ", ".join(item.track.artists) or "unknown artist"
+        flag = "  [diversity pick]" if item.diversity_pick else ""
+        print(f"{rank:2d}. {item.track.name} \u2014 {artists}  ({item.score:.3f}){flag}")
+        print(f"    {item.explanation.summary}")
+    figures = result.figures
+    if figures:
+        print(f"{figures.get('distinct_artists', '?')} artists, "
+              f"{figures.get('distinct_genres', '?')} genres, largest artist share "
+              f"{100 * float(figures.get('largest_artist_share', 0)):.0f}%")
+
+
+def handle_recommend(args: argparse.Namespace, services: Any) -> int:
+    mode = args.mode
+    if mode is None:
+        if args.seed_playlist:
+            mode = "playlist"
+        elif args.seed_track:
+            mode = "more_like"
+        elif args.style:
+            mode = "cold_start"
+        else:
+            mode = "for_you"
+    if mode == "cold_start" and not (args.style or args.seed_track):
+        raise ConfigError("Cold start needs 3 to 5 tracks (--seed-track) or styles (--style).")
+    result = services.recommend.recommend(
+        mode=mode, seeds=tuple(args.seed_track), playlist_id=args.seed_playlist, n=args.n,
+        mood=args.mood, activity=args.activity, diversity=args.diversity,
+        include_saved=args.include_saved, styles=tuple(args.style),
+    )
+    _print_list(result, args.json)
+    return 0
+
+
+def handle_path(args: argparse.Namespace, services: Any) -> int:
+    result = services.recommend.path(args.from_id, args.to_id, args.n)
+    _print_list(result, args.json)
+    return 0
+
+
+def handle_eval(args: argparse.Namespace, services: Any) -> int:
+    from desktoprec.recommend.evaluate import evaluate
+    from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{phase}: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    result = evaluate(
+        args.dataset, split_seed=args.split_seed, limit_playlists=args.limit_playlists,
+        dump=args.dump, diversity=DEFAULT_DIVERSITY if args.diversity is None else args.diversity,
+        progress=progress,
+    )
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"{result['playlists']} playlists, {result['tracks']} tracks, split seed "
+          f"{result['split_seed']}, {result['seconds']} s")
+    header = (f"{'':16} {'R-prec':>7} {'rec@100':>8} {'NDCG':>7} {'artists@20':>10} "
+              f"{'top share':>9}")
+    print(header)
+    rows = [("default", result["default"]), ("diversity 0", result["diversity0"])]
+    rows += [(f"base {k}", v) for k, v in result["baselines"].items()]
+    for label, figures in rows:
+        print(f"{label:16} {figures['r_precision']:7.4f} {figures['recall_at_100']:8.4f} "
+              f"{figures['ndcg_at_100']:7.4f} {figures['distinct_artists_top20']:10.2f} "
+              f"{figures['largest_artist_share_top20']:9.3f}")
+    return 0
+
+
+def handle_feedback(args: argparse.Namespace, services: Any) -> int:
+    answer = services.recommend.feedback(args.track, args.kind)
+    refreshed = answer.pop("list", None)
+    if args.json:
+        if refreshed is not None:
+            answer["list"] = [item.to_dict() for item in refreshed.items]
+        print(json.dumps(answer))
+        return 0
+    print(f"noted: {args.kind} {answer['track_id']}")
+    if refreshed is not None:
+        print("two skips within a minute: here is a fresh list, steered away from them")
+        _print_list(refreshed, False)
+    return 0
+
+
+def handle_index(args: argparse.Namespace, services: Any) -> int:
+    figures = services.recommend.rebuild_index()
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"index rebuilt: {figures['tracks']} tracks, {figures['dimensions']} dimensions, "
+              f"{figures['with_sound']} with sound, {figures['with_genre']} with genres, "
+              f"{figures['with_colisten']} with co-listening ({figures['seconds']} s)")
+    return 0

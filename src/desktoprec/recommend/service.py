@@ -1,0 +1,429 @@
+"""RecommendService: the catalog and index kept in step with the database, lists, paths, feedback."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, text
+
+from desktoprec.domain import Explanation, Reason, Recommendation, RecommendationList
+from desktoprec.errors import Cancelled, IndexError_, RecommendError
+from desktoprec.index.vectors import (
+    VectorIndex,
+    build_vectors,
+    load_vector_set,
+    save_vector_set,
+)
+from desktoprec.recommend.catalog import Catalog
+from desktoprec.recommend.engine import Engine, Query, UserState
+from desktoprec.recommend.rerank import list_figures
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+FEEDBACK_KINDS = ("like", "dislike", "skip", "play")
+SKIP_REFRESH_WINDOW = timedelta(seconds=60)
+NOVELTY_DAYS = 3.0
+
+_STAMP_SQL = text(
+    "SELECT (SELECT count(*) FROM tracks), (SELECT max(updated_at) FROM tracks),"
+    " (SELECT count(*) FROM track_artists), (SELECT count(*) FROM albums),"
+    " (SELECT count(*) FROM playlist_entries), (SELECT count(*) FROM playlists),"
+    " (SELECT count(*) FROM track_sound), (SELECT max(updated_at) FROM track_sound),"
+    " (SELECT count(*) FROM track_genres), (SELECT sum(weight) FROM track_genres),"
+    " (SELECT count(*) FROM recently_played)"
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _naive(moment: datetime) -> datetime:
+    """The database keeps naive UTC datetimes."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class RecommendService:
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self._lock = threading.RLock()
+        self._engine: Engine | None = None
+        self._stamp: tuple[Any, ...] | None = None
+        self._last: RecommendationList | None = None
+
+    # --- catalog and index ----------------------------------------------------------------------
+
+    def _library_stamp(self) -> tuple[Any, ...]:
+        with self.services.db.read() as session:
+            return tuple(session.execute(_STAMP_SQL).one())
+
+    def engine(self, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> Engine:
+        """The engine for the database as it is now (rebuilt only when the library changed)."""
+        with self._lock:
+            stamp = self._library_stamp()
+            if self._engine is not None and stamp == self._stamp:
+                return self._engine
+            self._engine = self._build(progress, cancel, force=False)
+            self._stamp = stamp
+            return self._engine
+
+    def _build(self, progress: Progress | None, cancel: threading.Event | None,
+               force: bool) -> Engine:
+        def step(phase: str, done: int) -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            if progress:
+                progress(phase, done, 4)
+
+        step("catalog", 0)
+        catalog = Catalog.from_database(self.services.db)
+        if len(catalog) == 0:
+            raise RecommendError("There is nothing to recommend from yet.",
+                                 hint="sync your Spotify library or scan a music folder first")
+        fingerprint = catalog.fingerprint()
+        folder = self.services.paths.index_dir
+        step("vectors", 1)
+        vectors = index = None
+        if not force:
+            try:
+                vectors = load_vector_set(folder, fingerprint)
+                index = VectorIndex.load(folder, fingerprint)
+                log.info("index loaded from %s (%d tracks)", folder, len(index))
+            except IndexError_ as exc:
+                log.info("index not reused: %s", exc)
+                vectors = index = None
+        if vectors is None or index is None:
+            vectors = build_vectors(catalog)
+            step("index", 2)
+            index = VectorIndex.build(vectors.matrix, catalog.ids, fingerprint)
+            index.save(folder)
+            save_vector_set(vectors, folder, fingerprint)
+        step("engine", 3)
+        engine = Engine(catalog, vectors, index)
+        if progress:
+            progress("index", 4, 4)
+        return engine
+
+    def rebuild_index(self, progress: Progress | None = None,
+                      cancel: threading.Event | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        with self._lock:
+            stamp = self._library_stamp()
+            self._engine = self._build(progress, cancel, force=True)
+            self._stamp = stamp
+            engine = self._engine
+        masks = engine.vectors.masks
+        return {
+            "tracks": len(engine.catalog),
+            "dimensions": engine.vectors.dim,
+            "with_sound": int(masks["sound"].sum()),
+            "with_genre": int(masks["genre"].sum()),
+            "with_colisten": int(masks["colisten"].sum()),
+            "contexts": len(engine.catalog.contexts),
+            "index_dir": str(self.services.paths.index_dir),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+
+    # --- the user's state -------------------------------------------------------------------------
+
+    def user_state(self, catalog: Catalog, now: datetime | None = None) -> UserState:
+        from desktoprec.storage.tables import (
+            DislikedRow,
+            FeedbackRow,
+            RecentlyPlayedRow,
+            RecommendedRow,
+            SavedTrackRow,
+            TopTrackRow,
+        )
+
+        now = now or _utcnow()
+        state = UserState(now=now)
+        index = catalog.index
+        range_order = {"short_term": 0, "medium_term": 1, "long_term": 2}
+        with self.services.db.read() as session:
+            for track_id, added_at in session.execute(select(SavedTrackRow.track_id,
+                                                             SavedTrackRow.added_at)):
+                if track_id in index:
+                    state.saved.add(index[track_id])
+                    added = _parse_iso(added_at)
+                    if added is not None:
+                        state.saved_added[index[track_id]] = added
+            tops = sorted(session.execute(select(TopTrackRow.time_range, TopTrackRow.rank,
+                                                 TopTrackRow.track_id)),
+                          key=lambda r: (range_order.get(r[0], 3), r[1]))
+            seen: set[int] = set()
+            for _, _, track_id in tops:
+                if track_id in index and index[track_id] not in seen:
+                    seen.add(index[track_id])
+                    state.top.append(index[track_id])
+            for played_at, track_id in session.execute(select(RecentlyPlayedRow.played_at,
+                                                              RecentlyPlayedRow.track_id)):
+                moment = _parse_iso(played_at)
+                if track_id in index and moment is not None:
+                    state.recent_plays.append((index[track_id], moment))
+            for track_id, kind, at in session.execute(
+                    select(FeedbackRow.track_id, FeedbackRow.kind, FeedbackRow.at)
+                    .order_by(FeedbackRow.at.desc()).limit(5000)):
+                if track_id in index:
+                    state.feedback.append((index[track_id], kind, at.replace(tzinfo=UTC)
+                                           if at.tzinfo is None else at))
+            for kind, value in session.execute(select(DislikedRow.kind, DislikedRow.value)):
+                (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
+            horizon = _naive(now - timedelta(days=30))
+            for track_id, at in session.execute(select(RecommendedRow.track_id, RecommendedRow.at)
+                                                .where(RecommendedRow.at >= horizon)):
+                if track_id in index:
+                    moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+                    pos = index[track_id]
+                    if pos not in state.recommended or state.recommended[pos] < moment:
+                        state.recommended[pos] = moment
+        return state
+
+    # --- recommending ---------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        mode: str = "for_you",
+        seeds: Sequence[str] = (),
+        playlist_id: str | None = None,
+        n: int = 20,
+        mood: str | None = None,
+        activity: str | None = None,
+        diversity: float | None = None,
+        include_saved: bool | None = None,
+        styles: Sequence[str] = (),
+        hour: int | None = None,
+        avoid: Sequence[str] = (),
+        remember: bool = True,
+    ) -> RecommendationList:
+        engine = self.engine()
+        catalog = engine.catalog
+        state = self.user_state(catalog)
+        if n <= 0:
+            raise RecommendError("Ask for at least one recommendation.")
+        seed_positions = [catalog.resolve(s) for s in seeds]
+        exclude_contexts: list[int] = []
+        if mode == "playlist" or playlist_id:
+            if not playlist_id and not seeds:
+                raise RecommendError("Pick a playlist to continue.")
+            if playlist_id:
+                pid = playlist_id.rsplit(":", 1)[-1].split("/")[-1]
+                if pid not in catalog.context_ids:
+                    raise RecommendError(f"The playlist {playlist_id!r} has no readable tracks.",
+                                         hint="sync first; only your own playlists can be read")
+                context = catalog.context_ids.index(pid)
+                exclude_contexts.append(context)
+                seed_positions = list(dict.fromkeys(
+                    seed_positions + catalog.contexts[context].tolist()))
+                playlist_id = pid
+            mode = "playlist"
+        if mode == "cold_start" and styles:
+            unknown = [s for s in styles if s not in catalog.genre_vocab]
+            if unknown:
+                raise RecommendError(f"Unknown style {unknown[0]!r}.",
+                                     hint="see the styles offered for cold start")
+        if diversity is None:
+            diversity = float(self.services.settings.diversity)
+        if include_saved is None:
+            include_saved = bool(self.services.settings.include_saved_in_recommendations)
+        if hour is None:
+            hour = datetime.now().hour
+        query = Query(
+            mode=mode, seeds=seed_positions, n=n, diversity=min(1.0, max(0.0, diversity)),
+            mood=mood, activity=activity, hour=hour, include_saved=include_saved,
+            exclude_contexts=exclude_contexts, novelty_days=NOVELTY_DAYS,
+            playlist_id=playlist_id, styles=tuple(styles),
+            avoid=[catalog.resolve(a) for a in avoid if a in catalog.index],
+        )
+        try:
+            result = engine.recommend(query, state)
+        except RecommendError:
+            if not state.recommended:
+                raise
+            result = None
+        if result is None or len(result.items) < n:
+            # Novelty memory would leave the list short: allow recently recommended tracks.
+            query.novelty_days = 0.0
+            retry = engine.recommend(query, state)
+            if result is None or len(retry.items) > len(result.items):
+                result = retry
+        if remember:
+            result = self._remember(result)
+        return result
+
+    def _remember(self, result: RecommendationList) -> RecommendationList:
+        from desktoprec.storage.tables import RecommendationListRow, RecommendedRow
+
+        now = _naive(_utcnow())
+        recipe = dict(result.recipe)
+        recipe["figures"] = dict(result.figures)
+        recipe["summaries"] = [item.explanation.summary for item in result.items]
+        with self.services.db.write() as session:
+            row = RecommendationListRow(created_at=now, recipe=recipe,
+                                        track_ids=[item.track.id for item in result.items])
+            session.add(row)
+            for item in result.items:
+                session.merge(RecommendedRow(track_id=item.track.id, at=now))
+            session.flush()
+            list_id = row.id
+        stored = RecommendationList(items=result.items, recipe=result.recipe,
+                                    figures=result.figures, list_id=list_id)
+        self._last = stored
+        return stored
+
+    def last_list(self) -> RecommendationList | None:
+        """The most recent list (this session's, or rebuilt from the database)."""
+        from desktoprec.storage.tables import RecommendationListRow
+
+        with self.services.db.read() as session:
+            row = session.scalars(select(RecommendationListRow).order_by(
+                RecommendationListRow.id.desc()).limit(1)).first()
+            if row is None:
+                return self._last
+            list_id, recipe, track_ids = row.id, dict(row.recipe or {}), list(row.track_ids or [])
+        if self._last is not None and self._last.list_id == list_id:
+            return self._last
+        try:
+            catalog = self.engine().catalog
+        except RecommendError:
+            catalog = None
+        summaries = recipe.pop("summaries", [])
+        figures = recipe.pop("figures", {})
+        items = []
+        for i, track_id in enumerate(track_ids):
+            if catalog is not None and track_id in catalog.index:
+                track = catalog.track(catalog.index[track_id])
+            else:
+                from desktoprec.domain import Track
+
+                track = Track(id=track_id, name=track_id, artists=(),
+                              uri=f"spotify:track:{track_id}")
+            summary = summaries[i] if i < len(summaries) else ""
+            items.append(Recommendation(track=track, score=0.0, explanation=Explanation(
+                summary=summary, reasons=(Reason(summary, "profile"),) if summary else ())))
+        return RecommendationList(items=tuple(items), recipe=recipe, figures=figures,
+                                  list_id=list_id)
+
+    def path(self, from_id: str, to_id: str, n: int = 8) -> RecommendationList:
+        """A→B: n tracks (both ends included) moving through sound from one track to another."""
+        engine = self.engine()
+        catalog = engine.catalog
+        start, end = catalog.resolve(from_id), catalog.resolve(to_id)
+        positions = engine.path(start, end, n)
+        blocks = engine.vectors.blocks["sound"]
+        items = []
+        total = len(positions) - 1
+        for step, pos in enumerate(positions):
+            to_start = float(blocks[pos] @ blocks[start])
+            to_end = float(blocks[pos] @ blocks[end])
+            track = catalog.track(pos)
+            sound = catalog.sound_dict(pos)
+            reasons = [Reason(f"step {step} of {total}: sound similarity {to_start:.2f} to "
+                              f"\u201c{catalog.names[start]}\u201d and {to_end:.2f} to "
+                              f"\u201c{catalog.names[end]}\u201d", "sound", round(to_end, 3))]
+            for name in ("tempo", "tempo_bpm", "energy"):
+                if name in sound:
+                    reasons.append(Reason(f"{name.replace('_bpm', '')} {sound[name]:.2f}",
+                                          "sound", sound[name]))
+                    break
+            summary = (f"Step {step} of {total}: \u201c{track.name}\u201d, "
+                       f"{round(100 * step / total)}% of the way from "
+                       f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
+            sources = {"sound": catalog.sound_source[pos] if catalog.has_sound[pos] else "none"}
+            items.append(Recommendation(
+                track=track, score=to_end - to_start,
+                explanation=Explanation(summary=summary, reasons=tuple(reasons),
+                                        block_shares={"sound": 1.0}, sources=sources),
+                genres=tuple(catalog.genres[pos]), sources=sources, sound=sound))
+        figures = list_figures([catalog.artist_keys[p][0] for p in positions],
+                               [catalog.genres[p][0] if catalog.genres[p] else None
+                                for p in positions])
+        recipe = {"mode": "path", "seeds": [catalog.ids[start], catalog.ids[end]], "n": n}
+        return self._remember(RecommendationList(items=tuple(items), recipe=recipe,
+                                                 figures=figures))
+
+    # --- feedback -------------------------------------------------------------------------------
+
+    def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
+                 context: str | None = None) -> dict[str, Any]:
+        """Store like/dislike/skip/play. Two skips within 60 s refresh the last list, steering
+        away from what was skipped; the answer then carries the new list under "list"."""
+        from desktoprec.storage.tables import FeedbackRow
+
+        if kind not in FEEDBACK_KINDS:
+            raise RecommendError(f"Unknown feedback {kind!r}.",
+                                 hint=f"one of: {', '.join(FEEDBACK_KINDS)}")
+        track_id = track_id.strip().rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
+        if not track_id:
+            raise RecommendError("Which track? Give a track id or URI.")
+        now = _utcnow()
+        with self.services.db.write() as session:
+            session.add(FeedbackRow(track_id=track_id, kind=kind, at=_naive(now),
+                                    position_ms=position_ms, context=context))
+        answer: dict[str, Any] = {"track_id": track_id, "kind": kind, "stored": True,
+                                  "refreshed": False}
+        if kind != "skip":
+            return answer
+        with self.services.db.read() as session:
+            recent = list(session.scalars(select(FeedbackRow.track_id).where(
+                FeedbackRow.kind == "skip", FeedbackRow.at >= _naive(now - SKIP_REFRESH_WINDOW))))
+        if len(recent) < 2:
+            return answer
+        last = self.last_list()
+        recipe = dict(last.recipe) if last is not None else {"mode": "for_you"}
+        mode = recipe.get("mode") or "for_you"
+        if mode == "path":
+            mode = "more_like"
+        try:
+            refreshed = self.recommend(
+                mode=mode, seeds=recipe.get("seeds") or (),
+                playlist_id=recipe.get("playlist_id"), n=int(recipe.get("n") or 20),
+                mood=recipe.get("mood"), activity=recipe.get("activity"),
+                diversity=recipe.get("diversity"), include_saved=recipe.get("include_saved"),
+                styles=recipe.get("styles") or (), avoid=list(dict.fromkeys(recent)),
+            )
+        except RecommendError as exc:
+            answer["refresh_error"] = exc.user_text()
+            return answer
+        answer["refreshed"] = True
+        answer["steered_away_from"] = list(dict.fromkeys(recent))
+        answer["list"] = refreshed
+        return answer
+
+    def dislike(self, kind: str, value: str) -> None:
+        """Never recommend this artist (id) or genre again."""
+        from desktoprec.storage.tables import DislikedRow
+
+        if kind not in ("artist", "genre"):
+            raise RecommendError("Only artists and genres can be disliked.")
+        with self.services.db.write() as session:
+            session.merge(DislikedRow(kind=kind, value=value, at=_naive(_utcnow())))
+
+    def styles_for_cold_start(self, limit: int = 30) -> list[dict[str, Any]]:
+        """The genres the library knows, most common first, each with a few example tracks."""
+        catalog = self.engine().catalog
+        members: dict[str, list[int]] = {}
+        for pos, tags in enumerate(catalog.genres):
+            for tag in tags[:1]:
+                members.setdefault(tag, []).append(pos)
+        ranked = sorted(members.items(), key=lambda item: -len(item[1]))[:limit]
+        return [{"style": style, "tracks": len(positions),
+                 "examples": [catalog.names[p] for p in positions[:3]]}
+                for style, positions in ranked]
