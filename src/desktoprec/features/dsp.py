@@ -201,14 +201,49 @@ def _sniff(path: Path) -> bytes:
         return handle.read(64)
 
 
+def _looks_like_audio(head: bytes) -> bool:
+    """True when the first bytes carry the signature of a container or stream we know."""
+    signatures = (b"OggS", b"fLaC", b"RIFF", b"RIFX", b"RF64", b"ID3", b"FORM", b"wvpk",
+                  b"MAC ", b"\x30\x26\xb2\x75", b".snd", b"caff", b"\x1a\x45\xdf\xa3")
+    if head.startswith(signatures):
+        return True
+    if len(head) >= 8 and head[4:8] == b"ftyp":
+        return True
+    # an MPEG audio or ADTS frame sync
+    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0
+
+
+def _ogg_truncation(path: Path, size: int) -> str | None:
+    """'truncated ogg stream' when the last Ogg page is cut short or the stream never ends."""
+    tail_size = min(size, 131072)
+    with path.open("rb") as handle:
+        handle.seek(size - tail_size)
+        tail = handle.read(tail_size)
+    index = tail.rfind(b"OggS")
+    while index >= 0:
+        if index + 27 <= len(tail):
+            segments = tail[index + 26]
+            if index + 27 + segments <= len(tail):
+                body = sum(tail[index + 27:index + 27 + segments])
+                end = index + 27 + segments + body
+                if end > len(tail) or not (tail[index + 5] & 0x04):
+                    return "truncated ogg stream"
+                return None
+            return "truncated ogg stream"
+        index = tail.rfind(b"OggS", 0, index)
+    return "truncated ogg stream"
+
+
 def _soundfile_error_text(exc: Exception, head: bytes) -> str:
     text = str(exc)
     lowered = text.lower()
+    if not _looks_like_audio(head):
+        return "not an audio file"
     if head.startswith(b"OggS"):
         return "truncated or damaged ogg stream"
     if head.startswith(b"fLaC"):
         return "truncated or damaged flac stream"
-    if head.startswith(b"RIFF"):
+    if head.startswith((b"RIFF", b"RIFX", b"RF64")):
         return "truncated or damaged wav file"
     if "format not recognised" in lowered or "unknown format" in lowered:
         return "not an audio file"
@@ -229,6 +264,10 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
         raise AnalysisError(f"could not be read ({exc.strerror or exc})") from exc
     if size == 0:
         raise AnalysisError("empty file")
+    if head.startswith(b"OggS"):
+        problem = _ogg_truncation(target, size)
+        if problem:
+            raise AnalysisError(problem)
     suffix = target.suffix.lower()
     first_error: str | None = None
     if suffix not in _AUDIO_SUFFIXES_NEEDING_FFMPEG:
@@ -241,12 +280,14 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
             first_error = _soundfile_error_text(RuntimeError("no samples"), head)
         except AnalysisError:
             raise
-        except (RuntimeError, ValueError, OSError, MemoryError) as exc:
+        except (RuntimeError, ValueError, OSError, MemoryError, TypeError) as exc:
             first_error = _soundfile_error_text(exc, head)
             log.debug("soundfile could not decode %s: %s", target, exc)
     try:
         return _decode_ffmpeg(target)
     except AnalysisError as exc:
+        if not _looks_like_audio(head):
+            raise AnalysisError("not an audio file") from exc
         # The first decoder's reason is usually the more precise one.
         if first_error and (str(exc) == "not an audio file" or "ffmpeg" in str(exc)):
             raise AnalysisError(first_error) from exc
@@ -563,6 +604,15 @@ def _count_onsets(envelope: np.ndarray) -> int:
             kept += 1
             last = index
     return kept
+
+
+def warm_up() -> None:
+    """Import the decoders and build the filter banks (a worker does this before its first file)."""
+    import soundfile  # noqa: F401
+    import soxr  # noqa: F401
+
+    _filters()
+    _dct_matrix()
 
 
 def analyze(path: str | os.PathLike[str]) -> dict[str, Any]:

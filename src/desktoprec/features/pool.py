@@ -1,0 +1,247 @@
+"""Analyses many files in worker processes: all cores, a time and memory limit per file, and a
+crashed or hung worker costs only the file it was working on.
+
+Workers are started with the spawn method (the app has Qt and threads; fork would copy their locks).
+Each worker takes one file at a time over its own pipe, so the parent always knows which file a
+dead worker was holding. Results are handed to a callback as they arrive, which lets the caller
+store them at once (resumption after a crash or quit comes from that).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from desktoprec.errors import Cancelled
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIME_LIMIT_S = 120.0
+DEFAULT_MEMORY_LIMIT_MB = 2048
+DEFAULT_ANALYZER = "desktoprec.features.dsp:analyze"
+STARTUP_LIMIT_S = 180.0  # importing numpy/librosa in a fresh process, on a busy machine
+READY = "ready"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one file's analysis gave: descriptors, or an error for a person."""
+
+    key: str
+    path: str
+    ok: bool
+    descriptors: dict[str, Any] | None
+    error: str | None
+    cpu_s: float = 0.0
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+
+        limit = int(megabytes) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError) as exc:  # not on this platform, or not allowed
+        log.debug("no memory limit in worker: %s", exc)
+
+
+def _worker_main(conn: Connection, analyzer_spec: str, memory_mb: int,
+                 env: dict[str, str]) -> None:
+    """Runs in the child: limits memory, imports the analyzer, analyses what it is sent."""
+    os.environ.update(env)  # NUMBA_CACHE_DIR and single-threaded BLAS, before any import
+    if memory_mb > 0:
+        _limit_memory(memory_mb)
+    module_name, _, function_name = analyzer_spec.partition(":")
+    from desktoprec.errors import DesktopRecError
+
+    module = importlib.import_module(module_name)
+    analyzer = getattr(module, function_name)
+    if callable(getattr(module, "warm_up", None)):
+        module.warm_up()
+    conn.send(READY)  # the per-file time limit starts after these imports
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        key, path = message
+        started = time.process_time()
+        try:
+            descriptors = analyzer(path)
+            reply = (key, True, descriptors, None)
+        except DesktopRecError as exc:
+            reply = (key, False, None, str(exc))
+        except MemoryError:
+            reply = (key, False, None, "too large to analyse within the memory limit")
+        except Exception as exc:  # a decoder bug must cost this file only
+            log.debug("analysis of %s failed:\n%s", path, traceback.format_exc())
+            reply = (key, False, None, f"could not be analysed ({type(exc).__name__}: {exc})"[:300])
+        try:
+            conn.send((*reply, time.process_time() - started))
+        except (OSError, ValueError, MemoryError):
+            conn.send((key, False, None, "the analysis result could not be returned", 0.0))
+
+
+class _Worker:
+    def __init__(self, context: Any, analyzer: str, memory_mb: int, env: dict[str, str]) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_worker_main, args=(child, analyzer, memory_mb, env),
+                                       daemon=True, name="desktoprec-analysis")
+        self.process.start()
+        child.close()
+        self.job: tuple[str, str] | None = None
+        self.deadline = 0.0
+        self.ready = False
+        self.time_limit = 0.0
+
+    def give(self, job: tuple[str, str], time_limit: float) -> None:
+        self.job = job
+        self.time_limit = time_limit
+        limit = time_limit if self.ready else STARTUP_LIMIT_S + time_limit
+        self.deadline = time.monotonic() + limit
+        try:
+            self.conn.send(job)
+        except (OSError, ValueError):
+            pass  # a dead worker is noticed through its sentinel and replaced
+
+    def mark_ready(self) -> None:
+        self.ready = True
+        self.deadline = time.monotonic() + self.time_limit
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+def worker_environment() -> dict[str, str]:
+    """What every worker needs before it imports numpy or librosa."""
+    from desktoprec.paths import configure_numba_cache
+
+    env = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMBA_NUM_THREADS")}
+    env["NUMBA_CACHE_DIR"] = os.environ.get("NUMBA_CACHE_DIR") or str(configure_numba_cache())
+    for name in ("DESKTOPREC_HOME", "PYTHONPATH"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return env
+
+
+def analyze_many(
+    jobs: Iterable[tuple[str, str]],
+    on_result: Callable[[FileResult], None],
+    *,
+    workers: int | None = None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+    analyzer: str = DEFAULT_ANALYZER,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> dict[str, int]:
+    """Analyse (key, path) jobs in worker processes; on_result gets each FileResult in the parent.
+
+    Raises Cancelled (after stopping the workers) when `cancel` is set; results already handed to
+    on_result stay handed over.
+    """
+    queue = deque(jobs)
+    total = len(queue)
+    counts = {"total": total, "ok": 0, "failed": 0, "crashed": 0, "timed_out": 0}
+    if progress:
+        progress("analyze", 0, total)
+    if not queue:
+        return counts
+    context = multiprocessing.get_context("spawn")
+    size = max(1, min(workers or os.cpu_count() or 1, total))
+    env = worker_environment()
+    pool: list[_Worker] = []
+    done = 0
+
+    def report(result: FileResult) -> None:
+        nonlocal done
+        done += 1
+        counts["ok" if result.ok else "failed"] += 1
+        on_result(result)
+        if progress:
+            progress("analyze", done, total)
+
+    try:
+        pool = [_Worker(context, analyzer, memory_limit_mb, env) for _ in range(size)]
+        for worker in pool:
+            if queue:
+                worker.give(queue.popleft(), time_limit_s)
+        while any(w.job is not None for w in pool):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            busy = [w for w in pool if w.job is not None]
+            waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            now = time.monotonic()
+            timeout = max(0.0, min(min(w.deadline for w in busy) - now, 0.25))
+            ready = wait(waitables, timeout=timeout)
+            for index, worker in enumerate(pool):
+                if worker.job is None:
+                    continue
+                key, path = worker.job
+                result: FileResult | None = None
+                replace = False
+                if worker.conn in ready:
+                    try:
+                        message = worker.conn.recv()
+                    except (EOFError, OSError):
+                        message = None
+                        replace = True
+                    if message == READY:
+                        worker.mark_ready()
+                        continue
+                    if message is not None:
+                        r_key, ok, descriptors, error, cpu = message
+                        result = FileResult(r_key, path, ok, descriptors, error, cpu)
+                elif worker.process.sentinel in ready or not worker.process.is_alive():
+                    replace = True
+                elif time.monotonic() > worker.deadline:
+                    counts["timed_out"] += 1
+                    result = FileResult(key, path, False, None,
+                                        f"analysis took longer than {time_limit_s:g} s and was "
+                                        "stopped (the decoder may hang on this file)")
+                    worker.stop(kill=True)
+                    pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)
+                if replace:
+                    worker.process.join(timeout=1)
+                    code = worker.process.exitcode
+                    counts["crashed"] += 1
+                    result = FileResult(key, path, False, None,
+                                        "the decoder crashed on this file"
+                                        + (f" (signal {-code})" if code and code < 0 else ""))
+                    worker.stop(kill=True)
+                    pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)
+                if result is not None:
+                    worker.job = None
+                    report(result)
+                    if queue:
+                        worker.give(queue.popleft(), time_limit_s)
+    finally:
+        for worker in pool:
+            worker.stop(kill=bool(cancel is not None and cancel.is_set()))
+    return counts

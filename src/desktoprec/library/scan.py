@@ -1,0 +1,219 @@
+"""Walks music folders: finds audio files, hashes them, reads tags, and keeps `local_files` current.
+
+Incremental by path + size + mtime: an unchanged file is neither re-hashed nor re-tagged. Files that
+have gone are marked `removed`, never deleted, so their analyses and matches come back with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from desktoprec.errors import Cancelled, StorageError
+from desktoprec.library.tags import AUDIO_SUFFIXES, read_tags
+from desktoprec.storage.tables import LocalFileRow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+HASH_CHUNK = 1 << 20  # 1 MiB from the start, the middle and the end
+COMMIT_EVERY = 200
+
+
+@dataclass
+class ScanReport:
+    folders: list[str] = field(default_factory=list)
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    restored: int = 0
+    tag_errors: int = 0
+    missing_folders: list[str] = field(default_factory=list)
+    matched: int = 0
+    local_tracks: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def content_hash(path: Path, size: int | None = None) -> str:
+    """A fast fingerprint of a file's bytes: sha1 of its size and three 1 MiB samples.
+
+    Enough to recognise the same file after a move or rename, and to notice a re-encode; not a
+    cryptographic guarantee of identity.
+    """
+    size = path.stat().st_size if size is None else size
+    digest = hashlib.sha1(f"{size}:".encode())
+    with path.open("rb") as handle:
+        if size <= 3 * HASH_CHUNK:
+            digest.update(handle.read())
+        else:
+            for offset in (0, size // 2 - HASH_CHUNK // 2, size - HASH_CHUNK):
+                handle.seek(offset)
+                digest.update(handle.read(HASH_CHUNK))
+    return digest.hexdigest()
+
+
+def iter_audio_files(folders: Iterable[Path], cancel: threading.Event | None = None
+                     ) -> Iterator[Path]:
+    """Audio files under the folders (by suffix), symlinked folders followed once, sorted."""
+    seen_dirs: set[tuple[int, int]] = set()
+    for folder in folders:
+        stack = [folder]
+        while stack:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            current = stack.pop()
+            try:
+                info = current.stat()
+            except OSError:
+                continue
+            key = (info.st_dev, info.st_ino)
+            if key in seen_dirs:
+                continue
+            seen_dirs.add(key)
+            try:
+                entries = sorted(os.scandir(current), key=lambda e: e.name)
+            except OSError as exc:
+                log.warning("cannot list %s: %s", current, exc)
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=True):
+                        stack.append(Path(entry.path))
+                    elif entry.is_file(follow_symlinks=True) and \
+                            Path(entry.name).suffix.lower() in AUDIO_SUFFIXES:
+                        yield Path(entry.path)
+                except OSError:
+                    continue
+
+
+def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
+                 progress: Progress | None = None, cancel: threading.Event | None = None,
+                 *, mark_missing_everywhere: bool = False) -> ScanReport:
+    """Bring `local_files` up to date with the folders; returns what changed.
+
+    Files under a scanned folder that were not found are marked removed. Folders that do not exist
+    are reported, and their files are left as they were (an unplugged drive is not a deletion).
+    """
+    roots: list[Path] = []
+    report = ScanReport()
+    for folder in folders:
+        root = Path(folder).expanduser()
+        try:
+            root = root.resolve()
+        except OSError:
+            pass
+        report.folders.append(str(root))
+        if root.is_dir():
+            roots.append(root)
+        else:
+            report.missing_folders.append(str(root))
+    if progress:
+        progress("scan", 0, 0)
+    paths = list(iter_audio_files(roots, cancel))
+    report.found = len(paths)
+    with db.read() as session:  # type: ignore[attr-defined]
+        known = {row.path: (row.size, row.mtime, row.removed)
+                 for row in session.scalars(select(LocalFileRow))}
+    pending: list[dict[str, object]] = []
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for done, path in enumerate(paths, start=1):
+        if cancel is not None and cancel.is_set():
+            _flush(db, pending)
+            raise Cancelled()
+        text = str(path)
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        previous = known.get(text)
+        if previous and previous[0] == info.st_size and abs(previous[1] - info.st_mtime) < 1e-3:
+            if previous[2]:
+                report.restored += 1
+                pending.append({"path": text, "removed": False})
+            else:
+                report.unchanged += 1
+        else:
+            pending.append(_describe(path, info.st_size, info.st_mtime, now))
+            if pending[-1].get("tag_error"):
+                report.tag_errors += 1
+            if previous:
+                report.changed += 1
+            else:
+                report.new += 1
+        if len(pending) >= COMMIT_EVERY:
+            _flush(db, pending)
+        if progress and (done % 25 == 0 or done == len(paths)):
+            progress("scan", done, len(paths))
+    _flush(db, pending)
+    found = {str(p) for p in paths}
+    gone = []
+    for path_text, (_, _, removed) in known.items():
+        if removed or path_text in found:
+            continue
+        inside = mark_missing_everywhere or any(_is_under(path_text, root) for root in roots)
+        if inside and not Path(path_text).exists():
+            gone.append(path_text)
+    if gone:
+        with db.write() as session:  # type: ignore[attr-defined]
+            for path_text in gone:
+                row = session.get(LocalFileRow, path_text)
+                if row is not None:
+                    row.removed = True
+        report.removed = len(gone)
+    return report
+
+
+def _is_under(path_text: str, root: Path) -> bool:
+    try:
+        Path(path_text).relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _describe(path: Path, size: int, mtime: float, now: datetime) -> dict[str, object]:
+    tags = read_tags(path)
+    try:
+        digest: str | None = content_hash(path, size)
+    except OSError as exc:
+        log.warning("cannot read %s: %s", path, exc)
+        digest = None
+    return {
+        "path": str(path), "size": size, "mtime": mtime, "content_hash": digest,
+        "format": tags.format, "title": tags.title, "artist": tags.artist, "album": tags.album,
+        "isrc": tags.isrc, "genre": tags.genre, "year": tags.year, "duration_s": tags.duration_s,
+        "tag_error": tags.error, "removed": False, "scanned_at": now,
+        # a changed file is matched again
+        "track_id": None, "match_method": None,
+    }
+
+
+def _flush(db: object, pending: list[dict[str, object]]) -> None:
+    if not pending:
+        return
+    try:
+        with db.write() as session:  # type: ignore[attr-defined]
+            for values in pending:
+                row = session.get(LocalFileRow, values["path"])
+                if row is None:
+                    session.add(LocalFileRow(**values))
+                else:
+                    for key, value in values.items():
+                        setattr(row, key, value)
+    except StorageError:
+        raise
+    pending.clear()
