@@ -402,20 +402,24 @@ def _retry_after(headers: httpx.Headers) -> float:
         value = float(raw)
     except ValueError:
         return 5.0  # Spotify always sends one; a missing header gets a short, polite pause
-    return 5.0 if math.isnan(value) else max(0.0, value)
+    if math.isnan(value):
+        return 5.0
+    # A hostile or broken header (inf, 1e308) must not overflow the date arithmetic that tells
+    # the user when to try again: a week is longer than any real wait.
+    return min(max(0.0, value), 7 * 24 * 3600.0)
 
 
 def _loads_quietly(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
 def _decode(content: bytes, path: str) -> Any:
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # [[[[… nested past the stack
         raise MalformedResponse(
             f"Spotify's answer to {path} was not valid JSON (cut off or damaged); "
             "nothing from it was stored."
