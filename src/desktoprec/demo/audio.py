@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050
 WRITE_BLOCK_FRAMES = 8192
-AUDIO_VERSION = "1"  # bump when the synthesis changes, so old demo files are rebuilt
+AUDIO_VERSION = "2"  # bump when the synthesis changes, so old demo files are rebuilt
 
 Progress = Callable[[str, int, int], None]
 
@@ -394,8 +394,9 @@ def synthesize(track: DemoTrack) -> np.ndarray:
         bed = _lowpass(rng.standard_normal(total), 2500.0 + 4000.0 * brightness)
         mix += style.noise * bed * (np.max(np.abs(mix)) or 1.0) * 0.5
     mix *= _envelope(total, 0.02, 0.4)
-    peak = float(np.max(np.abs(mix))) or 1.0
-    return (0.89 * mix / peak).astype(np.float32)
+    mix /= float(np.max(np.abs(mix))) or 1.0
+    mix = np.tanh(style.drive * mix) / np.tanh(style.drive)  # mastering: louder, less dynamic
+    return (style.peak * mix / (float(np.max(np.abs(mix))) or 1.0)).astype(np.float32)
 
 
 # --- files ------------------------------------------------------------------------------------------

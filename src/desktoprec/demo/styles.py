@@ -55,6 +55,10 @@ class Style:
     artist_words: tuple[tuple[str, ...], tuple[str, ...]]
     album_words: tuple[str, ...]
     title_words: tuple[tuple[str, ...], tuple[str, ...]]
+    # Mastering: how hard the mix is driven into a soft clipper, and its final peak level —
+    # loud, compressed styles and quiet, dynamic ones differ in loudness and dynamic range.
+    drive: float = 1.0
+    peak: float = 0.89
 
 
 STYLES: tuple[Style, ...] = (
@@ -69,6 +73,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Weightless Hours", "Fog Studies", "Low Sun", "Still Water", "Aerial Maps"),
         title_words=(("Morning", "Distant", "Soft", "Hollow", "Silver", "Long"),
                      ("Haze", "Shore", "Breath", "Field", "Signal", "Cloud")),
+        drive=0.6, peak=0.55,
     ),
     Style(
         key="dnb", genre="drum and bass", tempo=(170, 176), modes=("minor",),
@@ -83,6 +88,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Rollers", "Concrete Jungle", "Low End Science", "Tunnel Vision"),
         title_words=(("Liquid", "Shadow", "Rapid", "Deep", "Urban", "Neon"),
                      ("Pulse", "Step", "Current", "Motion", "Chase", "Roller")),
+        drive=2.2, peak=0.95,
     ),
     Style(
         key="house", genre="house", tempo=(120, 126), modes=("minor", "dorian"),
@@ -97,12 +103,14 @@ STYLES: tuple[Style, ...] = (
         album_words=("Saturday Sessions", "Back To The Floor", "Deep Cuts", "Strobe Light"),
         title_words=(("Feel", "Move", "Golden", "Higher", "Jack", "Late"),
                      ("Love", "Groove", "Body", "Night", "Feeling", "Rhythm")),
+        drive=2.0, peak=0.95,
     ),
     Style(
         key="techno", genre="techno", tempo=(128, 138), modes=("phrygian", "minor"),
         progressions=((0, 0, 0, 1), (0, 0, 6, 0)),
+        # no open hats on the off-beats: against the kick they blur the beat into 3/2 time
         drums=DrumPattern(kick="x...x...x...x...", snare="....o.......o...",
-                          hat="xoxoxoxoxoxoxoxo", open_hat="..x...x...x...x."),
+                          hat="xoxoxoxoxoxoxoxo"),
         bass="acid", bass_steps="x.xxx.x.xx.x.xx.", chords="none", lead="saw",
         distortion=0.8, brightness=0.75, noise=0.04, octave=3, years=(1991, 2025),
         moods=("dark", "dance", "focus"),
@@ -111,6 +119,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Control Room", "Hard Wired", "Sequence", "Steel Frame", "Night Shift"),
         title_words=(("Dark", "Metal", "Binary", "Cold", "Raw", "Static"),
                      ("Engine", "Loop", "Matrix", "Pressure", "Drive", "Unit")),
+        drive=2.4, peak=0.95,
     ),
     Style(
         key="hiphop", genre="hip hop", tempo=(84, 96), modes=("minor", "dorian"),
@@ -125,6 +134,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Boom Bap Diaries", "Basement Tapes", "Crate Digging", "Corner Stories"),
         title_words=(("Street", "Smoke", "Vinyl", "Rhyme", "Old", "City"),
                      ("Dreams", "Flow", "Story", "Blocks", "Dust", "Cypher")),
+        drive=1.6, peak=0.9,
     ),
     Style(
         key="rock", genre="rock", tempo=(112, 140), modes=("major", "mixolydian"),
@@ -139,6 +149,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Loud And Clear", "Garage Days", "Open Road", "Amplified", "Sweat"),
         title_words=(("Burning", "Fast", "Restless", "Rebel", "Heavy", "Lonely"),
                      ("Heart", "Road", "Fire", "Wheels", "Town", "Radio")),
+        drive=2.4, peak=0.95,
     ),
     Style(
         key="metal", genre="metal", tempo=(170, 200), modes=("phrygian", "minor"),
@@ -153,6 +164,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Blood Of Giants", "Black Altar", "Storm Of Blades", "Fallen Empire"),
         title_words=(("Chaos", "Burning", "Endless", "Frozen", "Savage", "Eternal"),
                      ("Storm", "War", "Void", "Throne", "Fire", "Doom")),
+        drive=3.2, peak=0.97,
     ),
     Style(
         key="jazz", genre="jazz", tempo=(110, 160), modes=("dorian", "mixolydian"),
@@ -167,6 +179,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Round Midnight Sessions", "Blue Room", "Late Set", "Brushes", "Standards"),
         title_words=(("Blue", "Autumn", "Little", "Lazy", "Night", "Misty"),
                      ("Waltz", "Train", "Bird", "Serenade", "Corner", "Ballad")),
+        drive=0.8, peak=0.7,
     ),
     Style(
         key="piano", genre="classical", tempo=(60, 84), modes=("major", "minor"),
@@ -179,6 +192,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Nocturnes", "Preludes", "Piano Sonatas", "Etudes", "Impromptus"),
         title_words=(("Nocturne in", "Prelude in", "Etude in", "Sonata in", "Waltz in"),
                      ("C", "D", "E flat", "F sharp", "G", "A", "B flat")),
+        drive=0.6, peak=0.6,
     ),
     Style(
         key="folk", genre="folk", tempo=(92, 116), modes=("major", "mixolydian"),
@@ -192,6 +206,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Cabin Songs", "Back Porch", "Wildflowers", "Harvest Moon", "Pine"),
         title_words=(("Little", "Green", "Wandering", "Country", "Old", "Quiet"),
                      ("Valley", "Home", "River", "Song", "Fields", "Mountain")),
+        drive=0.9, peak=0.75,
     ),
     Style(
         key="reggae", genre="reggae", tempo=(70, 82), modes=("major", "minor"),
@@ -206,6 +221,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("One Drop", "Sunshine Riddims", "Roots Rock", "Kingston Town"),
         title_words=(("Sun", "Jah", "Island", "One", "Easy", "Sweet"),
                      ("Skank", "Love", "Riddim", "Vibes", "Rock", "Dub")),
+        drive=1.3, peak=0.85,
     ),
     Style(
         key="synthwave", genre="synthwave", tempo=(96, 118), modes=("minor", "major"),
@@ -220,6 +236,7 @@ STYLES: tuple[Style, ...] = (
         album_words=("Outrun", "Nightcall", "VHS Memories", "Sunset Boulevard", "Arcade"),
         title_words=(("Midnight", "Neon", "Electric", "Turbo", "Pacific", "Crystal"),
                      ("Drive", "Skyline", "Runner", "Heat", "Lights", "Coast")),
+        drive=1.6, peak=0.9,
     ),
 )
 
