@@ -1,0 +1,128 @@
+"""The diversity re-ranking's rules and the explanation of every pick."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from desktoprec.recommend.engine import Engine, Query
+from desktoprec.recommend.rerank import list_figures, rerank, rules_for
+
+
+def synthetic_pool(count: int = 120, artists: int = 12, genres: int = 4, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    # Relevance favours a few artists heavily, as a seed artist would.
+    artist = np.concatenate([np.zeros(30, int), np.ones(20, int),
+                             rng.integers(2, artists, count - 50)])
+    relevance = np.linspace(1.0, 0.0, count)
+    genre = np.where(artist < 2, 0, rng.integers(0, genres, count))
+    vectors = rng.normal(size=(count, 8)).astype(np.float32)
+    vectors[:50] += 3.0  # the favoured artists sound alike
+    return relevance, vectors, artist, genre
+
+
+def test_default_dial_keeps_the_hard_rules() -> None:
+    relevance, vectors, artist, genre = synthetic_pool()
+    picks = rerank(relevance, vectors, artist, genre, 20, 0.5)
+    chosen = [p.position for p in picks]
+    assert len(chosen) == 20 and len(set(chosen)) == 20
+    counts = Counter(int(artist[i]) for i in chosen)
+    assert max(counts.values()) <= 2
+    assert all(artist[a] != artist[b] for a, b in zip(chosen, chosen[1:]))
+    genre_counts = Counter(int(genre[i]) for i in chosen)
+    assert max(genre_counts.values()) <= 8  # 40% of 20
+    figures = list_figures([str(artist[i]) for i in chosen], [str(genre[i]) for i in chosen])
+    assert figures["largest_artist_share"] <= 0.1
+    assert figures["distinct_artists"] >= 10
+
+
+def test_longer_lists_allow_two_per_artist_per_twenty() -> None:
+    relevance, vectors, artist, genre = synthetic_pool(count=200)
+    picks = rerank(relevance, vectors, artist, genre, 40, 0.5)
+    counts = Counter(int(artist[p.position]) for p in picks)
+    assert max(counts.values()) <= 4
+    first20 = Counter(int(artist[p.position]) for p in picks[:20])
+    assert max(first20.values()) <= 2
+
+
+def test_dial_zero_is_pure_similarity() -> None:
+    relevance, vectors, artist, genre = synthetic_pool()
+    picks = rerank(relevance, vectors, artist, genre, 20, 0.0)
+    assert [p.position for p in picks] == list(range(20))
+    assert not any(p.diversity_pick for p in picks)
+    assert rules_for(0.0).max_per_artist_per_20 is None
+
+
+def test_more_dial_more_variety() -> None:
+    relevance, vectors, artist, genre = synthetic_pool()
+    distinct = []
+    for dial in (0.0, 0.3, 0.5, 1.0):
+        picks = rerank(relevance, vectors, artist, genre, 20, dial)
+        distinct.append(len({int(artist[p.position]) for p in picks}))
+    assert distinct == sorted(distinct) and distinct[-1] > distinct[0]
+    relevance, vectors, artist, genre = synthetic_pool(artists=40)
+    picks = rerank(relevance, vectors, artist, genre, 20, 1.0)
+    assert max(Counter(int(artist[p.position]) for p in picks).values()) == 1
+
+
+def test_rules_give_way_when_the_pool_cannot_keep_them() -> None:
+    # one artist only: the list is still filled rather than left empty
+    relevance = np.linspace(1, 0, 10)
+    picks = rerank(relevance, np.eye(10, dtype=np.float32), np.zeros(10, int),
+                   np.zeros(10, int), 5, 0.5)
+    assert len(picks) == 5
+
+
+def test_engine_lists_report_their_figures(engine: Engine) -> None:
+    cat = engine.catalog
+    result = engine.recommend(Query(mode="more_like", seeds=[cat.index["rock1_t0"]], n=12))
+    figures = result.figures
+    artists = [item.track.artist_ids[0] for item in result.items]
+    assert figures["distinct_artists"] == len(set(artists))
+    assert figures["largest_artist_share"] == pytest.approx(
+        max(Counter(artists).values()) / len(artists), abs=1e-3)
+    assert figures["distinct_genres"] == len({item.genres[0] for item in result.items})
+    assert max(Counter(artists).values()) <= 2
+
+
+def test_every_pick_is_explained(engine: Engine) -> None:
+    cat = engine.catalog
+    seeds = [cat.index[t] for t in ("rock1_t3", "rock2_t2", "rock2_t3")]
+    result = engine.recommend(Query(mode="playlist", seeds=seeds, n=12, diversity=0.5,
+                                    mood="happy"))
+    assert len(result.items) == 12
+    for item in result.items:
+        ex = item.explanation
+        assert ex.summary.endswith(".") and item.track.name in ex.summary
+        assert ex.reasons
+        assert any(any(ch.isdigit() for ch in r.text) for r in ex.reasons)
+        assert abs(sum(ex.block_shares.values()) - 1.0) < 0.01
+        assert set(ex.sources) == {"sound", "genre", "colisten", "metadata"}
+        assert ex.sources["sound"] == "Spotify"
+        payload = item.to_dict()
+        assert {"track_id", "uri", "name", "artists", "score", "explanation",
+                "diversity_pick", "sources"} <= set(payload)
+        assert {"summary", "reasons"} <= set(payload["explanation"])
+    texts = [r.text for item in result.items for r in item.explanation.reasons]
+    assert any("BPM, close to your seeds'" in t or "close to your seeds'" in t for t in texts)
+    assert any(t.startswith("shares the genre rock") for t in texts)
+    assert any("who made" in t for t in texts)
+    assert any("fits happy" in t for t in texts)
+    picks = [item for item in result.items if item.diversity_pick]
+    assert picks, "a 0.5 dial over a rock-heavy pool should make diversity picks"
+    for item in picks:
+        assert any(r.block == "diversity" and "did not have yet" in r.text
+                   for r in item.explanation.reasons)
+
+
+def test_sources_say_none_without_sound() -> None:
+    from conftest import make_catalog  # type: ignore[import-not-found]
+
+    cat = make_catalog(missing_sound=2)
+    engine = Engine(cat)
+    assert not engine.vectors.masks["sound"][-1]
+    result = engine.recommend(Query(mode="more_like", seeds=[cat.index["rock1_t1"]], n=40,
+                                    diversity=0.0, include_saved=True))
+    assert all(item.explanation.sources["sound"] in ("Spotify", "none") for item in result.items)
