@@ -1,0 +1,171 @@
+"""AuthService: the client ID, signing in and out, the token provider and the shared API client."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from desktoprec.errors import ConfigError, DesktopRecError, StorageError
+from desktoprec.spotify.auth import opener_for, run_login
+from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
+
+log = logging.getLogger(__name__)
+
+_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+CLIENT_ID_HELP = """\
+desktoprec signs in to Spotify with a client ID of your own (free, about two minutes):
+
+  1. Open https://developer.spotify.com/dashboard and log in with your Spotify account.
+  2. Click "Create app".
+  3. App name: anything, e.g. "desktoprec". Description: anything.
+  4. Redirect URI: http://127.0.0.1/callback  (exactly this: 127.0.0.1, not "localhost";
+     no port needed, desktoprec picks a free one) and click "Add".
+  5. Under "Which API/SDKs are you planning to use?" tick "Web API".
+  6. Accept the terms and click "Save".
+  7. Open the app's "Settings" and copy the "Client ID" (32 letters and digits).
+  8. Give it to desktoprec: `desktoprec login --client-id YOUR_ID`, or paste it when asked.
+
+Your app stays in Development Mode: it works for up to 5 Spotify users, the app owner needs
+Spotify Premium, and every user (you too) must be added under the app's "User Management" with
+the e-mail address of their Spotify account."""
+
+
+class AuthService:
+    """One per Services; the UI and the CLI sign in, out and reach the API only through this."""
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self._lock = threading.RLock()
+        self._manager: TokenManager | None = None
+        self._manager_client_id: str | None = None
+
+    # --- client ID ---------------------------------------------------------------------------
+
+    def client_id(self) -> str:
+        return str(self.services.settings.effective_client_id())
+
+    def set_client_id(self, client_id: str) -> None:
+        client_id = client_id.strip()
+        if not _CLIENT_ID_RE.match(client_id):
+            raise ConfigError("That does not look like a Spotify client ID (letters and digits, "
+                              "as shown in the app's settings in the Spotify dashboard).")
+        settings = self.services.settings
+        if settings.client_id != client_id:
+            settings.client_id = client_id
+            self.services.save_settings()
+            self._drop_api()
+
+    def client_id_help(self) -> str:
+        return CLIENT_ID_HELP
+
+    # --- tokens ------------------------------------------------------------------------------
+
+    def token_provider(self) -> TokenManager:
+        """The object the API client asks for tokens (access_token(), refresh())."""
+        with self._lock:
+            client_id = self.client_id()
+            if self._manager is None or self._manager_client_id != client_id:
+                store = TokenStore(profile_key(str(self.services.paths.data_dir.resolve()), client_id))
+                self._manager = TokenManager(
+                    store, accounts_url=self.services.settings.effective_accounts_url,
+                    client_id=self.client_id)
+                self._manager_client_id = client_id
+            return self._manager
+
+    def keyring_backend(self) -> str:
+        return self.token_provider().store.backend_name()
+
+    def keyring_warning(self) -> str | None:
+        """Set when tokens cannot be kept between runs (no usable keyring)."""
+        return self.token_provider().store.warning
+
+    def is_signed_in(self) -> bool:
+        if not self.client_id():
+            return False
+        return self.token_provider().has_tokens()
+
+    # --- sign in / out -----------------------------------------------------------------------
+
+    def login(self, open_with: str | None = None, timeout: float = 300,
+              cancel: threading.Event | None = None,
+              open_url: Callable[[str], None] | None = None,
+              on_url: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Sign in with PKCE through the browser; returns the /me profile (also stored)."""
+        client_id = self.client_id()
+        if not client_id:
+            raise ConfigError("No Spotify client ID is set.",
+                              hint="run `desktoprec login --client-id ID`; "
+                                   "`desktoprec login` explains how to get one")
+        opener = open_url or opener_for(open_with)
+        settings = self.services.settings
+        tokens = run_login(settings.effective_accounts_url(), client_id, open_url=opener,
+                           timeout=timeout, cancel=cancel, on_url=on_url)
+        self.token_provider().set_tokens(tokens)
+        self._drop_api()
+        profile = self.api().me()
+        self._store_profile(profile)
+        log.info("signed in to Spotify as %s", profile.get("id"))
+        return dict(profile)
+
+    def logout(self) -> None:
+        """Forget the tokens (keyring and memory); the synced library stays."""
+        self.token_provider().clear()
+        self._drop_api()
+        log.info("signed out of Spotify")
+
+    # --- API client --------------------------------------------------------------------------
+
+    def api(self) -> Any:
+        """The shared SpotifyClient, built on first use with the effective API URL."""
+        from desktoprec.spotify.client import SpotifyClient
+
+        with self._lock:
+            provider = self.token_provider()
+            url = self.services.settings.effective_api_url()
+
+            def build() -> Any:
+                return SpotifyClient(url, provider)
+
+            client = self.services.memo("spotify-api", build)
+            if getattr(client, "api_url", url).rstrip("/") != url:
+                self._drop_api()
+                client = self.services.memo("spotify-api", build)
+            return client
+
+    def _drop_api(self) -> None:
+        with self._lock:
+            client = self.services._cache.get("spotify-api") if hasattr(
+                self.services, "_cache") else None
+            self.services.forget("spotify-api")
+            if client is not None and hasattr(client, "close"):
+                try:
+                    client.close()
+                except Exception:
+                    log.debug("closing the old API client failed", exc_info=True)
+
+    def _store_profile(self, profile: dict[str, Any]) -> None:
+        from desktoprec.storage.tables import AccountRow
+
+        user_id = profile.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            return
+        try:
+            with self.services.db.write() as session:
+                row = session.get(AccountRow, user_id)
+                if row is None:
+                    row = AccountRow(id=user_id)
+                    session.add(row)
+                name = profile.get("display_name")
+                row.display_name = name if isinstance(name, str) else None
+                uri = profile.get("uri")
+                row.uri = uri if isinstance(uri, str) else None
+                row.updated_at = datetime.now(UTC).replace(tzinfo=None)
+        except DesktopRecError:
+            raise
+        except Exception as exc:
+            raise StorageError("Your Spotify profile could not be saved locally.") from exc
