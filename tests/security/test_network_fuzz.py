@@ -52,7 +52,7 @@ CASES: list[tuple[str, Any]] = [
     ("saved_tracks.json", _page_then(parse.parse_saved_track)),
     ("playlist_items.json", _page_then(parse.parse_playlist_entry)),
     ("playlist_2.json", parse.parse_playlist),
-    ("playlist_2.json", parse.embedded_playlist_entries),
+    ("playlist_2.json", _embedded_entries),
     ("recently_played_tracks.json", _page_then(parse.parse_play_history)),
     ("top_tracks.json", _page_then(parse.parse_track)),
     ("artist.json", parse.parse_artist),
@@ -122,7 +122,7 @@ def _mutations(draw: st.DrawFn) -> tuple[int, Any]:
     return case_index, doc
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_fuzz_mutated_recorded_responses(mutation: tuple[int, Any]) -> None:
     case_index, document = mutation
@@ -157,7 +157,7 @@ STATUSES = [200, 201, 204, 301, 302, 400, 401, 403, 404, 418, 429, 500, 502, 503
 RETRY_AFTERS = [None, "0", "-5", "3600", "inf", "nan", "1e308", "99999999999999999999", "abc", ""]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(
     body=st.one_of(st.sampled_from(RAW_BODIES), st.binary(max_size=300)),
