@@ -435,6 +435,8 @@ class EmulatorAccount:
         """A /playlists/{id}/items entry: `item` and (deprecation window) the same `track`."""
         item = entry.inline_item if entry.inline_item is not None else (
             self.resolve_uri(entry.uri) if entry.uri else None)
+        if item is not None and item.get("type") == "track":
+            item = {**item, "episode": False, "track": True}  # as playlist entries carry them
         return {
             "added_at": entry.added_at,
             "added_by": _user_object(entry.added_by),
@@ -442,6 +444,7 @@ class EmulatorAccount:
             "item": item,
             "primary_color": None,
             "track": item,
+            "video_thumbnail": {"url": None},
         }
 
     def playlist_json(self, playlist: EmulatorPlaylist, api_url: str,
