@@ -7,8 +7,9 @@ spectral-flux onset envelope), key and mode (chroma against Krumhansl-Kessler ke
 loudness and dynamic range (gated frame RMS), the spectral shape descriptors, MFCCs, and the
 Spotify-style summaries (energy, danceability, acousticness, brightness, valence).
 
-Only numpy and librosa's filter banks are used on the hot path; nothing here needs numba's
-compiler, so a fresh worker process starts analysing at once.
+Only numpy (and soxr for resampling) run on the hot path: the filter banks are built here rather
+than taken from librosa, whose helpers compile numba kernels (~20 s cold per machine), so a fresh
+worker process starts analysing at once.
 """
 
 from __future__ import annotations
@@ -297,16 +298,54 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
 # --- the one STFT ------------------------------------------------------------------------------
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, dtype=np.float64)
+    linear = hz / (200.0 / 3)
+    log_part = 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, log_part, linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, dtype=np.float64)
+    linear = mel * (200.0 / 3)
+    log_part = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+    return np.where(mel >= 15.0, log_part, linear)
+
+
+def _mel_filterbank(freqs: np.ndarray, fmax: float) -> np.ndarray:
+    """Triangular filters evenly spaced in mel, each normalised to unit area (Slaney)."""
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(fmax)),
+                                   N_MELS + 2))
+    bank = np.zeros((N_MELS, freqs.size))
+    for i in range(N_MELS):
+        low, centre, high = edges[i], edges[i + 1], edges[i + 2]
+        rising = (freqs - low) / max(centre - low, 1e-9)
+        falling = (high - freqs) / max(high - centre, 1e-9)
+        bank[i] = np.maximum(0.0, np.minimum(rising, falling)) * (2.0 / (high - low))
+    return bank
+
+
+def _chroma_filterbank(freqs: np.ndarray) -> np.ndarray:
+    """Each FFT bin from 55 Hz to 2.1 kHz shared between its nearest pitch classes.
+
+    Below 55 Hz is rumble; above 2.1 kHz is mostly overtones and noise.
+    """
+    bank = np.zeros((12, freqs.size))
+    usable = (freqs >= 55.0) & (freqs <= 2100.0)
+    midi = 69.0 + 12.0 * np.log2(np.maximum(freqs, 1e-9) / 440.0)
+    for pitch_class in range(12):
+        distance = np.abs(((midi - pitch_class) + 6.0) % 12.0 - 6.0)  # semitones, wrapped
+        bank[pitch_class] = np.where(usable, np.maximum(0.0, 1.0 - distance), 0.0)
+    return bank
+
+
 @lru_cache(maxsize=1)
 def _filters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Mel and chroma filter banks, the Hann window and the bin frequencies (built once)."""
-    import librosa.filters
-
-    mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmax=11000.0)
-    chroma = librosa.filters.chroma(sr=SAMPLE_RATE, n_fft=N_FFT, tuning=0.0)
-    # Chroma only from 55 Hz to 2.1 kHz: below is rumble, above is mostly overtones and noise.
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
-    chroma = chroma * ((freqs >= 55.0) & (freqs <= 2100.0))[None, :]
+    mel = _mel_filterbank(freqs, fmax=11000.0)
+    chroma = _chroma_filterbank(freqs)
     window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
     return mel.astype(np.float32), chroma.astype(np.float32), window, freqs.astype(np.float32)
 

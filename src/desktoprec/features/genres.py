@@ -1,0 +1,216 @@
+"""Where each track's genres come from: Spotify artist genres → file tags → metadata service →
+sound clusters (k-means over the sound descriptors, named by what sets each cluster apart).
+
+The metadata service (MusicBrainz tags by ISRC) is behind `metadata_service_enabled`, off by
+default; this version does not contact it even when the setting is on, so a track without Spotify
+or tag genres always falls through to its sound cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+
+from desktoprec.errors import Cancelled
+from desktoprec.features.sources import SOUND_NAMES
+from desktoprec.library.tags import clean_text
+from desktoprec.storage.tables import (
+    ArtistRow,
+    LocalFileRow,
+    SoundClusterRow,
+    TrackArtistRow,
+    TrackGenreRow,
+    TrackRow,
+    TrackSoundRow,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+# Descriptors used to cluster, and the words for a cluster far above / below the library's mean.
+CLUSTER_WORDS: dict[str, tuple[str, str]] = {
+    "tempo": ("fast", "slow"),
+    "brightness": ("bright", "dark"),
+    "onset_rate": ("percussive", "smooth"),
+    "energy": ("energetic", "calm"),
+    "acousticness": ("acoustic", "electric"),
+    "danceability": ("danceable", "free-flowing"),
+    "mode": ("major", "minor"),
+    "loudness": ("loud", "quiet"),
+    "spectral_flatness": ("noisy", "tonal"),
+    "dynamic_range": ("dynamic", "compressed"),
+    "beat_regularity": ("steady", "loose"),
+}
+CLUSTER_FEATURES = tuple(CLUSTER_WORDS)
+MAX_GENRE_CHARS = 60
+_SPLIT = re.compile(r"\s*[;/,|]\s*|\x00")
+
+
+def tag_genres(text: str | None) -> list[str]:
+    """'Rock; Indie/Pop' -> ['rock', 'indie', 'pop'] (lower-cased, capped, deduplicated)."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        return []
+    out: list[str] = []
+    for part in _SPLIT.split(cleaned):
+        genre = part.strip().lower()[:MAX_GENRE_CHARS]
+        if genre and genre not in out and not genre.isdigit():
+            out.append(genre)
+    return out[:5]
+
+
+def kmeans(data: np.ndarray, k: int, *, seed: int = 0, iterations: int = 50
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Plain k-means with k-means++ seeding: (labels, centroids)."""
+    rng = np.random.default_rng(seed)
+    n = data.shape[0]
+    k = max(1, min(k, n))
+    centroids = [data[rng.integers(n)]]
+    for _ in range(1, k):
+        distance = np.min(((data[:, None, :] - np.asarray(centroids)[None]) ** 2).sum(-1), axis=1)
+        total = distance.sum()
+        index = rng.choice(n, p=distance / total) if total > 0 else rng.integers(n)
+        centroids.append(data[index])
+    centers = np.asarray(centroids, dtype=np.float64)
+    labels = np.zeros(n, dtype=int)
+    for step in range(iterations):
+        distance = ((data[:, None, :] - centers[None]) ** 2).sum(-1)
+        new_labels = distance.argmin(axis=1)
+        if step and np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+        for c in range(k):
+            members = data[labels == c]
+            if len(members):
+                centers[c] = members.mean(axis=0)
+    return labels, centers
+
+
+def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) -> list[str]:
+    """Each centroid (in standard deviations) named by its most distinctive descriptors."""
+    names: list[str] = []
+    for center in centers:
+        order = np.argsort(-np.abs(center))
+        chosen = []
+        for column in order:
+            if len(chosen) == words or abs(center[column]) < 0.25:
+                break
+            high, low = CLUSTER_WORDS.get(features[column],
+                                          (f"high {features[column]}", f"low {features[column]}"))
+            chosen.append(high if center[column] > 0 else low)
+        name = " · ".join(chosen) or "middle of the road"
+        if name in names:  # two clusters alike in their top words: say more, then number them
+            extra = [c for c in order[len(chosen):] if abs(center[c]) >= 0.1][:1]
+            for column in extra:
+                high, low = CLUSTER_WORDS.get(features[column], ("more", "less"))
+                name = f"{name} · {high if center[column] > 0 else low}"
+            base, suffix = name, 2
+            while name in names:
+                name, suffix = f"{base} {suffix}", suffix + 1
+        names.append(name)
+    return names
+
+
+def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed: int = 0
+                   ) -> tuple[dict[str, int], list[str], np.ndarray, list[int]]:
+    """Cluster tracks by sound: (track -> cluster, names, standardized centroids, sizes)."""
+    columns = [SOUND_NAMES.index(name) for name in CLUSTER_FEATURES]
+    ids = list(vectors)
+    if len(ids) < 2:
+        return {}, [], np.zeros((0, len(columns))), []
+    raw = np.stack([vectors[i][columns] for i in ids]).astype(np.float64)
+    mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    std = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
+    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0)
+    z = np.where(np.isfinite(raw), (raw - mean) / std, 0.0)
+    k = k or int(np.clip(round(math.sqrt(len(ids) / 2)), 2, 24))
+    labels, centers = kmeans(z, k, seed=seed)
+    used = sorted(set(labels.tolist()))
+    remap = {old: new for new, old in enumerate(used)}
+    centers = centers[used]
+    names = name_clusters(centers, CLUSTER_FEATURES)
+    sizes = [int((labels == old).sum()) for old in used]
+    return {tid: remap[int(label)] for tid, label in zip(ids, labels)}, names, centers, sizes
+
+
+def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = None,
+                         cancel: threading.Event | None = None) -> dict[str, int]:
+    """Rewrite `track_genres` and `sound_clusters`; returns how many tracks each source served."""
+    counts = {"spotify": 0, "tags": 0, "metadata": 0, "cluster": 0, "none": 0}
+    with db.read() as session:
+        track_ids = list(session.scalars(select(TrackRow.id)))
+        artist_genres = {row.id: list(row.genres or []) for row in session.scalars(
+            select(ArtistRow).where(ArtistRow.genres.is_not(None)))}
+        artists_of: dict[str, list[str]] = defaultdict(list)
+        for track_id, artist_id in session.execute(
+                select(TrackArtistRow.track_id, TrackArtistRow.artist_id)
+                .order_by(TrackArtistRow.track_id, TrackArtistRow.position)).all():
+            artists_of[track_id].append(artist_id)
+        file_genres: dict[str, list[str]] = defaultdict(list)
+        for track_id, genre in session.execute(
+                select(LocalFileRow.track_id, LocalFileRow.genre)
+                .where(LocalFileRow.removed.is_(False), LocalFileRow.track_id.is_not(None),
+                       LocalFileRow.genre.is_not(None))).all():
+            for g in tag_genres(genre):
+                if g not in file_genres[track_id]:
+                    file_genres[track_id].append(g)
+        vectors = {row.track_id: np.frombuffer(row.vector, dtype=np.float32)
+                   for row in session.scalars(select(TrackSoundRow).where(
+                       TrackSoundRow.vector.is_not(None)))
+                   if row.vector and len(row.vector) == 4 * len(SOUND_NAMES)}
+    if getattr(settings, "metadata_service_enabled", False):
+        log.info("metadata service is enabled, but this version contacts no metadata service")
+    rows: dict[tuple[str, str], TrackGenreRow] = {}
+    needs_cluster: list[str] = []
+    for done, track_id in enumerate(track_ids, start=1):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        spotify: list[str] = []
+        for artist_id in artists_of.get(track_id, []):
+            for genre in artist_genres.get(artist_id, []):
+                text = (clean_text(genre) or "").lower()[:MAX_GENRE_CHARS]
+                if text and text not in spotify:
+                    spotify.append(text)
+        if spotify:
+            source, genres = "spotify", spotify
+        elif file_genres.get(track_id):
+            source, genres = "tags", file_genres[track_id]
+        else:
+            needs_cluster.append(track_id)
+            continue
+        counts[source] += 1
+        for rank, genre in enumerate(genres):
+            rows[(track_id, genre)] = TrackGenreRow(track_id=track_id, genre=genre, source=source,
+                                                   weight=round(1.0 / (1 + rank), 4))
+        if progress and (done % 500 == 0 or done == len(track_ids)):
+            progress("genre sources", done, len(track_ids))
+    # Clusters are learned on every track with sound (a stable map of the library's sounds),
+    # and given as genres to the tracks that have no better source.
+    assignment, names, centers, sizes = sound_clusters(vectors)
+    for track_id in needs_cluster:
+        cluster = assignment.get(track_id)
+        if cluster is None:
+            counts["none"] += 1
+            continue
+        counts["cluster"] += 1
+        rows[(track_id, names[cluster])] = TrackGenreRow(
+            track_id=track_id, genre=names[cluster], source="cluster", weight=1.0)
+    with db.write() as session:
+        session.execute(delete(TrackGenreRow))
+        session.execute(delete(SoundClusterRow))
+        session.add_all(rows.values())
+        for index, (name, center, size) in enumerate(zip(names, centers, sizes)):
+            session.add(SoundClusterRow(cluster_id=index, name=name,
+                                        centroid=[round(float(v), 4) for v in center], size=size))
+    counts["clusters"] = len(names)
+    return counts

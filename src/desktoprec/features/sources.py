@@ -1,0 +1,141 @@
+"""Where each track's sound comes from: own file (DSP) → Spotify audio features → preview → none.
+
+Writes `track_sound`: the source, a flat dict of named descriptors (the names the recommender
+uses: tempo, energy, danceability, acousticness, valence, loudness, mode, brightness, ...), and a
+float32 vector of the raw values in SOUND_NAMES order (nan where the source has no such value;
+standardizing is the recommender's job).
+
+The preview source (30-second previews looked up by ISRC) is behind the `preview_source_enabled`
+setting, off by default; this version does not contact any preview service even when it is on (the
+setting is recorded and the step is reported as unavailable), so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+
+from desktoprec.errors import Cancelled
+from desktoprec.features.dsp import ANALYZER_VERSION, N_MFCC, PITCH_CLASSES
+from desktoprec.storage.tables import AnalysisRow, AudioFeaturesRow, LocalFileRow, TrackRow, \
+    TrackSoundRow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+# own-file descriptor -> the shared name in track_sound
+_DSP_TO_SOUND = {
+    "tempo_bpm": "tempo",
+    "energy": "energy",
+    "danceability": "danceability",
+    "acousticness": "acousticness",
+    "valence": "valence",
+    "loudness_db": "loudness",
+    "mode_major": "mode",
+    "brightness": "brightness",
+    "spectral_centroid_hz": "spectral_centroid",
+    "spectral_bandwidth_hz": "spectral_bandwidth",
+    "spectral_rolloff_hz": "spectral_rolloff",
+    "spectral_flatness": "spectral_flatness",
+    "spectral_contrast": "spectral_contrast",
+    "zero_crossing_rate": "zcr",
+    "onset_rate": "onset_rate",
+    "beat_strength": "beat_strength",
+    "beat_regularity": "beat_regularity",
+    "dynamic_range_db": "dynamic_range",
+    "key_strength": "key_strength",
+    **{f"mfcc_mean_{i}": f"mfcc_mean_{i}" for i in range(N_MFCC)},
+    **{f"mfcc_std_{i}": f"mfcc_std_{i}" for i in range(N_MFCC)},
+    **{f"chroma_{p}": f"chroma_{p}" for p in PITCH_CLASSES},
+}
+_SPOTIFY_FEATURES = ("tempo", "energy", "danceability", "acousticness", "valence", "loudness",
+                     "mode", "speechiness", "instrumentalness", "liveness")
+
+SOUND_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
+    [*_DSP_TO_SOUND.values(), "speechiness", "instrumentalness", "liveness"]))
+
+
+def sound_from_analysis(descriptors: dict[str, Any]) -> dict[str, float]:
+    """The named sound descriptors of an own-file analysis (numbers only)."""
+    out: dict[str, float] = {}
+    for dsp_name, name in _DSP_TO_SOUND.items():
+        value = descriptors.get(dsp_name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[name] = float(value)
+    return out
+
+
+def sound_from_spotify(features: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name in _SPOTIFY_FEATURES:
+        value = features.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[name] = float(value)
+    if out.get("tempo") == 0.0:
+        out.pop("tempo")  # Spotify's 0 means "no tempo found"
+    return out
+
+
+def sound_vector(sound: dict[str, float]) -> np.ndarray:
+    return np.asarray([sound.get(name, math.nan) for name in SOUND_NAMES], dtype=np.float32)
+
+
+def own_file_analyses(session: Any) -> dict[str, dict[str, Any]]:
+    """track id -> the current-version analysis of one of its present files."""
+    rows = session.execute(
+        select(LocalFileRow.track_id, AnalysisRow.descriptors)
+        .join(AnalysisRow, AnalysisRow.content_hash == LocalFileRow.content_hash)
+        .where(LocalFileRow.removed.is_(False), LocalFileRow.track_id.is_not(None),
+               AnalysisRow.analyzer_version == ANALYZER_VERSION, AnalysisRow.ok.is_(True))
+        .order_by(LocalFileRow.path)
+    ).all()
+    found: dict[str, dict[str, Any]] = {}
+    for track_id, descriptors in rows:
+        if track_id not in found and descriptors:
+            found[track_id] = descriptors
+    return found
+
+
+def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None,
+                        cancel: threading.Event | None = None) -> dict[str, int]:
+    """Rewrite `track_sound` for every track; returns how many tracks each source served."""
+    counts = {"own_file": 0, "spotify": 0, "preview": 0, "none": 0}
+    with db.read() as session:
+        track_ids = list(session.scalars(select(TrackRow.id)))
+        own = own_file_analyses(session)
+        spotify = {row.track_id: row.features for row in session.scalars(select(AudioFeaturesRow))}
+    if getattr(settings, "preview_source_enabled", False):
+        log.info("preview source is enabled, but this version contacts no preview service")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows: list[TrackSoundRow] = []
+    total = len(track_ids)
+    for done, track_id in enumerate(track_ids, start=1):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        sound: dict[str, float] = {}
+        source = "none"
+        if track_id in own:
+            sound = sound_from_analysis(own[track_id])
+            source = "own_file" if sound else "none"
+        if not sound and isinstance(spotify.get(track_id), dict):
+            sound = sound_from_spotify(spotify[track_id])
+            source = "spotify" if sound else "none"
+        counts[source] += 1
+        rows.append(TrackSoundRow(
+            track_id=track_id, source=source, descriptors=sound or None,
+            vector=sound_vector(sound).tobytes() if sound else None, updated_at=now,
+        ))
+        if progress and (done % 500 == 0 or done == total):
+            progress("sound sources", done, total)
+    with db.write() as session:
+        session.execute(delete(TrackSoundRow))
+        session.add_all(rows)
+    return counts

@@ -1,0 +1,241 @@
+"""LibraryService: music folders, matching, audio analysis with its cache, sound and genre sources."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from desktoprec.errors import Cancelled
+from desktoprec.library.scan import ScanReport, content_hash, scan_folders
+from desktoprec.storage.tables import AnalysisRow, LocalFileRow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+SAVE_EVERY_S = 2.0
+
+# the keys every `analyze --json` object has, in this order
+RESULT_HEAD = ("path", "ok", "error", "duration_s", "tempo_bpm", "key", "mode", "loudness_db",
+               "spectral_centroid_hz")
+
+
+def result_object(path: str, ok: bool, error: str | None,
+                  descriptors: dict[str, Any] | None, cached: bool = False) -> dict[str, Any]:
+    """One `analyze --json` object: the fixed head, then every other descriptor."""
+    values = dict(descriptors or {})
+    head = {"path": path, "ok": ok, "error": error}
+    for name in RESULT_HEAD[3:]:
+        head[name] = values.pop(name, None)
+    head.update(values)
+    head["cached"] = cached
+    return head
+
+
+class _ResultWriter:
+    """Stores analyses as they arrive, a batch every couple of seconds (resumable work)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.pending: dict[str, AnalysisRow] = {}
+        self.last_save = time.monotonic()
+
+    def add(self, content_hash_: str, ok: bool, error: str | None,
+            descriptors: dict[str, Any] | None, version: str) -> None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.pending[content_hash_] = AnalysisRow(
+            content_hash=content_hash_, analyzer_version=version, ok=ok, error=error,
+            descriptors=descriptors, analyzed_at=now)
+        if time.monotonic() - self.last_save >= SAVE_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with self.db.write() as session:
+            for row in self.pending.values():
+                session.merge(row)
+        self.pending.clear()
+        self.last_save = time.monotonic()
+
+
+class LibraryService:
+    """One method per user action on local music; see docs/CONTRACTS.md (library and sound)."""
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+
+    # --- folders -------------------------------------------------------------------------------
+
+    def scan(self, dirs: Iterable[str | os.PathLike[str]] | None = None,
+             progress: Progress | None = None, cancel: threading.Event | None = None
+             ) -> ScanReport:
+        """Scan the folders (default: the Music folders setting), then match files to tracks."""
+        from desktoprec.library.match import match_files
+
+        folders = list(dirs) if dirs is not None else list(self.services.settings.music_folders)
+        report = scan_folders(self.services.db, folders, progress, cancel)
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        matched = match_files(self.services.db)
+        report.matched = matched.matched
+        report.local_tracks = matched.local_tracks
+        return report
+
+    def remember_folders(self, dirs: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Add folders to the Music folders setting (saved); returns the new list."""
+        folders = list(self.services.settings.music_folders)
+        for folder in dirs:
+            text = str(Path(folder).expanduser().resolve())
+            if text not in folders:
+                folders.append(text)
+        self.services.settings.music_folders = folders
+        self.services.save_settings()
+        return folders
+
+    def match(self) -> dict[str, int]:
+        from desktoprec.library.match import match_files
+
+        report = match_files(self.services.db)
+        return {"files": report.files, "by_isrc": report.by_isrc, "by_name": report.by_name,
+                "local_tracks": report.local_tracks}
+
+    # --- analysis ------------------------------------------------------------------------------
+
+    def analyze_files(self, paths: Sequence[str | os.PathLike[str]], *,
+                      use_cache: bool = True, progress: Progress | None = None,
+                      cancel: threading.Event | None = None,
+                      workers: int | None = None) -> list[dict[str, Any]]:
+        """The `analyze --json` objects for these files, in order; a bad file never stops others.
+
+        Files are analysed in worker processes (a decoder crash costs one file); results for
+        readable files are cached by content hash and analyzer version.
+        """
+        from desktoprec.features.dsp import ANALYZER_VERSION
+        from desktoprec.features.pool import analyze_many
+
+        texts = [str(p) for p in paths]
+        results: dict[int, dict[str, Any]] = {}
+        hashes: dict[int, str] = {}
+        jobs: list[tuple[str, str]] = []
+        cached_rows = {}
+        for index, text in enumerate(texts):
+            try:
+                target = Path(text)
+                if target.is_file() and target.stat().st_size > 0:
+                    hashes[index] = content_hash(target)
+            except OSError:
+                pass
+        if use_cache and hashes:
+            with self.services.db.read() as session:
+                for row in session.scalars(select(AnalysisRow).where(
+                        AnalysisRow.content_hash.in_(set(hashes.values())),
+                        AnalysisRow.analyzer_version == ANALYZER_VERSION,
+                        AnalysisRow.ok.is_(True))):
+                    cached_rows[row.content_hash] = row.descriptors
+        for index, text in enumerate(texts):
+            digest = hashes.get(index)
+            if digest and digest in cached_rows:
+                results[index] = result_object(text, True, None, cached_rows[digest], cached=True)
+            else:
+                jobs.append((str(index), text))
+        writer = _ResultWriter(self.services.db)
+
+        def on_result(result: Any) -> None:
+            index = int(result.key)
+            results[index] = result_object(result.path, result.ok, result.error,
+                                           result.descriptors)
+            digest = hashes.get(index)
+            if digest and result.ok:
+                writer.add(digest, True, None, result.descriptors, ANALYZER_VERSION)
+
+        try:
+            analyze_many(jobs, on_result, workers=workers, progress=progress, cancel=cancel)
+        finally:
+            writer.flush()
+        return [results[i] for i in range(len(texts))]
+
+    def analyze_library(self, progress: Progress | None = None,
+                        cancel: threading.Event | None = None, *, workers: int | None = None,
+                        refresh_sources: bool = True) -> dict[str, Any]:
+        """Analyse every present local file not yet analysed by this analyzer version.
+
+        Results are saved as they come, so after a crash, quit or cancel a new run continues
+        where the last one stopped. Then sound and genre sources are refreshed.
+        """
+        from desktoprec.features.dsp import ANALYZER_VERSION
+        from desktoprec.features.pool import analyze_many
+
+        db = self.services.db
+        with db.read() as session:
+            done_hashes = set(session.scalars(select(AnalysisRow.content_hash).where(
+                AnalysisRow.analyzer_version == ANALYZER_VERSION)))
+            files = session.execute(
+                select(LocalFileRow.path, LocalFileRow.content_hash)
+                .where(LocalFileRow.removed.is_(False), LocalFileRow.content_hash.is_not(None))
+                .order_by(LocalFileRow.path)).all()
+        todo: dict[str, str] = {}
+        for path, digest in files:
+            if digest not in done_hashes and digest not in todo:
+                todo[digest] = path
+        writer = _ResultWriter(db)
+        failures: list[dict[str, str]] = []
+
+        def on_result(result: Any) -> None:
+            writer.add(result.key, result.ok, result.error, result.descriptors, ANALYZER_VERSION)
+            if not result.ok:
+                failures.append({"path": result.path, "error": result.error or ""})
+
+        started = time.monotonic()
+        try:
+            counts = analyze_many(list(todo.items()), on_result, workers=workers,
+                                  progress=progress, cancel=cancel)
+        finally:
+            writer.flush()
+        summary: dict[str, Any] = {
+            "files": len(files), "already_analyzed": len(files) - len(todo),
+            "analyzed": counts["ok"], "failed": counts["failed"],
+            "seconds": round(time.monotonic() - started, 2), "failures": failures[:50],
+        }
+        if refresh_sources:
+            summary["sources"] = self.refresh_sources(progress, cancel)
+        return summary
+
+    # --- sound and genre sources ---------------------------------------------------------------
+
+    def refresh_sources(self, progress: Progress | None = None,
+                        cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Fill `track_sound`, `track_genres` and `sound_clusters` from the best source per track."""
+        from desktoprec.features.genres import refresh_track_genres
+        from desktoprec.features.sources import refresh_track_sound
+
+        settings = self.services.settings
+        sound = refresh_track_sound(self.services.db, settings, progress, cancel)
+        genres = refresh_track_genres(self.services.db, settings, progress, cancel)
+        return {"sound": sound, "genres": genres}
+
+    def summary(self) -> dict[str, int]:
+        """Counts for status displays: files, matched files, analysed files."""
+        from sqlalchemy import func
+
+        from desktoprec.features.dsp import ANALYZER_VERSION
+
+        with self.services.db.read() as session:
+            present = LocalFileRow.removed.is_(False)
+            files = session.scalar(select(func.count()).select_from(LocalFileRow).where(present))
+            matched = session.scalar(select(func.count()).select_from(LocalFileRow).where(
+                present, LocalFileRow.match_method.in_(("isrc", "name"))))
+            analyzed = session.scalar(
+                select(func.count()).select_from(LocalFileRow)
+                .join(AnalysisRow, AnalysisRow.content_hash == LocalFileRow.content_hash)
+                .where(present, AnalysisRow.analyzer_version == ANALYZER_VERSION,
+                       AnalysisRow.ok.is_(True)))
+        return {"local_files": int(files or 0), "matched_files": int(matched or 0),
+                "analyzed_files": int(analyzed or 0)}
