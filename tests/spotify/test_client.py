@@ -212,8 +212,8 @@ def test_not_registered_is_auth_error_about_allow_list(api: Any) -> None:
 
 def test_403_and_404_not_available_and_premium(api: Any) -> None:
     client, script, _, _ = api
-    script.on("/v1/playlists/p/items", {"status": 403, "json": {"error": {"status": 403,
-                                                                           "message": "Forbidden"}}})
+    forbidden = {"error": {"status": 403, "message": "Forbidden"}}
+    script.on("/v1/playlists/p/items", {"status": 403, "json": forbidden})
     with pytest.raises(NotAvailable) as info:
         client.request("GET", "/playlists/p/items")
     assert info.value.status == 403

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -25,7 +25,7 @@ class _Tokens:
 
 
 class _FileHandler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, Path]] = {}
+    routes: ClassVar[dict[str, tuple[int, Path]]] = {}
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
@@ -45,7 +45,7 @@ class _FileHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def recorded_api(shared_data: Path) -> Iterator[tuple[SpotifyClient, dict[str, tuple[int, Path]]]]:
-    routes: dict[str, tuple[int, Path]] = {}
+    routes: ClassVar[dict[str, tuple[int, Path]]] = {}
     handler = type("Handler", (_FileHandler,), {"routes": routes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,217 +1,216 @@
-"""Library sync against a real local HTTP server: full, incremental, faults, resume."""
+"""Library sync against the Spotify emulator: full, incremental, entries, faults, resume."""
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Iterator
+import threading
 from typing import Any
 
 import pytest
-from fake_library import FakeSpotify, Library, make_track
 
-from desktoprec.errors import (
-    AuthError,
-    Cancelled,
-    MalformedResponse,
-    NetworkError,
-    RateLimited,
-)
+from desktoprec.errors import AuthError, Cancelled, MalformedResponse, NetworkError, RateLimited
 from desktoprec.services import Services
-from desktoprec.spotify.client import SpotifyClient
-from desktoprec.sync.service import SyncService
+from desktoprec.spotify.emulator import EmulatorServer
+from desktoprec.storage import repo
+
+SAVED, PER_PLAYLIST = 120, 60  # as the emulator fixture generates them
 
 
-class Tokens:
-    def __init__(self, fake: FakeSpotify) -> None:
-        self.fake = fake
-        self.current = "good-token"
-        self.refreshes = 0
-
-    def access_token(self) -> str:
-        return self.current
-
-    def refresh(self) -> str:
-        self.refreshes += 1
-        self.current = "good-token"
-        return self.current
+def _readable(server: EmulatorServer) -> list[Any]:
+    account = server.account
+    return [p for p in account.playlists if p.owner_id == account.user_id or p.collaborative]
 
 
-@pytest.fixture()
-def fake() -> Iterator[FakeSpotify]:
-    with FakeSpotify(Library.generate(saved=120, playlists=4, per_playlist=60)) as server:
-        yield server
+def _paths(server: EmulatorServer) -> list[str]:
+    return [r.path.removeprefix("/v1") for r in server.requests]
 
 
-@pytest.fixture()
-def services() -> Iterator[Services]:
-    svc = Services()
-    yield svc
-    svc.close()
-
-
-def make_sync(services: Services, fake: FakeSpotify, **kw: Any) -> tuple[SyncService, Tokens]:
-    tokens = Tokens(fake)
-    client = SpotifyClient(fake.api_url, tokens, sleep=lambda s: None, retry_delay=0.0, **kw)
-    return SyncService(services, client=client), tokens
-
-
-def test_full_then_incremental_request_counts(services: Services, fake: FakeSpotify) -> None:
-    sync, _ = make_sync(services, fake)
+def test_full_then_incremental_request_counts(services: Services,
+                                              emulator: EmulatorServer, make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
     phases: list[str] = []
     report = sync.sync(progress=lambda phase, done, total: phases.append(phase))
+    readable = _readable(emulator)
     assert report.ok and report.kind == "full"
-    assert report.requests["saved_tracks"] == math.ceil(120 / 50)
-    # 4 playlists of 60 entries → 2 pages each, + 1 list page
-    assert report.requests["playlists"] == 1 + 4 * math.ceil(60 / 50)
+    assert report.requests["saved_tracks"] == math.ceil(SAVED / 50)
+    item_pages = sum(math.ceil(len(p.entries) / 50) for p in readable)
+    assert report.requests["playlists"] == 1 + item_pages
     assert report.requests["top"] == 6
     assert report.audio_features == "closed"
-    assert {"me", "saved_tracks", "playlists", "top"} <= set(phases)
+    assert {"me", "saved_tracks", "playlists", "top", "followed_artists"} <= set(phases)
     status = sync.status()
-    assert status["saved_tracks"] == 120 and status["playlists"] == 4
-    assert status["playlist_items"] == 240
-    assert status["followed_artists"] == 5 and status["last_sync"]
-    assert status["audio_features_available"] is False
-    # no playlist request used the closed /tracks path, and the items call trims fields
-    paths = fake.paths()
-    assert not any(p.endswith("/tracks") and p.startswith("/playlists/") for p in paths)
-    assert all("fields" in q for _, p, q, _ in fake.requests if p.endswith("/items"))
-    fake.reset_requests()
+    assert status["saved_tracks"] == SAVED
+    assert status["playlists"] == len(readable)
+    assert status["playlists_skipped"] == len(emulator.account.playlists) - len(readable)
+    assert status["playlist_items"] == sum(len(p.entries) for p in readable)
+    assert status["local_items"] == 1 and status["unavailable_items"] == 1
+    assert status["episode_items"] == 1
+    assert status["followed_artists"] == len(emulator.account.followed_artists)
+    assert status["last_sync"] and status["audio_features_available"] is False
+    paths = _paths(emulator)
+    assert not any(p.startswith("/playlists/") and p.endswith("/tracks") for p in paths)
+    assert sum(p.startswith("/audio-features") for p in paths) == 1
+    assert all("fields" in r.query for r in emulator.requests if r.path.endswith("/items"))
+    emulator.reset_requests()
     again = sync.sync()
     assert again.ok and again.kind == "incremental"
     assert again.total_requests <= 10, again.requests
-    assert len(fake.requests) == again.total_requests
-    assert sync.status()["saved_tracks"] == 120
+    assert len(emulator.requests) == again.total_requests
+    assert sync.status()["saved_tracks"] == SAVED
 
 
-def test_incremental_picks_up_changes(services: Services, fake: FakeSpotify) -> None:
-    sync, _ = make_sync(services, fake)
+def test_incremental_picks_up_changes(services: Services, emulator: EmulatorServer,
+                                      make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
     sync.sync()
-    fake.library.saved.insert(0, ("2026-03-01T00:00:00Z", make_track(5000)))
-    del fake.library.saved[60]  # a removal below the first page
-    playlist = fake.library.playlists["pl1"]
-    playlist["entries"] = playlist["entries"][:10]
-    playlist["snapshot"] = "s2"
-    fake.reset_requests()
+    account = emulator.account
+    saved_ids = {t for t, _ in account.saved}
+    newcomer = next(t for t in account.tracks if t not in saved_ids)
+    account.save_track(newcomer, "2026-11-20T00:00:00Z")
+    account.unsave_track(account.saved[70][0])  # a removal below the first page
+    changed = _readable(emulator)[1]
+    changed.entries = changed.entries[:10]
+    changed.touch()
+    emulator.reset_requests()
     report = sync.sync()
     assert report.counts["saved_tracks_new"] == 1
     assert report.counts["saved_tracks_removed"] == 1
     assert report.counts["playlists_fetched"] == 1
     status = sync.status()
-    assert status["saved_tracks"] == 120 and status["playlist_items"] == 190
-    items_calls = [p for p in fake.paths() if p.endswith("/items")]
-    assert items_calls == ["/playlists/pl1/items"]
+    assert status["saved_tracks"] == SAVED
+    assert status["playlist_items"] == sum(len(p.entries) for p in _readable(emulator))
+    assert [p for p in _paths(emulator) if p.endswith("/items")] == [
+        f"/playlists/{changed.id}/items"]
+    with services.db.read() as session:
+        assert newcomer in repo.tracks_by_ids(session, [newcomer])
 
 
-def test_null_local_episode_and_forbidden_playlists(services: Services,
-                                                    fake: FakeSpotify) -> None:
-    lib = fake.library
-    entries = lib.playlists["pl0"]["entries"]
-    entries[0] = {"added_at": None, "is_local": False, "item": None, "track": None}
-    entries[1] = {"added_at": None, "is_local": True, "item": {
-        "id": None, "uri": "spotify:local:Woodkid:The+Golden+Age:Run+Boy+Run:215", "name": "",
-        "type": "track", "artists": [], "is_local": True}}
-    entries[2] = {"added_at": None, "is_local": False, "item": {
-        "id": "ep1", "uri": "spotify:episode:ep1", "name": "A talk", "type": "episode",
-        "duration_ms": 5000, "show": {"id": "sh", "name": "Show"}}}
-    entries[3] = {"added_at": None, "is_local": False, "track": make_track(9999)}  # old key only
-    lib.playlists["theirs"] = {"name": "Someone else's", "owner": "other",
-                               "collaborative": False, "snapshot": "x", "entries": []}
-    lib.playlists["collab"] = {"name": "Shared", "owner": "other", "collaborative": True,
-                               "snapshot": "c", "entries": [
-                                   {"added_at": None, "item": make_track(7777)}]}
-    fake.faults.add("/playlists/pl2/items", status=403,
-                    body={"error": {"status": 403, "message": "Forbidden"}}, times=-1)
-    sync, _ = make_sync(services, fake)
+def test_forbidden_playlists_are_skipped_not_failures(services: Services,
+                                                      emulator: EmulatorServer,
+                                                      make_sync: Any) -> None:
+    own = _readable(emulator)[2]
+    emulator.faults.add(f"/playlists/{own.id}/items", status=403, times=-1)
+    sync, _, _ = make_sync(services, emulator)
     report = sync.sync()
     assert report.ok
+    foreign = [p.id for p in emulator.account.playlists if p not in _readable(emulator)]
     reasons = {s["id"]: s["reason"] for s in report.skipped}
-    assert set(reasons) == {"theirs", "pl2"}
-    assert "own or collaborate" in reasons["theirs"] and "403" in reasons["pl2"]
-    assert not any(p == "/playlists/theirs/items" for p in fake.paths())
-    status = sync.status()
-    assert status["local_items"] == 1 and status["unavailable_items"] == 1
-    assert status["episode_items"] == 1
-    assert status["playlists"] == 4 and status["playlists_skipped"] == 2
-    # the forbidden playlist is not asked again while its snapshot is unchanged
-    fake.reset_requests()
+    assert set(reasons) == {own.id, *foreign}
+    assert "403" in reasons[own.id]
+    assert all("own or collaborate" in reasons[f] for f in foreign)
+    assert not any(f"/playlists/{f}/items" in _paths(emulator) for f in foreign)
+    assert sync.status()["playlists_skipped"] == len(foreign) + 1
+    emulator.reset_requests()
+    sync.sync()  # not asked again while the refused snapshot is unchanged
+    assert f"/playlists/{own.id}/items" not in _paths(emulator)
+
+
+def test_entries_null_local_episode_and_old_track_key(services: Services,
+                                                      emulator: EmulatorServer,
+                                                      make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
     sync.sync()
-    assert "/playlists/pl2/items" not in fake.paths()
-    from desktoprec.storage import repo
+    first = _readable(emulator)[0]
     with services.db.read() as session:
-        tracks = repo.tracks_by_ids(session, ["tr9999", "tr7777", "ep1"])
-    assert set(tracks) == {"tr9999", "tr7777"}
+        from sqlalchemy import select
+
+        from desktoprec.storage.tables import PlaylistEntryRow
+
+        rows = session.scalars(select(PlaylistEntryRow).where(
+            PlaylistEntryRow.playlist_id == first.id).order_by(PlaylistEntryRow.position)).all()
+        kinds = [r.kind for r in rows]
+        local = next(r for r in rows if r.kind == "local")
+    assert kinds.count("local") == kinds.count("unavailable") == kinds.count("episode") == 1
+    assert len(kinds) == len(first.entries)
+    assert (local.name, local.artist_name, local.album_name, local.duration_ms) == (
+        "Home Demo", "Me", "Voice Memos", 143000)
 
 
-def test_401_refresh_then_continue(services: Services, fake: FakeSpotify) -> None:
-    sync, tokens = make_sync(services, fake)
-    tokens.current = "expired"
+def test_401_refresh_then_continue(services: Services, emulator: EmulatorServer,
+                                   make_sync: Any) -> None:
+    sync, tokens, _ = make_sync(services, emulator)
+    emulator.expire_all_tokens()
     report = sync.sync()
     assert report.ok and tokens.refreshes == 1
 
 
-def test_401_loop_is_one_clear_error(services: Services, fake: FakeSpotify) -> None:
-    sync, tokens = make_sync(services, fake)
-    fake.tokens.clear()
+def test_401_loop_is_one_clear_error(services: Services, emulator: EmulatorServer,
+                                     make_sync: Any) -> None:
+    sync, tokens, _ = make_sync(services, emulator)
+    emulator.faults.add("/me", status=401, times=-1,
+                        body={"error": {"status": 401, "message": "Invalid access token"}})
     with pytest.raises(AuthError, match="even after refreshing"):
         sync.sync()
-    assert tokens.refreshes == 1 and len(fake.requests) == 2
+    assert tokens.refreshes == 1 and emulator.count("/v1/me", method="GET") == 2
 
 
-def test_long_429_stops_keeps_data_next_sync_completes(services: Services,
-                                                        fake: FakeSpotify) -> None:
-    sync, _ = make_sync(services, fake)
-    fake.faults.add("/playlists/pl2/items", status=429, headers={"Retry-After": "3600"},
-                    body={"error": {"status": 429, "message": "API rate limit exceeded",
-                                    "reason": "QUOTA_EXCEEDED"}})
+def test_not_registered_user(services: Services, emulator: EmulatorServer, make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
+    emulator.registered = False
+    with pytest.raises(AuthError, match="allow list"):
+        sync.sync()
+
+
+def test_long_429_stops_keeps_data_and_next_sync_completes(services: Services,
+                                                           emulator: EmulatorServer,
+                                                           make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
+    target = _readable(emulator)[3]
+    emulator.faults.add(f"/playlists/{target.id}/items", status=429,
+                        headers={"Retry-After": "3600"},
+                        body={"error": {"status": 429, "message": "API rate limit exceeded",
+                                        "reason": "QUOTA_EXCEEDED"}})
     with pytest.raises(RateLimited, match="try again in about 60 minutes") as info:
         sync.sync()
     partial = info.value.report  # type: ignore[attr-defined]
     assert partial.retry_after == 3600 and not partial.ok
     status = sync.status()
-    assert status["saved_tracks"] == 120 and status["last_sync"] is None
+    assert status["saved_tracks"] == SAVED and status["last_sync"] is None
     assert "rate limit" in status["last_error"]
     report = sync.sync()
     assert report.ok and report.kind == "full"
-    assert sync.status()["playlist_items"] == 240
+    assert sync.status()["playlist_items"] == sum(len(p.entries) for p in _readable(emulator))
 
 
-def test_short_429_waits_and_succeeds(services: Services, fake: FakeSpotify) -> None:
+def test_short_429_waits_and_succeeds(services: Services, emulator: EmulatorServer,
+                                      make_sync: Any) -> None:
     waits: list[float] = []
-    sync, _ = make_sync(services, fake, on_wait=lambda s, r: waits.append(s))
-    fake.faults.add("/me/tracks", status=429, headers={"Retry-After": "1"},
-                    body={"error": {"status": 429}})
+    sync, _, _ = make_sync(services, emulator, on_wait=lambda s, r: waits.append(s))
+    emulator.faults.add("/me/tracks", status=429, headers={"Retry-After": "1"})
     assert sync.sync().ok and waits == [1.0]
 
 
 @pytest.mark.parametrize("fault", [
     {"status": 500, "times": 5},
-    {"mode": "truncate", "times": 1},
+    {"status": 502, "times": 5, "body": "<html>Bad gateway</html>"},
+    {"mode": "truncate", "times": 5},
     {"mode": "malformed", "times": 1},
     {"mode": "drop", "times": 5},
-])
-def test_faults_keep_last_good_data(services: Services, fake: FakeSpotify,
-                                    fault: dict[str, Any]) -> None:
-    sync, _ = make_sync(services, fake)
+], ids=["500", "502-html", "truncate", "malformed", "drop"])
+def test_faults_keep_last_good_data(services: Services, emulator: EmulatorServer,
+                                    fault: dict[str, Any], make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
     sync.sync()
     before = sync.status()
-    fake.library.playlists["pl3"]["snapshot"] = "changed"
-    fake.library.playlists["pl3"]["entries"] = fake.library.playlists["pl3"]["entries"][:5]
-    fake.faults.add("/playlists/pl3/items", **fault)
+    changed = _readable(emulator)[3]
+    changed.entries = changed.entries[:5]
+    changed.touch()
+    emulator.faults.add(f"/playlists/{changed.id}/items", **fault)
     with pytest.raises((NetworkError, MalformedResponse)) as info:
         sync.sync()
     assert len(str(info.value)) < 300 and "\n" not in str(info.value)
     after = sync.status()
-    for key in ("saved_tracks", "playlists", "playlist_items", "followed_artists"):
+    for key in ("saved_tracks", "playlists", "playlist_items", "followed_artists", "tracks"):
         assert after[key] == before[key], key
-    assert after["last_sync"] == before["last_sync"]
+    assert after["last_sync"] == before["last_sync"] and after["last_error"]
     assert sync.sync().ok
-    assert sync.status()["playlist_items"] == before["playlist_items"] - 55
+    assert sync.status()["playlist_items"] == before["playlist_items"] - (PER_PLAYLIST - 5)
 
 
-def test_cancel_between_pages_keeps_whole_pages(services: Services, fake: FakeSpotify) -> None:
-    import threading
-
-    sync, _ = make_sync(services, fake)
+def test_cancel_between_pages_then_resume(services: Services, emulator: EmulatorServer,
+                                          make_sync: Any) -> None:
+    sync, _, _ = make_sync(services, emulator)
     cancel = threading.Event()
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -221,23 +220,54 @@ def test_cancel_between_pages_keeps_whole_pages(services: Services, fake: FakeSp
     with pytest.raises(Cancelled):
         sync.sync(progress=progress, cancel=cancel)
     assert sync.status()["saved_tracks"] == 50
-    fake.reset_requests()
+    emulator.reset_requests()
     report = sync.sync()
-    assert report.ok and sync.status()["saved_tracks"] == 120
-    # resumed: page 0 once to look for new entries, then from the resume offset
-    offsets = [q.get("offset", ["0"])[0] for _, p, q, _ in fake.requests if p == "/me/tracks"]
+    assert report.ok and sync.status()["saved_tracks"] == SAVED
+    # page 0 once to look for new entries, then on from the resume marker
+    offsets = [r.query.get("offset", "0") for r in emulator.requests
+               if r.path == "/v1/me/tracks"]
     assert offsets == ["0", "50", "100"]
 
 
-def test_isrc_dedupe_in_status(services: Services, fake: FakeSpotify) -> None:
-    relinked = make_track(3)
-    relinked["id"], relinked["uri"] = "relinked3", "spotify:track:relinked3"
-    fake.library.saved.insert(0, ("2026-03-02T00:00:00Z", relinked))
-    sync, _ = make_sync(services, fake)
+def test_relinked_track_deduplicated_by_isrc(services: Services,
+                                             emulator: EmulatorServer, make_sync: Any) -> None:
+    account = emulator.account
+    original_id = account.saved[5][0]
+    relinked = copy.deepcopy(account.tracks[original_id])
+    new_id = "R" * 22
+    relinked.update(id=new_id, uri=f"spotify:track:{new_id}")
+    account.tracks[new_id] = relinked
+    account.save_track(new_id, "2026-11-21T00:00:00Z")
+    sync, _, _ = make_sync(services, emulator)
     sync.sync()
     status = sync.status()
     assert status["track_ids"] == status["tracks"] + 1
-    from desktoprec.storage import repo
     with services.db.read() as session:
-        assert sorted(repo.track_id_for_isrc(session, relinked["external_ids"]["isrc"])) == [
-            "relinked3", "tr3"]
+        isrc = relinked["external_ids"]["isrc"]
+        assert sorted(repo.track_id_for_isrc(session, isrc)) == sorted([original_id, new_id])
+
+
+def test_recorded_playlist_entries_sync(services: Services, emulator: EmulatorServer,
+                                        shared_data: Any, make_sync: Any) -> None:
+    """The real recorded local-file playlist, put into the emulator verbatim, syncs."""
+    import json
+
+    from desktoprec.spotify.emulator import PlaylistEntry
+
+    recorded = json.loads((shared_data / "spotify-api" / "spotifyaio-2026" /
+                           "playlist_2.json").read_text())
+    playlist = emulator.account.add_playlist("Recorded", playlist_id="3toMXYM91T55pKzuysH5Ph")
+    for raw in recorded["tracks"]["items"]:
+        playlist.entries.append(PlaylistEntry(raw["added_at"], "me",
+                                              inline_item=raw.get("item") or raw["track"]))
+    sync, _, _ = make_sync(services, emulator)
+    assert sync.sync().ok
+    from sqlalchemy import select
+
+    from desktoprec.storage.tables import PlaylistEntryRow
+
+    with services.db.read() as session:
+        rows = session.scalars(select(PlaylistEntryRow).where(
+            PlaylistEntryRow.playlist_id == playlist.id)).all()
+    assert len(rows) == len(recorded["tracks"]["items"])
+    assert any(r.kind == "local" and r.name == "No Woman, No Cry" for r in rows)

@@ -1,4 +1,4 @@
-"""Reading and writing the Spotify library tables: bulk upserts for sync, domain objects for readers.
+"""Reading and writing the Spotify library tables: bulk upserts for sync, domain objects to read.
 
 Writers take an open write session (`db.write()`) so the caller decides what is one transaction;
 readers take any session and return plain values or `domain.Track`s, never ORM rows.
@@ -45,12 +45,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _chunks(rows: Sequence[dict[str, Any]], size: int = _CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
+def _chunks(rows: Sequence[dict[str, Any]],
+            size: int = _CHUNK) -> Iterable[Sequence[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
 
-# --- sync state ------------------------------------------------------------------------------------
+# --- sync state -----------------------------------------------------------------------------------
 
 
 def get_state(session: Session, key: str, default: Any = None) -> Any:
@@ -70,7 +71,7 @@ def clear_state(session: Session, key: str) -> None:
     session.execute(delete(SyncStateRow).where(SyncStateRow.key == key))
 
 
-# --- catalogue upserts -----------------------------------------------------------------------------
+# --- catalogue upserts ----------------------------------------------------------------------------
 
 
 def upsert_account(session: Session, user: UserProfile) -> None:
@@ -195,7 +196,7 @@ def upsert_tracks(session: Session, tracks: Iterable[ApiTrack]) -> list[str]:
     return ids
 
 
-# --- the user's library ------------------------------------------------------------------------------
+# --- the user's library ---------------------------------------------------------------------------
 
 
 def add_saved_tracks(session: Session, saved: Iterable[tuple[str, str]]) -> int:
@@ -286,7 +287,7 @@ def clear_library(session: Session) -> None:
     session.execute(delete(SyncStateRow).where(SyncStateRow.key.like("sync.%")))
 
 
-# --- readers ---------------------------------------------------------------------------------------
+# --- readers --------------------------------------------------------------------------------------
 
 
 def local_paths(session: Session, track_ids: Iterable[str]) -> dict[str, str]:

@@ -1,1 +1,1 @@
-"""Library sync: pulls the Spotify library into SQLite, full then incremental, and reports status."""
+"""Library sync: pulls the Spotify library into SQLite (full, then incremental) and reports it."""

@@ -133,6 +133,7 @@ class SyncService:
         return repo.count(session, PendingExportRow)
 
     def _auth_facts(self) -> dict[str, Any]:
+        """Signed-in state and keyring backend; `status` must answer even when auth cannot."""
         facts: dict[str, Any] = {"signed_in": False, "keyring": None}
         try:
             auth = self.services.auth
@@ -140,10 +141,11 @@ class SyncService:
             return facts
         try:
             facts["signed_in"] = bool(auth.is_signed_in())
-        except DesktopRecError as exc:
-            log.info("sign-in state unknown: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - reported in the status, never fatal
+            log.warning("sign-in state unknown: %s", exc)
         try:
             facts["keyring"] = str(auth.keyring_backend())
-        except DesktopRecError as exc:
-            facts["keyring"] = f"unavailable ({exc})"
+        except Exception as exc:  # noqa: BLE001
+            log.warning("keyring backend unknown: %s", exc)
+            facts["keyring"] = f"unavailable ({type(exc).__name__})"
         return facts
