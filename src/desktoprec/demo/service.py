@@ -98,9 +98,8 @@ class DemoService:
         library = self.services.library
         summary["scan"] = _plain(step("scan", lambda: library.scan(
             [self.music_dir], progress=progress, cancel=cancel)))
+        # analyze_library also refreshes the sound and genre sources (own files, tags, clusters)
         summary["analysis"] = _plain(step("analyze", lambda: library.analyze_library(
-            progress=progress, cancel=cancel)))
-        summary["sources"] = _plain(step("sources", lambda: library.refresh_sources(
             progress=progress, cancel=cancel)))
         summary["index"] = _plain(step("index", lambda: self.services.recommend.rebuild_index(
             progress=progress, cancel=cancel)))
@@ -151,7 +150,7 @@ class DemoService:
                 progress("emulator", 0, 1)
             if self.emulator is None:
                 account = build_emulator_account(catalog or self.catalog())
-                server = EmulatorServer(account=account, port=0)
+                server = EmulatorServer(account=account, port=0, client_id=DEMO_CLIENT_ID)
                 try:
                     server.start()
                 except OSError as exc:
@@ -228,7 +227,7 @@ class DemoService:
             settings.music_folders = [*settings.music_folders, str(self.music_dir)]
         self.services.save_settings()
         # Anything holding an API client built for the old address must be rebuilt.
-        for key in ("auth", "sync", "player", "export"):
+        for key in ("auth", "spotify-api", "sync", "player", "export"):
             self.services.forget(key)
 
     def _prepared_size(self) -> int | None:
