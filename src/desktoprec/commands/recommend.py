@@ -81,6 +81,9 @@ def register(subparsers: Any) -> None:
 
     ix = subparsers.add_parser("index", help="rebuild the recommendation index")
     ix.add_argument("--json", action="store_true")
+    ix.add_argument("--discover", action="store_true",
+                    help="first fetch discovery candidates: albums of your top and followed "
+                         "artists (within settings.discovery_request_budget)")
     ix.set_defaults(handler=handle_index)
 
 
@@ -176,7 +179,16 @@ def handle_feedback(args: argparse.Namespace, services: Any) -> int:
 
 
 def handle_index(args: argparse.Namespace, services: Any) -> int:
+    discovery = services.recommend.discover() if args.discover else None
     figures = services.recommend.rebuild_index()
+    if discovery is not None:
+        figures["discovery"] = discovery
+        if not args.json:
+            print(f"discovery: {discovery['tracks_added']} new tracks from "
+                  f"{discovery['albums_fetched']} albums ({discovery['albums_cached']} cached), "
+                  f"{discovery['requests']} of {discovery['budget']} requests"
+                  + (f"; stopped: {discovery['message'] or discovery['stopped']}"
+                     if discovery["stopped"] else ""))
     if args.json:
         print(json.dumps(figures))
     else:

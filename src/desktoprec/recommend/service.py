@@ -416,6 +416,15 @@ class RecommendService:
         with self.services.db.write() as session:
             session.merge(DislikedRow(kind=kind, value=value, at=_naive(_utcnow())))
 
+    def discover(self, client: Any = None, budget: int | None = None,
+                 progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Add discovery candidates (albums of top and followed artists) within the budget."""
+        from desktoprec.recommend.discovery import discover
+
+        report = discover(self.services, client, budget=budget, progress=progress, cancel=cancel)
+        return report.to_dict()
+
     def styles_for_cold_start(self, limit: int = 30) -> list[dict[str, Any]]:
         """The genres the library knows, most common first, each with a few example tracks."""
         catalog = self.engine().catalog
