@@ -35,7 +35,7 @@ def emulator() -> EmulatorServer:
 
 def _issued_tokens(server: EmulatorServer) -> list[bytes]:
     """Every access and refresh token the emulator handed out during the session."""
-    values = list(server._access) + list(server._refresh)  # noqa: SLF001 - the test's own peer
+    values = list(server._access) + list(server._refresh)
     return [v.encode() for v in values]
 
 
