@@ -157,6 +157,7 @@ class EmulatorServer:
         self._access: dict[str, _AccessToken] = {}
         self._refresh: dict[str, tuple[str, str]] = {}  # token -> (client_id, scope)
         self._recent_calls: deque[float] = deque()
+        self._issued: list[str] = []
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -235,8 +236,14 @@ class EmulatorServer:
             refresh = "EMU-RT-" + secrets.token_urlsafe(32)
             self._access[access] = _AccessToken(scope, time.monotonic() + self.token_lifetime)
             self._refresh[refresh] = (client_id or self.client_id, scope)
+            self._issued += [access, refresh]
         return {"access_token": access, "token_type": "Bearer", "scope": scope,
                 "expires_in": int(self.token_lifetime), "refresh_token": refresh}
+
+    def issued_secrets(self) -> list[str]:
+        """Every code, access token and refresh token handed out (for leak checks in tests)."""
+        with self._lock:
+            return list(self._issued)
 
     def expire_all_tokens(self) -> None:
         with self._lock:
@@ -250,6 +257,7 @@ class EmulatorServer:
     def _new_access_token(self, scope: str) -> str:
         token = "EMU-AT-" + secrets.token_urlsafe(32)
         self._access[token] = _AccessToken(scope, time.monotonic() + self.token_lifetime)
+        self._issued.append(token)
         return token
 
     # --- accounts service ----------------------------------------------------------------------
@@ -287,6 +295,7 @@ class EmulatorServer:
         with self._lock:
             self._codes[code] = _Code(client_id, redirect_uri, challenge, scope,
                                       time.monotonic() + CODE_LIFETIME_S)
+            self._issued.append(code)
         return back(code=code)
 
     def token(self, form: dict[str, str]) -> Response:
@@ -314,6 +323,7 @@ class EmulatorServer:
                     return fail("invalid_grant", "code_verifier was incorrect")
                 refresh = "EMU-RT-" + secrets.token_urlsafe(32)
                 self._refresh[refresh] = (client_id, code.scope)
+                self._issued.append(refresh)
                 return Response(200, _json_bytes({
                     "access_token": self._new_access_token(code.scope), "token_type": "Bearer",
                     "scope": code.scope, "expires_in": int(self.token_lifetime),
@@ -332,6 +342,7 @@ class EmulatorServer:
                     del self._refresh[old]
                     new = "EMU-RT-" + secrets.token_urlsafe(32)
                     self._refresh[new] = known
+                    self._issued.append(new)
                     answer["refresh_token"] = new
                 return Response(200, _json_bytes(answer))
         return fail("unsupported_grant_type", "grant_type must be authorization_code or "
