@@ -133,6 +133,11 @@ def _decode_soundfile(path: Path) -> Decoded:
                 handle.seek(first)
             count = int(length * rate) if frames > 0 else -1
             block = handle.read(count, dtype="float32", always_2d=True)
+            if count > 0 and block.shape[0] < count - rate:  # more than 1 s short
+                kind = str(handle.format).lower().replace("mpeg", "mp3")
+                ends = (first + block.shape[0]) / rate
+                raise AnalysisError(f"truncated {kind} stream (ends at {ends:.1f} s of the "
+                                    f"{duration:.1f} s its header declares)")
             windows.append(_to_mono_resampled(block, rate))
     decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
     if frames <= 0:
@@ -188,7 +193,13 @@ def _decode_ffmpeg(path: Path) -> Decoded:
             raise AnalysisError("decoding took too long (ffmpeg timed out)") from exc
         if done.returncode != 0 and not done.stdout:
             raise AnalysisError(_ffmpeg_error(done.stderr))
-        windows.append(np.frombuffer(done.stdout, dtype="<f4").astype(np.float32))
+        samples = np.frombuffer(done.stdout, dtype="<f4").astype(np.float32)
+        if length > 0 and samples.size < (0.9 * length - 1.0) * SAMPLE_RATE:
+            kind = path.suffix.lower().lstrip(".") or "audio"
+            ends = start + samples.size / SAMPLE_RATE
+            raise AnalysisError(f"truncated {kind} stream (ends at {ends:.1f} s of the "
+                                f"{duration:.1f} s its header declares)")
+        windows.append(samples)
     decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
     if duration <= 0:
         duration = decoded_seconds
@@ -235,6 +246,27 @@ def _ogg_truncation(path: Path, size: int) -> str | None:
     return "truncated ogg stream"
 
 
+def _wav_truncation(path: Path, size: int) -> str | None:
+    """'truncated wav file' when the data chunk declares more bytes than the file holds.
+
+    Streaming writers put 0, 0xFFFFFFFF or similar placeholders in the size: those are not errors.
+    """
+    import struct
+
+    with path.open("rb") as handle:
+        header = handle.read(4096)
+    offset = 12
+    while offset + 8 <= len(header):
+        chunk, length = header[offset:offset + 4], struct.unpack("<I", header[offset + 4:offset + 8])[0]
+        if chunk == b"data":
+            if 0 < length < 0xFFFFFF00 and offset + 8 + length > size + 1:
+                have = size - offset - 8
+                return f"truncated wav file ({have} of {length} audio bytes present)"
+            return None
+        offset += 8 + length + (length & 1)
+    return None
+
+
 def _soundfile_error_text(exc: Exception, head: bytes) -> str:
     text = str(exc)
     lowered = text.lower()
@@ -269,6 +301,10 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
         problem = _ogg_truncation(target, size)
         if problem:
             raise AnalysisError(problem)
+    if head.startswith(b"RIFF"):
+        problem = _wav_truncation(target, size)
+        if problem:
+            raise AnalysisError(problem)
     suffix = target.suffix.lower()
     first_error: str | None = None
     if suffix not in _AUDIO_SUFFIXES_NEEDING_FFMPEG:
@@ -290,7 +326,9 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
         if not _looks_like_audio(head):
             raise AnalysisError("not an audio file") from exc
         # The first decoder's reason is usually the more precise one.
-        if first_error and (str(exc) == "not an audio file" or "ffmpeg" in str(exc)):
+        if first_error and not str(exc).startswith("truncated") and (
+                not first_error.startswith("could not be decoded")
+                or str(exc) == "not an audio file" or "ffmpeg" in str(exc)):
             raise AnalysisError(first_error) from exc
         raise
 
