@@ -74,7 +74,7 @@ def test_block_weights_are_renormalized() -> None:
 
 def test_sound_block_standardizes() -> None:
     sound = np.asarray([[1.0, 100.0], [2.0, 300.0], [np.nan, np.nan]], dtype=np.float32)
-    unit, has, mean, std = sound_block(sound)
+    unit, has, mean, _std = sound_block(sound)
     assert has.tolist() == [True, True, False]
     assert mean.tolist() == pytest.approx([1.5, 200.0])
     assert np.allclose(unit[0], -unit[1])  # opposite after standardizing, whatever the units

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ ARTISTS = {
     "pop2": ("pop", (0.6, 118.0, 0.85, 0.25, 0.8)),
 }
 TRACKS_PER_ARTIST = 8
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def make_catalog(seed: int = 0, *, missing_sound: int = 0) -> Catalog:

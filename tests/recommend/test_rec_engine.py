@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import numpy as np
@@ -115,7 +116,7 @@ def test_mood_shifts_the_targets(engine: Engine) -> None:
     plain = engine.recommend(Query(mode="more_like", seeds=seeds, n=10, diversity=0.0))
     calm = engine.recommend(Query(mode="more_like", seeds=seeds, n=10, diversity=0.0,
                                   mood="calm"))
-    mean = lambda r: float(np.mean([cat.sound[cat.index[i], energy] for i in ids(r)]))  # noqa: E731
+    mean = lambda r: float(np.mean([cat.sound[cat.index[i], energy] for i in ids(r)]))
     assert mean(calm) < mean(plain)
     assert calm.recipe["mood"] == "calm"
     stated = [r.text for item in calm.items for r in item.explanation.reasons
@@ -130,7 +131,7 @@ def test_activity_and_time_of_day(engine: Engine) -> None:
     workout = engine.recommend(Query(mode="more_like", seeds=seeds, n=10, diversity=0.0,
                                      activity="exercise"))
     night = engine.recommend(Query(mode="more_like", seeds=seeds, n=10, diversity=0.0, hour=1))
-    mean = lambda r: float(np.mean([cat.sound[cat.index[i], tempo] for i in ids(r)]))  # noqa: E731
+    mean = lambda r: float(np.mean([cat.sound[cat.index[i], tempo] for i in ids(r)]))
     assert mean(workout) > mean(night)
     assert night.recipe["time_of_day"] == "night"
     with pytest.raises(RecommendError, match="Unknown mood"):
@@ -229,7 +230,7 @@ def test_path_moves_from_a_to_b(engine: Engine) -> None:
     assert len(steps) == 6 and steps[0] == start and steps[-1] == end
     assert len(set(steps)) == 6
     artists = [cat.primary_artist[p] for p in steps]
-    assert all(a != b for a, b in zip(artists, artists[1:]))
+    assert all(a != b for a, b in itertools.pairwise(artists))
     energy = cat.sound_names.index("energy")
     values = [cat.sound[p, energy] for p in steps]
     # energy rises from jazz to rock: the middle lies between the ends

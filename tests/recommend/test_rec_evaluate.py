@@ -115,7 +115,7 @@ def test_eval_command_json(dataset: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "desktoprec", "eval", "--dataset", str(dataset), "--split-seed",
          "3", "--json", "--limit-playlists", "4", "--dump", str(dump)],
-        capture_output=True, text=True, timeout=240,
+        capture_output=True, text=True, timeout=240, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
@@ -132,7 +132,7 @@ def test_eval_bad_dataset_is_one_clear_line(tmp_path: Path) -> None:
     bad.write_bytes(b"not gzip at all")
     proc = subprocess.run(
         [sys.executable, "-m", "desktoprec", "eval", "--dataset", str(bad)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith("desktoprec: ") and "Traceback" not in proc.stderr

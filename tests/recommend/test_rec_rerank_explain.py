@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -30,7 +31,7 @@ def test_default_dial_keeps_the_hard_rules() -> None:
     assert len(chosen) == 20 and len(set(chosen)) == 20
     counts = Counter(int(artist[i]) for i in chosen)
     assert max(counts.values()) <= 2
-    assert all(artist[a] != artist[b] for a, b in zip(chosen, chosen[1:]))
+    assert all(artist[a] != artist[b] for a, b in itertools.pairwise(chosen))
     genre_counts = Counter(int(genre[i]) for i in chosen)
     assert max(genre_counts.values()) <= 8  # 40% of 20
     figures = list_figures([str(artist[i]) for i in chosen], [str(genre[i]) for i in chosen])
