@@ -156,19 +156,20 @@ def test_cli_status_export_and_errors(tmp_path: Path) -> None:
                           body={"error": {"status": 429, "message": "API rate limit exceeded",
                                           "reason": "QUOTA_EXCEEDED"}})
         script = KEYRING_SESSION.format(script="""
-"$PY" -m desktoprec sync --json > "$OUT/limited.out" 2> "$OUT/limited.err"; echo $? > "$OUT/limited.rc"
+"$PY" -m desktoprec sync --json > "$OUT/limited.out" 2> "$OUT/limited.err"
+echo $? > "$OUT/limited.rc"
 "$PY" -m desktoprec sync > "$OUT/sync.out" 2> "$OUT/sync.err"; echo $? > "$OUT/sync.rc"
 for n in 1 2; do
   "$PY" -m desktoprec export --name "Picks" --uris-file "$OUT/uris.txt" --json \
       > "$OUT/export$n.out" 2> "$OUT/export$n.err"
 done
-"$PY" -m desktoprec export --name "Picks" --uris-file "$OUT/uris.txt" --to-file "$OUT/picks.m3u" \
-    > "$OUT/file.out" 2>&1
+"$PY" -m desktoprec export --name "Picks" --uris-file "$OUT/uris.txt" \
+    --to-file "$OUT/picks.m3u" > "$OUT/file.out" 2>&1
 "$PY" -m desktoprec export --name "Picks" --from-last > "$OUT/last.out" 2> "$OUT/last.err"
 echo $? > "$OUT/last.rc"
 "$PY" -m desktoprec status --json > "$OUT/status.out" 2> "$OUT/status.err"
 """)
-        done = subprocess.run(["dbus-run-session", "--", "sh", "-c", script],
+        done = subprocess.run(["dbus-run-session", "--", "sh", "-c", script], check=False,
                               env=_env(tmp_path, server), capture_output=True, timeout=180)
         assert done.returncode == 0, done.stdout + done.stderr
         assert (tmp_path / "limited.rc").read_text().strip() == "1"
