@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from desktoprec.errors import Cancelled, ConfigError
 from desktoprec.services import Services
+from desktoprec.storage.tables import PlaylistEntryRow, PlaylistRow, SavedTrackRow
 
 
 def test_audio_is_written_once_and_repaired_when_damaged() -> None:
@@ -47,3 +49,47 @@ def test_demo_does_not_replace_a_real_account() -> None:
         services.demo.prepare(tracks_per_style=1)
     assert not services.demo.music_dir.exists()
     services.close()
+
+
+def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start() -> None:
+    services = Services()
+    demo = services.demo
+    catalog = demo.catalog(tracks_per_style=3)
+    server = demo.start_emulator(catalog)
+    try:
+        settings = services.settings
+        assert settings.demo_mode and settings.client_id == "desktoprec-demo"
+        assert settings.effective_api_url() == server.api_url.rstrip("/")
+        assert str(demo.music_dir) in settings.music_folders
+        first_port = server.api_url
+        profile = demo.sign_in()
+        assert profile["display_name"] == "Demo Listener"
+        assert services.auth.is_signed_in()
+        report = services.sync.sync()
+        status = services.sync.status()
+        assert report is not None and status
+        paths = {r.path for r in server.requests}
+        assert "/authorize" in paths and "/api/token" in paths and "/v1/me/tracks" in paths
+        with services.db.read() as session:
+            playlists = {p.name: p for p in session.scalars(select(PlaylistRow))}
+            saved = session.scalar(select(func.count()).select_from(SavedTrackRow))
+            entry_kinds = set(session.scalars(select(PlaylistEntryRow.kind)))
+        assert saved == len(server.account.saved)
+        assert len(playlists) == len(server.account.playlists)
+        # the editor's playlist is listed but its items are not readable, as on Spotify
+        assert not playlists["Fresh Finds: Electronic"].readable
+        assert playlists["Party Mix (with friends)"].readable
+        assert {"track", "local", "unavailable"} <= entry_kinds
+    finally:
+        demo.stop()
+    assert demo.emulator is None
+    # a second start serves on a new port, and the settings follow it (no stale port)
+    second = demo.start_emulator(catalog)
+    try:
+        assert second.api_url != first_port
+        reloaded = Services()
+        assert reloaded.settings.api_url.rstrip("/") == second.api_url.rstrip("/")
+        reloaded.close()
+    finally:
+        demo.stop()
+        services.close()

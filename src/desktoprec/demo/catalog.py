@@ -137,10 +137,16 @@ def _unique_name(rng: random.Random, words: tuple[tuple[str, ...], tuple[str, ..
 
 def build_catalog(
     tracks_per_style: int = DEFAULT_TRACKS_PER_STYLE,
-    artists_per_style: int = DEFAULT_ARTISTS_PER_STYLE,
+    artists_per_style: int | None = None,
     seconds: tuple[float, float] = (15.0, 20.0),
 ) -> DemoCatalog:
-    """The demo catalog; the same arguments always give the same catalog."""
+    """The demo catalog; the same arguments always give the same catalog.
+
+    Without `artists_per_style`, each artist gets about three tracks or more (at most four artists
+    per style), so smaller demos still have artists with tracks left to discover.
+    """
+    if artists_per_style is None:
+        artists_per_style = min(DEFAULT_ARTISTS_PER_STYLE, max(1, tracks_per_style // 3))
     if tracks_per_style < 1 or artists_per_style < 1:
         raise ValueError("the demo needs at least one track and one artist per style")
     artists_per_style = min(artists_per_style, tracks_per_style)

@@ -1,0 +1,44 @@
+"""The demo end to end in real processes: `demo --headless`, then `recommend --json` in that home."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# A smaller demo than the default 216 tracks keeps this test near half a minute on two cores.
+TRACKS_PER_STYLE = "6"
+
+
+def _desktoprec(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DESKTOPREC_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "desktoprec", *args], env=env,
+                          capture_output=True, text=True, timeout=240, check=False)
+
+
+def test_headless_demo_then_recommend(desktoprec_home: Path) -> None:
+    first = _desktoprec("demo", "--headless", "--json", "--tracks-per-style", TRACKS_PER_STYLE,
+                        home=desktoprec_home)
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary = json.loads(first.stdout)
+    assert summary["tracks"] == 72 and summary["files_written"] == 72
+    assert summary["signed_in_as"] == "Demo Listener"
+    assert set(summary["seconds"]) >= {"audio", "emulator", "sign_in", "sync", "scan", "analyze",
+                                       "index"}
+
+    picks = _desktoprec("recommend", "--json", "-n", "20", home=desktoprec_home)
+    assert picks.returncode == 0, picks.stderr[-3000:]
+    items = json.loads(picks.stdout)
+    assert len(items) == 20
+    assert len({item["artists"][0] for item in items}) >= 12
+    for item in items:
+        assert item["explanation"]["summary"] and item["explanation"]["reasons"]
+    assert any(item["sources"].get("sound") for item in items)
+
+    # idempotent: a second run reuses the audio and the analyses, and still succeeds
+    again = _desktoprec("demo", "--headless", "--json", "--tracks-per-style", TRACKS_PER_STYLE,
+                        home=desktoprec_home)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout)["files_written"] == 0
