@@ -171,6 +171,7 @@ def match_files(db: object) -> MatchReport:
             select(TrackRow.id).where(TrackRow.source == "local")))
         known_artists = set(session.scalars(
             select(ArtistRow.id).where(ArtistRow.id.like(f"{LOCAL_ARTIST_PREFIX}%"))))
+        links: list[TrackArtistRow] = []
         for file in files:
             track_id = by_isrc.get(file.isrc.upper()) if file.isrc else None
             method = "isrc" if track_id else None
@@ -184,7 +185,7 @@ def match_files(db: object) -> MatchReport:
                 track_id = f"{LOCAL_TRACK_PREFIX}{file.content_hash}"
                 method = "none"
                 if track_id not in existing_local:
-                    _add_local_track(session, file, track_id, known_artists, now)
+                    links += _add_local_track(session, file, track_id, known_artists, now)
                     existing_local.add(track_id)
                 report.local_tracks += 1
             elif method == "isrc":
@@ -192,6 +193,8 @@ def match_files(db: object) -> MatchReport:
             else:
                 report.by_name += 1
             file.track_id, file.match_method = track_id, method
+        session.flush()  # tracks and artists first: track_artists refers to both
+        session.add_all(links)
         session.flush()
         used = set(session.scalars(select(LocalFileRow.track_id).where(
             LocalFileRow.track_id.like(f"{LOCAL_TRACK_PREFIX}%"))))
@@ -205,7 +208,7 @@ def match_files(db: object) -> MatchReport:
 
 
 def _add_local_track(session: object, file: LocalFileRow, track_id: str,
-                     known_artists: set[str], now: datetime) -> None:
+                     known_artists: set[str], now: datetime) -> list[TrackArtistRow]:
     from pathlib import PurePath
 
     title = file.title or PurePath(file.path).stem[:300]
@@ -215,10 +218,12 @@ def _add_local_track(session: object, file: LocalFileRow, track_id: str,
         isrc=file.isrc, source="local", is_playable=None, updated_at=now,
     ))
     credits = [file.artist] if file.artist else []
+    links = []
     for position, credit in enumerate(credits):
         norm = normalize_artist(credit) or credit.casefold()
         artist_id = f"{LOCAL_ARTIST_PREFIX}{norm}"
         if artist_id not in known_artists:
             session.add(ArtistRow(id=artist_id, name=credit, genres=[], updated_at=now))  # type: ignore[attr-defined]
             known_artists.add(artist_id)
-        session.add(TrackArtistRow(track_id=track_id, position=position, artist_id=artist_id))  # type: ignore[attr-defined]
+        links.append(TrackArtistRow(track_id=track_id, position=position, artist_id=artist_id))
+    return links
