@@ -16,7 +16,7 @@ import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -76,6 +76,9 @@ class LoopbackServer:
         class Handler(BaseHTTPRequestHandler):
             server_version = "desktoprec"
             sys_version = ""
+            # A local client that connects and sends nothing is dropped after this many seconds
+            # (and, the server being threaded, never delays the browser's callback meanwhile).
+            timeout = 10
 
             def log_message(self, format: str, *args: Any) -> None:
                 # the request line carries the code: log only the path
@@ -87,7 +90,8 @@ class LoopbackServer:
             def do_POST(self) -> None:
                 self.send_error(405)
 
-        self._httpd = HTTPServer((LOOPBACK_HOST, port), Handler)
+        self._httpd = ThreadingHTTPServer((LOOPBACK_HOST, port), Handler)
+        self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name="spotify-login-callback", daemon=True)
