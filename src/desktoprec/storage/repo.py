@@ -131,10 +131,13 @@ def _album_row(album: Album) -> dict[str, Any]:
             "image_url": album.image_url, "artist_ids": [a.id for a in album.artists if a.id]}
 
 
-def upsert_tracks(session: Session, tracks: Iterable[ApiTrack]) -> list[str]:
+def upsert_tracks(session: Session, tracks: Iterable[ApiTrack],
+                  source: str = "spotify") -> list[str]:
     """Insert or update Spotify tracks with their albums, artists and ISRCs; returns their ids.
 
-    Local files and episodes are not catalogue tracks and are skipped here.
+    `source="spotify"` (the library) marks every given track as the user's; any other source
+    (e.g. "discovery") applies to new rows only and never demotes a library track. Local files
+    and episodes are not catalogue tracks and are skipped here.
     """
     now = utcnow()
     track_rows: dict[str, dict[str, Any]] = {}
@@ -153,7 +156,7 @@ def upsert_tracks(session: Session, tracks: Iterable[ApiTrack]) -> list[str]:
         track_rows[track.id] = {
             "id": track.id, "uri": track.uri, "name": track.name, "album_id": album_id,
             "duration_ms": track.duration_ms, "isrc": track.isrc, "explicit": track.explicit,
-            "track_number": track.track_number, "source": "spotify",
+            "track_number": track.track_number, "source": source,
             "is_playable": track.is_playable, "updated_at": now,
         }
         links[track.id] = [a.id for a in track.artists if a.id]
@@ -177,7 +180,8 @@ def upsert_tracks(session: Session, tracks: Iterable[ApiTrack]) -> list[str]:
             set_={
                 **{key: getattr(stmt.excluded, key) for key in
                    ("uri", "name", "album_id", "duration_ms", "explicit", "track_number",
-                    "source", "updated_at")},
+                    "updated_at")},
+                "source": stmt.excluded.source if source == "spotify" else TrackRow.source,
                 "isrc": func.coalesce(stmt.excluded.isrc, TrackRow.isrc),
                 "is_playable": func.coalesce(stmt.excluded.is_playable, TrackRow.is_playable),
             },
