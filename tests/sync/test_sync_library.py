@@ -271,3 +271,18 @@ def test_recorded_playlist_entries_sync(services: Services, emulator: EmulatorSe
             PlaylistEntryRow.playlist_id == playlist.id)).all()
     assert len(rows) == len(recorded["tracks"]["items"])
     assert any(r.kind == "local" and r.name == "No Woman, No Cry" for r in rows)
+
+
+def test_one_unusable_entry_does_not_fail_the_sync(services: Services, emulator: EmulatorServer,
+                                                   make_sync: Any) -> None:
+    from desktoprec.spotify.emulator import PlaylistEntry
+
+    target = _readable(emulator)[1]
+    target.entries.insert(0, PlaylistEntry("2026-01-01T00:00:00Z", "me",
+                                           inline_item={"id": None, "name": 5, "type": "track"}))
+    target.touch()
+    sync, _, _ = make_sync(services, emulator)
+    report = sync.sync()
+    assert report.ok and report.counts["items_unreadable"] == 1
+    assert any("uri" in w for w in report.warnings)
+    assert sync.status()["unavailable_items"] == 2  # the generated one and this one

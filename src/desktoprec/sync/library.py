@@ -68,6 +68,9 @@ KEY_LAST = "sync.last_sync"
 KEY_LAST_ERROR = "sync.last_error"
 KEY_RUNNING = "sync.running"
 
+MAX_WARNINGS = 20
+UNREADABLE_ENTRY = parse.PlaylistEntry(kind="unavailable", added_at=None, track=None)
+
 SKIP_NOT_OWNED = ("followed playlist: Spotify lets apps read the items of playlists you own or "
                   "collaborate on only")
 SKIP_FORBIDDEN = "Spotify refused to share this playlist's items (403)"
@@ -226,7 +229,7 @@ class LibrarySync:
         self._check_cancel()
         data = self.client.request("GET", "/me/tracks", {"limit": PAGE_SIZE, "offset": offset})
         page = parse.parse_page(data, "me/tracks")
-        saved = parse.parse_items(page, parse.parse_saved_track, "me/tracks.items")
+        saved = self._items(page, parse.parse_saved_track, "me/tracks.items")
         return page, saved
 
     def _phase_saved_tracks(self) -> None:
@@ -302,6 +305,23 @@ class LibrarySync:
         with self.db.read() as session:
             report.counts["saved_tracks"] = repo.count(session, SavedTrackRow)
 
+    def _items(self, page: parse.Page, parser: Any, context: str,
+               placeholder: Any = None) -> list[Any]:
+        """Parse each item; one the app cannot use is skipped (or kept as `placeholder`, so a
+        playlist keeps its positions) and reported, instead of failing the whole sync."""
+        out: list[Any] = []
+        for index, raw in enumerate(page.items):
+            try:
+                parsed = parser(raw, f"{context}[{index}]")
+            except MalformedResponse as exc:
+                self.report.bump("items_unreadable")
+                if len(self.report.warnings) < MAX_WARNINGS:
+                    self.report.warnings.append(f"skipped one entry: {exc}")
+                parsed = placeholder
+            if parsed is not None:
+                out.append(parsed)
+        return out
+
     def _cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
 
@@ -311,7 +331,7 @@ class LibrarySync:
         for page_data in self.client.pages("/me/playlists"):
             self._check_cancel()
             page = parse.parse_page(page_data, "me/playlists")
-            listed.extend(parse.parse_items(page, parse.parse_playlist, "me/playlists.items"))
+            listed.extend(self._items(page, parse.parse_playlist, "me/playlists.items"))
             self.progress("playlists", 0, page.total or len(listed))
         # de-duplicate (a playlist can only be listed once, but be safe)
         by_id = {p.id: p for p in listed}
@@ -381,8 +401,9 @@ class LibrarySync:
             for page_data in self.client.pages(f"/playlists/{summary.id}/items", params):
                 self._check_cancel()
                 page = parse.parse_page(page_data, f"playlists/{summary.id}/items")
-                entries.extend(parse.parse_items(page, parse.parse_playlist_entry,
-                                                 f"playlists/{summary.id}/items.items"))
+                entries.extend(self._items(page, parse.parse_playlist_entry,
+                                           f"playlists/{summary.id}/items.items",
+                                           placeholder=UNREADABLE_ENTRY))
         except NotAvailable as exc:
             gone = exc.status == 404
             reason = "the playlist no longer exists" if gone else SKIP_FORBIDDEN
@@ -429,7 +450,7 @@ class LibrarySync:
             self._check_cancel()
             data = self.client.request("GET", "/me/top/tracks",
                                        {"time_range": time_range, "limit": PAGE_SIZE})
-            tracks = parse.parse_items(parse.parse_page(data, "me/top/tracks"), parse.parse_track,
+            tracks = self._items(parse.parse_page(data, "me/top/tracks"), parse.parse_track,
                                        "me/top/tracks.items")
             with self.db.write() as session:
                 ids = repo.upsert_tracks(session, tracks)
@@ -440,7 +461,7 @@ class LibrarySync:
             self._check_cancel()
             data = self.client.request("GET", "/me/top/artists",
                                        {"time_range": time_range, "limit": PAGE_SIZE})
-            artists = parse.parse_items(parse.parse_page(data, "me/top/artists"),
+            artists = self._items(parse.parse_page(data, "me/top/artists"),
                                         parse.parse_artist, "me/top/artists.items")
             with self.db.write() as session:
                 repo.upsert_artists(session, artists)
@@ -460,7 +481,7 @@ class LibrarySync:
         self.progress("recently_played", 0, 1)
         data = self.client.request("GET", "/me/player/recently-played", params)
         page = parse.parse_page(data, "me/player/recently-played")
-        plays = parse.parse_items(page, parse.parse_play_history, "recently-played.items")
+        plays = self._items(page, parse.parse_play_history, "recently-played.items")
         newest = int(after) if isinstance(after, (int, str)) and str(after).isdigit() else 0
         for play in plays:
             moment = _parse_iso(play.played_at)
@@ -488,7 +509,7 @@ class LibrarySync:
         for page_data in self.client.pages("/me/following", {"type": "artist"}, wrapper="artists"):
             self._check_cancel()
             page = parse.parse_page(page_data, "me/following.artists")
-            artists.extend(parse.parse_items(page, parse.parse_artist, "me/following.items"))
+            artists.extend(self._items(page, parse.parse_artist, "me/following.items"))
             total = page.total if page.total is not None else len(artists)
             self.progress("followed_artists", len(artists), total)
             if fresh and len(artists) == len(page.items) and total == len(stored) \
