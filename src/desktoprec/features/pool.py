@@ -87,7 +87,7 @@ def _worker_main(conn: Connection, analyzer_spec: str, memory_mb: int,
             reply = (key, False, None, str(exc))
         except MemoryError:
             reply = (key, False, None, "too large to analyse within the memory limit")
-        except Exception as exc:  # a decoder bug must cost this file only
+        except Exception as exc:  # noqa: BLE001 - a decoder bug must cost this file only
             log.debug("analysis of %s failed:\n%s", path, traceback.format_exc())
             reply = (key, False, None, f"could not be analysed ({type(exc).__name__}: {exc})"[:300])
         try:

@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,13 @@ from sqlalchemy import delete, select
 
 from desktoprec.errors import Cancelled
 from desktoprec.features.dsp import ANALYZER_VERSION, N_MFCC, PITCH_CLASSES
-from desktoprec.storage.tables import AnalysisRow, AudioFeaturesRow, LocalFileRow, TrackRow, \
-    TrackSoundRow
+from desktoprec.storage.tables import (
+    AnalysisRow,
+    AudioFeaturesRow,
+    LocalFileRow,
+    TrackRow,
+    TrackSoundRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +119,7 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
         spotify = {row.track_id: row.features for row in session.scalars(select(AudioFeaturesRow))}
     if getattr(settings, "preview_source_enabled", False):
         log.info("preview source is enabled, but this version contacts no preview service")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows: list[TrackSoundRow] = []
     total = len(track_ids)
     for done, track_id in enumerate(track_ids, start=1):

@@ -22,7 +22,7 @@ def click_track(bpm: float, seconds: float = 20.0, rate: int = RATE,
     period = 60.0 / bpm
     beat = 0
     while True:
-        start = int(round(beat * period * rate))
+        start = round(beat * period * rate)
         if start + length > total:
             break
         gain = 1.0 if beat % 4 == 0 else 0.7

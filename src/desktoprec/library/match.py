@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
@@ -162,7 +162,7 @@ def _by_name(file: LocalFileRow, by_name: dict[tuple[str, str], list[_Candidate]
 def match_files(db: object) -> MatchReport:
     """Match every present local file; make local tracks for the rest; drop orphaned ones."""
     report = MatchReport()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with db.write() as session:  # type: ignore[attr-defined]
         by_isrc, by_name = _spotify_index(session)
         files = list(session.scalars(select(LocalFileRow).where(LocalFileRow.removed.is_(False))))

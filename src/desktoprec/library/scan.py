@@ -12,12 +12,12 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from desktoprec.errors import Cancelled, StorageError
+from desktoprec.errors import Cancelled
 from desktoprec.library.tags import AUDIO_SUFFIXES, read_tags
 from desktoprec.storage.tables import LocalFileRow
 
@@ -129,7 +129,7 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
         known = {row.path: (row.size, row.mtime, row.removed)
                  for row in session.scalars(select(LocalFileRow))}
     pending: list[dict[str, object]] = []
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for done, path in enumerate(paths, start=1):
         if cancel is not None and cancel.is_set():
             _flush(db, pending)
@@ -205,15 +205,12 @@ def _describe(path: Path, size: int, mtime: float, now: datetime) -> dict[str, o
 def _flush(db: object, pending: list[dict[str, object]]) -> None:
     if not pending:
         return
-    try:
-        with db.write() as session:  # type: ignore[attr-defined]
-            for values in pending:
-                row = session.get(LocalFileRow, values["path"])
-                if row is None:
-                    session.add(LocalFileRow(**values))
-                else:
-                    for key, value in values.items():
-                        setattr(row, key, value)
-    except StorageError:
-        raise
+    with db.write() as session:  # type: ignore[attr-defined]
+        for values in pending:
+            row = session.get(LocalFileRow, values["path"])
+            if row is None:
+                session.add(LocalFileRow(**values))
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
     pending.clear()

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ class _ResultWriter:
 
     def add(self, content_hash_: str, ok: bool, error: str | None,
             descriptors: dict[str, Any] | None, version: str) -> None:
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         self.pending[content_hash_] = AnalysisRow(
             content_hash=content_hash_, analyzer_version=version, ok=ok, error=error,
             descriptors=descriptors, analyzed_at=now)

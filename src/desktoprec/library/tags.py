@@ -108,7 +108,7 @@ def read_tags(path: Path) -> FileTags:
     fmt = AUDIO_SUFFIXES.get(path.suffix.lower())
     try:
         audio = mutagen.File(str(path))
-    except Exception as exc:  # mutagen raises many types for hostile files
+    except Exception as exc:  # noqa: BLE001 - mutagen raises many types for hostile files
         log.debug("tags of %s unreadable: %s", path, exc)
         return FileTags(format=fmt, error=f"tags unreadable ({type(exc).__name__})")
     if audio is None:
