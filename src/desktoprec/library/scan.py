@@ -64,6 +64,15 @@ def content_hash(path: Path, size: int | None = None) -> str:
     return digest.hexdigest()
 
 
+def _utf8_safe(path: str) -> bool:
+    """False for names that are not valid UTF-8 (they reach Python as lone surrogates)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def iter_audio_files(folders: Iterable[Path], cancel: threading.Event | None = None
                      ) -> Iterator[Path]:
     """Audio files under the folders (by suffix), symlinked folders followed once, sorted."""
@@ -89,6 +98,10 @@ def iter_audio_files(folders: Iterable[Path], cancel: threading.Event | None = N
                 continue
             for entry in entries:
                 if entry.name.startswith("."):
+                    continue
+                if not _utf8_safe(entry.path):
+                    # SQLite stores text as UTF-8: such a name would abort the whole scan.
+                    log.warning("skipping %r: its name is not valid UTF-8", entry.path)
                     continue
                 try:
                     if entry.is_dir(follow_symlinks=True):
