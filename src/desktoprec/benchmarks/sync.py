@@ -68,6 +68,11 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
     from desktoprec.spotify.emulator import EmulatorServer, generate_account
     from desktoprec.sync.service import SyncService
 
+    # The emulator writes headers and body in two sends; with Nagle's algorithm and delayed
+    # ACKs every small answer would wait ~40 ms, which measures the emulator, not the sync.
+    import desktoprec.spotify.emulator.server as emulator_server
+
+    emulator_server._Handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
     started = time.perf_counter()
     account = generate_account(seed=args.seed, saved_tracks=args.saved,
                                playlists=args.playlists,
