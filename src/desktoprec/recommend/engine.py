@@ -13,7 +13,14 @@ import numpy as np
 
 from desktoprec.domain import RecommendationList
 from desktoprec.errors import RecommendError
-from desktoprec.index.vectors import BLOCKS, VectorIndex, VectorSet, build_vectors, context_matrix
+from desktoprec.index.vectors import (
+    BLOCKS,
+    VectorIndex,
+    VectorSet,
+    build_vectors,
+    context_matrix,
+    single_threaded,
+)
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, list_figures, rerank
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     "metadata": 0.03,
     "context": 0.06,
 }
+
+MAX_SEED_ARTISTS = 60
 
 FEEDBACK_WEIGHTS = {"like": 2.0, "play": 1.0, "skip": -0.5}
 SAVED_WEIGHT = 1.0
@@ -285,7 +294,10 @@ class Engine:
             np.add.at(artist_weight, catalog.primary_artist[seed_arr[positive]], w[positive])
             mean_w = float(w[positive].mean()) if positive.any() else 1.0
             artist_weight /= mean_w or 1.0
-            for artist in np.unique(catalog.primary_artist[seed_arr[positive]]):
+            # The artists with the most seed weight bring their tracks in (a profile of hundreds
+            # of tracks would otherwise score half the catalog).
+            strongest = np.argsort(-artist_weight)[:MAX_SEED_ARTISTS]
+            for artist in strongest[artist_weight[strongest] > 0]:
                 candidates.append(self.tracks_of_artist(int(artist))[:300])
         # Exact co-occurrence with the seeds in other contexts.
         cooccur_all = None
@@ -358,6 +370,10 @@ class Engine:
     # --- the public entry point -------------------------------------------------------------------
 
     def recommend(self, query: Query, state: UserState | None = None) -> RecommendationList:
+        with single_threaded():
+            return self._recommend(query, state)
+
+    def _recommend(self, query: Query, state: UserState | None = None) -> RecommendationList:
         from desktoprec.recommend.explain import explain_list
 
         state = state or UserState()
@@ -380,7 +396,7 @@ class Engine:
         scored, _parts = self.score(seeds, weights, query, shift,
                                    pool=max(400, 8 * query.n))
         blocked = self.excluded(query, state, [s for s, w in zip(seeds, weights) if w > 0])
-        keep = np.array([p not in blocked for p in scored.positions.tolist()], dtype=bool)
+        keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
         positions = scored.positions[keep]
         score = scored.score[keep]
         parts_kept = {k: v[keep] for k, v in scored.parts.items()}
@@ -444,13 +460,17 @@ class Engine:
 
     def ranked_ids(self, query: Query, state: UserState | None = None) -> list[str]:
         """Only the ids, best first, without explanations (the evaluation's fast path)."""
+        with single_threaded():
+            return self._ranked_ids(query, state)
+
+    def _ranked_ids(self, query: Query, state: UserState | None = None) -> list[str]:
         state = state or UserState()
         seeds = list(query.seeds)
         weights = [1.0] * len(seeds)
         scored, _ = self.score(seeds, weights, query, self.context_shift(query),
                                pool=max(400, 8 * query.n))
         blocked = self.excluded(query, state, seeds)
-        keep = np.array([p not in blocked for p in scored.positions.tolist()], dtype=bool)
+        keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
         positions = scored.positions[keep]
         score = scored.score[keep]
         order = np.argsort(-score, kind="stable")

@@ -93,7 +93,8 @@ def explain_list(
     context_word = "of your playlists"
     if catalog.context_kinds and all(k == "session" for k in catalog.context_kinds):
         context_word = "of your listening sessions"
-    seed_contexts = engine.contexts[:, seeds_arr] if len(seeds_arr) else None
+    # seeds x contexts (row slices of a CSR matrix are cheap; column slices are not)
+    seed_contexts = engine.contexts_by_track[seeds_arr] if len(seeds_arr) else None
     excluded_contexts = {int(c) for c in getattr(query, "exclude_contexts", ()) or ()}
 
     results: list[Recommendation] = []
@@ -109,15 +110,10 @@ def explain_list(
             reasons.append((part["artist"], Reason(f"by {by}, who made {made}", "artist", float(k))))
         # co-occurrence with a named seed
         if co > 0 and seed_contexts is not None:
-            track_contexts = engine.contexts[:, pos]
-            shared = np.asarray((seed_contexts.T @ track_contexts).todense()).ravel()
-            if excluded_contexts:
-                # recount without the excluded contexts
-                rows = set(track_contexts.nonzero()[0].tolist()) - excluded_contexts
-                shared = np.array([
-                    len(rows & set(seed_contexts[:, j].nonzero()[0].tolist()))
-                    for j in range(seed_contexts.shape[1])
-                ], dtype=np.float64)
+            track_contexts = [c for c in engine.contexts_by_track[pos].indices.tolist()
+                              if c not in excluded_contexts]
+            shared = (np.asarray(seed_contexts[:, track_contexts].sum(axis=1)).ravel()
+                      if track_contexts else np.zeros(1))
             if shared.max(initial=0) > 0:
                 best = int(np.argmax(shared))
                 times = int(shared[best])
