@@ -61,44 +61,84 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
-def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
-    from desktoprec.paths import AppPaths
-    from desktoprec.services import Services
-    from desktoprec.spotify.client import SpotifyClient
+def _serve_emulator(conn: Any, seed: int, saved: int, playlists: int, per_playlist: int) -> None:
+    """Child process: generate the account, serve it, answer the parent's questions."""
+    import desktoprec.spotify.emulator.server as emulator_server
     from desktoprec.spotify.emulator import EmulatorServer, generate_account
-    from desktoprec.sync.service import SyncService
 
     # The emulator writes headers and body in two sends; with Nagle's algorithm and delayed
     # ACKs every small answer would wait ~40 ms, which measures the emulator, not the sync.
-    import desktoprec.spotify.emulator.server as emulator_server
-
     emulator_server._Handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
     started = time.perf_counter()
-    account = generate_account(seed=args.seed, saved_tracks=args.saved,
-                               playlists=args.playlists,
-                               tracks_per_playlist=args.per_playlist)
+    account = generate_account(seed=seed, saved_tracks=saved, playlists=playlists,
+                               tracks_per_playlist=per_playlist)
     generated = time.perf_counter() - started
-    with tempfile.TemporaryDirectory(prefix="desktoprec-bench-") as tmp, \
-            EmulatorServer(account=account) as server:
-        root = Path(tmp)
-        bench_services = Services(AppPaths(data_dir=root / "data", config_dir=root / "config",
-                                           cache_dir=root / "cache", log_dir=root / "logs"))
-        try:
-            tokens = emulator_tokens(server)
-            client = SpotifyClient(server.api_url, tokens)
-            sync = SyncService(bench_services, client=client)
-            server.reset_requests()
-            full = sync.sync()
-            full_paths = [r.path for r in server.requests]
-            server.reset_requests()
-            again = sync.sync()
-            status = sync.status()
-        finally:
-            bench_services.close()
-    readable = [p for p in account.playlists
+    readable = [len(p.entries) for p in account.playlists
                 if p.owner_id == account.user_id or p.collaborative]
+    with EmulatorServer(account=account) as server:
+        conn.send({"api_url": server.api_url, "accounts_url": server.accounts_url,
+                   "client_id": server.client_id, "tokens": server.issue_tokens(),
+                   "readable_sizes": readable, "generate_seconds": generated})
+        while True:
+            command = conn.recv()
+            if command == "paths":
+                conn.send([r.path for r in server.requests])
+                server.reset_requests()
+            else:
+                break
+
+
+def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
+    """The emulator runs in its own process, so its work does not share this one's GIL; CPU
+    seconds are this (client) process only, wall seconds include waiting for the emulator."""
+    import multiprocessing
+
+    from desktoprec.paths import AppPaths
+    from desktoprec.services import Services
+    from desktoprec.spotify.client import SpotifyClient
+    from desktoprec.sync.service import SyncService
+
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve_emulator, daemon=True,
+                              args=(child, args.seed, args.saved, args.playlists,
+                                    args.per_playlist))
+    process.start()
+    try:
+        if not parent.poll(120):
+            raise RuntimeError("the emulator process did not start")
+        info = parent.recv()
+        with tempfile.TemporaryDirectory(prefix="desktoprec-bench-") as tmp:
+            root = Path(tmp)
+            bench_services = Services(AppPaths(
+                data_dir=root / "data", config_dir=root / "config", cache_dir=root / "cache",
+                log_dir=root / "logs"))
+            try:
+                issued = info["tokens"]
+                tokens = EmulatorTokens(info["accounts_url"], info["client_id"],
+                                        issued["access_token"], issued["refresh_token"])
+                client = SpotifyClient(info["api_url"], tokens)
+                sync = SyncService(bench_services, client=client)
+                cpu = time.process_time()
+                full = sync.sync()
+                full_cpu = time.process_time() - cpu
+                parent.send("paths")
+                full_paths = parent.recv()
+                cpu = time.process_time()
+                again = sync.sync()
+                again_cpu = time.process_time() - cpu
+                status = sync.status()
+            finally:
+                bench_services.close()
+    finally:
+        parent.send("stop")
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+    generated = info["generate_seconds"]
+    readable = info["readable_sizes"]
     playlist_pages = sum(1 for p in full_paths if p.endswith("/items"))
-    expected_playlist_pages = sum(math.ceil(max(1, len(p.entries)) / 50) for p in readable)
+    expected_playlist_pages = sum(math.ceil(max(1, size) / 50) for size in readable)
     saved_pages = sum(1 for p in full_paths if p.endswith("/me/tracks"))
     list_pages = sum(1 for p in full_paths if p.endswith("/me/playlists"))
     return {
@@ -108,6 +148,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
         "generate_seconds": round(generated, 3),
         "full_requests": full.total_requests,
         "full_seconds": full.seconds,
+        "full_cpu_seconds": round(full_cpu, 3),
         "full_requests_by_phase": full.requests,
         "saved_pages": saved_pages,
         "saved_pages_ideal": math.ceil(args.saved / 50),
@@ -117,6 +158,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
         "playlist_item_pages_ideal": expected_playlist_pages,
         "incremental_requests": again.total_requests,
         "incremental_seconds": again.seconds,
+        "incremental_cpu_seconds": round(again_cpu, 3),
         "incremental_requests_by_phase": again.requests,
         "stored_saved_tracks": status["saved_tracks"],
         "stored_playlists": status["playlists"],
