@@ -53,19 +53,50 @@ def test_wizard_offers_three_ways_in(qtbot: Any, ctx: Any, tmp_path: Path) -> No
     assert folders.choice == "folders" and folders.folder == str(tmp_path)
 
 
-def test_wizard_choices_are_applied(qtbot: Any, window: Any, tmp_path: Path) -> None:
+def test_wizard_spotify_choice_signs_in_and_syncs(qtbot: Any, services: Any,
+                                                  monkeypatch: Any) -> None:
+    """Client ID → PKCE sign-in in the browser (an HTTP client here) → sync, on the emulator."""
+    import httpx
+
+    from desktoprec.spotify.emulator import EmulatorServer, generate_account
+    from desktoprec.ui import main_window, queries
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr(main_window, "SIGN_IN_TIMEOUT_S", 20.0)
+    with EmulatorServer(generate_account(seed=11, saved_tracks=12, playlists=2)) as server:
+        monkeypatch.setenv("DESKTOPREC_SPOTIFY_API_URL", server.api_url)
+        monkeypatch.setenv("DESKTOPREC_SPOTIFY_ACCOUNTS_URL", server.accounts_url)
+        ctx = AppContext(services, TaskRunner(inline=True))
+        ctx.open_url_hook = lambda url: httpx.get(url, follow_redirects=True, timeout=10)
+        win = MainWindow(ctx, show_wizard=False)
+        qtbot.addWidget(win)
+
+        class Choice:
+            choice = "spotify"
+            client_id = "0123456789abcdef0123456789abcdef"
+            folder = ""
+
+        win.apply_wizard_choice(Choice())
+        assert load_settings(services.paths.settings_file).client_id == Choice.client_id
+        assert win.signed_in is True, win.describe_last_error()
+        assert ctx.opened_urls and ctx.opened_urls[0].startswith(server.accounts_url)
+        qtbot.waitUntil(lambda: win.job is None and queries.library_size(services) > 0,
+                        timeout=20000)
+        assert "Synced" in win.status_label.full_text() or "up to date" in \
+            win.status_label.full_text()
+        win._quitting = True
+
+
+def test_wizard_folder_choice_scans(qtbot: Any, window: Any, tmp_path: Path) -> None:
     class Choice:
-        choice = "spotify"
-        client_id = "0123456789abcdef0123456789abcdef"
-        folder = ""
+        choice = "folders"
+        client_id = ""
+        folder = str(tmp_path)
 
     window.apply_wizard_choice(Choice())
-    saved = load_settings(window.services.paths.settings_file)
-    assert saved.client_id == Choice.client_id
-    Choice.choice, Choice.folder = "folders", str(tmp_path)
-    window.apply_wizard_choice(Choice())
     assert window.services.settings.music_folders == [str(tmp_path)]
-    assert window.job is None  # the scan ran (or said why it could not) and ended
+    assert load_settings(window.services.paths.settings_file).music_folders == [str(tmp_path)]
+    assert window.job is None  # the (empty) folder was scanned and the job ended
 
 
 def test_long_job_shows_progress_and_cancel_stops_it(qtbot: Any, services: Any) -> None:

@@ -32,7 +32,7 @@ def test_list_cards_why_card_and_figures(qtbot: Any, ctx: Any, library: list[str
     assert "Close in sound" in view.why.summary.full_text()
     assert "1. 100 BPM" in view.why.reasons.full_text()
     assert view.why.sound_chart.row_count() == 3
-    assert [k for k, _ in view.why.shares_chart.items()][0] == "sound"
+    assert next(k for k, _ in view.why.shares_chart.items()) == "sound"
     assert "Where its data came from" in view.why.sources.full_text()
     view.list.setCurrentRow(4)
     assert view.why.current is view.cards[4].rec

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from desktoprec.errors import (
     NoActiveDevice,
@@ -65,7 +67,7 @@ class PlayerService:
             with self._services.db.read() as session:
                 row = session.query(AccountRow).first()
                 return None if row is None else row.premium
-        except Exception as exc:  # a broken database must not stop playback
+        except (StorageError, SQLAlchemyError) as exc:  # a broken database must not stop playback
             log.warning("could not read the premium flag: %s", exc)
             return None
 
@@ -82,7 +84,7 @@ class PlayerService:
             with self._services.db.write() as session:
                 for row in session.query(AccountRow).all():
                     row.premium = value
-                    row.updated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                    row.updated_at = datetime.now(UTC).replace(tzinfo=None)
         except StorageError as exc:
             log.warning("could not store the premium flag: %s", exc)
 

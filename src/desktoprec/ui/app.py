@@ -49,6 +49,19 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setPalette(palette)
 
 
+def load_stylesheet() -> str:
+    """The package's style.qss ("" when missing: the app still works without it)."""
+    from pathlib import Path
+
+    import desktoprec
+
+    path = Path(desktoprec.__file__).parent / "resources" / "style.qss"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
 def install_signal_handlers(quit_app: Any) -> QTimer:
     """SIGTERM/SIGINT quit cleanly. A timer wakes the interpreter so Python's handler can run."""
 
@@ -96,6 +109,7 @@ def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
     crash = CrashHandler(str(services.paths.log_file),
                          dialogs=crash_dialogs_wanted(not crash_dialog)).install()
     apply_theme(app, services.settings.theme)
+    app.setStyleSheet(load_stylesheet())
     app.setWindowIcon(app_icon())
     runner = TaskRunner()
     ctx = AppContext(services, runner, demo=demo or bool(services.settings.demo_mode))

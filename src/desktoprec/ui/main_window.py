@@ -43,6 +43,7 @@ from desktoprec.ui.widgets import PlainLabel, clip
 
 log = logging.getLogger(__name__)
 
+SIGN_IN_TIMEOUT_S = 300.0
 _PENDING_JOB = Task(name="starting", lane="network")
 PAGE_NAMES = ("For you", "More like this", "Continue a playlist", "A → B path", "Library",
               "Playlists", "Insights", "Settings")
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(6, 6, 6, 0)
         self.banner = QFrame()
         self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setObjectName("banner")
         banner_layout = QHBoxLayout(self.banner)
         self.banner_text = PlainLabel("", elide=False)
         self.banner_button = QPushButton()
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         self.nav.addItems(list(PAGE_NAMES))
         self.nav.setFixedWidth(180)
         self.nav.setAccessibleName("Pages")
+        self.nav.setObjectName("nav")
         self.stack = QStackedWidget()
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
@@ -502,7 +505,8 @@ class MainWindow(QMainWindow):
             runner.post(lambda: (dialog.set_url(url), self.ctx.open_url(url)))
 
         task = self.run_job("Signing in", lambda progress, cancel: auth.login(
-            open_url=open_url, cancel=cancel, timeout=300), on_done=self._on_signed_in)
+            open_url=open_url, cancel=cancel, timeout=SIGN_IN_TIMEOUT_S),
+            on_done=self._on_signed_in)
         if task is None:
             return
         dialog.rejected.connect(task.cancel)
@@ -520,7 +524,7 @@ class MainWindow(QMainWindow):
 
     # --- closing -------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         if (not self._quitting and self.services.settings.close_to_tray
                 and self.tray.available):
             event.ignore()

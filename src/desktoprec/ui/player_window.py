@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSlider,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -391,13 +392,21 @@ class PlayerWindow(QWidget):
         info.addLayout(progress_row)
         controls = QHBoxLayout()
         self.buttons: dict[str, QToolButton] = {}
-        for name, text, tip in (("previous", "⏮", "Previous (Ctrl+Left)"),
+        style = self.style()
+        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        icons = {"previous": style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
+                 "toggle": self._play_icon,
+                 "next": style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward)}
+        for name, text, tip in (("previous", "«", "Previous (Ctrl+Left)"),
                                 ("toggle", "▶", "Play/pause (Space)"),
-                                ("next", "⏭", "Next (Ctrl+Right)"),
+                                ("next", "»", "Next (Ctrl+Right)"),
                                 ("like", "♥", "Like (Ctrl+L)"), ("dislike", "✕", "Dislike"),
-                                ("compact", "▭", "Mini-player")):
+                                ("compact", "Mini", "Mini-player")):
             button = QToolButton()
             button.setText(text)
+            if name in icons:
+                button.setIcon(icons[name])
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             controls.addWidget(button)
@@ -459,6 +468,7 @@ class PlayerWindow(QWidget):
         self.setWindowTitle("desktoprec — mini player" if compact else "desktoprec — player")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, compact)
         self.buttons["compact"].setToolTip("Full player" if compact else "Mini-player")
+        self.buttons["compact"].setText("Full" if compact else "Mini")
         self.resize(380, 110) if compact else self.resize(560, 520)
         if self.isHidden():
             return
@@ -493,7 +503,9 @@ class PlayerWindow(QWidget):
         self.small_cover.set_image_file(path)
 
     def _on_state_changed(self, state: str) -> None:
-        self.buttons["toggle"].setText("⏸" if state == "playing" else "▶")
+        playing = state == "playing"
+        self.buttons["toggle"].setText("||" if playing else "▶")
+        self.buttons["toggle"].setIcon(self._pause_icon if playing else self._play_icon)
 
     def _on_position(self, position: int, duration: int) -> None:
         if not self.progress.isSliderDown():

@@ -133,7 +133,7 @@ class TaskRunner(QObject):
                     outcome = ("done", value)
                 except Cancelled:
                     outcome = ("cancelled", None)
-                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                except BaseException as exc:
                     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                         raise
                     outcome = ("error", exc)

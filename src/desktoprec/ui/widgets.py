@@ -62,7 +62,11 @@ class PlainLabel(QLabel):
         self.set_plain(text)
 
     def set_plain(self, text: object) -> None:
-        self._full = clip(text, MAX_SHOWN_CHARS if self._elide else 2000)
+        if self._elide:
+            self._full = clip(text, MAX_SHOWN_CHARS)
+        else:  # keep the line breaks, clip each line and the number of lines
+            lines = str(text if text is not None else "").splitlines()[:40]
+            self._full = "\n".join(clip(line, 1000) for line in lines)
         self.setToolTip(safe_tooltip(self._full) if self._full else "")
         self._apply()
 
@@ -77,7 +81,7 @@ class PlainLabel(QLabel):
         width = max(40, self.width())
         super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         if self._elide:
             self._apply()
@@ -136,10 +140,10 @@ class BarChartWidget(QWidget):
     def items(self) -> list[tuple[str, float]]:
         return list(self._items)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         return QSize(320, max(60, 22 * len(self._items) + 8))
 
-    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if not self._items:
@@ -186,7 +190,7 @@ class SoundCompareWidget(QWidget):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         text_color = self.palette().windowText().color()
@@ -245,7 +249,7 @@ class HistogramWidget(QWidget):
     def counts(self) -> list[int]:
         return list(self._counts)
 
-    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         text_color = self.palette().windowText().color()
         painter.setPen(text_color)
@@ -317,12 +321,12 @@ class ScatterMapView(QGraphicsView):
                 return str(text)
         return ""
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         point = self.mapToScene(event.position().toPoint())
         self.hovered.emit(self.describe_at(point.x(), point.y()))
         super().mouseMoveEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         point = self.mapToScene(event.position().toPoint())
         for item in self.scene().items(point):
             if item.data(0):
@@ -330,7 +334,7 @@ class ScatterMapView(QGraphicsView):
                 break
         super().mousePressEvent(event)
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         if self._dots:
             self.fitInView(self.scene().itemsBoundingRect().adjusted(-10, -10, 10, 10),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel
+
+log = logging.getLogger(__name__)
 
 FALLBACK_HELP = """1. Open https://developer.spotify.com/dashboard and log in; choose Create app.
 2. Any name and description. Redirect URI: http://127.0.0.1/callback (exactly that).
@@ -89,8 +93,8 @@ class FirstRunDialog(QDialog):
         if auth is not None and callable(getattr(auth, "client_id_help", None)):
             try:
                 return str(auth.client_id_help())
-            except Exception:  # noqa: BLE001 - the fallback says the same
-                pass
+            except Exception as exc:  # noqa: BLE001 - the fallback says the same
+                log.info("client ID help not available: %s", exc)
         return FALLBACK_HELP
 
     def _accept_client_id(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -125,11 +126,16 @@ class TrackCardWidget(QFrame):
             text.addWidget(w)
         layout.addLayout(text, 1)
         self.buttons: dict[str, QToolButton] = {}
+        style = self.style()
+        icons = {"play": QStyle.StandardPixmap.SP_MediaPlay,
+                 "skip": QStyle.StandardPixmap.SP_MediaSkipForward}
         for name, label, tip in (("play", "▶", "Play"), ("like", "♥", "Like"),
                                  ("dislike", "✕", "Dislike: never suggest again"),
-                                 ("skip", "⏭", "Skip"), ("open", "↗", "Open in Spotify")):
+                                 ("skip", "»", "Skip"), ("open", "↗", "Open in Spotify")):
             button = QToolButton()
             button.setText(label)
+            if name in icons:
+                button.setIcon(style.standardIcon(icons[name]))
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             button.clicked.connect(lambda _=False, n=name: self.action_requested.emit(n, self.rec))

@@ -1,0 +1,123 @@
+"""PlayerService against the Spotify emulator: state, devices, transfer, controls, premium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from desktoprec.errors import NoActiveDevice, PremiumRequired
+from desktoprec.player.service import PlayerService
+from desktoprec.services import Services
+from desktoprec.spotify.client import SpotifyClient
+from desktoprec.spotify.emulator import EmulatorServer, generate_account
+from desktoprec.storage.tables import AccountRow
+
+
+class _Tokens:
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.token = server.issue_tokens()["access_token"]
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh(self) -> str:
+        self.token = self.server.issue_tokens()["access_token"]
+        return self.token
+
+
+class _Auth:
+    def __init__(self, client: SpotifyClient) -> None:
+        self.client = client
+
+    def api(self) -> SpotifyClient:
+        return self.client
+
+
+def _services(server: EmulatorServer) -> Any:
+    client = SpotifyClient(server.api_url, _Tokens(server), retries=0)
+
+    class _Services(Services):
+        @property
+        def auth(self) -> Any:
+            return self.memo("auth", lambda: _Auth(client))
+
+    services = _Services()
+    with services.db.write() as session:
+        session.add(AccountRow(id="emulated-listener", display_name="Listener"))
+    return services
+
+
+@pytest.fixture
+def premium_server() -> Any:
+    with EmulatorServer(generate_account(seed=3, saved_tracks=10, playlists=1, devices=2)) as s:
+        yield s
+
+
+def _track_uris(server: EmulatorServer, n: int = 3) -> list[str]:
+    return [f"spotify:track:{tid}" for tid in list(server.account.tracks)[:n]]
+
+
+def test_premium_account_plays_pauses_skips_and_transfers(premium_server: Any) -> None:
+    services = _services(premium_server)
+    player = PlayerService(services)
+    assert player.premium() is None
+    devices = player.devices()
+    assert len(devices) == 2
+    inactive = next(d for d in devices if not d.get("is_active"))
+    uris = _track_uris(premium_server)
+    player.play(uris)
+    state = player.state()
+    assert state is not None and state["is_playing"] is True
+    assert state["item"]["uri"] == uris[0]
+    player.next()
+    assert player.state()["item"]["uri"] == uris[1]
+    player.previous()
+    player.pause()
+    assert player.state()["is_playing"] is False
+    player.queue(uris[2])
+    player.transfer(inactive["id"], play=True)
+    assert next(d for d in player.devices() if d["id"] == inactive["id"])["is_active"]
+    assert player.premium() is True
+    with services.db.read() as session:
+        assert session.get(AccountRow, "emulated-listener").premium is True
+    paths = [r.path for r in premium_server.requests]
+    assert any(p.endswith("/me/player/play") for p in paths)
+    assert any(p.endswith("/me/player/devices") for p in paths)
+    services.close()
+
+
+def test_free_account_gets_premium_required_and_it_is_remembered() -> None:
+    account = generate_account(seed=4, saved_tracks=5, playlists=1, premium=False)
+    with EmulatorServer(account) as server:
+        services = _services(server)
+        player = PlayerService(services)
+        with pytest.raises(PremiumRequired):
+            player.play(_track_uris(server, 1))
+        assert player.premium() is False
+        with services.db.read() as session:
+            assert session.get(AccountRow, "emulated-listener").premium is False
+        # a fresh service reads what was learned
+        assert PlayerService(services).premium() is False
+        services.close()
+
+
+def test_no_active_device_is_its_own_error() -> None:
+    account = generate_account(seed=5, saved_tracks=5, playlists=1, devices=0)
+    with EmulatorServer(account) as server:
+        services = _services(server)
+        player = PlayerService(services)
+        assert player.state() is None  # nothing playing anywhere is not an error
+        assert player.devices() == []
+        with pytest.raises(NoActiveDevice):
+            player.play(_track_uris(server, 1))
+        services.close()
+
+
+def test_local_files_cannot_go_through_connect(premium_server: Any) -> None:
+    from desktoprec.errors import NotAvailable
+
+    player = PlayerService(_services(premium_server))
+    with pytest.raises(NotAvailable):
+        player.play(["spotify:local:a:b:c:180"])

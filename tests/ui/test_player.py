@@ -1,0 +1,131 @@
+"""The player: local files in-app, Spotify Connect through the emulator, messages, quick skips."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QShortcut
+
+from conftest import emulator_services, write_wav
+from desktoprec.domain import Track
+from desktoprec.spotify.emulator import EmulatorServer, generate_account
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.player_window import PlaybackController, PlayerWindow, format_ms
+from desktoprec.ui.tasks import TaskRunner
+
+
+def _remote_ctx(qtbot: Any, server: Any) -> AppContext:
+    services = emulator_services(server)
+    ctx = AppContext(services, TaskRunner(inline=True))
+    ctx.open_url_hook = lambda url: None
+    return ctx
+
+
+def _spotify_tracks(server: Any, n: int = 4) -> list[Track]:
+    return [Track(id=tid, name=f"Remote {i}", artists=("Someone",),
+                  uri=f"spotify:track:{tid}", duration_ms=200_000)
+            for i, tid in enumerate(list(server.account.tracks)[:n])]
+
+
+def test_local_file_plays_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+    path = write_wav(tmp_path / "a.wav", seconds=2.0)
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    track = Track(id="local:a", name="<b>My file</b>", artists=("Me",), local_path=str(path),
+                  source="local")
+    controller.play_queue([track, track], 0)
+    assert controller.backend == "local"
+    assert controller.state == "playing"
+    assert window.title.full_text() == "<b>My file</b>"
+    assert "your file" in window.where.full_text()
+    assert window.up_next.count() == 1
+    qtbot.waitUntil(lambda: controller._media.duration() > 0, timeout=5000)
+    window.buttons["toggle"].click()
+    assert controller.state == "paused" and window.buttons["toggle"].text() == "▶"
+    window.buttons["toggle"].click()
+    assert controller.state == "playing"
+    controller.stop()
+
+
+def test_spotify_connect_with_premium_and_devices(qtbot: Any) -> None:
+    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        tracks = _spotify_tracks(server)
+        controller.play_queue(tracks, 0)
+        assert controller.backend == "spotify"
+        assert server.account.playback["is_playing"] is True
+        assert not window.message_row.isVisibleTo(window)
+        window.refresh_devices_button.click()
+        assert window.devices.count() == 2
+        window.devices.setCurrentIndex(1)
+        target = window.devices.currentData()
+        window.transfer_button.click()
+        assert next(d for d in server.account.devices if d["id"] == target)["is_active"]
+        window.buttons["toggle"].click()
+        assert server.account.playback["is_playing"] is False
+        controller.poll_remote_state()
+        controller.stop()
+        ctx.services.close()
+
+
+@pytest.mark.parametrize("premium,devices,words", [(False, 1, "Premium"),
+                                                   (True, 0, "No Spotify device")])
+def test_premium_required_or_no_device_gives_a_plain_message(qtbot: Any, premium: bool,
+                                                             devices: int, words: str) -> None:
+    account = generate_account(seed=9, saved_tracks=5, playlists=1, premium=premium,
+                               devices=devices)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        tracks = _spotify_tracks(server, 2)
+        controller.play_queue(tracks, 0)
+        assert window.message_row.isVisibleTo(window)
+        assert words in window.message.full_text()
+        assert window.open_button.isVisibleTo(window)
+        window.open_button.click()
+        assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{tracks[0].id}"
+        assert controller.state == "stopped"
+        ctx.services.close()
+
+
+def test_two_quick_skips_refresh_up_next(qtbot: Any, ctx: Any, library: list[str]) -> None:
+    from desktoprec.ui import queries
+
+    controller = PlaybackController(ctx)
+    tracks = [i.track for i in queries.library_items(ctx.services)][:6]
+    tracks = [Track(id=t.id, name=t.name, artists=t.artists) for t in tracks]  # not playable
+    controller.play_queue(tracks, 0)
+    stub = ctx.services.recommend
+    controller.advance(user=True)
+    assert controller.refreshes == 0
+    controller.advance(user=True)
+    assert controller.refreshes == 1
+    kinds = [k for _, k in stub.feedback_calls]
+    assert kinds.count("skip") == 2 and "play" in kinds
+    assert len(controller.queue) > 6  # the refreshed picks were appended after the current one
+
+
+def test_shortcuts_and_controls(qtbot: Any, ctx: Any) -> None:
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    keys = {s.key().toString() for s in window.findChildren(QShortcut)}
+    assert {"Space", "Ctrl+Right", "Ctrl+Left", "Ctrl+L"} <= keys
+    tracks = [Track(id=f"x{i}", name=f"X{i}", artists=("A",)) for i in range(3)]
+    controller.play_queue(tracks, 0)
+    assert "no playable file" in window.message.full_text()
+    controller.advance(user=False)
+    assert controller.index == 1
+    controller.previous()
+    assert controller.index == 0
+    window.set_compact(True)
+    assert window.windowTitle().endswith("mini player")
+    assert format_ms(61_000) == "1:01"

@@ -1,0 +1,63 @@
+"""The tray menu's actions, called directly (offscreen there is no tray host)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktoprec.ui.tray import quick_recommend, time_of_day
+
+
+def test_quick_recommend_gives_five_playable_picks(qtbot: Any, window: Any) -> None:
+    tray = window.tray
+    assert [a.text() for a in tray.menu.actions() if a.text()] == [
+        "Quick recommend", "Play / pause", "Next", "Like", "Sync now", "Show window", "Quit"]
+    tray.refresh_quick()
+    assert tray.picks is not None and len(tray.picks.items) == 5
+    assert len(tray.pick_actions) == 5
+    # recent listening seeds the picks
+    call = window.ctx.services.recommend.calls[-1]
+    assert call["mode"] == "more_like" and set(call["seeds"]) == {"t06", "t07", "t08"}
+    assert tray.picks.recipe["time_of_day"] in ("morning", "afternoon", "evening", "night")
+    assert tray.notifications[-1][0] == "New recommendations"
+    play, show = tray.pick_actions[2]
+    play.trigger()
+    assert window.player.current.id == tray.picks.items[2].track.id
+    show.trigger()
+    assert window.stack.currentWidget() is window.pages["For you"]
+    assert len(window.pages["For you"].view.cards) == 5
+
+
+def test_playback_actions_and_show_window(qtbot: Any, window: Any) -> None:
+    tray = window.tray
+    tray.refresh_quick()
+    tray.pick_actions[0][0].trigger()
+    first = window.player.current
+    tray.next_action.trigger()
+    assert window.player.current is not first
+    tray.like_action.trigger()
+    assert (window.player.current.id, "like") in window.ctx.services.recommend.feedback_calls
+    tray.play_pause_action.trigger()
+    window.hide()
+    tray.show_action.trigger()
+    assert window.isVisible()
+
+
+def test_sync_now_and_quit(qtbot: Any, window: Any) -> None:
+    tray = window.tray
+    tray.sync_action.trigger()
+    assert window.job is None  # ran (and, with no sign-in in this build, said why not)
+    tray.quit_action.trigger()
+    assert window._quitting
+
+
+def test_notifications_without_a_tray_go_to_the_status_bar(qtbot: Any, window: Any) -> None:
+    window.ctx.notified.emit("Sync finished", "12 tracks")
+    assert window.tray.notifications[-1] == ("Sync finished", "12 tracks")
+    assert "Sync finished: 12 tracks" in window.status_label.full_text()
+
+
+def test_quick_recommend_without_history_uses_for_you(services: Any) -> None:
+    picks = quick_recommend(services)
+    assert services.recommend.calls[-1]["mode"] == "for_you"
+    assert picks.items == ()
+    assert time_of_day(8) == "morning" and time_of_day(23) == "night"
