@@ -286,3 +286,29 @@ def test_one_unusable_entry_does_not_fail_the_sync(services: Services, emulator:
     assert report.ok and report.counts["items_unreadable"] == 1
     assert any("uri" in w for w in report.warnings)
     assert sync.status()["unavailable_items"] == 2  # the generated one and this one
+
+
+def test_network_gone_keeps_everything(services: Services, emulator: EmulatorServer,
+                                       make_sync: Any) -> None:
+    import socket
+
+    from desktoprec.spotify.client import SpotifyClient
+    from desktoprec.sync.service import SyncService
+
+    sync, tokens, _ = make_sync(services, emulator)
+    sync.sync()
+    before = sync.status()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    sock.close()
+    offline = SyncService(services, client=SpotifyClient(dead, tokens, sleep=lambda s: None,
+                                                         retry_delay=0.0))
+    with pytest.raises(NetworkError) as info:
+        offline.sync()
+    assert "could not be reached" in info.value.user_text()
+    assert "nothing stored was lost" in info.value.user_text()
+    after = offline.status()
+    assert {k: after[k] for k in ("saved_tracks", "playlist_items", "last_sync")} == {
+        k: before[k] for k in ("saved_tracks", "playlist_items", "last_sync")}
+    assert sync.sync().ok
