@@ -29,6 +29,7 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace, services: Any) -> int:
     if args.tracks_per_style is not None and not 1 <= args.tracks_per_style <= 200:
         raise ConfigError("--tracks-per-style must be between 1 and 200.")
+    services.demo.requested_tracks_per_style = args.tracks_per_style
     if args.headless:
         return _headless(args, services)
     try:

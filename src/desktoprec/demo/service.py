@@ -43,6 +43,8 @@ class DemoService:
         self.emulator: Any | None = None
         self._catalog: DemoCatalog | None = None
         self._tracks_per_style: int | None = None
+        # A demo size for prepare() calls that name none (the window's), from `demo --tracks-per-style`
+        self.requested_tracks_per_style: int | None = None
 
     # --- where things are ------------------------------------------------------------------------
 
@@ -56,7 +58,8 @@ class DemoService:
 
     def catalog(self, tracks_per_style: int | None = None) -> DemoCatalog:
         """The demo catalog at the size asked for, else the size last prepared, else the default."""
-        size = tracks_per_style or self._prepared_size() or DEFAULT_TRACKS_PER_STYLE
+        size = (tracks_per_style or self.requested_tracks_per_style or self._prepared_size()
+                or DEFAULT_TRACKS_PER_STYLE)
         with self._lock:
             if self._catalog is None or self._tracks_per_style != size:
                 self._catalog = build_catalog(tracks_per_style=size)
