@@ -40,7 +40,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     "context": 0.06,
 }
 
-MAX_SEED_ARTISTS = 60
+MAX_SEED_ARTISTS = 30
+TRACKS_PER_SEED_ARTIST = 200
 
 FEEDBACK_WEIGHTS = {"like": 2.0, "play": 1.0, "skip": -0.5}
 SAVED_WEIGHT = 1.0
@@ -165,6 +166,12 @@ class Engine:
         for pos, isrc in enumerate(catalog.isrcs):
             if isrc:
                 self._isrc_index.setdefault(isrc, []).append(pos)
+        version_numbers = {key: i for i, key in enumerate(self._version_index)}
+        self.version_id = np.asarray([version_numbers[k] for k in catalog.version_keys],
+                                     dtype=np.int64)
+        isrc_numbers = {key: i for i, key in enumerate(self._isrc_index)}
+        self.isrc_id = np.asarray([isrc_numbers.get(i, -1) if i else -1 for i in catalog.isrcs],
+                                  dtype=np.int64)
 
     # --- pieces ---------------------------------------------------------------------------------
 
@@ -298,7 +305,7 @@ class Engine:
             # of tracks would otherwise score half the catalog).
             strongest = np.argsort(-artist_weight)[:MAX_SEED_ARTISTS]
             for artist in strongest[artist_weight[strongest] > 0]:
-                candidates.append(self.tracks_of_artist(int(artist))[:300])
+                candidates.append(self.tracks_of_artist(int(artist))[:TRACKS_PER_SEED_ARTIST])
         # Exact co-occurrence with the seeds in other contexts.
         cooccur_all = None
         if len(seed_arr) and self.contexts.shape[0]:
@@ -345,11 +352,26 @@ class Engine:
             total += value
         return Scored(positions, total, contributions, cooccur), parts
 
+    def version_mask(self, positions: np.ndarray, of: Sequence[int]) -> np.ndarray:
+        """True where a position is one of `of` or another version of one (vectorized)."""
+        if len(of) == 0:
+            return np.zeros(len(positions), dtype=bool)
+        of_arr = np.asarray(of, dtype=np.int64)
+        mask = np.isin(self.version_id[positions], self.version_id[of_arr])
+        isrcs = self.isrc_id[of_arr]
+        isrcs = isrcs[isrcs >= 0]
+        if len(isrcs):
+            mask |= np.isin(self.isrc_id[positions], isrcs)
+        return mask
+
     def excluded(self, query: Query, state: UserState, seeds: Sequence[int]) -> set[int]:
-        """Positions that must not be recommended, for the filters the query asks for."""
+        """Positions that must not be recommended, for the filters the query asks for.
+
+        The seeds' other versions are found by `version_mask` over the candidates instead.
+        """
         catalog = self.catalog
-        blocked = self.versions(seeds)
-        blocked.update(self.versions(query.avoid))
+        blocked = set(seeds)
+        blocked.update(query.avoid)
         now = _utc(state.now)
         if not query.include_saved:
             blocked.update(state.saved)
@@ -395,8 +417,10 @@ class Engine:
         shift = self.context_shift(query)
         scored, _parts = self.score(seeds, weights, query, shift,
                                    pool=max(400, 8 * query.n))
-        blocked = self.excluded(query, state, [s for s, w in zip(seeds, weights) if w > 0])
+        liked = [s for s, w in zip(seeds, weights) if w > 0]
+        blocked = self.excluded(query, state, liked)
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
+        keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
         positions = scored.positions[keep]
         score = scored.score[keep]
         parts_kept = {k: v[keep] for k, v in scored.parts.items()}
@@ -471,6 +495,7 @@ class Engine:
                                pool=max(400, 8 * query.n))
         blocked = self.excluded(query, state, seeds)
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
+        keep &= ~self.version_mask(scored.positions, [*seeds, *query.avoid])
         positions = scored.positions[keep]
         score = scored.score[keep]
         order = np.argsort(-score, kind="stable")

@@ -82,6 +82,7 @@ def explain_list(
                 seed_z[col] = (seed_sound[name] - vectors.sound_mean[col]) / vectors.sound_std[col]
     seed_years = catalog.year[seeds_arr] if len(seeds_arr) else np.zeros(0)
     seed_years = seed_years[np.isfinite(seed_years)]
+    typical_year = float(np.median(seed_years)) if len(seed_years) else math.nan
     seed_genres: dict[str, int] = {}
     for s in seeds_arr.tolist():
         for g in catalog.genres[s]:
@@ -94,7 +95,10 @@ def explain_list(
     if catalog.context_kinds and all(k == "session" for k in catalog.context_kinds):
         context_word = "of your listening sessions"
     # seeds x contexts (row slices of a CSR matrix are cheap; column slices are not)
-    seed_contexts = engine.contexts_by_track[seeds_arr] if len(seeds_arr) else None
+    seed_sound_rows = vectors.blocks["sound"][seeds_arr] if len(seeds_arr) else None
+    seed_order = {int(s): i for i, s in enumerate(seeds_arr.tolist())}
+    context_ptr, context_tracks = engine.contexts.indptr, engine.contexts.indices
+    track_ptr, track_ctx = engine.contexts_by_track.indptr, engine.contexts_by_track.indices
     excluded_contexts = {int(c) for c in getattr(query, "exclude_contexts", ()) or ()}
 
     results: list[Recommendation] = []
@@ -109,14 +113,20 @@ def explain_list(
             by = track.artists[0] if track.artists else "the same artist"
             reasons.append((part["artist"], Reason(f"by {by}, who made {made}", "artist", float(k))))
         # co-occurrence with a named seed
-        if co > 0 and seed_contexts is not None:
-            track_contexts = [c for c in engine.contexts_by_track[pos].indices.tolist()
-                              if c not in excluded_contexts]
-            shared = (np.asarray(seed_contexts[:, track_contexts].sum(axis=1)).ravel()
-                      if track_contexts else np.zeros(1))
-            if shared.max(initial=0) > 0:
-                best = int(np.argmax(shared))
-                times = int(shared[best])
+        if co > 0 and seed_order:
+            # For each seed, the contexts it shares with this track.
+            shared_with: dict[int, int] = {}
+            for context in track_ctx[track_ptr[pos]:track_ptr[pos + 1]].tolist():
+                if context in excluded_contexts:
+                    continue
+                for member in context_tracks[context_ptr[context]:context_ptr[context + 1]
+                                             ].tolist():
+                    if member in seed_order:
+                        shared_with[member] = shared_with.get(member, 0) + 1
+            if shared_with:
+                best_seed = max(shared_with, key=lambda s: (shared_with[s], -seed_order[s]))
+                best = seed_order[best_seed]
+                times = shared_with[best_seed]
                 reasons.append((part.get("cooccur", 0.0) + 1e-6, Reason(
                     f"appears next to \u201c{catalog.names[int(seeds_arr[best])]}\u201d in "
                     f"{times} {context_word}", "colisten", float(times))))
@@ -146,7 +156,7 @@ def explain_list(
                     f"{_format_value(name, seed_sound[name]).replace(name + ' ', '')}",
                     "sound", round(track_sound[name], 4))))
             if len(seeds_arr):
-                sims = vectors.blocks["sound"][seeds_arr] @ vectors.blocks["sound"][pos]
+                sims = seed_sound_rows @ vectors.blocks["sound"][pos]
                 nearest = int(seeds_arr[int(np.argmax(sims))])
                 top_cols = np.argsort(-np.abs(z))[:2]
                 words = []
@@ -166,8 +176,8 @@ def explain_list(
                 f"shares the genre {shared_genres[0]}", "genre", float(seed_genres[shared_genres[0]]))))
         # era
         year = catalog.year[pos]
-        if math.isfinite(year) and len(seed_years) and part.get("metadata", 0) > 0:
-            typical = float(np.median(seed_years))
+        if math.isfinite(year) and math.isfinite(typical_year) and part.get("metadata", 0) > 0:
+            typical = typical_year
             if abs(year - typical) <= 5:
                 reasons.append((part["metadata"], Reason(
                     f"released {int(year)}, close to your seeds' {round(typical)}",
