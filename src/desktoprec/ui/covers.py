@@ -34,14 +34,21 @@ def fetch_cover(covers_dir: Path, url: str, *, timeout: float = 10.0) -> Path | 
         return None
     target = cover_path(covers_dir, url)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-            response = client.get(url)
-        if response.status_code != 200 or len(response.content) > MAX_COVER_BYTES:
-            log.info("cover %s not fetched: HTTP %s", url, response.status_code)
-            return None
+        # Streamed with a cap: a hostile server's endless "image" must not fill the memory.
+        content = bytearray()
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client, \
+                client.stream("GET", url) as response:
+            if response.status_code != 200:
+                log.info("cover %s not fetched: HTTP %s", url, response.status_code)
+                return None
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > MAX_COVER_BYTES:
+                    log.info("cover %s not fetched: larger than %d bytes", url, MAX_COVER_BYTES)
+                    return None
         covers_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(response.content)
+        tmp.write_bytes(bytes(content))
         os.replace(tmp, target)
         return target
     except (httpx.HTTPError, OSError) as exc:
