@@ -137,3 +137,19 @@ def test_hostile_names_stay_on_one_line(tmp_path: Path) -> None:
     assert "'=1+1" in table and "'@x" in table
 
 
+
+
+def test_failure_half_way_still_updates_the_same_playlist_next_time(
+        services: Services, client: SpotifyClient, emulator: EmulatorServer) -> None:
+    from desktoprec.errors import NetworkError
+
+    export = ExportService(services, client=client)
+    uris = _uris(emulator, 150)
+    emulator.faults.add("/playlists/", method="POST", status=503, times=3)
+    with pytest.raises(NetworkError):
+        export.to_spotify("Flaky", uris, queue_when_offline=False)
+    made = [p for p in emulator.account.playlists if p.name == "Flaky"]
+    assert len(made) == 1
+    result = export.to_spotify("Flaky", uris + ["spotify:track:not-a-real-id"])
+    assert not result["created"] and result["playlist_id"] == made[0].id
+    assert result["skipped"] == 1 and _entries(emulator, made[0].id) == uris

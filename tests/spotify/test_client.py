@@ -271,3 +271,11 @@ def test_describe_wait_spans() -> None:
     assert "30 seconds" in describe_wait(30)
     assert "5 minutes" in describe_wait(300)
     assert "3.0 hours" in describe_wait(10800)
+
+
+def test_post_not_repeated_after_5xx(api: Any) -> None:
+    client, script, _, _ = api
+    script.on("/v1/me/playlists", {"status": 502, "raw": b""})
+    with pytest.raises(NetworkError):
+        client.request("POST", "/me/playlists", json={"name": "x"})
+    assert len(script.log) == 1

@@ -67,7 +67,8 @@ class ExportService:
             existing_id = existing.playlist_id if existing else None
         try:
             result = push_playlist(self.client(), name=name, uris=uris, public=public,
-                                   description=text, existing_id=existing_id)
+                                   description=text, existing_id=existing_id,
+                                   on_created=lambda pid, uri: self._remember(name, pid, uri))
         except NetworkError as exc:
             if not queue_when_offline:
                 raise
@@ -76,18 +77,22 @@ class ExportService:
             return {"name": name, "queued": True, "pending_id": pending_id,
                     "message": f"Spotify could not be reached; the playlist {name!r} will be "
                                "sent with the next sync.", "tracks": len(uris)}
+        self._remember(name, result.playlist_id, result.uri)
+        return result_dict(name, result, public)
+
+    def _remember(self, name: str, playlist_id: str, uri: str | None) -> None:
+        """The playlist desktoprec made under `name`, so the next export updates it."""
         with self.services.db.write() as session:
             row = session.get(ExportRow, name)
             if row is None:
-                row = ExportRow(name=name, playlist_id=result.playlist_id)
+                row = ExportRow(name=name, playlist_id=playlist_id)
                 session.add(row)
-            row.playlist_id = result.playlist_id
-            row.uri = result.uri
+            row.playlist_id = playlist_id
+            row.uri = uri or f"spotify:playlist:{playlist_id}"
             row.updated_at = repo.utcnow()
-            playlist = session.get(PlaylistRow, result.playlist_id)
+            playlist = session.get(PlaylistRow, playlist_id)
             if playlist is not None:
                 playlist.made_by_desktoprec = True
-        return result_dict(name, result, public)
 
     def queue(self, name: str, uris: Sequence[str], *, public: bool = False,
               description: str | None = None, error: str | None = None) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ BATCH = 100
 MADE_BY = "Made by desktoprec"
 # Spotify caps playlist descriptions at 300 characters.
 MAX_DESCRIPTION = 300
-EXPORTABLE_PREFIXES = ("spotify:track:", "spotify:episode:")
+# Spotify ids are 22 base-62 characters; anything else would make Spotify refuse the whole batch.
+EXPORTABLE_URI = re.compile(r"^spotify:(track|episode):[A-Za-z0-9]{22}$")
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,18 @@ def make_description(recipe: str | None = None, description: str | None = None) 
 
 def exportable(uris: Sequence[str]) -> tuple[list[str], int]:
     """The URIs Spotify can put in a playlist (local files cannot be added); and how many not."""
-    keep = [u.strip() for u in uris if u and u.strip().startswith(EXPORTABLE_PREFIXES)]
+    keep = [u.strip() for u in uris if u and EXPORTABLE_URI.match(u.strip())]
     return keep, len(uris) - len(keep)
 
 
 def push_playlist(client: SpotifyClient, *, name: str, uris: Sequence[str], public: bool,
-                  description: str, existing_id: str | None) -> ExportResult:
-    """Make (or update, when `existing_id` still exists) a playlist holding exactly `uris`."""
+                  description: str, existing_id: str | None,
+                  on_created: Callable[[str, str | None], None] | None = None) -> ExportResult:
+    """Make (or update, when `existing_id` still exists) a playlist holding exactly `uris`.
+
+    `on_created(id, uri)` runs as soon as a new playlist exists, before its items are added, so
+    a failure half-way still leaves one playlist to update next time, never a second one.
+    """
     before = client.requests_made
     keep, skipped = exportable(uris)
     playlist_id: str | None = existing_id
@@ -73,6 +80,8 @@ def push_playlist(client: SpotifyClient, *, name: str, uris: Sequence[str], publ
         playlist_id = made["id"]
         uri = made.get("uri") if isinstance(made.get("uri"), str) else None
         created = True
+        if on_created is not None:
+            on_created(playlist_id, uri)
         if keep[:BATCH]:
             client.request("POST", f"/playlists/{playlist_id}/items",
                            json={"uris": keep[:BATCH]})

@@ -282,7 +282,8 @@ class SpotifyClient:
 
             if 500 <= status < 600:
                 network_failures += 1
-                if network_failures <= self.retries:
+                # A POST may have been carried out before the error: never repeat it blindly.
+                if network_failures <= self.retries and method != "POST":
                     log.info("Spotify answered %d on %s; retrying", status, rel_path)
                     self._pause(self.retry_delay * network_failures)
                     continue
