@@ -27,7 +27,7 @@ class Reason:
     """One numbered reason: `text` for people, `block` it came from, `value` for charts."""
 
     text: str
-    block: str  # sound | genre | colisten | metadata | context | diversity | profile
+    block: str  # sound | genre | colisten | metadata | artist | context | diversity | profile
     value: float | None = None
 
 

@@ -12,6 +12,7 @@ import argparse
 import gc
 import resource
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def _rss_mb() -> float:
 
 
 def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from desktoprec.index.vectors import VectorIndex, build_vectors
     from desktoprec.recommend.engine import Engine, Query, UserState
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
     index.save(folder)
     t4 = time.perf_counter()
     rng = np.random.default_rng(args.seed + 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     state = UserState(now=now,
                       saved=set(rng.integers(0, len(catalog), 500).tolist()),
                       feedback=[(int(p), str(k), now - timedelta(days=float(d))) for p, k, d in
@@ -162,7 +163,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
         "index_build_seconds": round(t2 - t0, 3),
         "engine_setup_seconds": round(t3 - t2, 3),
         "index_save_seconds": round(t4 - t3, 3),
-        "queries": int(len(every)),
+        "queries": len(every),
         "list_length_min": int(min(sizes)) if sizes else 0,
         "recommend_ms_p50": round(float(np.percentile(every, 50)), 2),
         "recommend_ms_p95": round(float(np.percentile(every, 95)), 2),
