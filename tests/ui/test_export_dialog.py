@@ -76,8 +76,15 @@ def test_spotify_export_through_the_emulator(qtbot: Any, tmp_path: Path) -> None
         assert "Saved to Spotify" in text and "1 local tracks left out" in text
         created = [r for r in server.requests if r.method == "POST"]
         assert any(r.path.endswith("/me/playlists") for r in created)
-        # a bad URI gives a message in the dialog, not a crash
-        dialog.tracks = [Track(id="bad", name="B", artists=(), uri="spotify:track:bad")]
+        # only local files: nothing to send, and the dialog says so
+        dialog.tracks = [Track(id="local:y", name="B", artists=(), source="local")]
         dialog.export_to_spotify()
-        assert dialog.result_label.full_text().startswith("Not exported:")
+        assert "None of these tracks is on Spotify" in dialog.result_label.full_text()
+        # Spotify refusing gives a message in the dialog, not a crash
+        server.faults.add("/v1/me/playlists", status=500, times=10)
+        server.faults.add("/me/playlists", status=500, times=10)
+        dialog.tracks = tracks
+        dialog.name.setText("Another mix")
+        dialog.export_to_spotify()
+        assert dialog.result_label.full_text().startswith(("Not exported:", "You are offline"))
         services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QPushButton,
     QSlider,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.domain import Track
 from desktoprec.errors import NoActiveDevice, PremiumRequired
+from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
 from desktoprec.ui.errors import describe
@@ -91,10 +94,25 @@ class PlaybackController(QObject):
         return self.queue[self.index + 1:] if self.index >= 0 else list(self.queue)
 
     def play_queue(self, tracks: list[Track], start: int = 0, *, request: Any = None) -> None:
-        self.queue = list(tracks)
+        """Play `tracks` from `start`; tracks with a file of the user's play in-app."""
         self.request = request
         self.quick_skips = []
-        self._play_index(max(0, min(start, len(self.queue) - 1)))
+        start = max(0, min(start, len(tracks) - 1))
+        missing = [t.id for t in tracks if not t.local_path]
+        if not missing:
+            self._start_queue(list(tracks), start)
+            return
+        services = self.ctx.services
+        self.ctx.runner.run(lambda: queries.local_paths(services, missing), lane="db",
+                            name="local-paths",
+                            on_done=lambda paths: self._start_queue(
+                                [replace(t, local_path=paths[t.id]) if t.id in paths else t
+                                 for t in tracks], start),
+                            on_error=lambda exc: self._start_queue(list(tracks), start))
+
+    def _start_queue(self, tracks: list[Track], start: int) -> None:
+        self.queue = tracks
+        self._play_index(start)
 
     def _play_index(self, index: int) -> None:
         self._stop_local()
@@ -431,7 +449,7 @@ class PlayerWindow(QWidget):
         self.devices.setMinimumWidth(200)
         self.refresh_devices_button = QPushButton("Find devices")
         self.transfer_button = QPushButton("Play there")
-        devices_layout.addWidget(PlainLabel("Spotify device"))
+        devices_layout.addWidget(QLabel("Spotify device"))
         devices_layout.addWidget(self.devices, 1)
         devices_layout.addWidget(self.refresh_devices_button)
         devices_layout.addWidget(self.transfer_button)
@@ -501,6 +519,11 @@ class PlayerWindow(QWidget):
     def _set_cover(self, path: str) -> None:
         self.cover.set_image_file(path)
         self.small_cover.set_image_file(path)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.controller.backend == "spotify" and not self.controller.devices:
+            self.controller.refresh_devices()
 
     def _on_state_changed(self, state: str) -> None:
         playing = state == "playing"

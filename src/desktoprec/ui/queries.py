@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,6 +161,14 @@ def playlist_tracks(services: Any, playlist_id: str) -> list[Track]:
     return result
 
 
+def local_paths(services: Any, track_ids: list[str]) -> dict[str, str]:
+    """Playable files of the user's for these tracks (track id → path)."""
+    with services.db.read() as session:
+        rows = session.scalars(select(LocalFileRow).where(
+            LocalFileRow.track_id.in_(track_ids), LocalFileRow.removed.is_(False)))
+        return {r.track_id: r.path for r in rows if r.track_id}
+
+
 def account(services: Any) -> dict[str, Any] | None:
     with services.db.read() as session:
         row = session.scalars(select(AccountRow)).first()
@@ -179,11 +188,26 @@ def recent_track_ids(services: Any, limit: int = 20) -> list[str]:
                                     .order_by(RecentlyPlayedRow.played_at.desc()).limit(limit)))
 
 
+def standardize(vectors: np.ndarray) -> np.ndarray:
+    """Missing values (NaN/inf) become the column mean; each column gets unit variance."""
+    values = np.asarray(vectors, dtype=np.float64).copy()
+    values[~np.isfinite(values)] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column: mean 0
+        means = np.nanmean(values, axis=0) if len(values) else np.zeros(values.shape[1])
+    means = np.where(np.isfinite(means), means, 0.0)
+    rows, cols = np.where(np.isnan(values))
+    values[rows, cols] = means[cols]
+    std = values.std(axis=0)
+    return (values - means) / np.where(std > 1e-12, std, 1.0)
+
+
 def project_2d(vectors: np.ndarray) -> np.ndarray:
-    """A PCA projection to two dimensions (centered, top two singular directions)."""
+    """A PCA projection to two dimensions of the standardized vectors."""
     if len(vectors) == 0:
         return np.zeros((0, 2), dtype=np.float32)
-    centered = vectors - vectors.mean(axis=0, keepdims=True)
+    standardized = standardize(vectors)
+    centered = standardized - standardized.mean(axis=0, keepdims=True)
     if len(vectors) == 1 or not np.any(centered):
         return np.zeros((len(vectors), 2), dtype=np.float32)
     _, _, vt = np.linalg.svd(centered, full_matrices=False)
@@ -231,7 +255,7 @@ def insights(services: Any, color_by: str = "genre", max_points: int = 3000) -> 
         vec = np.frombuffer(s.vector, dtype=np.float32)
         if dim is None:
             dim = vec.shape[0]
-        if vec.shape[0] != dim or not np.all(np.isfinite(vec)):
+        if vec.shape[0] != dim or not np.any(np.isfinite(vec)):
             continue
         vectors.append(vec)
         keys.append(s.track_id)
