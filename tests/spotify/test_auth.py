@@ -205,3 +205,16 @@ def test_malformed_token_answer_is_an_auth_error(emulator: EmulatorServer) -> No
     emulator.faults.add("/api/token", mode="malformed")
     with pytest.raises(AuthError):
         refresh_tokens(emulator.accounts_url, "cid", issued["refresh_token"])
+
+
+def test_an_opener_that_fails_is_fatal_unless_the_address_was_shown(
+        emulator: EmulatorServer) -> None:
+    def broken(url: str) -> None:
+        raise AuthError("No web browser could be opened for the Spotify sign-in.")
+
+    with pytest.raises(AuthError, match="No web browser"):
+        run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=5)
+    # shown to the user, who opens it by hand (here: a thread playing the user)
+    tokens = run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=10,
+                       on_url=_follow)
+    assert tokens.refresh_token

@@ -335,7 +335,13 @@ def run_login(accounts_url: str, client_id: str, *, open_url: Callable[[str], No
                                  pkce.challenge_s256(verifier), state, scopes)
         if on_url is not None:
             on_url(url)
-        open_url(url)
+        try:
+            open_url(url)
+        except AuthError as exc:
+            if on_url is None:
+                raise
+            # the address was shown: the user can still open it by hand while we wait
+            log.warning("the sign-in page could not be opened automatically: %s", exc)
         result = server.wait(timeout, cancel)
     if cancel is not None and cancel.is_set():
         raise Cancelled("Sign-in cancelled.")
