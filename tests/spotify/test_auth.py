@@ -218,3 +218,37 @@ def test_an_opener_that_fails_is_fatal_unless_the_address_was_shown(
     tokens = run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=10,
                        on_url=_follow)
     assert tokens.refresh_token
+
+
+def test_auth_service_sign_in_shared_client_and_sign_out(
+        emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktoprec.errors import ConfigError
+    from desktoprec.services import Services
+
+    monkeypatch.setenv("DESKTOPREC_SPOTIFY_API_URL", emulator.api_url)
+    monkeypatch.setenv("DESKTOPREC_SPOTIFY_ACCOUNTS_URL", emulator.accounts_url)
+    services = Services()
+    auth = services.auth
+    assert not auth.is_signed_in()
+    with pytest.raises(ConfigError):
+        auth.login(open_url=_follow, timeout=5)  # no client ID yet
+    assert "127.0.0.1/callback" in auth.client_id_help()
+    with pytest.raises(ConfigError):
+        auth.set_client_id("no spaces allowed")
+    auth.set_client_id("service-client")
+    profile = auth.login(open_url=_follow, timeout=10)
+    assert profile["id"] == emulator.account.user_id
+    assert auth.is_signed_in()
+    assert auth.api() is auth.api()
+    assert auth.api().me()["id"] == emulator.account.user_id
+    assert auth.keyring_backend()
+    from desktoprec.storage.tables import AccountRow
+
+    with services.db.read() as session:
+        row = session.get(AccountRow, emulator.account.user_id)
+        assert row is not None and row.display_name == emulator.account.display_name
+    auth.logout()
+    assert not auth.is_signed_in()
+    with pytest.raises(SignInRequired):
+        auth.token_provider().access_token()
+    services.close()
