@@ -252,3 +252,20 @@ def test_auth_service_sign_in_shared_client_and_sign_out(
     with pytest.raises(SignInRequired):
         auth.token_provider().access_token()
     services.close()
+
+
+def test_sign_in_of_a_user_not_on_the_allow_list_says_so(
+        emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktoprec.services import Services
+
+    monkeypatch.setenv("DESKTOPREC_SPOTIFY_API_URL", emulator.api_url)
+    monkeypatch.setenv("DESKTOPREC_SPOTIFY_ACCOUNTS_URL", emulator.accounts_url)
+    monkeypatch.setenv("DESKTOPREC_CLIENT_ID", "allow-list-client")
+    services = Services()
+    emulator.registered = False
+    try:
+        with pytest.raises(AuthError, match="allow list"):
+            services.auth.login(open_url=_follow, timeout=10)
+    finally:
+        emulator.registered = True
+        services.close()
