@@ -99,9 +99,9 @@ class Decoded:
     excerpt: bool
 
 
-def _windows_for(duration: float) -> list[tuple[float, float]]:
+def _windows_for(duration: float, whole_track: bool = False) -> list[tuple[float, float]]:
     """(start, length) in seconds of the parts of a track that are analysed."""
-    if duration <= WHOLE_TRACK_UP_TO_SECONDS:
+    if whole_track or duration <= WHOLE_TRACK_UP_TO_SECONDS:
         return [(0.0, duration)]
     spans = []
     for position in WINDOW_POSITIONS:
@@ -120,7 +120,7 @@ def _to_mono_resampled(block: np.ndarray, rate: int) -> np.ndarray:
     return mono
 
 
-def _decode_soundfile(path: Path) -> Decoded:
+def _decode_soundfile(path: Path, whole_track: bool = False) -> Decoded:
     import soundfile
 
     with soundfile.SoundFile(str(path)) as handle:
@@ -131,7 +131,7 @@ def _decode_soundfile(path: Path) -> Decoded:
             raise AnalysisError("not an audio file (no sample rate)")
         duration = frames / rate if frames > 0 else 0.0
         windows = []
-        for start, length in _windows_for(duration):
+        for start, length in _windows_for(duration, whole_track):
             first = int(start * rate)
             if first:
                 handle.seek(first)
@@ -175,7 +175,7 @@ def _ffmpeg_error(stderr: bytes) -> str:
     return f"could not be decoded ({last[-1][:160]})" if last else "could not be decoded"
 
 
-def _decode_ffmpeg(path: Path) -> Decoded:
+def _decode_ffmpeg(path: Path, whole_track: bool = False) -> Decoded:
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         raise AnalysisError(
@@ -183,7 +183,7 @@ def _decode_ffmpeg(path: Path) -> Decoded:
             hint="install ffmpeg (e.g. `apt-get install ffmpeg`)",
         )
     duration = _ffprobe_duration(path) or 0.0
-    spans = _windows_for(duration) if duration > 0 else [(0.0, 0.0)]
+    spans = _windows_for(duration, whole_track) if duration > 0 else [(0.0, 0.0)]
     windows = []
     for start, length in spans:
         command = [ffmpeg, "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-i", str(path)]
@@ -287,8 +287,11 @@ def _soundfile_error_text(exc: Exception, head: bytes) -> str:
     return f"could not be decoded ({text[:160]})"
 
 
-def decode(path: str | os.PathLike[str]) -> Decoded:
-    """Read the analysed windows of a file as mono float32 at SAMPLE_RATE; AnalysisError if not."""
+def decode(path: str | os.PathLike[str], *, whole_track: bool = False) -> Decoded:
+    """Read the analysed windows of a file as mono float32 at SAMPLE_RATE; AnalysisError if not.
+
+    whole_track=True reads all of it (the benchmark uses it to measure what excerpts cost).
+    """
     target = Path(path)
     if not target.exists():
         raise AnalysisError("file not found")
@@ -313,7 +316,7 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
     first_error: str | None = None
     if suffix not in _AUDIO_SUFFIXES_NEEDING_FFMPEG:
         try:
-            decoded = _decode_soundfile(target)
+            decoded = _decode_soundfile(target, whole_track)
             if decoded.windows and any(w.size for w in decoded.windows):
                 return decoded
             if decoded.duration_s == 0 and not head.startswith(b"OggS"):
@@ -325,7 +328,7 @@ def decode(path: str | os.PathLike[str]) -> Decoded:
             first_error = _soundfile_error_text(exc, head)
             log.debug("soundfile could not decode %s: %s", target, exc)
     try:
-        return _decode_ffmpeg(target)
+        return _decode_ffmpeg(target, whole_track)
     except AnalysisError as exc:
         if not _looks_like_audio(head):
             raise AnalysisError("not an audio file") from exc
@@ -392,24 +395,29 @@ def _filters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return mel.astype(np.float32), chroma.astype(np.float32), window, freqs.astype(np.float32)
 
 
-def _power_spectrogram(signal: np.ndarray) -> np.ndarray:
+def _frame_count(samples: int) -> int:
+    return 1 + samples // HOP if samples else 0
+
+
+def _power_spectrogram(signal: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """|STFT|^2 as (bins, frames), centred frames padded with zeros at both ends."""
+    from scipy import fft
+
     _, _, window, _ = _filters()
-    padded = np.pad(signal, (N_FFT // 2, N_FFT // 2))
-    count = 1 + (padded.size - N_FFT) // HOP
+    padded = np.pad(signal.astype(np.float32, copy=False), (N_FFT // 2, N_FFT // 2))
+    count = _frame_count(signal.size)
+    if out is None:
+        out = np.empty((N_FFT // 2 + 1, count), dtype=np.float32)
     if count <= 0:
-        return np.zeros((N_FFT // 2 + 1, 0), dtype=np.float32)
+        return out
     frames = np.lib.stride_tricks.as_strided(
         padded, shape=(count, N_FFT), strides=(padded.strides[0] * HOP, padded.strides[0])
     )
-    from scipy import fft
-
-    spectrum = np.empty((N_FFT // 2 + 1, count), dtype=np.float32)
-    chunk = 512  # bounded memory for long windows
+    chunk = 256  # bounded memory for long windows
     for start in range(0, count, chunk):
         block = fft.rfft(frames[start:start + chunk] * window, axis=1)  # float32 in, complex64 out
-        spectrum[:, start:start + chunk] = (block.real ** 2 + block.imag ** 2).T
-    return spectrum
+        out[:, start:start + chunk] = (block.real ** 2 + block.imag ** 2).T
+    return out
 
 
 # --- tempo -------------------------------------------------------------------------------------
@@ -518,16 +526,23 @@ def _finite(value: float | None, digits: int = 4) -> float | None:
 def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     """Descriptors of mono float32 windows at SAMPLE_RATE (the pure part, used by the tests too)."""
     mel_fb, chroma_fb, _, freqs = _filters()
-    spectra = [_power_spectrogram(w) for w in windows if w.size]
-    samples = np.concatenate([w for w in windows if w.size]) if spectra else np.zeros(0, np.float32)
-    seconds = samples.size / SAMPLE_RATE
+    windows = [w for w in windows if w.size]
+    sample_count = sum(w.size for w in windows)
+    seconds = sample_count / SAMPLE_RATE
     result: dict[str, Any] = {"analyzed_s": round(seconds, 3)}
-    rms_all = math.sqrt(float(np.dot(samples, samples)) / samples.size) if samples.size else 0.0
-    if not spectra or rms_all < SILENCE_RMS:
+    energy_sum = sum(float(np.dot(w, w)) for w in windows)
+    rms_all = math.sqrt(energy_sum / sample_count) if sample_count else 0.0
+    if not windows or rms_all < SILENCE_RMS:
         result.update(_silent_descriptors(seconds))
         return result
 
-    power = np.concatenate(spectra, axis=1)
+    # one (bins, frames) array for all windows, filled in place (no concatenated copies)
+    frame_counts = [_frame_count(w.size) for w in windows]
+    power = np.empty((N_FFT // 2 + 1, sum(frame_counts)), dtype=np.float32)
+    start = 0
+    for window_samples, count in zip(windows, frame_counts, strict=True):
+        _power_spectrogram(window_samples, out=power[:, start:start + count])
+        start += count
     frame_energy = power.sum(axis=0)
     # frame RMS in dBFS (Parseval: sum of |X|^2 over the one-sided spectrum ~ N * sum(w^2 x^2) / 2)
     _, _, window, _ = _filters()
@@ -572,16 +587,15 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     # tempo per window (beats do not continue across the gaps between windows)
     envelopes, onset_counts = [], 0
     start = 0
-    for spectrum in spectra:
-        count = spectrum.shape[1]
+    for count in frame_counts:
         env = _onset_envelope(mel_db[:, start:start + count])
         start += count
         envelopes.append(env)
         onset_counts += _count_onsets(env)
     tempo, beat_strength, regularity = _tempo(envelopes)
     onset_rate = onset_counts / seconds if seconds > 0 else 0.0
-    zcr = float(np.mean(np.abs(np.diff(np.signbit(samples).astype(np.int8))))) \
-        if samples.size > 1 else 0.0
+    crossings = sum(int(np.count_nonzero(np.diff(np.signbit(w)))) for w in windows)
+    zcr = crossings / max(1, sample_count - len(windows))
 
     brightness = float(np.clip(math.log2(max(centroid, 100.0) / 250.0) / math.log2(6000 / 250),
                                0.0, 1.0))
@@ -702,9 +716,9 @@ def warm_up() -> None:
     _dct_matrix()
 
 
-def analyze(path: str | os.PathLike[str]) -> dict[str, Any]:
+def analyze(path: str | os.PathLike[str], *, whole_track: bool = False) -> dict[str, Any]:
     """Descriptors of one audio file; raises AnalysisError with a clear reason when it cannot."""
-    decoded = decode(path)
+    decoded = decode(path, whole_track=whole_track)
     try:
         result = analyze_signal(decoded.windows)
     except MemoryError as exc:
