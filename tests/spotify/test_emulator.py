@@ -495,3 +495,13 @@ def test_generate_account_is_deterministic_and_big_enough() -> None:
     assert len(big.saved) == 10_000 and len(big.playlists) == 200
     isrcs = [t["external_ids"]["isrc"] for t in big.tracks.values()]
     assert len(set(isrcs)) == len(isrcs)
+
+
+def test_stop_also_ends_kept_alive_connections() -> None:
+    emulator = EmulatorServer(generate_account(saved_tracks=5, playlists=1)).start()
+    token = emulator.issue_tokens()["access_token"]
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.get(f"{emulator.api_url}/me").status_code == 200
+        emulator.stop()
+        with pytest.raises(httpx.HTTPError):
+            client.get(f"{emulator.api_url}/me", timeout=5)

@@ -158,6 +158,8 @@ class EmulatorServer:
         self._refresh: dict[str, tuple[str, str]] = {}  # token -> (client_id, scope)
         self._recent_calls: deque[float] = deque()
         self._issued: list[str] = []
+        self._connections: set[socket.socket] = set()
+        self._bound_port: int | None = None
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -172,6 +174,7 @@ class EmulatorServer:
         httpd = ThreadingHTTPServer((self._host, self._port), Handler)
         httpd.daemon_threads = True
         self._httpd = httpd
+        self._bound_port = int(httpd.server_address[1])
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"spotify-emulator-{self.port}", daemon=True)
         self._thread.start()
@@ -183,6 +186,14 @@ class EmulatorServer:
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
+        # kept-alive connections would otherwise still be answered after stop()
+        with self._lock:
+            open_connections, self._connections = list(self._connections), set()
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -195,9 +206,10 @@ class EmulatorServer:
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the emulator is not running")
-        return int(self._httpd.server_address[1])
+        """The bound port (still known after stop(), so tests can see the network go away)."""
+        if self._bound_port is None:
+            raise RuntimeError("the emulator has not been started")
+        return self._bound_port
 
     @property
     def accounts_url(self) -> str:
@@ -1029,6 +1041,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")
+
+    def setup(self) -> None:
+        super().setup()
+        with self.emulator._lock:
+            self.emulator._connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.emulator._lock:
+                self.emulator._connections.discard(self.connection)
 
     def _handle(self, method: str) -> None:
         emulator = self.emulator
