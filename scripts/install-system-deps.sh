@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages desktoprec needs when they are missing: Qt's xcb libraries and
-# libsndfile to run; Xvfb, D-Bus and GNOME Keyring for the tests' real peers.
+# libsndfile and ffmpeg (m4a/aac audio) to run; Xvfb, D-Bus and GNOME Keyring for the tests'
+# real peers.
 # Usage: install-system-deps.sh run|test
 set -eu
 want="libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
 libxcb-xinerama0 libxcb-image0 libxcb-render-util0 libxcb-randr0 libegl1 libgl1 libfontconfig1 \
-libdbus-1-3 libsndfile1"
+libdbus-1-3 libsndfile1 ffmpeg"
 if [ "${1:-run}" = "test" ]; then
   want="$want xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool"
 fi

@@ -174,7 +174,8 @@ def _excerpt_accuracy(files: list[Path]) -> dict[str, Any]:
             if not excerpt.get("excerpt"):
                 continue
             whole = dsp.analyze(path, whole_track=True)
-        except Exception:  # noqa: BLE001 - such files are left out of the comparison
+        except Exception as exc:  # noqa: BLE001 - such files are left out of the comparison
+            log.debug("excerpt comparison skips %s: %s", path, exc)
             continue
         compared += 1
         a, b = excerpt.get("tempo_bpm"), whole.get("tempo_bpm")
