@@ -134,6 +134,9 @@ def test_activity_and_time_of_day(engine: Engine) -> None:
     mean = lambda r: float(np.mean([cat.sound[cat.index[i], tempo] for i in ids(r)]))
     assert mean(workout) > mean(night)
     assert night.recipe["time_of_day"] == "night"
+    stated = [r.text for item in night.items for r in item.explanation.reasons
+              if r.block == "context"]
+    assert stated and all("the night" in text for text in stated)
     with pytest.raises(RecommendError, match="Unknown mood"):
         engine.recommend(Query(mode="more_like", seeds=seeds, mood="grumpy"))
 

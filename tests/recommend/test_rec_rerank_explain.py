@@ -110,8 +110,12 @@ def test_every_pick_is_explained(engine: Engine) -> None:
     assert any("BPM, close to your seeds'" in t or "close to your seeds'" in t for t in texts)
     assert any(t.startswith("shares the genre rock") for t in texts)
     assert any("who made" in t for t in texts)
-    assert any("fits happy" in t for t in texts)
-    picks = [item for item in result.items if item.diversity_pick]
+    stated = [r.text for item in result.items for r in item.explanation.reasons
+              if r.block == "context"]
+    assert stated and all("happy" in t for t in stated)
+    assert any(t.startswith("fits happy: valence") for t in stated)
+    plain = engine.recommend(Query(mode="playlist", seeds=seeds, n=12, diversity=0.5))
+    picks = [item for item in plain.items if item.diversity_pick]
     assert picks, "a 0.5 dial over a rock-heavy pool should make diversity picks"
     for item in picks:
         assert any(r.block == "diversity" and "did not have yet" in r.text

@@ -128,15 +128,15 @@ def test_recommend_persists_list_and_novelty(services: Services) -> None:
 def test_saved_excluded_by_default_setting_switches(services: Services) -> None:
     service = services.recommend
     got = {i.track.id for i in service.recommend(mode="more_like", seeds=("pop1_t0",), n=12,
-                                                 diversity=0.0).items}
+                                                 diversity=0.0, hour=14).items}
     assert not {"pop1_t5", "pop2_t5"} & got
     got = {i.track.id for i in service.recommend(mode="more_like", seeds=("pop2_t0",), n=14,
-                                                 diversity=0.0, include_saved=True).items}
+                                                 diversity=0.0, include_saved=True, hour=14).items}
     assert {"pop1_t5", "pop2_t5"} & got
 
 
 def test_for_you_from_saved_tracks(services: Services) -> None:
-    result = services.recommend.recommend(mode="for_you", n=5, diversity=0.0)
+    result = services.recommend.recommend(mode="for_you", n=5, diversity=0.0, hour=14)
     assert sum(1 for i in result.items if i.genres == ("pop",)) >= 4
 
 
@@ -183,7 +183,7 @@ def test_path_and_cold_start_styles(services: Services) -> None:
     assert next(i.track.id for i in result.items) == "jazz1_t0"
     assert [i.track.id for i in result.items][-1] == "rock1_t4"
     assert all(i.explanation.summary.startswith("Step") for i in result.items)
-    cold = service.recommend(mode="cold_start", styles=("jazz",), n=4, diversity=0.0)
+    cold = service.recommend(mode="cold_start", styles=("jazz",), n=4, diversity=0.0, hour=14)
     assert all(i.genres == ("jazz",) for i in cold.items)
     with pytest.raises(RecommendError, match="Unknown style"):
         service.recommend(mode="cold_start", styles=("polka",))

@@ -37,7 +37,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     "genre": 0.01,
     "colisten": 0.03,
     "metadata": 0.03,
-    "context": 0.06,
+    "context": 0.06,  # time of day only
+    "context_chosen": 0.3,  # a mood or activity the user picked: it should show in the list
 }
 
 MAX_SEED_ARTISTS = 30
@@ -344,7 +345,9 @@ class Engine:
             for name, amount in shift.items():
                 direction[catalog.sound_names.index(name)] = amount
             direction /= float(np.abs(direction).sum()) or 1.0
-            contributions["context"] = SCORE_WEIGHTS["context"] * np.tanh(z @ direction)
+            weight = SCORE_WEIGHTS["context_chosen" if (query.mood or query.activity)
+                                   else "context"]
+            contributions["context"] = weight * np.tanh(z @ direction)
         else:
             contributions["context"] = np.zeros(len(positions), dtype=np.float32)
         total = np.zeros(len(positions), dtype=np.float64)

@@ -10,6 +10,7 @@ import numpy as np
 
 from desktoprec.domain import Explanation, Reason, Recommendation
 from desktoprec.recommend.catalog import _DESCRIPTOR_WORDS
+from desktoprec.recommend.engine import time_of_day
 from desktoprec.recommend.rerank import Picked
 
 # Which block a score part belongs to in `block_shares`.
@@ -186,14 +187,28 @@ def explain_list(
         if shift and track_sound:
             name = max(shift, key=lambda k: abs(shift[k]))
             if name in track_sound:
-                target = "raised" if shift[name] > 0 else "lowered"
-                label = ", ".join(v for v in (query.mood, query.activity) if v) or "time of day"
+                direction = "more" if shift[name] > 0 else "less"
+                hour = getattr(query, "hour", None)
+                label = ", ".join(
+                    [v for v in (query.mood, query.activity) if v]
+                    + ([f"the {time_of_day(hour)}"] if hour is not None and not (
+                        query.mood or query.activity) else [])
+                ) or "the context"
                 base = seed_sound.get(name)
-                versus = f" vs your seeds' {_format_value(name, base).replace(name + ' ', '')}" \
-                    if base is not None else ""
-                reasons.append((abs(part.get("context", 0.0)) + 1e-6, Reason(
-                    f"fits {label}: {_format_value(name, track_sound[name])}{versus} "
-                    f"({name} target {target})", "context", round(track_sound[name], 4))))
+                value = track_sound[name]
+                shown = _format_value(name, value)
+                plain = name.replace("_bpm", "").replace("_major", "").replace("_db", "")
+                if base is None:
+                    text_ = f"{label} asks for {direction} {plain}: {shown}"
+                else:
+                    versus = _format_value(name, base).replace(name + " ", "")
+                    moved = (value - base) * shift[name] > 0
+                    text_ = (f"fits {label}: {shown}, {'above' if value > base else 'below'} "
+                             f"your seeds' {versus}" if moved else
+                             f"{label} asks for {direction} {plain}; this one stays near your "
+                             f"seeds ({shown} vs {versus})")
+                reasons.append((abs(part.get("context", 0.0)) + 1e-6,
+                                Reason(text_, "context", round(value, 4))))
         # diversity
         if pick.diversity_pick:
             what = "a genre" if pick.new_genre else "an artist"
