@@ -505,3 +505,10 @@ def test_stop_also_ends_kept_alive_connections() -> None:
         emulator.stop()
         with pytest.raises(httpx.HTTPError):
             client.get(f"{emulator.api_url}/me", timeout=5)
+        port = emulator.port
+        emulator.start()  # the network comes back, on the same address, same tokens
+        try:
+            assert emulator.port == port
+            assert client.get(f"{emulator.api_url}/me").status_code == 200
+        finally:
+            emulator.stop()

@@ -171,7 +171,8 @@ class EmulatorServer:
         class Handler(_Handler):
             emulator = server
 
-        httpd = ThreadingHTTPServer((self._host, self._port), Handler)
+        # a restart comes back on the same port (the network "returns")
+        httpd = ThreadingHTTPServer((self._host, self._bound_port or self._port), Handler)
         httpd.daemon_threads = True
         self._httpd = httpd
         self._bound_port = int(httpd.server_address[1])
