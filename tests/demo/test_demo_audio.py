@@ -39,9 +39,9 @@ def test_same_track_gives_same_samples_and_same_bytes(tmp_path: Path) -> None:
 
 
 def test_files_are_readable_flac_with_tags(tmp_path: Path) -> None:
-    jobs = audio.file_jobs(CATALOG, tmp_path)
-    paths = audio.write_files(jobs, workers=2)
-    assert len(paths) == len(CATALOG.tracks) and not list(tmp_path.rglob("*.part"))
+    jobs = audio.file_jobs(CATALOG, tmp_path)[1::2]  # one track of every style
+    paths = audio.write_files(jobs, workers=1)
+    assert len(paths) == len(jobs) and not list(tmp_path.rglob("*.part"))
     for job, path in zip(jobs, paths, strict=True):
         info = soundfile.info(path)
         assert info.samplerate == audio.SAMPLE_RATE and info.channels == 1

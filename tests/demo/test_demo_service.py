@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 
 from desktoprec.errors import Cancelled, ConfigError
 from desktoprec.services import Services
-from desktoprec.storage.tables import PlaylistEntryRow, PlaylistRow, SavedTrackRow
+from desktoprec.storage.tables import (
+    PlaylistEntryRow,
+    PlaylistRow,
+    SavedTrackRow,
+    TrackSoundRow,
+)
 
 
 def test_audio_is_written_once_and_repaired_when_damaged() -> None:
@@ -90,6 +95,38 @@ def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start() -> None:
         reloaded = Services()
         assert reloaded.settings.api_url.rstrip("/") == second.api_url.rstrip("/")
         reloaded.close()
+    finally:
+        demo.stop()
+        services.close()
+
+
+def test_prepare_can_be_cancelled_and_then_finishes() -> None:
+    services = Services()
+    demo = services.demo
+    cancel = threading.Event()
+    phases: list[str] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        phases.append(phase)
+        if phase == "sign-in":
+            cancel.set()  # the user presses Cancel while the demo signs in
+
+    try:
+        with pytest.raises(Cancelled):
+            demo.prepare(progress, cancel, tracks_per_style=1)
+        assert not demo.is_prepared()
+        assert len(list(demo.music_dir.rglob("*.flac"))) == 12  # finished work is kept
+        phases.clear()
+        summary = demo.prepare(lambda phase, done, total: phases.append(phase),
+                               threading.Event(), tracks_per_style=1)
+        assert demo.is_prepared() and summary["files_written"] == 0
+        for phase in ("demo audio", "emulator", "sign-in", "analyze"):
+            assert phase in phases
+        assert summary["analysis"]["analyzed"] == 12
+        with services.db.read() as session:
+            sounds = session.scalar(select(func.count()).select_from(TrackSoundRow).where(
+                TrackSoundRow.source == "own_file"))
+        assert sounds == 12
     finally:
         demo.stop()
         services.close()
