@@ -48,7 +48,7 @@ def test_account_is_consistent_and_has_every_kind_of_entry() -> None:
     assert added[-1] >= "2025-11-20"  # within the last year
     assert len(account.playlists) >= 10
     kinds = {e.kind for p in account.playlists for e in p.entries}
-    assert kinds == {"track", "local", "unavailable"}
+    assert kinds == {"track", "episode", "local", "unavailable"}
     assert sum(p.collaborative for p in account.playlists) == 1
     assert [p.owner_id != USER_ID for p in account.playlists].count(True) == 2
     # discovery candidates: unsaved tracks on followed artists' albums
@@ -92,13 +92,13 @@ def test_emulator_account_serves_the_same_library() -> None:
         for entry in playlist.entries:
             if entry.uri:
                 assert account.resolve_uri(entry.uri) is not None, entry.uri
-                kinds.add("track")
+                kinds.add(entry.uri.split(":")[1])
             elif entry.inline_item:
                 assert entry.inline_item["is_local"] and entry.inline_item["id"] is None
                 kinds.add("local")
             else:
                 kinds.add("unavailable")
-    assert kinds == {"track", "local", "unavailable"}
+    assert kinds == {"track", "episode", "local", "unavailable"}
     assert [p.played_at for p in account.recently_played] == [p for p, _, _ in
                                                                plan.recently_played]
     assert all(p.track_id in account.tracks for p in account.recently_played)

@@ -84,7 +84,7 @@ def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start() -> None:
         # the editor's playlist is listed but its items are not readable, as on Spotify
         assert not playlists["Fresh Finds: Electronic"].readable
         assert playlists["Party Mix (with friends)"].readable
-        assert {"track", "local", "unavailable"} <= entry_kinds
+        assert entry_kinds == {"track", "episode", "local", "unavailable"}
     finally:
         demo.stop()
     assert demo.emulator is None
@@ -92,6 +92,9 @@ def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start() -> None:
     second = demo.start_emulator(catalog)
     try:
         assert second.api_url != first_port
+        # the same account as before: same history, so a sync adds nothing twice
+        assert second.account.recently_played == server.account.recently_played
+        assert second.account.saved == server.account.saved
         reloaded = Services()
         assert reloaded.settings.api_url.rstrip("/") == second.api_url.rstrip("/")
         reloaded.close()

@@ -56,6 +56,11 @@ PLAYLIST_RECIPES: tuple[tuple[str, str, tuple[str, ...], bool, bool, str], ...] 
      ("techno", "dnb", "house"), True, False, "editor"),
 )
 
+# A podcast episode in one playlist: entries of type "episode" must not break a sync.
+EPISODE_NAME = "Episode 31: How a Record Gets Mastered"
+EPISODE_SHOW = "The Listening Room"
+EPISODE_SECONDS = 2710
+
 # Listening sessions: hours before the reference time, styles played, number of plays.
 SESSIONS: tuple[tuple[float, tuple[str, ...], int], ...] = (
     (2.0, ("synthwave", "techno", "house"), 12),
@@ -68,9 +73,10 @@ SESSIONS: tuple[tuple[float, tuple[str, ...], int], ...] = (
 
 @dataclass(frozen=True)
 class PlaylistEntry:
-    """One playlist row: a catalog track, a local file the user added, or a removed track."""
+    """One playlist row: a catalog track, a podcast episode, a local file the user added, or a
+    track Spotify removed."""
 
-    kind: str  # track | local | unavailable
+    kind: str  # track | episode | local | unavailable
     added_at: str
     added_by: str | None = None  # None: the playlist's owner
     track_id: str | None = None
@@ -208,6 +214,10 @@ def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
                 kind="local", added_at=_iso(created), local_name="Campfire Demo (home recording)",
                 local_artist="Demo Listener", local_album="Voice Memos", local_seconds=143))
+        if name == "Sunday Morning":
+            entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
+                kind="episode", added_at=_iso(created), local_name=EPISODE_NAME,
+                local_album=EPISODE_SHOW, local_seconds=EPISODE_SECONDS))
         if name in ("Old Favourites", "Party Mix (with friends)"):
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
                 kind="unavailable", added_at=_iso(created)))
@@ -349,6 +359,13 @@ def fill_emulator_account(emulated: Any, plan: DemoAccount) -> Any:
                 entries.append(emulated.PlaylistEntry(
                     added_at=entry.added_at, added_by=added_by,
                     uri=f"spotify:track:{entry.track_id}"))
+            elif entry.kind == "episode":
+                episode = emulated.episode_json(
+                    spotify_id("episode", 1), entry.local_name or "", entry.local_album or "",
+                    (entry.local_seconds or 0) * 1000)
+                account.add_episode(episode)
+                entries.append(emulated.PlaylistEntry(
+                    added_at=entry.added_at, added_by=added_by, uri=episode["uri"]))
             elif entry.kind == "local":
                 entries.append(emulated.PlaylistEntry(
                     added_at=entry.added_at, added_by=added_by,

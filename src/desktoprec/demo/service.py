@@ -12,9 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktoprec.demo.account import default_reference_time
 from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
 from desktoprec.errors import (
     AuthError,
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 DEMO_CLIENT_ID = "desktoprec-demo"
 MANIFEST_NAME = "manifest.json"
 PREPARED_NAME = "prepared.json"
+ACCOUNT_NAME = "account.json"
 SIGN_IN_TIMEOUT_S = 30.0
 
 Progress = Callable[[str, int, int], None]
@@ -152,7 +155,8 @@ class DemoService:
             if progress:
                 progress("emulator", 0, 1)
             if self.emulator is None:
-                account = build_emulator_account(catalog or self.catalog())
+                account = build_emulator_account(catalog or self.catalog(),
+                                                 self.reference_time())
                 server = EmulatorServer(account=account, port=0, client_id=DEMO_CLIENT_ID)
                 try:
                     server.start()
@@ -196,6 +200,20 @@ class DemoService:
         if progress:
             progress("sign-in", 1, 1)
         return dict(profile or {})
+
+    def reference_time(self) -> datetime:
+        """When the demo listener's history ends: fixed at the first start in this home, so every
+        later start serves the same account and a sync finds nothing new or duplicated."""
+        path = self.demo_dir / ACCOUNT_NAME
+        stored = (self._read_json(path) or {}).get("reference_time")
+        if isinstance(stored, str):
+            try:
+                return datetime.fromisoformat(stored)
+            except ValueError:
+                log.warning("demo: unreadable reference time %r; starting a new one", stored)
+        moment = default_reference_time()
+        self._write_json(path, {"reference_time": moment.isoformat()})
+        return moment
 
     def stop(self) -> None:
         """Stop the emulator (the app calls this on quit)."""
