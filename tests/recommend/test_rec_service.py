@@ -166,6 +166,30 @@ def test_two_skips_within_a_minute_refresh_and_steer_away(services: Services) ->
         service.feedback("jazz1_t0", "love")
 
 
+def test_feedback_keeps_local_ids_and_reads_uris(services: Services) -> None:
+    service = services.recommend
+    assert service.feedback("spotify:track:jazz1_t0", "like")["track_id"] == "jazz1_t0"
+    assert service.feedback("https://open.spotify.com/track/jazz1_t1?si=1", "play")[
+        "track_id"] == "jazz1_t1"
+    assert service.feedback("local:0123abcd", "dislike")["track_id"] == "local:0123abcd"
+
+
+def test_listening_sessions_become_contexts(services: Services) -> None:
+    from desktoprec.recommend.catalog import Catalog
+    from desktoprec.storage.tables import RecentlyPlayedRow
+
+    with services.db.write() as session:
+        for minute, track in ((0, "jazz1_t5"), (4, "pop2_t6"), (8, "rock1_t6"),
+                              (200, "jazz2_t6"), (203, "pop1_t6")):
+            session.add(RecentlyPlayedRow(
+                played_at=f"2026-11-20T10:{minute % 60:02d}:00Z".replace(
+                    "10:", f"{10 + minute // 60:02d}:"), track_id=track))
+    cat = Catalog.from_database(services.db)
+    sessions = [sorted(cat.ids[i] for i in c) for c, kind in zip(cat.contexts, cat.context_kinds)
+                if kind == "session"]
+    assert sessions == [["jazz1_t5", "pop2_t6", "rock1_t6"], ["jazz2_t6", "pop1_t6"]]
+
+
 def test_old_skips_do_not_refresh(services: Services) -> None:
     with services.db.write() as session:
         session.add(FeedbackRow(track_id="jazz1_t3", kind="skip",

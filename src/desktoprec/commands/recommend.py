@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desktoprec.domain import RecommendationList
-from desktoprec.errors import ConfigError
+from desktoprec.errors import AuthError, ConfigError
 from desktoprec.recommend.engine import CONTEXT_TARGETS
 
 
@@ -179,7 +179,13 @@ def handle_feedback(args: argparse.Namespace, services: Any) -> int:
 
 
 def handle_index(args: argparse.Namespace, services: Any) -> int:
-    discovery = services.recommend.discover() if args.discover else None
+    discovery = None
+    if args.discover:
+        try:
+            discovery = services.recommend.discover()
+        except AuthError as exc:
+            # Discovery needs Spotify; the index is still rebuilt from what is stored.
+            print(f"desktoprec: discovery skipped: {exc.user_text()}", file=sys.stderr)
     figures = services.recommend.rebuild_index()
     if discovery is not None:
         figures["discovery"] = discovery

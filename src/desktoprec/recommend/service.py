@@ -348,7 +348,7 @@ class RecommendService:
                        f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
             sources = {"sound": catalog.sound_source[pos] if catalog.has_sound[pos] else "none"}
             items.append(Recommendation(
-                track=track, score=to_end - to_start,
+                track=track, score=round(step / total, 4),
                 explanation=Explanation(summary=summary, reasons=tuple(reasons),
                                         block_shares={"sound": 1.0}, sources=sources),
                 genres=tuple(catalog.genres[pos]), sources=sources, sound=sound))
@@ -370,9 +370,7 @@ class RecommendService:
         if kind not in FEEDBACK_KINDS:
             raise RecommendError(f"Unknown feedback {kind!r}.",
                                  hint=f"one of: {', '.join(FEEDBACK_KINDS)}")
-        track_id = track_id.strip().rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
-        if not track_id:
-            raise RecommendError("Which track? Give a track id or URI.")
+        track_id = self._track_ref(track_id)
         now = _utcnow()
         with self.services.db.write() as session:
             session.add(FeedbackRow(track_id=track_id, kind=kind, at=_naive(now),
@@ -406,6 +404,20 @@ class RecommendService:
         answer["steered_away_from"] = list(dict.fromkeys(recent))
         answer["list"] = refreshed
         return answer
+
+    def _track_ref(self, ref: str) -> str:
+        """A catalog id from an id, URI or link; local tracks keep their `local:` prefix."""
+        ref = ref.strip()
+        if not ref:
+            raise RecommendError("Which track? Give a track id or URI.")
+        try:
+            catalog = self.engine().catalog
+            return catalog.ids[catalog.resolve(ref)]
+        except RecommendError:
+            pass
+        if ref.startswith("spotify:track:") or "open.spotify.com/track/" in ref:
+            return ref.rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
+        return ref
 
     def dislike(self, kind: str, value: str) -> None:
         """Never recommend this artist (id) or genre again."""
