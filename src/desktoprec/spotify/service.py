@@ -43,6 +43,7 @@ class AuthService:
         self._lock = threading.RLock()
         self._manager: TokenManager | None = None
         self._manager_client_id: str | None = None
+        self._client: Any | None = None  # the shared client, kept to close it when replaced
 
     # --- client ID ---------------------------------------------------------------------------
 
@@ -132,15 +133,16 @@ class AuthService:
                 return SpotifyClient(url, provider)
 
             client = self.services.memo("spotify-api", build)
-            if getattr(client, "api_url", url).rstrip("/") != url:
+            if getattr(client, "api_url", url).rstrip("/") != url:  # the address changed
+                self._client = client
                 self._drop_api()
                 client = self.services.memo("spotify-api", build)
+            self._client = client
             return client
 
     def _drop_api(self) -> None:
         with self._lock:
-            client = self.services._cache.get("spotify-api") if hasattr(
-                self.services, "_cache") else None
+            client, self._client = self._client, None
             self.services.forget("spotify-api")
             if client is not None and hasattr(client, "close"):
                 try:
