@@ -116,7 +116,36 @@ class LoopbackServer:
         self._closed = True
         if self._thread.is_alive():
             self._httpd.shutdown()
+        self._refuse_queued()
         self._httpd.server_close()
+
+    def _refuse_queued(self) -> None:
+        """Answer 410 to connections that arrived after the loop stopped but before the socket
+        closed, so a late request sees a clear "already used" rather than a reset."""
+        listener = self._httpd.socket
+        try:
+            listener.setblocking(False)
+        except OSError:
+            return
+        for _ in range(16):
+            try:
+                connection, _address = listener.accept()
+            except OSError:
+                return
+            try:
+                connection.settimeout(0.5)
+                received = b""
+                while b"\r\n\r\n" not in received and len(received) < 65536:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    received += chunk
+                connection.sendall(b"HTTP/1.1 410 Gone\r\nContent-Type: text/plain\r\n"
+                                   b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            finally:
+                connection.close()
 
     def __enter__(self) -> LoopbackServer:  # noqa: PYI034
         return self.start()
