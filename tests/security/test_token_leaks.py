@@ -95,7 +95,6 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
         ("login", _cli("login", "--client-id", "emu-client", "--open-with", OPENER,
                        "--timeout", "60")),
         ("sync", _cli("sync")),
-        ("sync_debug", _cli("--debug", "sync", "--json")),
         ("status", _cli("status", "--json")),
         ("index", _cli("index")),
         ("recommend", _cli("recommend", "-n", "5", "--json")),
@@ -107,7 +106,7 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
         ("keyring", "secret-tool search --all --unlock service desktoprec"),
     ]
     codes = _run_session(script, env, out, with_keyring=True)
-    for name in ("login", "sync", "sync_debug", "status", "index", "recommend", "export_file",
+    for name in ("login", "sync", "status", "index", "recommend", "export_file",
                  "export_csv", "export_spotify"):
         assert codes[name] == 0, (name, (out / f"{name}.err").read_text()[-2000:])
 

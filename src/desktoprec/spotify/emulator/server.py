@@ -1025,6 +1025,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     emulator: EmulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body leave as two writes; with Nagle on, each keep-alive answer waited ~40 ms
+    # for the client's delayed ACK (45 ms per request measured, 0.85 ms without).
+    disable_nagle_algorithm = True
     server_version = "SpotifyEmulator/2026"
     sys_version = ""
 
