@@ -52,6 +52,24 @@ class AppContext(QObject):
             log.info("service %s not available: %s", name, exc)
             return None
 
+    def warm_up(self) -> None:
+        """Import the area services in a worker, so the first click does not wait on imports."""
+        services = self.services
+
+        def load() -> list[str]:
+            missing = []
+            for name in ("auth", "sync", "library", "recommend", "export", "player", "demo"):
+                try:
+                    getattr(services, name)
+                except ModuleNotFoundError:
+                    missing.append(name)
+            return missing
+
+        self.runner.run(load, lane="cpu", name="warm-up",
+                        on_done=lambda missing: missing and log.info(
+                            "areas not in this build: %s", ", ".join(missing)),
+                        on_error=lambda exc: log.info("warm-up: %s", exc))
+
     def has_service(self, name: str, method: str | None = None) -> bool:
         svc = self.service(name)
         return svc is not None and (method is None or callable(getattr(svc, method, None)))

@@ -198,11 +198,13 @@ class MainWindow(QMainWindow):
             self.show_status(warning)
         if self.ctx.demo:
             self.start_demo()
+            self.ctx.warm_up()
             return
         if self._show_wizard and needs_first_run(self.services):
             QTimer.singleShot(0, self.run_wizard)
         self.check_sign_in()
         self.pages["For you"].on_shown()
+        self.ctx.warm_up()
 
     def run_wizard(self) -> None:
         from desktoprec.ui.wizard import FirstRunDialog
@@ -235,12 +237,13 @@ class MainWindow(QMainWindow):
             self.services.save_settings()
 
     def check_sign_in(self) -> None:
-        auth = self.ctx.service("auth")
-        if auth is None or not self.services.settings.effective_client_id():
+        if not self.services.settings.effective_client_id():
             self.signed_in = False
             self.update_banner()
             return
-        self.ctx.runner.run(lambda: bool(auth.is_signed_in()), lane="network", name="signed-in",
+        services = self.services
+        self.ctx.runner.run(lambda: bool(services.auth.is_signed_in()), lane="network",
+                            name="signed-in",
                             on_done=self._on_signed_in_known,
                             on_error=lambda exc: self._on_signed_in_known(False))
         self.load_account()
@@ -469,11 +472,8 @@ class MainWindow(QMainWindow):
         self.ctx.library_changed.emit()
 
     def start_demo(self) -> None:
-        demo = self.ctx.service("demo")
-        if demo is None:
-            self.ctx.error("Demo", "The demo is not part of this build.")
-            return
-        self.run_job("Preparing the demo", lambda progress, cancel: demo.prepare(
+        services = self.services
+        self.run_job("Preparing the demo", lambda progress, cancel: services.demo.prepare(
             progress=progress, cancel=cancel), on_done=self._on_demo_ready)
 
     def _on_demo_ready(self, info: Any) -> None:

@@ -303,17 +303,14 @@ class RecommendationsView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        service = self.ctx.service("recommend")
-        if service is None:
-            self.show_state("Recommendations are not available in this build yet.")
-            return
+        services = self.ctx.services  # the service is looked up (maybe imported) in the worker
         self._generation += 1
         generation = self._generation
         request = replace(self.request, seeds=tuple(self.request.seeds))
         self.loading = True
         self.state.set_plain("Finding tracks…")
         self.ctx.runner.run(
-            lambda: request.call(service), lane="cpu", name="recommend",
+            lambda: request.call(services.recommend), lane="cpu", name="recommend",
             on_done=lambda result: self._on_result(generation, result),
             on_error=lambda exc: self._on_failed(generation, exc))
 
