@@ -269,3 +269,24 @@ def test_sign_in_of_a_user_not_on_the_allow_list_says_so(
     finally:
         emulator.registered = True
         services.close()
+
+
+def test_a_late_request_is_refused_cleanly_never_reset() -> None:
+    """Right after the deciding callback the server closes; a request landing meanwhile gets
+    410 (or no connection at all), not a connection reset mid-request."""
+    outcomes = set()
+    for _ in range(15):
+        server = LoopbackServer("st").start()
+        thread, _outcome = _wait_in_thread(server)
+        with socket.create_connection(server.address) as raw:
+            raw.sendall(b"GET /callback?state=wrong&code=x HTTP/1.1\r\n\r\n")
+            raw.shutdown(socket.SHUT_WR)
+            raw.recv(65536)
+        try:
+            late = httpx.get(f"{_base(server)}/callback", params={"code": "c", "state": "st"},
+                             timeout=5)
+            outcomes.add(late.status_code)
+        except httpx.ConnectError:
+            outcomes.add("refused")
+        thread.join(10)
+    assert outcomes <= {410, "refused"}
