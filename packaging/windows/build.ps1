@@ -1,0 +1,42 @@
+# Builds the Windows installer: the PyInstaller bundle, its self-test, then Inno Setup.
+# Run from the repository root in PowerShell:  pwsh packaging/windows/build.ps1
+# Needs Python 3.11 and Inno Setup 6 (choco install innosetup). Not verified here: see
+# packaging/README.md.
+$ErrorActionPreference = "Stop"
+Set-Location (Join-Path $PSScriptRoot "..\..")
+
+$python = if ($env:PYTHON) { $env:PYTHON } else { "python" }
+$version = & $python -c "import tomllib; print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])"
+Write-Host "==> desktoprec $version"
+
+& $python -m pip install --upgrade pip
+& $python -m pip install -e ".[package]"
+if ($LASTEXITCODE -ne 0) { throw "pip install failed" }
+
+Write-Host "==> PyInstaller bundle dist\desktoprec\"
+& $python -m PyInstaller --noconfirm --clean --log-level WARN pyinstaller.spec
+if ($LASTEXITCODE -ne 0) { throw "PyInstaller failed" }
+
+# The bundle is windowed (no console), so the self-test writes its JSON to a file as well.
+Write-Host "==> self-test of the bundle"
+$report = Join-Path $PWD "dist\selftest-windows.json"
+$proc = Start-Process -FilePath "dist\desktoprec\desktoprec.exe" `
+  -ArgumentList @("self-test", "--json", "--output", $report) -Wait -PassThru -NoNewWindow
+Get-Content $report
+if ($proc.ExitCode -ne 0) {
+  # The Windows Credential Manager backend needs an interactive user session; CI runners have one.
+  throw "the bundle's self-test failed (exit $($proc.ExitCode))"
+}
+
+Write-Host "==> Inno Setup"
+$iscc = (Get-Command ISCC.exe -ErrorAction SilentlyContinue).Source
+if (-not $iscc) { $iscc = "${env:ProgramFiles(x86)}\Inno Setup 6\ISCC.exe" }
+& $iscc "/DAppVersion=$version" "packaging\windows\desktoprec.iss"
+if ($LASTEXITCODE -ne 0) { throw "Inno Setup failed" }
+
+Write-Host "==> portable one-file build"
+$env:DESKTOPREC_ONEFILE = "1"
+& $python -m PyInstaller --noconfirm --log-level WARN --distpath dist\portable pyinstaller.spec
+if ($LASTEXITCODE -ne 0) { throw "the one-file build failed" }
+Move-Item -Force dist\portable\desktoprec.exe "dist\desktoprec-$version-windows-x64-portable.exe"
+Get-ChildItem dist\*.exe
