@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
 from types import TracebackType
 from typing import Any
 
@@ -23,12 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.errors import DesktopRecError
+from desktoprec.logs import format_exception_redacted, redact
 
 log = logging.getLogger(__name__)
 
 
 def describe(exc: BaseException) -> str:
-    """One short line a person can act on."""
+    """One short line a person can act on (secrets redacted)."""
+    return redact(_describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, DesktopRecError):
         return exc.user_text()
     if isinstance(exc, ModuleNotFoundError):
@@ -114,13 +118,14 @@ class CrashHandler:
                 app.quit()
             return
         log.error("unexpected error", exc_info=(exc_type, exc, tb))
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        # Crash details are shown, copied and pasted into reports: never with a token in them.
+        details = format_exception_redacted((exc_type, exc, tb))
         if not self.dialogs or self._showing or QApplication.instance() is None:
             print(details, file=sys.stderr)
             return
         self._showing = True
         try:
-            dialog = CrashDialog(f"{exc_type.__name__}: {exc}", details, self.log_file)
+            dialog = CrashDialog(redact(f"{exc_type.__name__}: {exc}"), details, self.log_file)
             self.last_dialog = dialog
             if os.environ.get("DESKTOPREC_NONMODAL_ERRORS"):
                 dialog.show()
