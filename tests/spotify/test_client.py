@@ -279,3 +279,20 @@ def test_post_not_repeated_after_5xx(api: Any) -> None:
     with pytest.raises(NetworkError):
         client.request("POST", "/me/playlists", json={"name": "x"})
     assert len(script.log) == 1
+
+
+def test_deeply_nested_and_nan_json_rejected(api: Any) -> None:
+    client, script, _, _ = api
+    script.on("/v1/me", {"raw": b"[" * 5000 + b"]" * 5000})
+    with pytest.raises(MalformedResponse):
+        client.me()
+    script.on("/v1/me", {"raw": b'{"id": "me", "n": NaN}'})
+    with pytest.raises(MalformedResponse):
+        client.me()
+
+
+def test_bad_content_encoding_is_malformed(api: Any) -> None:
+    client, script, _, _ = api
+    script.on("/v1/me", {"raw": b"not gzip at all", "headers": {"Content-Encoding": "gzip"}})
+    with pytest.raises(MalformedResponse, match="decoded"):
+        client.me()

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from desktoprec import netjson
 from desktoprec.errors import (
     AuthError,
     Cancelled,
@@ -250,6 +251,16 @@ class SpotifyClient:
                 raise NetworkError(
                     f"Spotify could not be reached ({_describe_transport(exc)})."
                 ) from exc
+            except httpx.DecodingError as exc:  # a body that claims gzip/br and is not
+                raise MalformedResponse(
+                    f"Spotify's answer to {rel_path} could not be decoded; nothing from it was "
+                    "stored."
+                ) from exc
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                # Anything else the HTTP stack can raise (bad headers, stream errors, odd URLs).
+                raise NetworkError(
+                    f"Spotify could not be reached ({type(exc).__name__})."
+                ) from exc
 
             if status == 401:
                 if refreshed:
@@ -418,13 +429,8 @@ def _loads_quietly(content: bytes) -> Any:
 
 
 def _decode(content: bytes, path: str) -> Any:
-    try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # [[[[… nested past the stack
-        raise MalformedResponse(
-            f"Spotify's answer to {path} was not valid JSON (cut off or damaged); "
-            "nothing from it was stored."
-        ) from exc
+    """Bounded JSON (size, nesting depth, no NaN) via netjson; garbage is one MalformedResponse."""
+    return netjson.loads(content, source=f"Spotify ({path})")
 
 
 def _describe_transport(exc: httpx.TransportError) -> str:
