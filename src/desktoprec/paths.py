@@ -63,8 +63,16 @@ class AppPaths:
         return self.data_dir / "run"
 
     def ensure(self) -> AppPaths:
+        """Create the folders, private to this user: they hold listening data and logs."""
         for folder in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if os.name == "posix":
+                try:
+                    mode = folder.stat().st_mode & 0o777
+                    if mode & 0o077:
+                        folder.chmod(mode & 0o700)
+                except OSError:
+                    pass  # not ours to change (a shared or read-only folder): leave it
         return self
 
 

@@ -88,3 +88,21 @@ def test_damaged_database_and_settings_at_start_are_told_once(desktoprec_home: P
     again = subprocess.run([sys.executable, "-m", "desktoprec", "status", "--json"], env=env,
                            capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 0 and again.stderr.strip() == "", again.stderr
+
+
+def test_data_folders_are_private_to_the_user(desktoprec_home: Path) -> None:
+    from desktoprec.paths import app_paths
+    from desktoprec.services import Services
+
+    loose = desktoprec_home / "logs"
+    loose.mkdir(parents=True)
+    loose.chmod(0o755)  # left readable by an older version or a careless umask
+    services = Services()
+    try:
+        with services.db.write():
+            pass
+    finally:
+        services.close()
+    paths = app_paths()
+    for folder in (paths.data_dir, paths.config_dir, paths.cache_dir, paths.log_dir):
+        assert folder.stat().st_mode & 0o077 == 0, (folder, oct(folder.stat().st_mode))
