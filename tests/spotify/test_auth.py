@@ -290,3 +290,14 @@ def test_a_late_request_is_refused_cleanly_never_reset() -> None:
             outcomes.add("refused")
         thread.join(10)
     assert outcomes <= {410, "refused"}
+
+
+def test_open_with_command_lines_split_per_platform() -> None:
+    from desktoprec.spotify.auth import split_command
+
+    assert split_command("curl -s -L -o /dev/null", windows=False) == [
+        "curl", "-s", "-L", "-o", "/dev/null"]
+    assert split_command("'/opt/my browser/run' --new-tab", windows=False) == [
+        "/opt/my browser/run", "--new-tab"]
+    assert split_command(r'"C:\Program Files\Browser\b.exe" --new', windows=True) == [
+        r"C:\Program Files\Browser\b.exe", "--new"]

@@ -9,6 +9,7 @@ plus verifier for tokens. No client secret: a desktop app cannot keep one.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import subprocess
 import threading
@@ -315,6 +316,17 @@ def refresh_tokens(accounts_url: str, client_id: str, refresh_token: str,
 # --- opening the browser -----------------------------------------------------------------------
 
 
+def split_command(command: str, windows: bool | None = None) -> list[str]:
+    """A command line as argv: POSIX quoting, or on Windows backslashes kept (paths) and the
+    surrounding quotes of each word removed."""
+    if windows is None:
+        windows = os.name == "nt"
+    if not windows:
+        return shlex.split(command)
+    words = shlex.split(command, posix=False)
+    return [w[1:-1] if len(w) >= 2 and w[0] == w[-1] and w[0] in "\"'" else w for w in words]
+
+
 def opener_for(open_with: str | None) -> Callable[[str], None]:
     """`open_with` is a command line: the URL is appended as its last argument. None: browser."""
     if not open_with:
@@ -324,7 +336,7 @@ def opener_for(open_with: str | None) -> Callable[[str], None]:
                                 hint="use --open-with COMMAND, or open the address shown")
         return open_browser
     try:
-        argv = shlex.split(open_with)
+        argv = split_command(open_with)
     except ValueError as exc:
         raise AuthError(f"The --open-with command could not be read: {exc}.") from exc
     if not argv:
