@@ -261,3 +261,19 @@ def test_no_tokens_at_all_is_sign_in_required(tmp_path: Path) -> None:
         manager.access_token()
     with pytest.raises(SignInRequired):
         manager.refresh()
+
+
+def test_a_failed_early_refresh_keeps_using_the_still_valid_token(
+        emulator: EmulatorServer) -> None:
+    from desktoprec.errors import NetworkError
+
+    store = TokenStore("k", backend=keyring.backends.null.Keyring())
+    manager, issued = _manager(emulator, store, lifetime=30)  # due for refresh, still valid
+    emulator.faults.add("/api/token", status=503)
+    assert manager.access_token() == issued["access_token"]
+    manager.set_tokens(TokenSet(issued["access_token"], issued["refresh_token"],
+                                time.time() - 5))  # expired: nothing to fall back on
+    emulator.faults.add("/api/token", status=503)
+    with pytest.raises(NetworkError):
+        manager.access_token()
+    assert manager.access_token() != issued["access_token"]  # Spotify is back

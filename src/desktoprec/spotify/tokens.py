@@ -22,7 +22,7 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
-from desktoprec.errors import SignInRequired
+from desktoprec.errors import NetworkError, SignInRequired
 from desktoprec.logs import forget_secrets, register_secret
 from desktoprec.spotify.auth import EXPIRED_MESSAGE, TokenSet, refresh_tokens
 
@@ -198,7 +198,14 @@ class TokenManager:
                 raise SignInRequired()
             if tokens.access_token and not tokens.expires_within(self.margin):
                 return tokens.access_token
-            return self._refresh_locked()
+            try:
+                return self._refresh_locked()
+            except NetworkError:
+                # inside the margin the old token still works: use it while Spotify is away
+                if tokens.access_token and not tokens.expires_within(1.0):
+                    log.info("token refresh failed (network); the current token is still valid")
+                    return tokens.access_token
+                raise
 
     def refresh(self) -> str:
         with self._lock:
