@@ -47,6 +47,32 @@ def test_cancel_stops_writing_audio() -> None:
     services.close()
 
 
+def test_a_cancelled_write_keeps_the_files_already_finished() -> None:
+    services = Services()
+    demo = services.demo
+    catalog = demo.catalog(tracks_per_style=1)
+    cancel = threading.Event()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if done >= 3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        demo.ensure_audio(catalog, progress=progress, cancel=cancel)
+    finished = len(list(demo.music_dir.rglob("*.flac")))
+    assert 3 <= finished < len(catalog.tracks)
+    assert demo.ensure_audio(catalog) == len(catalog.tracks) - finished
+    services.close()
+
+
+def test_demo_refuses_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKTOPREC_SPOTIFY_API_URL", "http://127.0.0.1:9/v1")
+    services = Services()
+    with pytest.raises(ConfigError, match="DESKTOPREC_SPOTIFY_API_URL"):
+        services.demo.prepare(tracks_per_style=1)
+    services.close()
+
+
 def test_demo_does_not_replace_a_real_account() -> None:
     services = Services()
     services.settings.client_id = "0123456789abcdef0123456789abcdef"

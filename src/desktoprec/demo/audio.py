@@ -483,8 +483,12 @@ def write_file(job: FileJob) -> str:
 
 def write_files(jobs: Sequence[FileJob], *, workers: int | None = None,
                 progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> list[str]:
-    """Write all files (in worker processes when there are several cores); paths in job order."""
+                cancel: threading.Event | None = None,
+                on_written: Callable[[str], None] | None = None) -> list[str]:
+    """Write all files (in worker processes when there are several cores); paths in job order.
+
+    `on_written(path)` hears of each finished file at once, so a cancelled run loses nothing.
+    """
     total = len(jobs)
     finished_count = 0
     _check_cancel(cancel)
@@ -496,30 +500,46 @@ def write_files(jobs: Sequence[FileJob], *, workers: int | None = None,
         for job in jobs:
             _check_cancel(cancel)
             written.append(write_file(job))
+            if on_written:
+                on_written(written[-1])
             if progress:
                 progress("demo audio", len(written), total)
         return written
     # spawn: safe next to the emulator's threads and Qt; workers import only this module
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(write_file, job) for job in jobs]
-        pending: set[Future[str]] = set(futures)
-        try:
-            while pending:
-                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    try:
-                        future.result()
-                    except BrokenProcessPool as exc:
-                        raise StorageError("A worker writing the demo audio stopped unexpectedly."
-                                           ) from exc
-                finished_count += len(finished)
-                if finished and progress:
-                    progress("demo audio", finished_count, total)
-                _check_cancel(cancel)
-        finally:
-            for future in pending:
-                future.cancel()
-        return [future.result() for future in futures]
+    futures: list[Future[str]] = []
+    reported: set[int] = set()
+
+    def report(index: int) -> None:
+        reported.add(index)
+        if on_written:
+            on_written(futures[index].result())
+
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(write_file, job) for job in jobs]
+            position = {future: index for index, future in enumerate(futures)}
+            pending: set[Future[str]] = set(futures)
+            try:
+                while pending:
+                    finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        report(position[future])
+                    finished_count += len(finished)
+                    if finished and progress:
+                        progress("demo audio", finished_count, total)
+                    _check_cancel(cancel)
+            finally:
+                for future in pending:
+                    future.cancel()
+    except BrokenProcessPool as exc:
+        raise StorageError("A worker writing the demo audio stopped unexpectedly.") from exc
+    finally:
+        # files the workers were still finishing when cancel came are done too: say so
+        for index, future in enumerate(futures):
+            if (index not in reported and future.done() and not future.cancelled()
+                    and future.exception() is None):
+                report(index)
+    return [future.result() for future in futures]
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ MANIFEST_NAME = "manifest.json"
 PREPARED_NAME = "prepared.json"
 ACCOUNT_NAME = "account.json"
 SIGN_IN_TIMEOUT_S = 30.0
+ENVIRONMENT_OVERRIDES = ("DESKTOPREC_CLIENT_ID", "DESKTOPREC_SPOTIFY_API_URL",
+                         "DESKTOPREC_SPOTIFY_ACCOUNTS_URL")
 
 Progress = Callable[[str, int, int], None]
 
@@ -128,21 +131,29 @@ class DemoService:
         known: dict[str, int] = manifest.get("files", {}) if (
             manifest.get("audio_version") == audio.AUDIO_VERSION) else {}
         todo = []
+        current: dict[str, int] = {}
         for job in jobs:
             path = Path(job.path)
             relative = str(path.relative_to(self.music_dir))
-            if not (path.is_file() and known.get(relative) == path.stat().st_size):
+            if path.is_file() and known.get(relative) == path.stat().st_size:
+                current[relative] = known[relative]
+            else:
                 todo.append(job)
         self._remove_strays({Path(job.path) for job in jobs})
-        if todo:
-            log.info("demo: writing %d of %d audio files", len(todo), len(jobs))
-            audio.write_files(todo, progress=progress, cancel=cancel)
-        elif progress:
-            progress("demo audio", len(jobs), len(jobs))
-        files = {str(Path(job.path).relative_to(self.music_dir)): Path(job.path).stat().st_size
-                 for job in jobs}
-        self._write_json(self.demo_dir / MANIFEST_NAME,
-                         {"audio_version": audio.AUDIO_VERSION, "files": files})
+
+        def written(path: str) -> None:
+            current[str(Path(path).relative_to(self.music_dir))] = Path(path).stat().st_size
+
+        try:
+            if todo:
+                log.info("demo: writing %d of %d audio files", len(todo), len(jobs))
+                audio.write_files(todo, progress=progress, cancel=cancel, on_written=written)
+            elif progress:
+                progress("demo audio", len(jobs), len(jobs))
+        finally:
+            # also after a cancel or a failure: files finished so far are not written again
+            self._write_json(self.demo_dir / MANIFEST_NAME,
+                             {"audio_version": audio.AUDIO_VERSION, "files": current})
         return len(todo)
 
     def start_emulator(self, catalog: DemoCatalog | None = None,
@@ -228,6 +239,12 @@ class DemoService:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _refuse_real_account(self) -> None:
+        overrides = [name for name in ENVIRONMENT_OVERRIDES if os.environ.get(name)]
+        if overrides:
+            raise ConfigError(
+                f"The demo cannot run while {', '.join(overrides)} is set: it would point "
+                "desktoprec away from the demo's own emulator.",
+                hint="unset it, or run the demo in a shell without it")
         settings = self.services.settings
         client_id = settings.client_id.strip()
         if client_id and client_id != DEMO_CLIENT_ID and not settings.demo_mode:
