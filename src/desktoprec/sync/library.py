@@ -254,6 +254,14 @@ class LibrarySync:
             hit_known = len(fresh) < len(saved)
             next_offset = offset + len(page.items)
             more = bool(page.next) and bool(page.items)
+            if total and next_offset >= total:
+                more = False
+            page_ids = {s.track.id for s in saved if s.track.id}
+            if more and page_ids and page_ids <= seen:
+                # A server that ignores `offset` would send this page for ever.
+                report.warnings.append("Spotify sent the same page of saved tracks twice; "
+                                       "stopped reading them for this sync.")
+                more = False
             with self.db.write() as session:
                 if fresh:
                     repo.upsert_tracks(session, [s.track for s in fresh])
