@@ -28,7 +28,7 @@ class _Replay(BaseHTTPRequestHandler):
     routes: ClassVar[dict[str, Any]] = {}
     seen: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = self.path.split("?")[0].removeprefix("/v1")
         self.seen.append(path)
         answer = self.routes.get(path)
