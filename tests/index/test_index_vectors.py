@@ -141,3 +141,42 @@ def test_fingerprint_follows_what_vectors_depend_on() -> None:
     assert a.fingerprint() == b.fingerprint()
     b.contexts.append(np.asarray([1, 2], dtype=np.int32))
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_single_threaded_is_counted_across_threads() -> None:
+    """Overlapping users in two threads leave the thread pools as they found them."""
+    import threading
+
+    import desktoprec.index.vectors as vectors_module
+    from desktoprec.index.vectors import single_threaded
+
+    with single_threaded():
+        pass  # the controller now knows the BLAS libraries numpy and FAISS loaded
+
+    def threads() -> list[int]:
+        controller = vectors_module._THREADPOOLS.select(user_api="blas")
+        return sorted(i["num_threads"] for i in controller.info())
+
+    before = threads()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker() -> None:
+        with single_threaded():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(10)
+    with single_threaded():
+        import faiss
+
+        assert faiss.omp_get_max_threads() == 1
+        assert vectors_module._THREADPOOL_USERS == 2
+    assert vectors_module._THREADPOOL_USERS == 1
+    release.set()
+    thread.join(10)
+    # The first one in was not the last one out: the limit is still restored exactly once.
+    assert vectors_module._THREADPOOL_USERS == 0 and vectors_module._THREADPOOL_LIMITER is None
+    assert threads() == before

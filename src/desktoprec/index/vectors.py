@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,31 +42,49 @@ YEAR_RANGE = (1950.0, 2030.0)
 
 
 _THREADPOOLS: Any = None
+_THREADPOOL_LOCK = threading.Lock()
+_THREADPOOL_USERS = 0
+_THREADPOOL_LIMITER: Any = None
 
 
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
-    """BLAS and OpenMP on one thread while inside.
+    """BLAS and OpenMP on one thread while inside (re-entrant and safe across threads).
 
     The matrices here are small per call; threaded BLAS/OpenMP spent more time waking threads
     than computing (a 100,000 x 86 FAISS search: 7 ms on one thread, 37 ms on two on a busy
-    machine), and the app runs this next to its own worker threads anyway.
+    machine). The BLAS limit is process-wide, so it is counted: the first caller sets it and the
+    last one to leave restores it. OpenMP's thread count belongs to each thread, so it is set
+    and restored for the calling thread.
     """
-    global _THREADPOOLS
-    try:
-        if _THREADPOOLS is None:
-            # The controller only sees libraries loaded before it: FAISS brings its own OpenMP
-            # and BLAS, so load it first.
-            import faiss  # noqa: F401
-            from threadpoolctl import ThreadpoolController
+    global _THREADPOOLS, _THREADPOOL_USERS, _THREADPOOL_LIMITER
+    import faiss
 
-            _THREADPOOLS = ThreadpoolController()
-        limiter = _THREADPOOLS.limit(limits=1)
-    except Exception:  # noqa: BLE001 - no control over thread pools is only slower, not wrong
+    with _THREADPOOL_LOCK:
+        if _THREADPOOL_USERS == 0:
+            try:
+                if _THREADPOOLS is None:
+                    # The controller only sees libraries loaded before it: FAISS brings its own
+                    # OpenMP and BLAS, so load it first.
+                    import faiss  # noqa: F401
+                    from threadpoolctl import ThreadpoolController
+
+                    _THREADPOOLS = ThreadpoolController()
+                _THREADPOOL_LIMITER = _THREADPOOLS.select(user_api="blas").limit(limits=1)
+            except Exception:  # noqa: BLE001 - without control it is only slower, not wrong
+                _THREADPOOL_LIMITER = None
+        _THREADPOOL_USERS += 1
+    omp_before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
         yield
-        return
-    with limiter:
-        yield
+    finally:
+        faiss.omp_set_num_threads(omp_before)
+        with _THREADPOOL_LOCK:
+            _THREADPOOL_USERS -= 1
+            if _THREADPOOL_USERS == 0 and _THREADPOOL_LIMITER is not None:
+                _THREADPOOL_LIMITER.restore_original_limits()
+                _THREADPOOL_LIMITER = None
 
 
 @dataclass
