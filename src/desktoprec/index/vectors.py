@@ -66,7 +66,7 @@ def single_threaded() -> Iterator[None]:
                 if _THREADPOOLS is None:
                     # The controller only sees libraries loaded before it: FAISS brings its own
                     # OpenMP and BLAS, so load it first.
-                    import faiss  # noqa: F401
+                    import faiss
                     from threadpoolctl import ThreadpoolController
 
                     _THREADPOOLS = ThreadpoolController()
