@@ -97,6 +97,9 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
         ("sync", _cli("sync")),
         ("status", _cli("status", "--json")),
         ("index", _cli("index")),
+        # A damaged index file is found by its checksum and rebuilt, not trusted or fatal.
+        ("damage_index", f"printf 'garbage' > {shlex.quote(str(home / 'data' / 'index'))}"
+                         "/vectors.faiss"),
         ("recommend", _cli("recommend", "-n", "5", "--json")),
         ("export_file", _cli("export", "--name", "Mix", "--from-last", "--to-file",
                              str(export_file))),
@@ -106,7 +109,7 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
         ("keyring", "secret-tool search --all --unlock service desktoprec"),
     ]
     codes = _run_session(script, env, out, with_keyring=True)
-    for name in ("login", "sync", "status", "index", "recommend", "export_file",
+    for name in ("login", "sync", "status", "index", "damage_index", "recommend", "export_file",
                  "export_csv", "export_spotify"):
         assert codes[name] == 0, (name, (out / f"{name}.err").read_text()[-2000:])
 
