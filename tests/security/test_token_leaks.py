@@ -98,8 +98,8 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
         ("status", _cli("status", "--json")),
         ("index", _cli("index")),
         # A damaged index file is found by its checksum and rebuilt, not trusted or fatal.
-        ("damage_index", f"printf 'garbage' > {shlex.quote(str(home / 'data' / 'index'))}"
-                         "/vectors.faiss"),
+        ("damage_index",
+         "printf garbage > " + shlex.quote(str(home / "data" / "index" / "vectors.faiss"))),
         ("recommend", _cli("recommend", "-n", "5", "--json")),
         ("export_file", _cli("export", "--name", "Mix", "--from-last", "--to-file",
                              str(export_file))),
