@@ -13,6 +13,7 @@ from desktoprec.storage.tables import (
     PlaylistEntryRow,
     PlaylistRow,
     SavedTrackRow,
+    TrackRow,
     TrackSoundRow,
 )
 
@@ -156,6 +157,15 @@ def test_prepare_can_be_cancelled_and_then_finishes() -> None:
             sounds = session.scalar(select(func.count()).select_from(TrackSoundRow).where(
                 TrackSoundRow.source == "own_file"))
         assert sounds == 12
+        # connecting a real account afterwards: the demo steps aside and takes its data with it
+        demo.leave()
+        settings = Services().settings
+        assert not settings.demo_mode and settings.client_id == ""
+        assert settings.api_url == "https://api.spotify.com/v1" and settings.music_folders == []
+        assert demo.emulator is None and not demo.is_prepared() and not demo.music_dir.exists()
+        with services.db.read() as session:
+            assert session.scalar(select(func.count()).select_from(TrackRow)) == 0
+        assert not services.auth.is_signed_in()
     finally:
         demo.stop()
         services.close()

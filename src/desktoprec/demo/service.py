@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from desktoprec.errors import (
     AuthError,
     Cancelled,
     ConfigError,
+    DesktopRecError,
     NetworkError,
     StorageError,
 )
@@ -34,6 +36,7 @@ MANIFEST_NAME = "manifest.json"
 PREPARED_NAME = "prepared.json"
 ACCOUNT_NAME = "account.json"
 SIGN_IN_TIMEOUT_S = 30.0
+MEMOIZED_SERVICES = ("auth", "spotify-api", "sync", "export", "library", "recommend", "player")
 ENVIRONMENT_OVERRIDES = ("DESKTOPREC_CLIENT_ID", "DESKTOPREC_SPOTIFY_API_URL",
                          "DESKTOPREC_SPOTIFY_ACCOUNTS_URL")
 
@@ -236,7 +239,47 @@ class DemoService:
             except Exception:  # stopping must never break quitting
                 log.exception("demo: the emulator did not stop cleanly")
 
+    def leave(self, remove_data: bool = True) -> None:
+        """Back to a real setup: the emulator stopped, settings pointed at Spotify again, the demo
+        sign-in forgotten and (by default) the demo's library, index and music removed.
+
+        Call with no background work running (the database is closed and recreated).
+        """
+        from desktoprec.settings import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL
+
+        self.stop()
+        settings = self.services.settings
+        if settings.client_id == DEMO_CLIENT_ID or settings.demo_mode:
+            try:
+                self.services.auth.logout()
+            except DesktopRecError as exc:  # the demo's tokens are worthless anyway
+                log.warning("demo: signing out of the demo account failed: %s", exc)
+        if settings.client_id == DEMO_CLIENT_ID:
+            settings.client_id = ""
+        settings.demo_mode = False
+        settings.api_url = DEFAULT_API_URL
+        settings.accounts_url = DEFAULT_ACCOUNTS_URL
+        settings.music_folders = [f for f in settings.music_folders if f != str(self.music_dir)]
+        self.services.save_settings()
+        for key in MEMOIZED_SERVICES:
+            self.services.forget(key)
+        if remove_data:
+            self._remove_demo_data()
+        log.info("demo: left the demo (data removed: %s)", remove_data)
+
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _remove_demo_data(self) -> None:
+        paths = self.services.paths
+        self.services.close()  # the next use of services.db opens a fresh, empty database
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
+            for folder in (paths.index_dir, self.demo_dir):
+                if Path(folder).exists():
+                    shutil.rmtree(folder)
+        except OSError as exc:
+            raise StorageError(f"The demo's data could not be removed: {exc}") from exc
 
     def _refuse_real_account(self) -> None:
         overrides = [name for name in ENVIRONMENT_OVERRIDES if os.environ.get(name)]
