@@ -54,10 +54,15 @@ def _session_env(server: EmulatorServer, home: Path, tmp: Path) -> dict[str, str
 
 
 def _run_session(script: list[tuple[str, str]], env: dict[str, str], out: Path,
-                 with_keyring: bool) -> dict[str, int]:
-    """Run named shell commands one after another; each one's stdout/stderr/exit code to `out`."""
+                 with_keyring: bool, locked: bool = False) -> dict[str, int]:
+    """Run named shell commands one after another; each one's stdout/stderr/exit code to `out`.
+
+    with_keyring: inside a fresh D-Bus session with GNOME Keyring, unlocked unless `locked`.
+    """
     lines = ["set -u"]
-    if with_keyring:
+    if with_keyring and locked:
+        lines.append("gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1")
+    elif with_keyring:
         lines.append("echo -n pw | gnome-keyring-daemon --unlock --components=secrets "
                      ">/dev/null 2>&1")
     for name, command in script:
@@ -156,3 +161,20 @@ def test_without_a_keyring_tokens_live_in_memory_only(emulator: EmulatorServer,
     tokens = _issued_tokens(emulator)
     assert tokens
     assert not _leaks([home, out], tokens)
+
+
+def test_a_locked_keyring_is_named_not_mistaken_for_signed_out(emulator: EmulatorServer,
+                                                               tmp_path: Path) -> None:
+    """Signed in yesterday; today the keyring is locked (an SSH session, a headless start)."""
+    home, out = tmp_path / "home", tmp_path / "out"
+    out.mkdir()
+    env = _session_env(emulator, home, tmp_path)
+    login = [("login", _cli("login", "--client-id", "emu-client", "--open-with", OPENER,
+                            "--timeout", "60"))]
+    assert _run_session(login, env, out, with_keyring=True)["login"] == 0
+    codes = _run_session([("sync", _cli("sync"))], env, out, with_keyring=True, locked=True)
+    message = (out / "sync.err").read_text().strip()
+    assert codes["sync"] == 1
+    assert len(message.splitlines()) == 1 and "Traceback" not in message, message
+    assert "keyring" in message.lower() and "unlock" in message.lower(), message
+    assert not _leaks([home, out], _issued_tokens(emulator))

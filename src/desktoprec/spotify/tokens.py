@@ -22,7 +22,7 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
-from desktoprec.errors import NetworkError, SignInRequired
+from desktoprec.errors import AuthError, KeyringUnavailable, NetworkError, SignInRequired
 from desktoprec.logs import forget_secrets, register_secret
 from desktoprec.spotify.auth import EXPIRED_MESSAGE, TokenSet, refresh_tokens
 
@@ -72,6 +72,7 @@ class TokenStore:
         self._backend = backend if backend is not None else keyring.get_keyring()
         self._memory: TokenSet | None = None
         self.warning: str | None = None
+        self.read_error: str | None = None  # set when the keyring refused to be read
         self.persistent = backend_is_usable(self._backend)
         if not self.persistent:
             self._fall_back("no usable keyring backend "
@@ -100,6 +101,8 @@ class TokenStore:
             expiry = self._backend.get_password(KEYRING_SERVICE, self._entry(ENTRY_EXPIRY))
         except Exception as exc:  # noqa: BLE001 - any backend failure means: no keyring
             self._fall_back(f"reading failed ({type(exc).__name__})")
+            # A locked or broken keyring may well hold a sign-in: say so, not "not signed in".
+            self.read_error = type(exc).__name__
             return self._memory
         if not refresh and not access:
             return None
@@ -191,11 +194,19 @@ class TokenManager:
             tokens = self._current()
             return bool(tokens and (tokens.refresh_token or not tokens.expires_within(0)))
 
+    def _no_tokens(self) -> AuthError:
+        if self.store.read_error:
+            return KeyringUnavailable(
+                f"Your Spotify sign-in could not be read from the system keyring "
+                f"({self.store.read_error}).",
+                hint="unlock the keyring (log in to your desktop session), then try again")
+        return SignInRequired()
+
     def access_token(self) -> str:
         with self._lock:
             tokens = self._current()
             if tokens is None:
-                raise SignInRequired()
+                raise self._no_tokens()
             if tokens.access_token and not tokens.expires_within(self.margin):
                 return tokens.access_token
             try:
@@ -210,7 +221,7 @@ class TokenManager:
     def refresh(self) -> str:
         with self._lock:
             if self._current() is None:
-                raise SignInRequired()
+                raise self._no_tokens()
             return self._refresh_locked()
 
     def _refresh_locked(self) -> str:
