@@ -29,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", type=Path, default=None,
                         help="the spotify_songs.csv.gz whose distribution is resampled")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--approximate", action="store_true",
+                        help="also measure an HNSW index: its recall@400 against exact search "
+                             "and its query time (desktoprec uses it only if recall >= 0.95 "
+                             "and exact search is too slow)")
 
 
 def _find_dataset(explicit: Path | None) -> Path | None:
@@ -151,6 +155,7 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
             timings[mode].append(elapsed * 1000)
             sizes.append(len(result.items))
     every = np.concatenate([np.asarray(v) for v in timings.values()])
+    approximate = _measure_hnsw(vectors.matrix, rng) if args.approximate else None
     index_bytes = sum(p.stat().st_size for p in folder.iterdir())
     return {
         "tracks": len(catalog),
@@ -176,4 +181,42 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
         "peak_rss_mb": round(_rss_mb(), 1),
         "rss_at_start_mb": round(rss_start, 1),
         "index_kind": "faiss.IndexFlatIP (exact)",
+        **({"hnsw": approximate} if approximate else {}),
     }
+
+
+def _measure_hnsw(matrix: np.ndarray, rng: np.random.Generator, k: int = 400,
+                  queries: int = 100) -> dict[str, float]:
+    """Recall of faiss.IndexHNSWFlat (inner product) against exact search, and query times."""
+    import faiss
+
+    from desktoprec.index.vectors import single_threaded
+
+    with single_threaded():
+        exact = faiss.IndexFlatIP(matrix.shape[1])
+        exact.add(matrix)
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(matrix.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.add(matrix)
+        build = time.perf_counter() - started
+        picks = matrix[rng.integers(0, len(matrix), queries)]
+        result: dict[str, float] = {"build_seconds": round(build, 2)}
+        exact_ms, hnsw_ms, recalls = [], [], []
+        for ef in (128, 512):
+            hnsw.hnsw.efSearch = ef
+            for query in picks:
+                t0 = time.perf_counter()
+                _, truth = exact.search(query[None], k)
+                t1 = time.perf_counter()
+                _, found = hnsw.search(query[None], k)
+                t2 = time.perf_counter()
+                exact_ms.append((t1 - t0) * 1000)
+                hnsw_ms.append((t2 - t1) * 1000)
+                recalls.append(len(set(truth[0]) & set(found[0])) / k)
+            result[f"recall_at_{k}_ef{ef}"] = round(float(np.mean(recalls)), 4)
+            result[f"query_ms_p95_ef{ef}"] = round(float(np.percentile(hnsw_ms, 95)), 2)
+            recalls.clear()
+            hnsw_ms.clear()
+        result["exact_query_ms_p95"] = round(float(np.percentile(exact_ms, 95)), 2)
+    return result
