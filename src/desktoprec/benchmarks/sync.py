@@ -68,7 +68,7 @@ def _serve_emulator(conn: Any, seed: int, saved: int, playlists: int, per_playli
 
     # The emulator writes headers and body in two sends; with Nagle's algorithm and delayed
     # ACKs every small answer would wait ~40 ms, which measures the emulator, not the sync.
-    emulator_server._Handler.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+    emulator_server._Handler.disable_nagle_algorithm = True
     started = time.perf_counter()
     account = generate_account(seed=seed, saved_tracks=saved, playlists=playlists,
                                tracks_per_playlist=per_playlist)

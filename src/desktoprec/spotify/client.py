@@ -443,7 +443,7 @@ def _describe_transport(exc: httpx.TransportError) -> str:
     return type(exc).__name__
 
 
-def _status_error(status: int, path: str, content: bytes) -> SpotifyError:
+def _status_error(status: int, path: str, content: bytes) -> SpotifyError | AuthError:
     text = content[:2000].decode("utf-8", errors="replace").strip()
     body = _loads_quietly(content)
     reason, message = _error_reason(body)

@@ -306,7 +306,8 @@ def local_paths(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
             .order_by(LocalFileRow.path)
         )
         for tid, path in rows:
-            out.setdefault(tid, path)
+            if tid is not None:
+                out.setdefault(tid, path)
     return out
 
 

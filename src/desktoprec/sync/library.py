@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from desktoprec.errors import (
     Cancelled,
@@ -370,7 +370,7 @@ class LibrarySync:
             for playlist_id, row in stored.items():
                 if playlist_id not in by_id and not row.removed:
                     row.removed = True
-                    session.execute(PlaylistEntryRow.__table__.delete().where(
+                    session.execute(delete(PlaylistEntryRow).where(
                         PlaylistEntryRow.playlist_id == playlist_id))
                     row.items_snapshot_id = None
             stored_snapshots = {pid: (row.items_snapshot_id, row.readable, row.skipped_reason)
