@@ -101,6 +101,18 @@ def test_index_is_saved_reused_and_rebuilt_on_change(services: Services) -> None
         fresh.close()
 
 
+def test_corrupt_saved_index_is_rebuilt(services: Services) -> None:
+    folder = Path(services.recommend.rebuild_index()["index_dir"])
+    (folder / "vectors.faiss").write_bytes(b"garbage")
+    fresh = Services()
+    try:
+        result = fresh.recommend.recommend(mode="more_like", seeds=("jazz1_t0",), n=3)
+        assert len(result.items) == 3
+        assert (folder / "vectors.faiss").stat().st_size > 100  # written again
+    finally:
+        fresh.close()
+
+
 def test_recommend_persists_list_and_novelty(services: Services) -> None:
     service = services.recommend
     first = service.recommend(mode="more_like", seeds=("spotify:track:jazz1_t0",), n=5)
@@ -110,6 +122,14 @@ def test_recommend_persists_list_and_novelty(services: Services) -> None:
         assert len(rows) == 1 and rows[0].track_ids == [i.track.id for i in first.items]
         assert rows[0].recipe["mode"] == "more_like"
         assert session.scalar(select(func.count()).select_from(RecommendedRow)) == 5
+        assert rows[0].recipe["figures"]["distinct_artists"] >= 1
+    # Asking again at once (the dial moved) may show the same tracks ...
+    again = service.recommend(mode="more_like", seeds=("jazz1_t0",), n=5)
+    assert {i.track.id for i in first.items} & {i.track.id for i in again.items}
+    # ... but lists from an earlier sitting are not repeated (novelty memory).
+    with services.db.write() as session:
+        for row in session.scalars(select(RecommendedRow)):
+            row.at = row.at - timedelta(hours=2)
     second = service.recommend(mode="more_like", seeds=("jazz1_t0",), n=5)
     assert not {i.track.id for i in first.items} & {i.track.id for i in second.items}
     last = service.last_list()

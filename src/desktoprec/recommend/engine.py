@@ -120,6 +120,9 @@ class Query:
     include_saved: bool = False
     exclude_contexts: Sequence[int] = ()  # contexts whose co-occurrence must not count
     novelty_days: float = 3.0
+    # Lists from the last minutes belong to the same sitting (the dial moved, a refresh): their
+    # tracks may come back, or every nudge of the dial would replace the whole list.
+    novelty_grace_minutes: float = 30.0
     playlist_id: str | None = None
 
 
@@ -383,7 +386,9 @@ class Engine:
                 blocked.add(pos)
         if query.novelty_days > 0:
             horizon = timedelta(days=query.novelty_days)
-            blocked.update(p for p, at in state.recommended.items() if now - _utc(at) <= horizon)
+            grace = timedelta(minutes=query.novelty_grace_minutes)
+            blocked.update(p for p, at in state.recommended.items()
+                           if grace <= now - _utc(at) <= horizon)
         if state.disliked_artists or state.disliked_genres:
             for pos in range(len(catalog)):
                 if state.disliked_artists.intersection(catalog.artist_keys[pos]) or (
