@@ -1,4 +1,4 @@
-"""DSP descriptors mean what they say: synthesized signals with known answers, and the real clips."""
+"""DSP descriptors mean what they say: synthesized signals with known answers, and real clips."""
 
 from __future__ import annotations
 

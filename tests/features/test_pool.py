@@ -116,3 +116,43 @@ def test_cancel_stops_the_pool(tmp_path: Path) -> None:
         analyze_many([(str(i), str(p)) for i, p in enumerate(files)], on_result, workers=1,
                      cancel=cancel)
     assert 1 <= len(got) < len(files)
+
+
+def test_damaged_real_audio_through_the_pool(tmp_path: Path) -> None:
+    """Byte flips and cuts in five formats: each file gets descriptors or its own error."""
+    import math
+    import random
+
+    rng = random.Random(7)
+    jobs = []
+    for fmt, subtype, rate in (("flac", None, 44100), ("ogg", "VORBIS", 44100),
+                               ("mp3", "MPEG_LAYER_III", 44100), ("wav", None, 22050),
+                               ("opus", "OPUS", 48000)):
+        path = synth.write_audio(tmp_path / f"source_{fmt}.{'ogg' if fmt == 'opus' else fmt}",
+                                 synth.click_track(110, 6, rate=rate), rate=rate, subtype=subtype)
+        data = path.read_bytes()
+        for trial in range(5):
+            damaged = bytearray(data)
+            if trial == 0:
+                damaged = damaged[: len(damaged) // 2]
+            else:
+                for _ in range(rng.randrange(5, 200)):
+                    damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            target = tmp_path / f"damaged_{fmt}_{trial}{path.suffix}"
+            target.write_bytes(bytes(damaged))
+            jobs.append((target.name, str(target)))
+    jobs.append(("good", str(synth.write_audio(tmp_path / "good.wav",
+                                               synth.click_track(120, 8)))))
+    results: dict[str, FileResult] = {}
+    counts = analyze_many(jobs, lambda r: results.__setitem__(r.key, r), workers=2,
+                          time_limit_s=30)
+    assert len(results) == len(jobs) == counts["ok"] + counts["failed"]
+    for key, result in results.items():
+        if result.ok:
+            numbers = [v for v in result.descriptors.values() if isinstance(v, float)]
+            assert all(math.isfinite(v) for v in numbers), key
+        else:
+            assert result.error and "\n" not in result.error, key
+    assert results["good"].ok
+    cut = results["damaged_flac_0.flac"]
+    assert not cut.ok and "truncated" in cut.error

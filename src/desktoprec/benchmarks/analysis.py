@@ -89,7 +89,8 @@ def _measure(tool: str, list_file: Path, env: dict[str, str]) -> dict[str, Any]:
     if done.returncode != 0:
         raise RuntimeError(f"{tool} benchmark child failed: {done.stderr.strip()[-400:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    figures["process_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    spent = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    figures["process_cpu_s"] = spent
     return figures
 
 

@@ -140,8 +140,8 @@ def _decode_soundfile(path: Path, whole_track: bool = False) -> Decoded:
             if count > 0 and block.shape[0] < count - rate:  # more than 1 s short
                 kind = str(handle.format).lower().replace("mpeg", "mp3")
                 ends = (first + block.shape[0]) / rate
-                raise AnalysisError(f"truncated {kind} stream (ends at {ends:.1f} s of the "
-                                    f"{duration:.1f} s its header declares)")
+                raise AnalysisError(f"truncated or damaged {kind} stream (audio stops at "
+                                    f"{ends:.1f} s of the {duration:.1f} s its header declares)")
             windows.append(_to_mono_resampled(block, rate))
     decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
     if frames <= 0:
@@ -201,8 +201,8 @@ def _decode_ffmpeg(path: Path, whole_track: bool = False) -> Decoded:
         if length > 0 and samples.size < (0.9 * length - 1.0) * SAMPLE_RATE:
             kind = path.suffix.lower().lstrip(".") or "audio"
             ends = start + samples.size / SAMPLE_RATE
-            raise AnalysisError(f"truncated {kind} stream (ends at {ends:.1f} s of the "
-                                f"{duration:.1f} s its header declares)")
+            raise AnalysisError(f"truncated or damaged {kind} stream (audio stops at "
+                                f"{ends:.1f} s of the {duration:.1f} s its header declares)")
         windows.append(samples)
     decoded_seconds = sum(w.size for w in windows) / SAMPLE_RATE
     if duration <= 0:
@@ -261,7 +261,8 @@ def _wav_truncation(path: Path, size: int) -> str | None:
         header = handle.read(4096)
     offset = 12
     while offset + 8 <= len(header):
-        chunk, length = header[offset:offset + 4], struct.unpack("<I", header[offset + 4:offset + 8])[0]
+        chunk = header[offset:offset + 4]
+        length = struct.unpack("<I", header[offset + 4:offset + 8])[0]
         if chunk == b"data":
             if 0 < length < 0xFFFFFF00 and offset + 8 + length > size + 1:
                 have = size - offset - 8

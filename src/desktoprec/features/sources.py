@@ -1,4 +1,4 @@
-"""Where each track's sound comes from: own file (DSP) → Spotify audio features → preview → none.
+"""Where each track's sound comes from: own file (DSP), Spotify audio features, preview, none.
 
 Writes `track_sound`: the source, a flat dict of named descriptors (the names the recommender
 uses: tempo, energy, danceability, acousticness, valence, loudness, mode, brightness, ...), and a

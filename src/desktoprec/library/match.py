@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from desktoprec.storage.tables import (
     ArtistRow,
@@ -105,9 +106,12 @@ class _Candidate:
     duration_s: float | None
 
 
-def _spotify_index(session: object) -> tuple[dict[str, str], dict[tuple[str, str], list[_Candidate]]]:
+NameIndex = dict[tuple[str, str], list[_Candidate]]
+
+
+def _spotify_index(session: Session) -> tuple[dict[str, str], NameIndex]:
     by_isrc: dict[str, str] = {}
-    rows = session.execute(  # type: ignore[attr-defined]
+    rows = session.execute(
         select(TrackRow.id, TrackRow.name, TrackRow.duration_ms, TrackRow.isrc, TrackRow.source)
         .where(TrackRow.source != "local")
     ).all()
@@ -116,12 +120,12 @@ def _spotify_index(session: object) -> tuple[dict[str, str], dict[tuple[str, str
     for row in sorted(rows, key=lambda r: r.source != "spotify"):
         if row.isrc and row.isrc.upper() not in by_isrc:
             by_isrc[row.isrc.upper()] = row.id
-    for isrc, track_id in session.execute(select(IsrcRow.isrc, IsrcRow.track_id)).all():  # type: ignore[attr-defined]
+    for isrc, track_id in session.execute(select(IsrcRow.isrc, IsrcRow.track_id)).all():
         if track_id in tracks:
             by_isrc.setdefault(isrc.upper(), track_id)
-    names = dict(session.execute(select(ArtistRow.id, ArtistRow.name)).all())  # type: ignore[attr-defined]
+    names = dict(session.execute(select(ArtistRow.id, ArtistRow.name)).all())
     artists_of: dict[str, list[str]] = defaultdict(list)
-    for track_id, artist_id in session.execute(  # type: ignore[attr-defined]
+    for track_id, artist_id in session.execute(
         select(TrackArtistRow.track_id, TrackArtistRow.artist_id)
         .order_by(TrackArtistRow.track_id, TrackArtistRow.position)
     ).all():
@@ -163,7 +167,7 @@ def match_files(db: object) -> MatchReport:
     """Match every present local file; make local tracks for the rest; drop orphaned ones."""
     report = MatchReport()
     now = datetime.now(UTC).replace(tzinfo=None)
-    with db.write() as session:  # type: ignore[attr-defined]
+    with db.write() as session:
         by_isrc, by_name = _spotify_index(session)
         files = list(session.scalars(select(LocalFileRow).where(LocalFileRow.removed.is_(False))))
         report.files = len(files)
@@ -207,12 +211,12 @@ def match_files(db: object) -> MatchReport:
     return report
 
 
-def _add_local_track(session: object, file: LocalFileRow, track_id: str,
+def _add_local_track(session: Session, file: LocalFileRow, track_id: str,
                      known_artists: set[str], now: datetime) -> list[TrackArtistRow]:
     from pathlib import PurePath
 
     title = file.title or PurePath(file.path).stem[:300]
-    session.add(TrackRow(  # type: ignore[attr-defined]
+    session.add(TrackRow(
         id=track_id, uri=None, name=title,
         duration_ms=int(file.duration_s * 1000) if file.duration_s else None,
         isrc=file.isrc, source="local", is_playable=None, updated_at=now,
@@ -223,7 +227,7 @@ def _add_local_track(session: object, file: LocalFileRow, track_id: str,
         norm = normalize_artist(credit) or credit.casefold()
         artist_id = f"{LOCAL_ARTIST_PREFIX}{norm}"
         if artist_id not in known_artists:
-            session.add(ArtistRow(id=artist_id, name=credit, genres=[], updated_at=now))  # type: ignore[attr-defined]
+            session.add(ArtistRow(id=artist_id, name=credit, genres=[], updated_at=now))
             known_artists.add(artist_id)
         links.append(TrackArtistRow(track_id=track_id, position=position, artist_id=artist_id))
     return links

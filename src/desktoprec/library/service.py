@@ -1,4 +1,4 @@
-"""LibraryService: music folders, matching, audio analysis with its cache, sound and genre sources."""
+"""LibraryService: music folders, matching, analysis with its cache, sound and genre sources."""
 
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ class LibraryService:
 
     def refresh_sources(self, progress: Progress | None = None,
                         cancel: threading.Event | None = None) -> dict[str, Any]:
-        """Fill `track_sound`, `track_genres` and `sound_clusters` from the best source per track."""
+        """Fill `track_sound`, `track_genres` and `sound_clusters`: the best source per track."""
         from desktoprec.features.genres import refresh_track_genres
         from desktoprec.features.sources import refresh_track_sound
 
