@@ -175,7 +175,7 @@ def genre_block(genres: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarr
             col = vocab.get(tag)
             if col is not None:
                 matrix[row, col] = 1.0 / (1 + rank)  # the first genre counts most
-    has = matrix.any(axis=1)
+    has = np.asarray(matrix.any(axis=1), dtype=bool)
     return _unit_rows(matrix), has, names
 
 
@@ -235,7 +235,8 @@ def _ppmi_embedding(incidence: sp.csr_matrix, dim: int, seed: int = 0) -> np.nda
         return np.zeros((n_items, 1), dtype=np.float32)
     k = max(1, min(dim, n_items - 1, n_contexts - 1))
     u, s = randomized_svd(ppmi.astype(np.float32), k, seed=seed)
-    return (u * np.sqrt(s)).astype(np.float32)
+    embedding: np.ndarray = (u * np.sqrt(s)).astype(np.float32)
+    return embedding
 
 
 def _orthonormalize(tall: np.ndarray) -> np.ndarray:
@@ -436,7 +437,7 @@ def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
     for block in BLOCKS:
         arrays[f"block_{block}"] = vectors.blocks[block]
         arrays[f"mask_{block}"] = vectors.masks[block]
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     meta = {"fingerprint": fingerprint, "weights": vectors.weights,
             "genre_names": vectors.genre_names, "version": INDEX_FORMAT_VERSION}
     try:

@@ -408,8 +408,8 @@ def sound_cluster_genres(
         label = " ".join(words)
         used[label] = used.get(label, 0) + 1
         cluster_names.append(label if used[label] == 1 else f"{label} {used[label]}")
-    for pos, label in zip(np.flatnonzero(has), labels):
-        result[int(pos)] = cluster_names[int(label)]
+    for pos, cluster in zip(np.flatnonzero(has), labels):
+        result[int(pos)] = cluster_names[int(cluster)]
     return result, centroids.astype(np.float32)
 
 

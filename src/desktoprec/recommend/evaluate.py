@@ -185,8 +185,8 @@ def evaluate(
     engine = Engine(train)
     # The engine must hold exactly the training data, not the file's playlists.
     for split in splits:
-        row = set(engine.contexts[split.context].indices.tolist())
-        if row & set(split.hidden):
+        members = set(engine.contexts[split.context].indices.tolist())
+        if members & set(split.hidden):
             raise RecommendError("Evaluation split is not honest: hidden tracks reached the engine.")
     build_seconds = time.perf_counter() - started
     chosen = splits[:limit_playlists] if limit_playlists else splits

@@ -149,9 +149,8 @@ def explain_list(
                     track_sound[tempo] - seed_sound[tempo]
                 ) <= 8:
                     distinct.insert(0, catalog.sound_names.index(tempo))
-            col = distinct[0] if distinct else None
-            if col is not None:
-                name = catalog.sound_names[col]
+            if distinct:
+                name = catalog.sound_names[distinct[0]]
                 reasons.append((part["sound"], Reason(
                     f"{_format_value(name, track_sound[name])}, close to your seeds' "
                     f"{_format_value(name, seed_sound[name]).replace(name + ' ', '')}",

@@ -59,6 +59,15 @@ def _parse_iso(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _optional_float(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 class RecommendService:
     def __init__(self, services: Any) -> None:
         self.services = services
@@ -394,7 +403,8 @@ class RecommendService:
                 mode=mode, seeds=recipe.get("seeds") or (),
                 playlist_id=recipe.get("playlist_id"), n=int(recipe.get("n") or 20),
                 mood=recipe.get("mood"), activity=recipe.get("activity"),
-                diversity=recipe.get("diversity"), include_saved=recipe.get("include_saved"),
+                diversity=_optional_float(recipe.get("diversity")),
+                include_saved=_optional_bool(recipe.get("include_saved")),
                 styles=recipe.get("styles") or (), avoid=list(dict.fromkeys(recent)),
             )
         except RecommendError as exc:
@@ -412,7 +422,7 @@ class RecommendService:
             raise RecommendError("Which track? Give a track id or URI.")
         try:
             catalog = self.engine().catalog
-            return catalog.ids[catalog.resolve(ref)]
+            return str(catalog.ids[catalog.resolve(ref)])
         except RecommendError:
             pass
         if ref.startswith("spotify:track:") or "open.spotify.com/track/" in ref:
