@@ -73,17 +73,6 @@ class TerminalProgress:
             self.stream.flush()
 
 
-def _summary(report: dict[str, Any]) -> str:
-    counts = report.get("counts", {})
-    parts = [f"{report.get('kind', 'sync')} sync", f"{report.get('total_requests', 0)} requests",
-             f"{counts.get('saved_tracks', 0)} saved tracks",
-             f"+{counts.get('saved_tracks_new', 0)} new",
-             f"{counts.get('playlists_fetched', 0)} playlists read",
-             f"{counts.get('playlists_unchanged', 0)} unchanged",
-             f"{len(report.get('skipped', []))} skipped"]
-    return ", ".join(parts)
-
-
 def handle_sync(args: argparse.Namespace, services: Any) -> int:
     progress = TerminalProgress()
     cancel = threading.Event()
@@ -107,7 +96,7 @@ def handle_sync(args: argparse.Namespace, services: Any) -> int:
     if args.json:
         print(json.dumps(data))
     else:
-        print(_summary(data))
+        print(report.summary())
         for warning in report.warnings:
             print(f"warning: {warning}")
     return 0

@@ -115,9 +115,24 @@ class SyncReport:
     def bump(self, key: str, by: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + by
 
+    def summary(self) -> str:
+        """One line for people: what changed, in how many requests."""
+        counts = self.counts
+        saved = (f"{counts.get('saved_tracks', 0)} saved tracks "
+                 f"(+{counts.get('saved_tracks_new', 0)} new, "
+                 f"-{counts.get('saved_tracks_removed', 0)} removed)")
+        playlists = (f"{counts.get('playlists_fetched', 0)} playlists updated, "
+                     f"{counts.get('playlists_unchanged', 0)} unchanged, "
+                     f"{len(self.skipped)} skipped")
+        parts = [f"{self.kind} sync in {self.total_requests} requests", saved, playlists]
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warnings")
+        return "; ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["total_requests"] = self.total_requests
+        data["summary"] = self.summary()
         return data
 
 
