@@ -178,7 +178,9 @@ def test_short_429_waits_and_succeeds(services: Services, emulator: EmulatorServ
     waits: list[float] = []
     sync, _, _ = make_sync(services, emulator, on_wait=lambda s, r: waits.append(s))
     emulator.faults.add("/me/tracks", status=429, headers={"Retry-After": "1"})
-    assert sync.sync().ok and waits == [1.0]
+    report = sync.sync()
+    assert report.ok and waits == [1.0]
+    assert report.counts["rate_limit_waits"] == 1
 
 
 @pytest.mark.parametrize("fault", [

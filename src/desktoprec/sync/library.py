@@ -168,6 +168,15 @@ class LibrarySync:
             first = repo.get_state(session, KEY_LAST) is None
         report.kind = "full" if first or self.force_full else "incremental"
         self.client.cancel = self.cancel
+        earlier_on_wait = self.client.on_wait
+
+        def on_wait(seconds: float, reason: str | None) -> None:
+            report.bump("rate_limit_waits")
+            report.bump("rate_limit_wait_seconds", round(seconds))
+            if earlier_on_wait is not None:
+                earlier_on_wait(seconds, reason)
+
+        self.client.on_wait = on_wait
         with self.db.write() as session:
             repo.set_state(session, KEY_RUNNING, {"started_at": report.started_at})
         try:
@@ -194,6 +203,7 @@ class LibrarySync:
             raise
         finally:
             self.client.cancel = None
+            self.client.on_wait = earlier_on_wait
         report.ok = True
         report.finished_at = _iso(self.now())
         report.seconds = round(time.monotonic() - started, 3)
