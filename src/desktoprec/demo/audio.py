@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050
 WRITE_BLOCK_FRAMES = 8192
-AUDIO_VERSION = "2"  # bump when the synthesis changes, so old demo files are rebuilt
+AUDIO_VERSION = "3"  # bump when the synthesis changes, so old demo files are rebuilt
 
 Progress = Callable[[str, int, int], None]
 
@@ -391,7 +391,7 @@ def synthesize(track: DemoTrack) -> np.ndarray:
         bass = np.tanh(style.distortion * 0.5 * bass)
     mix = 1.0 * drums + 0.9 * bass + 0.8 * harmony
     if style.noise > 0:
-        bed = _lowpass(rng.standard_normal(total), 2500.0 + 4000.0 * brightness)
+        bed = _lowpass(rng.standard_normal(total), 1500.0 + 4000.0 * brightness, order=4)
         mix += style.noise * bed * (np.max(np.abs(mix)) or 1.0) * 0.5
     mix *= _envelope(total, 0.02, 0.4)
     mix /= float(np.max(np.abs(mix))) or 1.0

@@ -66,7 +66,7 @@ STYLES: tuple[Style, ...] = (
         key="ambient", genre="ambient", tempo=(60, 76), modes=("major", "dorian"),
         progressions=((0, 3, 5, 4), (0, 5, 3, 0), (0, 4, 5, 3)),
         drums=None, bass="pedal", bass_steps="x" + "." * 15, chords="pad", lead="bell",
-        distortion=0.0, brightness=0.25, noise=0.12, octave=4, years=(1994, 2024),
+        distortion=0.0, brightness=0.25, noise=0.05, octave=4, years=(1994, 2024),
         moods=("calm", "focus", "sleep"),
         artist_words=(("Glass", "Slow", "Northern", "Quiet", "Pale"),
                       ("Horizons", "Drift", "Lantern", "Tides", "Orchard")),
