@@ -113,6 +113,7 @@ echo $? > "$OUT/second.rc"
             pid = int((tmp_path / "sync.pid").read_text())
             os.kill(pid, signal.SIGKILL)
             while not (tmp_path / "first.rc").exists():
+                assert time.monotonic() < deadline + 30, "the killed sync was not reaped"
                 time.sleep(0.05)
             (tmp_path / "go").touch()
             output, _ = proc.communicate(timeout=120)
