@@ -264,6 +264,14 @@ def test_recommend_command_json_keys(services: Services) -> None:
     assert len(json.loads(proc.stdout)) == 4
     proc = run_cli("feedback", "jazz1_t1", "like", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["stored"] is True
+    proc = run_cli("feedback", "pop2_t3", "dislike", "--artist", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["never"] == {"artist": "POP2"}
+    proc = run_cli("recommend", "--json", "-n", "10", "--seed-track", "pop2_t0",
+                   "--diversity", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert not [i for i in json.loads(proc.stdout) if i["artists"] == ["POP2"]]
+    proc = run_cli("recommend", "--list-styles", "--json")
+    assert {s["style"] for s in json.loads(proc.stdout)} == {"rock", "jazz", "pop"}
     proc = run_cli("index", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["tracks"] == len(make_catalog())
     proc = run_cli("recommend", "--seed-track", "no_such_track")

@@ -42,6 +42,8 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--seed-playlist", metavar="ID", help="continue this playlist")
     rec.add_argument("--style", nargs="+", action="extend", default=[], metavar="STYLE",
                      help="cold start from these styles (genres)")
+    rec.add_argument("--list-styles", action="store_true",
+                     help="print the styles cold start can start from, then stop")
     rec.add_argument("--mode", choices=("for_you", "more_like", "playlist", "cold_start"),
                      help="default: from the seeds given, else for_you")
     rec.add_argument("--mood", choices=tuple(CONTEXT_TARGETS["mood"]))
@@ -77,6 +79,10 @@ def register(subparsers: Any) -> None:
     fb.add_argument("track", metavar="TRACK", help="track id or URI")
     fb.add_argument("kind", choices=("like", "dislike", "skip", "play"))
     fb.add_argument("--json", action="store_true")
+    fb.add_argument("--artist", action="store_true",
+                    help="with dislike: never recommend this track's artist again")
+    fb.add_argument("--genre", action="store_true",
+                    help="with dislike: never recommend this track's genre again")
     fb.set_defaults(handler=handle_feedback)
 
     ix = subparsers.add_parser("index", help="rebuild the recommendation index")
@@ -104,6 +110,15 @@ def _print_list(result: RecommendationList, as_json: bool) -> None:
 
 
 def handle_recommend(args: argparse.Namespace, services: Any) -> int:
+    if args.list_styles:
+        styles = services.recommend.styles_for_cold_start()
+        if args.json:
+            print(json.dumps(styles, ensure_ascii=False))
+        else:
+            for style in styles:
+                print(f"{style['style']}  ({style['tracks']} tracks, e.g. "
+                      f"{', '.join(style['examples'])})")
+        return 0
     mode = args.mode
     if mode is None:
         if args.seed_playlist:
@@ -164,7 +179,12 @@ def handle_eval(args: argparse.Namespace, services: Any) -> int:
 
 
 def handle_feedback(args: argparse.Namespace, services: Any) -> int:
+    if (args.artist or args.genre) and args.kind != "dislike":
+        raise ConfigError("--artist and --genre go with dislike.")
     answer = services.recommend.feedback(args.track, args.kind)
+    if args.artist or args.genre:
+        answer["never"] = services.recommend.dislike_track_parts(
+            answer["track_id"], artist=args.artist, genre=args.genre)
     refreshed = answer.pop("list", None)
     if args.json:
         if refreshed is not None:

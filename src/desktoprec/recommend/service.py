@@ -447,6 +447,21 @@ class RecommendService:
         report = discover(self.services, client, budget=budget, progress=progress, cancel=cancel)
         return report.to_dict()
 
+    def dislike_track_parts(self, track_id: str, *, artist: bool = False,
+                            genre: bool = False) -> dict[str, str]:
+        """Dislike the artist and/or the first genre of a track; returns what was disliked."""
+        catalog = self.engine().catalog
+        position = catalog.resolve(track_id)
+        done: dict[str, str] = {}
+        if artist and catalog.artist_keys[position]:
+            self.dislike("artist", catalog.artist_keys[position][0])
+            done["artist"] = catalog.artists[position][0] if catalog.artists[position] else \
+                catalog.artist_keys[position][0]
+        if genre and catalog.genres[position]:
+            self.dislike("genre", catalog.genres[position][0])
+            done["genre"] = catalog.genres[position][0]
+        return done
+
     def styles_for_cold_start(self, limit: int = 30) -> list[dict[str, Any]]:
         """The genres the library knows, most common first, each with a few example tracks."""
         catalog = self.engine().catalog
