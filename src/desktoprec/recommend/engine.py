@@ -170,6 +170,14 @@ class Engine:
         for pos, isrc in enumerate(catalog.isrcs):
             if isrc:
                 self._isrc_index.setdefault(isrc, []).append(pos)
+        # Every artist and genre of a track, for the dislike filters.
+        self._by_artist_key: dict[str, list[int]] = {}
+        self._by_genre: dict[str, list[int]] = {}
+        for pos, (keys, tags) in enumerate(zip(catalog.artist_keys, catalog.genres)):
+            for key in keys:
+                self._by_artist_key.setdefault(key, []).append(pos)
+            for tag in tags:
+                self._by_genre.setdefault(tag, []).append(pos)
         version_numbers = {key: i for i, key in enumerate(self._version_index)}
         self.version_id = np.asarray([version_numbers[k] for k in catalog.version_keys],
                                      dtype=np.int64)
@@ -375,7 +383,6 @@ class Engine:
 
         The seeds' other versions are found by `version_mask` over the candidates instead.
         """
-        catalog = self.catalog
         blocked = set(seeds)
         blocked.update(query.avoid)
         now = _utc(state.now)
@@ -389,12 +396,10 @@ class Engine:
             grace = timedelta(minutes=query.novelty_grace_minutes)
             blocked.update(p for p, at in state.recommended.items()
                            if grace <= now - _utc(at) <= horizon)
-        if state.disliked_artists or state.disliked_genres:
-            for pos in range(len(catalog)):
-                if state.disliked_artists.intersection(catalog.artist_keys[pos]) or (
-                    state.disliked_genres.intersection(catalog.genres[pos])
-                ):
-                    blocked.add(pos)
+        for key in state.disliked_artists:
+            blocked.update(self._by_artist_key.get(key, ()))
+        for genre in state.disliked_genres:
+            blocked.update(self._by_genre.get(genre, ()))
         return blocked
 
     # --- the public entry point -------------------------------------------------------------------
