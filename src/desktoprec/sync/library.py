@@ -32,6 +32,7 @@ from desktoprec.spotify import parse
 from desktoprec.spotify.client import PAGE_SIZE, SpotifyClient
 from desktoprec.storage import Database, repo
 from desktoprec.storage.tables import (
+    AccountRow,
     AudioFeaturesRow,
     FollowedArtistRow,
     PlaylistEntryRow,
@@ -193,7 +194,7 @@ class LibrarySync:
                 finally:
                     report.requests[phase] = (report.requests.get(phase, 0)
                                               + self.client.requests_made - before)
-        except (DesktopRecError, Exception) as exc:
+        except Exception as exc:
             report.ok = False
             report.error = exc.user_text() if isinstance(exc, DesktopRecError) else str(exc)
             if isinstance(exc, RateLimited):
@@ -237,8 +238,6 @@ class LibrarySync:
         self.progress("me", 0, 1)
         user = parse.parse_user(self.client.me())
         with self.db.write() as session:
-            from desktoprec.storage.tables import AccountRow
-
             stored = session.scalars(select(AccountRow.id)).all()
             if stored and user.id not in stored:
                 log.warning("a different Spotify account signed in; forgetting the old library")
