@@ -31,7 +31,7 @@ COUNT_KEYS = ("tracks", "saved_tracks", "playlists", "playlists_skipped", "playl
 KEYRING_SESSION = """
 set -u
 echo -n desktoprec-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-"$PY" -m desktoprec login --open-with "curl -s -L -o /dev/null" --timeout 30 \
+"$PY" -m desktoprec login --open-with "$OPENER" --timeout 30 \
     > "$OUT/login.out" 2> "$OUT/login.err" || echo "login failed" >> "$OUT/login.err"
 {script}
 """
@@ -46,6 +46,9 @@ def _env(tmp_path: Path, server: EmulatorServer) -> dict[str, str]:
         "DESKTOPREC_SPOTIFY_ACCOUNTS_URL": server.accounts_url,
         "XDG_DATA_HOME": str(tmp_path / "xdg"),
         "PY": sys.executable,
+        # the "browser": follows the authorize redirect to the loopback callback
+        "OPENER": f"{sys.executable} -c 'import sys, httpx; "
+                  "httpx.get(sys.argv[1], follow_redirects=True)'",
         "OUT": str(tmp_path),
         "PYTHONDONTWRITEBYTECODE": "1",
     })
@@ -56,7 +59,7 @@ def _env(tmp_path: Path, server: EmulatorServer) -> dict[str, str]:
 
 
 def _needs_tools() -> None:
-    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon", "curl")
+    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon")
                if shutil.which(t) is None]
     if missing:  # scripts/install-system-deps.sh test installs them
         pytest.fail(f"missing test tools: {', '.join(missing)}")
