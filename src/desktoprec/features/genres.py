@@ -1,9 +1,9 @@
 """Where each track's genres come from: Spotify artist genres → file tags → metadata service →
 sound clusters (k-means over the sound descriptors, named by what sets each cluster apart).
 
-The metadata service (MusicBrainz tags by ISRC) is behind `metadata_service_enabled`, off by
-default; this version does not contact it even when the setting is on, so a track without Spotify
-or tag genres always falls through to its sound cluster.
+The metadata service (MusicBrainz genres and tags by ISRC, features/metadata.py) is used only when
+the `metadata_service_enabled` setting is on (off by default): 1 request/s, a request budget per
+refresh, answers cached. A track with no genre from any of these falls through to its sound cluster.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,11 +145,14 @@ def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed
 
 
 def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = None,
-                         cancel: threading.Event | None = None) -> dict[str, int]:
+                         cancel: threading.Event | None = None,
+                         metadata_cache: Path | None = None) -> dict[str, int]:
     """Rewrite `track_genres` and `sound_clusters`; returns how many tracks each source served."""
     counts = {"spotify": 0, "tags": 0, "metadata": 0, "cluster": 0, "none": 0}
     with db.read() as session:
         track_ids = list(session.scalars(select(TrackRow.id)))
+        isrc_of = {tid: isrc for tid, isrc in session.execute(
+            select(TrackRow.id, TrackRow.isrc).where(TrackRow.isrc.is_not(None))).all()}
         artist_genres = {row.id: list(row.genres or []) for row in session.scalars(
             select(ArtistRow).where(ArtistRow.genres.is_not(None)))}
         artists_of: dict[str, list[str]] = defaultdict(list)
@@ -168,8 +172,6 @@ def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = Non
                    for row in session.scalars(select(TrackSoundRow).where(
                        TrackSoundRow.vector.is_not(None)))
                    if row.vector and len(row.vector) == 4 * len(SOUND_NAMES)}
-    if getattr(settings, "metadata_service_enabled", False):
-        log.info("metadata service is enabled, but this version contacts no metadata service")
     rows: dict[tuple[str, str], TrackGenreRow] = {}
     needs_cluster: list[str] = []
     for done, track_id in enumerate(track_ids, start=1):
@@ -194,6 +196,21 @@ def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = Non
                                                    weight=round(1.0 / (1 + rank), 4))
         if progress and (done % 500 == 0 or done == len(track_ids)):
             progress("genre sources", done, len(track_ids))
+    if needs_cluster and getattr(settings, "metadata_service_enabled", False) and metadata_cache:
+        from desktoprec.features.metadata import MetadataGenres, lookup_many
+
+        if progress:
+            progress("metadata service", 0, 0)
+        service = MetadataGenres(metadata_cache)
+        asked = [(t, isrc_of[t]) for t in needs_cluster if isrc_of.get(t)]
+        hits = lookup_many(service, asked, cancel=cancel)
+        needs_cluster = [t for t in needs_cluster if t not in hits]
+        for track_id, genres in hits.items():
+            counts["metadata"] += 1
+            for rank, genre in enumerate(genres):
+                rows[(track_id, genre)] = TrackGenreRow(
+                    track_id=track_id, genre=genre, source="metadata",
+                    weight=round(1.0 / (1 + rank), 4))
     # Clusters are learned on every track with sound (a stable map of the library's sounds),
     # and given as genres to the tracks that have no better source.
     assignment, names, centers, sizes = sound_clusters(vectors)

@@ -218,7 +218,9 @@ class LibraryService:
 
         settings = self.services.settings
         sound = refresh_track_sound(self.services.db, settings, progress, cancel)
-        genres = refresh_track_genres(self.services.db, settings, progress, cancel)
+        genres = refresh_track_genres(
+            self.services.db, settings, progress, cancel,
+            metadata_cache=self.services.paths.cache_dir / "metadata" / "musicbrainz.json")
         return {"sound": sound, "genres": genres}
 
     def summary(self) -> dict[str, int]:
