@@ -181,3 +181,15 @@ def test_scan_cli_remembers_folders(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert ANALYZER_VERSION
     finally:
         services.close()
+
+
+def test_analyze_cli_expands_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     tagged: Callable[..., Path]) -> None:
+    tagged(tmp_path / "album" / "one.flac", seconds=5, bpm=100)
+    tagged(tmp_path / "album" / "two.mp3", seconds=5, bpm=140)
+    assert main(["analyze", "--json", str(tmp_path / "album")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [Path(item["path"]).name for item in out] == ["one.flac", "two.mp3"]
+    assert [round(item["tempo_bpm"] / 10) for item in out] == [10, 14]
+    (tmp_path / "nothing").mkdir()
+    assert main(["analyze", str(tmp_path / "nothing")]) == 1

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     scan.set_defaults(handler=_scan)
 
     analyze = subparsers.add_parser("analyze", help="analyse audio files (tempo, key, loudness...)")
-    analyze.add_argument("paths", nargs="*", metavar="PATH", help="audio files to analyse")
+    analyze.add_argument("paths", nargs="*", metavar="PATH",
+                         help="audio files (or folders of them) to analyse")
     analyze.add_argument("--library", action="store_true",
                          help="analyse every scanned file not yet analysed, with progress")
     analyze.add_argument("--json", action="store_true", help="print one JSON array (or object)")
@@ -81,6 +82,21 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _expand(paths: list[str]) -> list[str]:
+    """Files as given; a folder stands for the audio files under it."""
+    from pathlib import Path
+
+    from desktoprec.library.scan import iter_audio_files
+
+    out: list[str] = []
+    for text in paths:
+        if Path(text).is_dir():
+            out.extend(str(p) for p in iter_audio_files([Path(text)]))
+        else:
+            out.append(text)
+    return out
+
+
 def _analyze(args: argparse.Namespace, services: Any) -> int:
     if args.library == bool(args.paths):
         args.parser.error("give audio files to analyse, or --library (not both)")
@@ -98,7 +114,11 @@ def _analyze(args: argparse.Namespace, services: Any) -> int:
             for failure in summary["failures"]:
                 print(f"  {failure['path']}: {failure['error']}")
         return 0
-    results = services.library.analyze_files(args.paths, use_cache=not args.no_cache,
+    paths = _expand(args.paths)
+    if not paths:
+        print("desktoprec: no audio files found in the folders given", file=sys.stderr)
+        return 1
+    results = services.library.analyze_files(paths, use_cache=not args.no_cache,
                                              progress=progress, workers=args.workers)
     if args.json:
         print(json.dumps(_json_safe(results), default=str))
