@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from rec_catalogs import NOW, make_catalog
 
-from conftest import NOW, make_catalog  # type: ignore[import-not-found]
 from desktoprec.errors import RecommendError
 from desktoprec.recommend.catalog import normalize_title
 from desktoprec.recommend.engine import Engine, Query, UserState

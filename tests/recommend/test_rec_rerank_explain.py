@@ -123,7 +123,7 @@ def test_every_pick_is_explained(engine: Engine) -> None:
 
 
 def test_sources_say_none_without_sound() -> None:
-    from conftest import make_catalog  # type: ignore[import-not-found]
+    from rec_catalogs import make_catalog
 
     cat = make_catalog(missing_sound=2)
     engine = Engine(cat)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rec_catalogs import ARTISTS, make_catalog
 from sqlalchemy import func, select
 
-from conftest import ARTISTS, make_catalog  # type: ignore[import-not-found]
 from desktoprec.errors import RecommendError
 from desktoprec.services import Services
 from desktoprec.storage.tables import (
