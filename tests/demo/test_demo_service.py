@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -74,10 +75,14 @@ def test_demo_refuses_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> 
     services.close()
 
 
-def test_demo_does_not_replace_a_real_account() -> None:
+def test_demo_does_not_replace_a_real_account_or_mix_into_own_music(tmp_path: Path) -> None:
     services = Services()
     services.settings.client_id = "0123456789abcdef0123456789abcdef"
     with pytest.raises(ConfigError, match="own Spotify account"):
+        services.demo.prepare(tracks_per_style=1)
+    services.settings.client_id = ""
+    services.settings.music_folders = [str(tmp_path)]
+    with pytest.raises(ConfigError, match="own music folders"):
         services.demo.prepare(tracks_per_style=1)
     assert not services.demo.music_dir.exists()
     services.close()

@@ -289,13 +289,18 @@ class DemoService:
                 "desktoprec away from the demo's own emulator.",
                 hint="unset it, or run the demo in a shell without it")
         settings = self.services.settings
+        if settings.demo_mode:
+            return
+        own_hint = ("run the demo in a folder of its own: DESKTOPREC_HOME=/tmp/desktoprec-demo "
+                    "desktoprec demo")
         client_id = settings.client_id.strip()
-        if client_id and client_id != DEMO_CLIENT_ID and not settings.demo_mode:
-            raise ConfigError(
-                "This profile is set up for your own Spotify account, so the demo will not "
-                "replace it.",
-                hint="run the demo in a folder of its own: DESKTOPREC_HOME=/tmp/desktoprec-demo "
-                     "desktoprec demo")
+        if client_id and client_id != DEMO_CLIENT_ID:
+            raise ConfigError("This profile is set up for your own Spotify account, so the demo "
+                              "will not replace it.", hint=own_hint)
+        own_folders = [f for f in settings.music_folders if f != str(self.music_dir)]
+        if own_folders:
+            raise ConfigError("This profile already holds your own music folders, so the demo "
+                              "will not mix its generated library into yours.", hint=own_hint)
 
     def _point_settings_at(self, server: Any) -> None:
         """Settings for the demo; the port is fresh on each start, so they are written each time."""
