@@ -172,56 +172,60 @@ def _find_tempo(descriptors: dict[str, Any]) -> float | None:
     return None
 
 
-def _load_project_dsp() -> Any | None:
+def _optional_module(name: str) -> Any | None:
     try:
-        return importlib.import_module("desktoprec.features.dsp")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name in ("desktoprec.features", "desktoprec.features.dsp"):
-            return None
+        if exc.name is not None and name.startswith(exc.name):
+            return None  # that part of the app is not installed
         raise
 
 
 def check_dsp() -> str:
     from desktoprec.paths import configure_numba_cache
 
-    configure_numba_cache()  # before librosa (and so numba) is imported
+    configure_numba_cache()  # before anything imports numba (librosa does)
     path = clip_path()
     started = time.perf_counter()
-    dsp = _load_project_dsp()
-    if dsp is not None:
-        descriptors = dict(dsp.analyze(path))
-        numeric = [v for v in descriptors.values() if isinstance(v, (int, float))]
-        if not descriptors or any(not math.isfinite(v) for v in numeric):
-            raise CheckFailed(f"the analysis returned unusable descriptors: {descriptors!r:.200}")
-        engine = f"desktoprec.features.dsp {getattr(dsp, 'ANALYZER_VERSION', '?')}"
-        count = len(descriptors)
-    else:
-        descriptors = _librosa_minimal(path)
-        engine = "librosa (desktoprec.features.dsp is not installed)"
-        count = len(descriptors)
+    dsp = _optional_module("desktoprec.features.dsp")
+    if dsp is None:
+        raise CheckFailed("the audio analysis (desktoprec.features.dsp) is not installed")
+    descriptors = dict(dsp.analyze(path))
+    _check_descriptors(descriptors)
+    seconds = time.perf_counter() - started
+    tempo = _find_tempo(descriptors)
+    tempo_text = f"tempo {tempo:.1f} BPM, " if tempo is not None else ""
+    worker_text = _analyze_in_worker(path)
+    return (
+        f"analyzed {path.name} with desktoprec.features.dsp "
+        f"{getattr(dsp, 'ANALYZER_VERSION', '?')}: {tempo_text}{len(descriptors)} descriptors "
+        f"in {seconds:.1f} s{worker_text}"
+    )
+
+
+def _check_descriptors(descriptors: dict[str, Any]) -> None:
+    numeric = [v for v in descriptors.values() if isinstance(v, (int, float))]
+    if not numeric or any(not math.isfinite(v) for v in numeric):
+        raise CheckFailed(f"the analysis returned unusable descriptors: {descriptors!r:.200}")
     tempo = _find_tempo(descriptors)
     if tempo is not None and not _tempo_matches(tempo):
         raise CheckFailed(f"the clip's tempo came out {tempo:.1f} BPM, expected ~{CLIP_BPM:.0f}")
-    seconds = time.perf_counter() - started
-    tempo_text = f"tempo {tempo:.1f} BPM, " if tempo is not None else ""
-    return f"analyzed {path.name} with {engine}: {tempo_text}{count} descriptors in {seconds:.1f} s"
 
 
-def _librosa_minimal(path: Path) -> dict[str, float]:
-    import librosa
-    import numpy as np
-    import soundfile
-
-    samples, rate = soundfile.read(path, dtype="float32", always_2d=False)
-    if samples.ndim > 1:
-        samples = samples.mean(axis=1)
-    tempo, _beats = librosa.beat.beat_track(y=samples, sr=rate)
-    centroid = librosa.feature.spectral_centroid(y=samples, sr=rate)
-    return {
-        "tempo": float(np.atleast_1d(tempo)[0]),
-        "centroid_hz": float(np.mean(centroid)),
-        "rms": float(np.sqrt(np.mean(samples**2))),
-    }
+def _analyze_in_worker(path: Path) -> str:
+    """The library analysis runs in spawned worker processes; in a frozen app that only works when
+    the entry point calls multiprocessing.freeze_support(), so run the clip through one worker."""
+    pool = _optional_module("desktoprec.features.pool")
+    if pool is None or not hasattr(pool, "analyze_many"):
+        return ""
+    started = time.perf_counter()
+    results: list[Any] = []
+    pool.analyze_many([("selftest", str(path))], results.append, workers=1, time_limit_s=120.0)
+    if len(results) != 1 or not results[0].ok:
+        error = results[0].error if results else "no result came back"
+        raise CheckFailed(f"a worker process could not analyse the clip: {error}")
+    _check_descriptors(dict(results[0].descriptors or {}))
+    return f"; again in a worker process in {time.perf_counter() - started:.1f} s"
 
 
 # --- index ----------------------------------------------------------------------------------
