@@ -105,7 +105,7 @@ def test_eval_sample_is_honest_and_reproducible(dataset: Path, tmp_path: Path,
     assert result["diversity0"]["r_precision"] == pytest.approx(mean_rp0, abs=1e-4)
     # Default dial: the list is varied; the engine beats popularity by far.
     assert result["default"]["max_artist_share_top20"] <= 0.2
-    assert result["default"]["distinct_artists_top20"] >= 12
+    assert result["default"]["min_distinct_artists_top20"] >= 12
     assert result["diversity0"]["r_precision"] > result["baselines"]["popularity"]["r_precision"]
     assert set(result["baselines"]) == {"popularity", "audio_centroid", "same_artists"}
 

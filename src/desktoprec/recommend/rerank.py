@@ -25,6 +25,7 @@ class Rules:
     max_per_artist_per_20: int | None  # None: no limit
     no_artist_twice_in_a_row: bool
     max_genre_share: float | None  # of the list so far, once it has 5 or more places
+    min_artists_per_20: int = 0  # distinct artists in each window of 20 places
 
 
 def rules_for(diversity: float) -> Rules:
@@ -33,8 +34,8 @@ def rules_for(diversity: float) -> Rules:
     if diversity < DEFAULT_DIVERSITY:
         return Rules(4, True, None)
     if diversity < 1.0:
-        return Rules(2, True, 0.4)
-    return Rules(1, True, 0.25)
+        return Rules(2, True, 0.4, min_artists_per_20=12)
+    return Rules(1, True, 0.25, min_artists_per_20=20)
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,19 @@ def rerank(
     genre_counts = np.zeros(int(genre_local.max()) + 1, dtype=np.int64)
     picks: list[Picked] = []
     last_artist: int | None = None
+    window_artists: set[int] = set()
     while len(picks) < min(n, count):
         place = len(picks)
         window = place // 20 + 1
+        if place % 20 == 0:
+            window_artists.clear()
         allowed = ~taken
+        repeats_in_window = place % 20 - len(window_artists)
+        if rules.min_artists_per_20 and repeats_in_window >= 20 - rules.min_artists_per_20:
+            # One more repeat would leave this window of 20 short of distinct artists.
+            fresh = allowed & ~np.isin(artist_local, list(window_artists))
+            if fresh.any():
+                allowed = fresh
         if rules.max_per_artist_per_20 is not None:
             cap = rules.max_per_artist_per_20 * window
             allowed &= artist_counts[artist_local] < cap
@@ -117,6 +127,7 @@ def rerank(
         if genre >= 0:
             genre_counts[genre] += 1
         last_artist = int(artist_local[choice])
+        window_artists.add(last_artist)
         np.maximum(max_sim, unit @ unit[choice], out=max_sim)
     return picks
 
