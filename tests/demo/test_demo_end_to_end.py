@@ -37,3 +37,9 @@ def test_headless_demo_then_recommend(desktoprec_home: Path) -> None:
         assert item["explanation"]["summary"] and item["explanation"]["reasons"]
     assert any(item["sources"].get("sound") for item in items)
 
+
+    # ending the demo hands the profile back for a real account
+    left = _desktoprec("demo", "--leave", home=desktoprec_home)
+    assert left.returncode == 0, left.stderr[-3000:]
+    assert not (desktoprec_home / "data" / "demo").exists()
+    assert 'demo_mode = false' in (desktoprec_home / "config" / "settings.toml").read_text()

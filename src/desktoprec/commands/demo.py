@@ -21,6 +21,9 @@ def register(subparsers: Any) -> None:
                         help="prepare everything without a window, then exit")
     parser.add_argument("--json", action="store_true", help="with --headless: print one JSON "
                                                             "summary")
+    parser.add_argument("--leave", action="store_true",
+                        help="end the demo: remove its library, music and settings from this "
+                             "profile, so your own Spotify account can be connected")
     parser.add_argument("--tracks-per-style", type=int, default=None, metavar="N",
                         help="a smaller or larger demo (default 18 per style, 216 tracks)")
     parser.set_defaults(handler=handle)
@@ -29,6 +32,14 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace, services: Any) -> int:
     if args.tracks_per_style is not None and not 1 <= args.tracks_per_style <= 200:
         raise ConfigError("--tracks-per-style must be between 1 and 200.")
+    if args.leave:
+        if not services.settings.demo_mode:
+            print("This profile is not running the demo; nothing was changed.")
+            return 0
+        services.demo.leave()
+        print("The demo was removed from this profile. Connect your own Spotify account with "
+              "`desktoprec login --client-id ID`.")
+        return 0
     services.demo.requested_tracks_per_style = args.tracks_per_style
     if args.headless:
         return _headless(args, services)

@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import signal
@@ -82,12 +83,12 @@ def _envelope(n: int, attack: float, release: float) -> np.ndarray:
 def _lowpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
     cutoff = min(max(cutoff, 40.0), SAMPLE_RATE / 2 - 500)
     sos = signal.butter(order, cutoff, btype="low", fs=SAMPLE_RATE, output="sos")
-    return signal.sosfilt(sos, x)
+    return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
 
 
 def _highpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
     sos = signal.butter(order, cutoff, btype="high", fs=SAMPLE_RATE, output="sos")
-    return signal.sosfilt(sos, x)
+    return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
 
 
 def _place(bus: np.ndarray, sound: np.ndarray, at_seconds: float, gain: float = 1.0) -> None:
@@ -199,6 +200,11 @@ def _note(kind: str, freq: float, seconds: float, rng: np.random.Generator) -> n
 
 def _render_note(kind: str, freq: float, seconds: float,
                  rng: np.random.Generator | None) -> np.ndarray:
+    return np.asarray(_note_samples(kind, freq, seconds, rng), dtype=np.float64)
+
+
+def _note_samples(kind: str, freq: float, seconds: float,
+                  rng: np.random.Generator | None) -> Any:
     t = _times(seconds)
     n = len(t)
     if n == 0:
@@ -396,7 +402,7 @@ def synthesize(track: DemoTrack) -> np.ndarray:
     mix *= _envelope(total, 0.02, 0.4)
     mix /= float(np.max(np.abs(mix))) or 1.0
     mix = np.tanh(style.drive * mix) / np.tanh(style.drive)  # mastering: louder, less dynamic
-    return (style.peak * mix / (float(np.max(np.abs(mix))) or 1.0)).astype(np.float32)
+    return np.asarray(style.peak * mix / (float(np.max(np.abs(mix))) or 1.0), dtype=np.float32)
 
 
 # --- files ------------------------------------------------------------------------------------------
@@ -462,7 +468,7 @@ def write_file(job: FileJob) -> str:
                                  format="FLAC", subtype="PCM_16") as out:
             for start in range(0, len(samples), WRITE_BLOCK_FRAMES):
                 out.write(samples[start:start + WRITE_BLOCK_FRAMES])
-        tagged = mutagen.flac.FLAC(partial)
+        tagged = mutagen.flac.FLAC(partial)  # type: ignore[no-untyped-call]
         tagged["title"] = job.title
         tagged["artist"] = list(job.artists)
         tagged["album"] = job.album
