@@ -81,6 +81,13 @@ def install_signal_handlers(quit_app: Any) -> QTimer:
     return timer
 
 
+def _stop_demo(services: Any) -> None:
+    try:
+        services.demo.stop()  # the demo's emulator thread
+    except Exception as exc:  # noqa: BLE001 - quitting goes on regardless
+        log.warning("the demo emulator did not stop cleanly: %s", exc)
+
+
 def _write_visible_time(path: str) -> None:
     import time
     from pathlib import Path
@@ -138,6 +145,8 @@ def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
     finally:
         wake.stop()
         runner.shutdown(timeout=4.0)
+        if ctx.demo:
+            _stop_demo(services)
         single.close()
         crash.uninstall()
     log.info("the app ended with code %s", code)

@@ -196,6 +196,10 @@ class MainWindow(QMainWindow):
         warning = getattr(self.services.settings, "load_warning", None)
         if warning:
             self.show_status(warning)
+        services = self.services
+        self.ctx.runner.run(lambda: services.db.recovery_notice(), lane="db",
+                            name="recovery-notice", on_done=self._on_recovery_notice,
+                            on_error=lambda exc: self.ctx.error("Database", exc, background=True))
         if self.ctx.demo:
             self.start_demo()
             self.ctx.warm_up()
@@ -205,6 +209,10 @@ class MainWindow(QMainWindow):
         self.check_sign_in()
         self.pages["For you"].on_shown()
         self.ctx.warm_up()
+
+    def _on_recovery_notice(self, notice: str | None) -> None:
+        if notice:
+            self.ctx.error("Database repaired", notice, background=True)
 
     def run_wizard(self) -> None:
         from desktoprec.ui.wizard import FirstRunDialog
