@@ -114,7 +114,8 @@ class LibraryRecommender:
                   activity: str | None = None, diversity: float | None = None,
                   include_saved: bool | None = None) -> RecommendationList:
         self.calls.append({"mode": mode, "seeds": tuple(seeds), "playlist_id": playlist_id,
-                           "n": n, "mood": mood, "activity": activity, "diversity": diversity})
+                           "n": n, "mood": mood, "activity": activity, "diversity": diversity,
+                           "include_saved": include_saved})
         if self.fail_with is not None:
             raise self.fail_with
         from desktoprec.ui import queries

@@ -53,6 +53,9 @@ def test_dial_and_mood_re_rank_through_the_service(qtbot: Any, ctx: Any,
     view.activity.setCurrentIndex(view.activity.findText("focus"))
     qtbot.waitUntil(lambda: stub.calls[-1]["mood"] == "calm"
                     and stub.calls[-1]["activity"] == "focus", timeout=3000)
+    assert stub.calls[-1]["include_saved"] is False
+    view.include_saved.setChecked(True)
+    qtbot.waitUntil(lambda: stub.calls[-1]["include_saved"] is True, timeout=3000)
 
 
 def test_like_dislike_skip_and_open(qtbot: Any, ctx: Any, library: list[str]) -> None:
@@ -94,4 +97,6 @@ def test_figures_are_computed_when_the_service_gives_none(ctx: Any, library: lis
     result = ctx.services.recommend.recommend(n=10)
     text = describe_figures({}, result.items)
     assert text.startswith("10 tracks")
+    one = describe_figures({"distinct_artists": 1, "distinct_genres": 1}, result.items[:1])
+    assert one.startswith("1 track · 1 artist · 1 genre")
     assert "largest share of one artist" in text

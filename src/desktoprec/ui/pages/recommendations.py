@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -92,10 +93,14 @@ def describe_figures(figures: dict[str, Any], items: tuple[Recommendation, ...])
             counts[key] = counts.get(key, 0) + 1
         share = max(counts.values()) / len(items)
     picks = sum(1 for r in items if r.diversity_pick)
-    parts = [f"{len(items)} tracks", f"{artists} artists", f"{genres} genres"]
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    parts = [count(len(items), "track"), count(int(artists), "artist"),
+             count(int(genres), "genre")]
     if share is not None:
         parts.append(f"largest share of one artist {float(share) * 100:.0f}%")
-    parts.append(f"{picks} diversity picks")
+    parts.append(count(picks, "diversity pick"))
     return " · ".join(parts)
 
 
@@ -218,6 +223,8 @@ class RecommendationsView(QWidget):
         self.request = request or RecommendRequest()
         if self.request.diversity is None:
             self.request.diversity = float(ctx.services.settings.diversity)
+        self.request.extra.setdefault(
+            "include_saved", bool(ctx.services.settings.include_saved_in_recommendations))
         self.current: RecommendationList | None = None
         self._generation = 0
         self.loading = False
@@ -245,6 +252,11 @@ class RecommendationsView(QWidget):
         self.activity = QComboBox()
         self.activity.addItems([a or "any" for a in ACTIVITIES])
         controls.addWidget(self.activity)
+        self.include_saved = QCheckBox("Include saved")
+        self.include_saved.setToolTip("Also suggest tracks you have already saved")
+        self.include_saved.setChecked(
+            bool(ctx.services.settings.include_saved_in_recommendations))
+        controls.addWidget(self.include_saved)
         controls.addStretch(1)
         self.refresh_button = QPushButton("Refresh")
         self.play_all_button = QPushButton("Play all")
@@ -274,6 +286,7 @@ class RecommendationsView(QWidget):
         self.dial.valueChanged.connect(self._on_dial_moved)
         self.mood.currentIndexChanged.connect(self._on_context_changed)
         self.activity.currentIndexChanged.connect(self._on_context_changed)
+        self.include_saved.toggled.connect(self._on_context_changed)
         self.refresh_button.clicked.connect(self.refresh)
         self.play_all_button.clicked.connect(self.play_all)
         self.export_button.clicked.connect(self.export)
@@ -292,12 +305,14 @@ class RecommendationsView(QWidget):
     def _on_context_changed(self) -> None:
         self.request.mood = MOODS[self.mood.currentIndex()] or None
         self.request.activity = ACTIVITIES[self.activity.currentIndex()] or None
+        self.request.extra["include_saved"] = self.include_saved.isChecked()
         if self.current is not None:
             self._rerank_timer.start()
 
     def set_request(self, request: RecommendRequest, *, run: bool = True) -> None:
         request.diversity = self.request.diversity
         request.mood, request.activity = self.request.mood, self.request.activity
+        request.extra = dict(self.request.extra)
         self.request = request
         if run:
             self.refresh()
@@ -353,9 +368,16 @@ class RecommendationsView(QWidget):
             self._load_cover(card)
         self.figures.set_plain(describe_figures(result.figures or {}, result.items)
                                if result.items else "")
-        self.show_state("" if result.items else
-                        "No tracks to suggest yet. Sync your library or add a music folder, "
-                        "then try again.")
+        if not result.items:
+            state = ("No tracks to suggest yet. Sync your library or add a music folder, "
+                     "then try again.")
+        elif (len(result.items) < self.request.n and not self.include_saved.isChecked()
+              and self.request.path is None):
+            state = (f"Only {len(result.items)} tracks you have not saved fit; tick "
+                     "“Include saved” to see more.")
+        else:
+            state = ""
+        self.show_state(state)
         self._set_has_list(bool(result.items))
         if result.items:
             self.list.setCurrentRow(0)
