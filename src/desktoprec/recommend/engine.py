@@ -321,12 +321,19 @@ class Engine:
         # Exact co-occurrence with the seeds in other contexts.
         cooccur_all = None
         if len(seed_arr) and self.contexts.shape[0]:
-            seed_vec = np.zeros(len(catalog), dtype=np.float32)
-            seed_vec[seed_arr[positive]] = 1.0
-            hits = self.contexts @ seed_vec
+            # Seeds per context, then each track's count over the contexts that have seeds:
+            # only the rows that matter are touched (a dense pass over every context is slower).
+            liked = np.unique(seed_arr[positive])
+            seed_rows = self.contexts_by_track[liked]
+            hits = np.bincount(seed_rows.indices, minlength=self.contexts.shape[0]
+                               ).astype(np.float32)
             if len(query.exclude_contexts):
                 hits[np.asarray(query.exclude_contexts, dtype=np.int64)] = 0.0
-            cooccur_all = self.contexts_by_track @ hits
+            active = np.flatnonzero(hits)
+            members = self.contexts[active]
+            cooccur_all = np.bincount(
+                members.indices, weights=np.repeat(hits[active], np.diff(members.indptr)),
+                minlength=len(catalog)).astype(np.float32)
             nonzero = np.flatnonzero(cooccur_all)
             if len(nonzero) > 300:
                 nonzero = nonzero[np.argpartition(-cooccur_all[nonzero], 300)[:300]]
