@@ -107,6 +107,12 @@ class DemoService:
         summary["signed_in_as"] = (profile or {}).get("display_name")
         summary["sync"] = _plain(step("sync", lambda: self.services.sync.sync(
             progress=progress, cancel=cancel)))
+        # Discovery while the emulator runs: unsaved tracks on followed and top artists' albums
+        # enter the catalog, so the demo files of those tracks match them by ISRC.
+        recommend = self.services.recommend
+        if callable(getattr(recommend, "discover", None)):
+            summary["discovery"] = _plain(step("discovery", lambda: recommend.discover(
+                progress=progress, cancel=cancel)))
         library = self.services.library
         summary["scan"] = _plain(step("scan", lambda: library.scan(
             [self.music_dir], progress=progress, cancel=cancel)))
