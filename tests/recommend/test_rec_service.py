@@ -279,3 +279,23 @@ def test_recommend_command_json_keys(services: Services) -> None:
     assert "Traceback" not in proc.stderr
     proc = run_cli("recommend", "--diversity", "3")
     assert proc.returncode == 2
+
+
+def test_library_without_sound_or_genres_still_recommends(services: Services) -> None:
+    """The common 2026 case: Spotify gives no audio features and no genres, no local files."""
+    from sqlalchemy import delete
+
+    with services.db.write() as session:
+        session.execute(delete(TrackSoundRow))
+        session.execute(delete(TrackGenreRow))
+    result = services.recommend.recommend(mode="more_like", seeds=("rock1_t3",), n=6,
+                                          mood="calm", hour=14)
+    assert len(result.items) == 6
+    for item in result.items:
+        assert item.explanation.sources["sound"] == "none"
+        assert item.explanation.sources["genre"] == "none"
+        assert item.explanation.reasons and item.explanation.summary
+    # co-listening and artist affinity carry the list: rock1_t3's playlist mates come first
+    assert {i.track.id for i in result.items[:3]} & {"rock2_t2", "rock2_t3", "pop1_t0"}
+    assert result.figures["distinct_genres"] == 0
+    assert "calm could not be applied" in result.figures["context_note"]

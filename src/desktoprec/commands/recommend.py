@@ -107,6 +107,8 @@ def _print_list(result: RecommendationList, as_json: bool) -> None:
         print(f"{figures.get('distinct_artists', '?')} artists, "
               f"{figures.get('distinct_genres', '?')} genres, largest artist share "
               f"{100 * float(figures.get('largest_artist_share', 0)):.0f}%")
+        if figures.get("context_note"):
+            print(f"note: {figures['context_note']}")
 
 
 def handle_recommend(args: argparse.Namespace, services: Any) -> int:

@@ -488,6 +488,11 @@ class Engine:
              else None for i in chosen],
         )
         figures["diversity_picks"] = sum(1 for p in picks if p.diversity_pick)
+        chosen_context = [v for v in (query.mood, query.activity) if v]
+        if chosen_context and not shift:
+            figures["context_note"] = (
+                f"{' and '.join(chosen_context)} could not be applied: no sound data for these "
+                "tracks (analyse your music folder to get it)")
         recipe = {
             "mode": query.mode,
             "seeds": [self.catalog.ids[s] for s in query.seeds],
