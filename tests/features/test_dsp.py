@@ -81,9 +81,12 @@ def test_noise_is_flatter_than_chords() -> None:
 def test_silence_and_very_short_audio_are_analysed_without_tempo() -> None:
     silent = dsp.analyze_signal([np.zeros(5 * synth.RATE, dtype=np.float32)])
     assert silent["tempo_bpm"] is None and silent["silent"] is True
-    short = dsp.analyze_signal([synth.click_track(120, seconds=1.0)])
-    assert short["tempo_bpm"] is None
-    assert short["loudness_db"] is not None and short["silent"] is False
+    for seconds in (0.01, 0.25, 1.0, 3.0):
+        short = dsp.analyze_signal([synth.noise(seconds, "white") + synth.click_track(
+            120, seconds=seconds)])
+        assert short["tempo_bpm"] is None
+        assert short["loudness_db"] is not None and short["silent"] is False
+        assert short["spectral_centroid_hz"] > 0
 
 
 def test_descriptor_vector_follows_descriptor_names() -> None:

@@ -25,6 +25,8 @@ def register(subparsers: Any) -> None:
                          help="analyse every scanned file not yet analysed, with progress")
     analyze.add_argument("--json", action="store_true", help="print one JSON array (or object)")
     analyze.add_argument("--no-cache", action="store_true", help="analyse again even if cached")
+    analyze.add_argument("--retry-failed", action="store_true",
+                         help="with --library: try files that failed before once more")
     analyze.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
     analyze.set_defaults(handler=_analyze, parser=analyze)
 
@@ -104,7 +106,8 @@ def _analyze(args: argparse.Namespace, services: Any) -> int:
         args.parser.error("--workers must be at least 1")
     progress = _progress_printer(sys.stderr.isatty())
     if args.library:
-        summary = services.library.analyze_library(progress=progress, workers=args.workers)
+        summary = services.library.analyze_library(progress=progress, workers=args.workers,
+                                                   retry_failed=args.retry_failed)
         if args.json:
             print(json.dumps(_json_safe(summary), default=str))
         else:

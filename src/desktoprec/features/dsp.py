@@ -32,7 +32,7 @@ from desktoprec.errors import AnalysisError
 log = logging.getLogger(__name__)
 
 # Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
-ANALYZER_VERSION = "dsp-1"
+ANALYZER_VERSION = "dsp-2"
 
 SAMPLE_RATE = 22050
 N_FFT = 4096
@@ -430,6 +430,8 @@ def _onset_envelope(mel_db: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.float32)
     rise = np.maximum(0.0, np.diff(mel_db, axis=1))
     envelope = rise.mean(axis=0)
+    if envelope.size < 16:
+        return envelope - envelope.mean()
     return envelope - np.convolve(envelope, np.ones(16) / 16, mode="same")  # remove slow drift
 
 

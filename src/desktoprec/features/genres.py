@@ -168,10 +168,11 @@ def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = Non
             for g in tag_genres(genre):
                 if g not in file_genres[track_id]:
                     file_genres[track_id].append(g)
-        vectors = {row.track_id: np.frombuffer(row.vector, dtype=np.float32)
-                   for row in session.scalars(select(TrackSoundRow).where(
-                       TrackSoundRow.vector.is_not(None)))
-                   if row.vector and len(row.vector) == 4 * len(SOUND_NAMES)}
+        vectors = {track_id: np.frombuffer(vector, dtype=np.float32)
+                   for track_id, vector in session.execute(
+                       select(TrackSoundRow.track_id, TrackSoundRow.vector).where(
+                           TrackSoundRow.vector.is_not(None)))
+                   if vector and len(vector) == 4 * len(SOUND_NAMES)}
     rows: dict[tuple[str, str], TrackGenreRow] = {}
     needs_cluster: list[str] = []
     for done, track_id in enumerate(track_ids, start=1):

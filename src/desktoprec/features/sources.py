@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from desktoprec.errors import Cancelled
 from desktoprec.features.dsp import ANALYZER_VERSION, N_MFCC, PITCH_CLASSES
@@ -93,12 +93,15 @@ def sound_vector(sound: dict[str, float]) -> np.ndarray:
     return np.asarray([sound.get(name, math.nan) for name in SOUND_NAMES], dtype=np.float32)
 
 
-def own_file_analyses(session: Any) -> dict[str, dict[str, Any]]:
+CHUNK = 1000  # tracks per read-and-write step: memory stays flat for large libraries
+
+
+def own_file_analyses(session: Any, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """track id -> the current-version analysis of one of its present files."""
     rows = session.execute(
         select(LocalFileRow.track_id, AnalysisRow.descriptors)
         .join(AnalysisRow, AnalysisRow.content_hash == LocalFileRow.content_hash)
-        .where(LocalFileRow.removed.is_(False), LocalFileRow.track_id.is_not(None),
+        .where(LocalFileRow.removed.is_(False), LocalFileRow.track_id.in_(track_ids),
                AnalysisRow.analyzer_version == ANALYZER_VERSION, AnalysisRow.ok.is_(True))
         .order_by(LocalFileRow.path)
     ).all()
@@ -111,36 +114,46 @@ def own_file_analyses(session: Any) -> dict[str, dict[str, Any]]:
 
 def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None,
                         cancel: threading.Event | None = None) -> dict[str, int]:
-    """Rewrite `track_sound` for every track; returns how many tracks each source served."""
+    """Rewrite `track_sound` for every track; returns how many tracks each source served.
+
+    Works through the tracks a chunk at a time (read, then insert-or-replace), and finally drops
+    rows of tracks that no longer exist.
+    """
     counts = {"own_file": 0, "spotify": 0, "preview": 0, "none": 0}
     with db.read() as session:
-        track_ids = list(session.scalars(select(TrackRow.id)))
-        own = own_file_analyses(session)
-        spotify = {row.track_id: row.features for row in session.scalars(select(AudioFeaturesRow))}
+        track_ids = list(session.scalars(select(TrackRow.id).order_by(TrackRow.id)))
     if getattr(settings, "preview_source_enabled", False):
         log.info("preview source is enabled, but this version contacts no preview service")
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows: list[TrackSoundRow] = []
     total = len(track_ids)
-    for done, track_id in enumerate(track_ids, start=1):
+    for first in range(0, total, CHUNK):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
-        sound: dict[str, float] = {}
-        source = "none"
-        if track_id in own:
-            sound = sound_from_analysis(own[track_id])
-            source = "own_file" if sound else "none"
-        if not sound and isinstance(spotify.get(track_id), dict):
-            sound = sound_from_spotify(spotify[track_id])
-            source = "spotify" if sound else "none"
-        counts[source] += 1
-        rows.append(TrackSoundRow(
-            track_id=track_id, source=source, descriptors=sound or None,
-            vector=sound_vector(sound).tobytes() if sound else None, updated_at=now,
-        ))
-        if progress and (done % 500 == 0 or done == total):
-            progress("sound sources", done, total)
+        chunk = track_ids[first:first + CHUNK]
+        with db.read() as session:
+            own = own_file_analyses(session, chunk)
+            spotify = {row.track_id: row.features for row in session.scalars(
+                select(AudioFeaturesRow).where(AudioFeaturesRow.track_id.in_(chunk)))}
+        values = []
+        for track_id in chunk:
+            sound: dict[str, float] = {}
+            source = "none"
+            if track_id in own:
+                sound = sound_from_analysis(own[track_id])
+                source = "own_file" if sound else "none"
+            if not sound and isinstance(spotify.get(track_id), dict):
+                sound = sound_from_spotify(spotify[track_id])
+                source = "spotify" if sound else "none"
+            counts[source] += 1
+            values.append({
+                "track_id": track_id, "source": source, "descriptors": sound or None,
+                "vector": sound_vector(sound).tobytes() if sound else None, "updated_at": now,
+            })
+        with db.write() as session:
+            session.execute(insert(TrackSoundRow).prefix_with("OR REPLACE"), values)
+        if progress:
+            progress("sound sources", min(first + CHUNK, total), total)
     with db.write() as session:
-        session.execute(delete(TrackSoundRow))
-        session.add_all(rows)
+        session.execute(delete(TrackSoundRow).where(
+            TrackSoundRow.track_id.not_in(select(TrackRow.id))))
     return counts

@@ -164,19 +164,24 @@ class LibraryService:
 
     def analyze_library(self, progress: Progress | None = None,
                         cancel: threading.Event | None = None, *, workers: int | None = None,
-                        refresh_sources: bool = True) -> dict[str, Any]:
+                        refresh_sources: bool = True, retry_failed: bool = False
+                        ) -> dict[str, Any]:
         """Analyse every present local file not yet analysed by this analyzer version.
 
         Results are saved as they come, so after a crash, quit or cancel a new run continues
-        where the last one stopped. Then sound and genre sources are refreshed.
+        where the last one stopped. Files that failed stay failed for this analyzer version
+        unless retry_failed is set. Then sound and genre sources are refreshed.
         """
         from desktoprec.features.dsp import ANALYZER_VERSION
         from desktoprec.features.pool import analyze_many
 
         db = self.services.db
         with db.read() as session:
-            done_hashes = set(session.scalars(select(AnalysisRow.content_hash).where(
-                AnalysisRow.analyzer_version == ANALYZER_VERSION)))
+            done = select(AnalysisRow.content_hash).where(
+                AnalysisRow.analyzer_version == ANALYZER_VERSION)
+            if retry_failed:
+                done = done.where(AnalysisRow.ok.is_(True))
+            done_hashes = set(session.scalars(done))
             files = session.execute(
                 select(LocalFileRow.path, LocalFileRow.content_hash)
                 .where(LocalFileRow.removed.is_(False), LocalFileRow.content_hash.is_not(None))
