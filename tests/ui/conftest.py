@@ -199,6 +199,7 @@ def window(qtbot: Any, ctx: Any, library: list[str]) -> Any:
 
     win = MainWindow(ctx, show_wizard=False)
     qtbot.addWidget(win)
+    win.start()
     yield win
     win._quitting = True
     win.player.stop()

@@ -195,3 +195,47 @@ def test_sign_in_dialog_shows_the_address(qtbot: Any) -> None:
     qtbot.addWidget(dialog)
     dialog.set_url("http://127.0.0.1:1/authorize?x=1")
     assert dialog.url.text().startswith("http://127.0.0.1")
+
+
+def test_dark_theme_and_stylesheet(qapp: Any) -> None:
+    from PySide6.QtGui import QPalette
+
+    from desktoprec.ui.app import apply_theme, load_stylesheet
+
+    before = qapp.palette()
+    apply_theme(qapp, "dark")
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    apply_theme(qapp, "light")
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    qapp.setPalette(before)
+    assert "QListWidget#nav" in load_stylesheet()
+
+
+def test_launch_picks_the_demo_without_a_client_id(services: Any, monkeypatch: Any) -> None:
+    import argparse
+
+    from desktoprec.commands import app as app_command
+    from desktoprec.ui import app as ui_app
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(ui_app, "run", lambda svc, **kw: calls.append(kw) or 0)
+    args = argparse.Namespace(no_crash_dialog=True)
+    assert app_command._launch(args, services) == 0
+    assert calls[-1] == {"demo": True, "crash_dialog": False}
+    services.settings.client_id = "0123456789abcdef0123456789abcdef"
+    app_command._launch(args, services)
+    assert calls[-1]["demo"] is False
+    app_command._app(argparse.Namespace(), services)
+    assert calls[-1] == {"demo": False, "crash_dialog": True}
+
+
+def test_demo_start_says_it_is_preparing(qtbot: Any, services: Any) -> None:
+    ctx = AppContext(services, TaskRunner(), demo=True)
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    win.start()
+    assert "Preparing the demo" in win.pages["For you"].view.state.full_text()
+    assert "Preparing the demo account" in win.banner_text.full_text()
+    win.cancel_job()
+    qtbot.waitUntil(lambda: win.job is None, timeout=60000)
+    win.quit_app()

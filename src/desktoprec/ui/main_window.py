@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         if not self.tray.available:
             ctx.notified.connect(lambda title, text: self.show_status(f"{title}: {text}"))
         self._show_wizard = show_wizard
+        self._started = False
         self.nav.setCurrentRow(0)
 
     # --- building ------------------------------------------------------------------------
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """After the window is shown: first-run wizard, demo, or the usual checks."""
+        self._started = True
         warning = getattr(self.services.settings, "load_warning", None)
         if warning:
             self.show_status(warning)
@@ -202,12 +204,14 @@ class MainWindow(QMainWindow):
                             on_error=lambda exc: self.ctx.error("Database", exc, background=True))
         if self.ctx.demo:
             self.start_demo()
+            self.pages["For you"].view.show_state(
+                "Preparing the demo account; your recommendations appear here when it is ready.")
             self.ctx.warm_up()
             return
         if self._show_wizard and needs_first_run(self.services):
             QTimer.singleShot(0, self.run_wizard)
         self.check_sign_in()
-        self.pages["For you"].on_shown()
+        self.stack.currentWidget().on_shown()
         self.ctx.warm_up()
 
     def _on_recovery_notice(self, notice: str | None) -> None:
@@ -309,7 +313,8 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(PAGE_NAMES):
             page = self.pages[PAGE_NAMES[row]]
             self.stack.setCurrentWidget(page)
-            page.on_shown()
+            if self._started:  # pages load their data once the window is up
+                page.on_shown()
 
     def go_to(self, name: str) -> Any:
         self.nav.setCurrentRow(PAGE_NAMES.index(name))
