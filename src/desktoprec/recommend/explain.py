@@ -204,8 +204,8 @@ def explain_list(
                     moved = (value - base) * shift[name] > 0
                     text_ = (f"fits {label}: {shown}, {'above' if value > base else 'below'} "
                              f"your seeds' {versus}" if moved else
-                             f"{label} asks for {direction} {plain}; this one stays near your "
-                             f"seeds ({shown} vs {versus})")
+                             f"{label} asks for {direction} {plain}; this one has {shown} "
+                             f"(your seeds {versus})")
                 reasons.append((abs(part.get("context", 0.0)) + 1e-6,
                                 Reason(text_, "context", round(value, 4))))
         # diversity
