@@ -1,8 +1,8 @@
 """The demo listener's Spotify account, built from the demo catalog, for the built-in emulator.
 
 `plan_account` decides the listener's library in plain values (saved tracks, playlists, top lists,
-listening sessions, followed artists, a device); `spotify_*` turn catalog entries into the JSON the
-Web API sends; `build_emulator_account` hands all of it to `desktoprec.spotify.emulator`.
+listening sessions, followed artists, a device); `build_emulator_account` turns it into the
+emulator's account (Web API JSON built by the emulator's own helpers).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from desktoprec.demo.catalog import DemoCatalog, DemoTrack, spotify_id
-from desktoprec.demo.styles import STYLE_BY_KEY
+from desktoprec.demo.catalog import DemoCatalog, spotify_id
 from desktoprec.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -277,10 +276,6 @@ def _plan_tops(catalog: DemoCatalog,
         top_artists[time_range] = sorted(artist_scores,
                                          key=lambda a: (-artist_scores[a], a))[:30]
     return top_tracks, top_artists
-
-
-def genre_of(track: DemoTrack) -> str:
-    return STYLE_BY_KEY[track.style].genre
 
 
 def check_consistency(account: DemoAccount) -> list[str]:
