@@ -145,6 +145,13 @@ def test_recommend_persists_list_and_novelty(services: Services) -> None:
         other.close()
 
 
+def test_unknown_seeds_are_left_out_unless_all_are(services: Services) -> None:
+    result = services.recommend.recommend(mode="more_like", seeds=("nope", "jazz1_t0"), n=3)
+    assert result.recipe["seeds"] == ["jazz1_t0"]
+    with pytest.raises(RecommendError, match="not in your library"):
+        services.recommend.recommend(mode="more_like", seeds=("nope",))
+
+
 def test_saved_excluded_by_default_setting_switches(services: Services) -> None:
     service = services.recommend
     got = {i.track.id for i in service.recommend(mode="more_like", seeds=("pop1_t0",), n=12,

@@ -227,7 +227,7 @@ class RecommendService:
         state = self.user_state(catalog)
         if n <= 0:
             raise RecommendError("Ask for at least one recommendation.")
-        seed_positions = [catalog.resolve(s) for s in seeds]
+        seed_positions = self._resolve_seeds(catalog, seeds)
         exclude_contexts: list[int] = []
         if mode == "playlist" or playlist_id:
             if not playlist_id and not seeds:
@@ -276,6 +276,22 @@ class RecommendService:
         if remember:
             result = self._remember(result)
         return result
+
+    @staticmethod
+    def _resolve_seeds(catalog: Catalog, seeds: Sequence[str]) -> list[int]:
+        """Seed positions; unknown seeds are skipped (logged) unless none is known."""
+        positions: list[int] = []
+        unknown: list[RecommendError] = []
+        for seed in seeds:
+            try:
+                positions.append(catalog.resolve(seed))
+            except RecommendError as exc:
+                unknown.append(exc)
+        if unknown and not positions:
+            raise unknown[0]
+        if unknown:
+            log.info("%d seed(s) not in the catalog were left out", len(unknown))
+        return list(dict.fromkeys(positions))
 
     def _remember(self, result: RecommendationList) -> RecommendationList:
         from desktoprec.storage.tables import RecommendationListRow, RecommendedRow
