@@ -11,7 +11,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from desktoprec.demo.styles import STYLES, Style
+from desktoprec.demo.styles import STYLE_BY_KEY, STYLES, Style
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DEFAULT_TRACKS_PER_STYLE = 18  # 12 styles x 18 = 216 tracks
@@ -104,8 +104,6 @@ class DemoCatalog:
         return [t for t in self.tracks if t.album_id == album_id]
 
     def style_of(self, key: str) -> Style:
-        from desktoprec.demo.styles import STYLE_BY_KEY
-
         return STYLE_BY_KEY[key]
 
     def _artists_by_id(self) -> dict[str, DemoArtist]:
