@@ -111,8 +111,14 @@ class DemoService:
         # enter the catalog, so the demo files of those tracks match them by ISRC.
         recommend = self.services.recommend
         if callable(getattr(recommend, "discover", None)):
-            summary["discovery"] = _plain(step("discovery", lambda: recommend.discover(
-                progress=progress, cancel=cancel)))
+            try:
+                summary["discovery"] = _plain(step("discovery", lambda: recommend.discover(
+                    progress=progress, cancel=cancel)))
+            except Cancelled:
+                raise
+            except DesktopRecError as exc:  # optional: the demo works without it
+                log.warning("demo: discovery failed: %s", exc.user_text())
+                summary["discovery"] = {"error": exc.user_text()}
         library = self.services.library
         summary["scan"] = _plain(step("scan", lambda: library.scan(
             [self.music_dir], progress=progress, cancel=cancel)))
