@@ -482,7 +482,7 @@ class Engine:
             query=query,
         )
         keys = [self.catalog.artist_keys[int(positions[i])][:1] or ("?",) for i in chosen]
-        figures = list_figures(
+        figures: dict[str, Any] = list_figures(
             [k[0] for k in keys],
             [self.catalog.genres[int(positions[i])][0] if self.catalog.genres[int(positions[i])]
              else None for i in chosen],
