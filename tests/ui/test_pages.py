@@ -134,6 +134,13 @@ def test_settings_are_saved(qtbot: Any, window: Any, tmp_path: Any) -> None:
     assert saved.diversity == 0.8
     assert saved.close_to_tray is False
     assert saved.theme == "dark"
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80  # applied at once
+    page.theme.setCurrentText("light")
+    page.save_button.click()
     assert saved.metadata_service_enabled is True
     page.folders.setCurrentRow(0)
     page.remove_folder()

@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self.pages["Playlists"].on_continue = self.continue_playlist
         self.pages["Settings"].scan_requested.connect(self.start_scan)
         self.pages["Settings"].saved.connect(self.update_banner)
+        ctx.settings_changed.connect(self._on_settings_changed)
         self.nav.currentRowChanged.connect(self._on_nav)
         self._build_status_bar()
         ctx.status_message.connect(self.show_status)
@@ -213,6 +214,16 @@ class MainWindow(QMainWindow):
         self.check_sign_in()
         self.stack.currentWidget().on_shown()
         self.ctx.warm_up()
+
+    def _on_settings_changed(self) -> None:
+        from desktoprec.ui.app import apply_theme
+
+        theme = self.services.settings.theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and theme in ("light", "dark"):
+            apply_theme(app, theme)
+        elif theme == "system":
+            self.show_status("The system theme is used from the next start.")
 
     def _on_recovery_notice(self, notice: str | None) -> None:
         if notice:
