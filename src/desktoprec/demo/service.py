@@ -208,7 +208,9 @@ class DemoService:
                 import httpx
 
                 try:
-                    httpx.get(url, follow_redirects=True, timeout=SIGN_IN_TIMEOUT_S)
+                    # trust_env=False: a proxy from the environment must not see 127.0.0.1 calls
+                    httpx.get(url, follow_redirects=True, timeout=SIGN_IN_TIMEOUT_S,
+                              trust_env=False)
                 except httpx.HTTPError as exc:  # login() then times out; say why
                     log.error("demo: the sign-in page could not be followed: %s", exc)
                     browser_errors.append(exc)
