@@ -88,7 +88,12 @@ def test_demo_does_not_replace_a_real_account_or_mix_into_own_music(tmp_path: Pa
     services.close()
 
 
-def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start() -> None:
+def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a proxy in the environment (common at work) must not swallow calls to 127.0.0.1
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
     services = Services()
     demo = services.demo
     catalog = demo.catalog(tracks_per_style=3)

@@ -37,6 +37,7 @@ PREPARED_NAME = "prepared.json"
 ACCOUNT_NAME = "account.json"
 SIGN_IN_TIMEOUT_S = 30.0
 MEMOIZED_SERVICES = ("auth", "spotify-api", "sync", "export", "library", "recommend", "player")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ENVIRONMENT_OVERRIDES = ("DESKTOPREC_CLIENT_ID", "DESKTOPREC_SPOTIFY_API_URL",
                          "DESKTOPREC_SPOTIFY_ACCOUNTS_URL")
 
@@ -180,6 +181,7 @@ class DemoService:
         with self._lock:
             if progress:
                 progress("emulator", 0, 1)
+            _bypass_proxies_for_loopback()
             if self.emulator is None:
                 account = build_emulator_account(catalog or self.catalog(),
                                                  self.reference_time())
@@ -361,6 +363,16 @@ class DemoService:
         except OSError as exc:
             raise StorageError(f"The demo's bookkeeping file {path} could not be written: {exc}"
                                ) from exc
+
+
+def _bypass_proxies_for_loopback() -> None:
+    """httpx sends even 127.0.0.1 through an HTTP_PROXY from the environment; the emulator is on
+    this machine, so loopback addresses are added to NO_PROXY for this process."""
+    for name in ("NO_PROXY", "no_proxy"):
+        entries = [e.strip() for e in os.environ.get(name, "").split(",") if e.strip()]
+        missing = [host for host in LOOPBACK_HOSTS if host not in entries]
+        if missing and (entries or name == "NO_PROXY"):
+            os.environ[name] = ",".join([*entries, *missing])
 
 
 def _check(cancel: threading.Event | None) -> None:
