@@ -92,8 +92,8 @@ def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # a proxy in the environment (common at work) must not swallow calls to 127.0.0.1
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
     services = Services()
     demo = services.demo
     catalog = demo.catalog(tracks_per_style=3)

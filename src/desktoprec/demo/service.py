@@ -371,7 +371,8 @@ def _bypass_proxies_for_loopback() -> None:
     for name in ("NO_PROXY", "no_proxy"):
         entries = [e.strip() for e in os.environ.get(name, "").split(",") if e.strip()]
         missing = [host for host in LOOPBACK_HOSTS if host not in entries]
-        if missing and (entries or name == "NO_PROXY"):
+        # the lower-case one is read last and wins even when empty, so it is kept in step too
+        if missing and (name == "NO_PROXY" or name in os.environ):
             os.environ[name] = ",".join([*entries, *missing])
 
 
