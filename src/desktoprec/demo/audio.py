@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import signal
 
 from desktoprec.demo.catalog import DemoCatalog, DemoTrack
 from desktoprec.demo.styles import MODES, STYLE_BY_KEY, DrumPattern, Style
@@ -81,12 +80,16 @@ def _envelope(n: int, attack: float, release: float) -> np.ndarray:
 
 
 def _lowpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
+    from scipy import signal  # imported here: the main process only lists files (1 s saved)
+
     cutoff = min(max(cutoff, 40.0), SAMPLE_RATE / 2 - 500)
     sos = signal.butter(order, cutoff, btype="low", fs=SAMPLE_RATE, output="sos")
     return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
 
 
 def _highpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
+    from scipy import signal
+
     sos = signal.butter(order, cutoff, btype="high", fs=SAMPLE_RATE, output="sos")
     return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
 
