@@ -247,6 +247,12 @@ def test_auth_service_sign_in_shared_client_and_sign_out(
     with services.db.read() as session:
         row = session.get(AccountRow, emulator.account.user_id)
         assert row is not None and row.display_name == emulator.account.display_name
+    auth.set_client_id("another-client")  # another app: the old app's tokens are dropped
+    assert not auth.is_signed_in()
+    auth.set_client_id("service-client")
+    assert not auth.is_signed_in()
+    auth.login(open_url=_follow, timeout=10)
+    assert auth.is_signed_in()
     auth.logout()
     assert not auth.is_signed_in()
     with pytest.raises(SignInRequired):

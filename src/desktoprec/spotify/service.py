@@ -57,8 +57,13 @@ class AuthService:
                               "as shown in the app's settings in the Spotify dashboard).")
         settings = self.services.settings
         if settings.client_id != client_id:
+            before = self.client_id()
+            old_manager = self.token_provider() if before else None
             settings.client_id = client_id
             self.services.save_settings()
+            if old_manager is not None and self.client_id() != before:
+                # tokens belong to the app that issued them: the old ones are useless now
+                old_manager.clear()
             self._drop_api()
 
     def client_id_help(self) -> str:
