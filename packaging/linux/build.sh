@@ -86,5 +86,7 @@ else
   echo "note: no AppImage: appimagetool is not available from PyPI, Debian or npm here (packaging/README.md)"
 fi
 
+rm -rf "$WORK/deb/root" "$WORK/tar"   # two more copies of the bundle; the packages have them
+
 step "done"
 du -sh "$DIST/$APP" "$DEB" "$TARBALL"
