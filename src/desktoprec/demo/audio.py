@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050
 WRITE_BLOCK_FRAMES = 8192
-AUDIO_VERSION = "3"  # bump when the synthesis changes, so old demo files are rebuilt
+AUDIO_VERSION = "4"  # bump when the synthesis changes, so old demo files are rebuilt
 
 Progress = Callable[[str, int, int], None]
 
@@ -304,6 +304,9 @@ def _render_bass(rng: np.random.Generator, style: Style, track: DemoTrack,
     return bus
 
 
+STAB_RHYTHMS = ((2, 6, 10, 14), (3, 6, 11, 14))
+
+
 def _render_chords(rng: np.random.Generator, style: Style, track: DemoTrack,
                    total: int) -> np.ndarray:
     bus = np.zeros(total)
@@ -321,7 +324,8 @@ def _render_chords(rng: np.random.Generator, style: Style, track: DemoTrack,
             for note in _chord(track, degree, style.octave, 4 if style.key == "ambient" else 3):
                 _place(bus, 0.35 * _note(kind, _midi_to_hz(note), bar * 1.02, rng), start)
         elif style.chords == "stab":
-            for position in (2, 6, 10, 14) if rng.random() < 0.5 else (3, 6, 11, 14):
+            # one stab rhythm per track (off-beats or a syncopated figure), as a producer would
+            for position in STAB_RHYTHMS[track.seed % len(STAB_RHYTHMS)]:
                 for note in _chord(track, degree, style.octave):
                     _place(bus, 0.3 * _note("stab", _midi_to_hz(note), step * 1.5, rng),
                            start + position * step)
