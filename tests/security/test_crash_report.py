@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from desktoprec.ui.errors import CrashHandler
 
 TOKEN = "BQDcrash-dialog-token_0123456789abcdefXYZ"
 
 
-def test_crash_dialog_redacts_tokens(qtbot: Any, tmp_path: Path,
-                                     capsys: Any) -> None:
+def test_crash_dialog_redacts_tokens(qtbot: Any, tmp_path: Path, capsys: Any,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKTOPREC_NONMODAL_ERRORS", "1")  # shown, not exec()'d: no one clicks
     handler = CrashHandler(str(tmp_path / "log.txt"), dialogs=True)
     try:
         try:
