@@ -57,10 +57,23 @@ def _limit_memory(megabytes: int) -> None:
         log.debug("no memory limit in worker: %s", exc)
 
 
+def _silence_native_stderr() -> None:
+    """Decoders written in C (mpg123, vorbis) print warnings on fd 2 about damaged frames; in a
+    worker they would spill into the user's terminal. What matters reaches the parent as the
+    file's error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def _worker_main(conn: Connection, analyzer_spec: str, memory_mb: int,
                  env: dict[str, str]) -> None:
     """Runs in the child: limits memory, imports the analyzer, analyses what it is sent."""
     os.environ.update(env)  # NUMBA_CACHE_DIR and single-threaded BLAS, before any import
+    _silence_native_stderr()
     if memory_mb > 0:
         _limit_memory(memory_mb)
     module_name, _, function_name = analyzer_spec.partition(":")
