@@ -257,84 +257,131 @@ class LibrarySync:
         saved = self._items(page, parse.parse_saved_track, "me/tracks.items")
         return page, saved
 
-    def _phase_saved_tracks(self) -> None:
-        report = self.report
-        with self.db.read() as session:
-            state = repo.get_state(session, KEY_SAVED, {}) or {}
-            known = repo.saved_pairs(session)
-        complete = bool(state.get("complete")) and not self.force_full
-        resume_at = state.get("resume_offset") if not state.get("complete") else None
-        # Modes: "top" reads newest-first until a known entry; "all" reads every page.
-        mode = "top" if (complete or resume_at is not None) and known else "all"
-        seen: set[str] = set()
-        covers_all_from_zero = True
-        new_count = 0
-        offset = 0
-        total = 0
+    def _read_saved(self, start: int, known: set[tuple[str, str]], seen: set[str], *,
+                    stop_at_known: bool, mark_resume: bool,
+                    first: tuple[parse.Page, list[parse.SavedTrack]] | None = None,
+                    ) -> tuple[int, int, int, bool]:
+        """Read `/me/tracks` pages from `start` (`first`: that page, already fetched), writing
+        each page's new entries in one transaction. Returns (next offset, new entries, total,
+        reached the end)."""
+        offset, new_count, total = start, 0, 0
         while True:
-            page, saved = self._saved_page(offset)
-            total = page.total if page.total is not None else total
-            fresh = [s for s in saved if (s.track.id, s.added_at) not in known]
-            hit_known = len(fresh) < len(saved)
+            page, saved = first if first is not None else self._saved_page(offset)
+            first = None
+            total = page.total if page.total is not None else max(total, offset + len(saved))
+            fresh = [s for s in saved if s.track.id and (s.track.id, s.added_at) not in known]
             next_offset = offset + len(page.items)
-            more = bool(page.next) and bool(page.items)
-            if total and next_offset >= total:
-                more = False
+            more = bool(page.next) and bool(page.items) and not (total and next_offset >= total)
             page_ids = {s.track.id for s in saved if s.track.id}
             if more and page_ids and page_ids <= seen:
                 # A server that ignores `offset` would send this page for ever.
-                report.warnings.append("Spotify sent the same page of saved tracks twice; "
-                                       "stopped reading them for this sync.")
+                self.report.warnings.append("Spotify sent the same page of saved tracks twice; "
+                                            "stopped reading them for this sync.")
                 more = False
             with self.db.write() as session:
                 if fresh:
                     repo.upsert_tracks(session, [s.track for s in fresh])
-                    repo.add_saved_tracks(session, [(s.track.id, s.added_at) for s in fresh
-                                                    if s.track.id])
-                if mode == "all":
+                    repo.add_saved_tracks(session, [(str(s.track.id), s.added_at)
+                                                    for s in fresh])
+                if mark_resume:
                     repo.set_state(session, KEY_SAVED, {
-                        "complete": False,
-                        "resume_offset": next_offset if more else None,
-                        "gap": state.get("gap", 0),
-                    })
+                        "complete": False, "resume_offset": next_offset if more else None,
+                        "last_added_at": saved[-1].added_at if saved else None})
             new_count += len(fresh)
-            seen.update(s.track.id for s in saved if s.track.id)
-            known.update((s.track.id, s.added_at) for s in fresh if s.track.id)
+            seen.update(page_ids)
+            known.update((str(s.track.id), s.added_at) for s in fresh)
             self.progress("saved_tracks", min(next_offset, total), total)
-            if mode == "top" and (hit_known or not more):
-                with self.db.read() as session:
-                    stored = repo.count(session, SavedTrackRow)
-                gap = int(state.get("gap", 0) or 0)
-                if resume_at is None and stored + gap == total:
-                    break  # nothing more changed
-                # Either an interrupted full read to finish, or adds/removals below the top.
-                mode = "all"
-                if resume_at is not None and resume_at > next_offset:
-                    covers_all_from_zero = False
-                    offset = int(resume_at) + new_count
-                    resume_at = None
-                    if offset >= total:
-                        offset = max(0, total - PAGE_SIZE)
-                    continue
-                resume_at = None
-                if not more:
-                    offset = next_offset
-                    break
-            elif not more:
-                break
+            if not more or (stop_at_known and len(fresh) < len(saved)):
+                return next_offset, new_count, total, not more
             offset = next_offset
-        report.bump("saved_tracks_new", new_count)
-        if mode == "all":
-            with self.db.write() as session:
-                removed = 0
-                if covers_all_from_zero and not self._cancelled():
-                    removed = repo.remove_saved_tracks_except(session, seen)
+
+    def _resume_point(self, top_end: int, estimate: int, state: dict[str, Any],
+                      known: set[tuple[str, str]],
+                      ) -> tuple[int, tuple[parse.Page, list[parse.SavedTrack]]] | None:
+        """An offset at or before the first entry older than the last one stored (so nothing is
+        skipped), with its page; None when it cannot be found in a few steps back."""
+        boundary = state.get("last_added_at")
+        if not isinstance(boundary, str) or not boundary:
+            return None
+        start = max(top_end, estimate)
+        for _ in range(4):
+            page, saved = self._saved_page(start)
+            head = saved[0] if saved else None
+            if start <= top_end or (head is not None and (
+                    head.added_at > boundary
+                    or (head.added_at == boundary and (head.track.id, head.added_at) in known))):
+                return start, (page, saved)
+            start = max(top_end, start - PAGE_SIZE)
+        return None
+
+    def _finish_saved(self, seen: set[str] | None, total: int) -> None:
+        """Mark the full read complete; with `seen` (every entry from offset 0 was read in this
+        sync) also forget the tracks the user no longer has saved."""
+        with self.db.write() as session:
+            removed = repo.remove_saved_tracks_except(session, seen) if seen is not None else 0
+            stored = repo.count(session, SavedTrackRow)
+            repo.set_state(session, KEY_SAVED, {
+                "complete": True, "resume_offset": None, "total": total,
+                # entries Spotify counts but the app cannot store (e.g. `track: null`)
+                "gap": max(0, total - stored) if seen is not None else 0,
+            })
+        self.report.bump("saved_tracks_removed", removed)
+
+    def _phase_saved_tracks(self) -> None:
+        """Newest first. Incremental: stop at the first entry already stored, unless the count
+        says something changed further down; an interrupted full read continues where it
+        stopped (from the resume marker), and is redone from the top if that went wrong."""
+        report = self.report
+        with self.db.read() as session:
+            state = repo.get_state(session, KEY_SAVED, {}) or {}
+            known = repo.saved_pairs(session)
+        if not isinstance(state, dict):
+            state = {}
+        complete = bool(state.get("complete")) and not self.force_full
+        resume_raw = state.get("resume_offset") if not state.get("complete") else None
+        resume_at = int(resume_raw) if isinstance(resume_raw, int) and resume_raw > 0 else None
+        gap = int(state.get("gap") or 0) if complete else 0
+        new_total = 0
+        done = False
+        if known and (complete or resume_at is not None):
+            seen: set[str] = set()
+            offset, new, total, ended = self._read_saved(0, known, seen, stop_at_known=True,
+                                                         mark_resume=False)
+            new_total += new
+            with self.db.read() as session:
                 stored = repo.count(session, SavedTrackRow)
-                repo.set_state(session, KEY_SAVED, {
-                    "complete": True, "resume_offset": None, "total": total,
-                    "gap": max(0, total - stored) if covers_all_from_zero else 0,
-                })
-            report.bump("saved_tracks_removed", removed)
+            if resume_at is None and stored + gap == total:
+                done = True  # nothing changed below the newest entries
+            elif resume_at is not None and not ended and resume_at + new > offset:
+                # Finish the interrupted read where it stopped (shifted by the entries added
+                # since); `last_added_at` proves no entry was skipped in between.
+                start = self._resume_point(offset, resume_at + new - 1, state, known)
+                if start is not None:
+                    _, more_new, total, _ = self._read_saved(
+                        start[0], known, seen, stop_at_known=False, mark_resume=True,
+                        first=start[1])
+                    new_total += more_new
+                    with self.db.read() as session:
+                        stored = repo.count(session, SavedTrackRow)
+                    if stored == total:  # nothing skipped, so equal counts: nothing removed
+                        self._finish_saved(None, total)
+                        done = True
+                # otherwise entries moved or were removed meanwhile: read it all once more
+            else:
+                if not ended:
+                    _, more_new, total, _ = self._read_saved(offset, known, seen,
+                                                             stop_at_known=False,
+                                                             mark_resume=True)
+                    new_total += more_new
+                self._finish_saved(seen, total)
+                done = True
+        if not done:
+            seen = set()
+            _, new, total, _ = self._read_saved(0, known, seen, stop_at_known=False,
+                                                mark_resume=True)
+            new_total += new
+            self._finish_saved(seen, total)
+        report.bump("saved_tracks_new", new_total)
         with self.db.read() as session:
             report.counts["saved_tracks"] = repo.count(session, SavedTrackRow)
 
