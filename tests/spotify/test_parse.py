@@ -146,7 +146,7 @@ PARSERS = [parse.parse_track, parse.parse_playlist_entry, parse.parse_saved_trac
            parse.parse_page]
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.sampled_from(PARSERS), st.one_of(_json, _mutated(_track()),
                                             _mutated({"item": _track(), "added_at": "x"})))
 def test_fuzz_parsers_raise_only_malformed(parser: Any, data: Any) -> None:
