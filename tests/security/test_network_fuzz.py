@@ -122,7 +122,7 @@ def _mutations(draw: st.DrawFn) -> tuple[int, Any]:
     return case_index, doc
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_fuzz_mutated_recorded_responses(mutation: tuple[int, Any]) -> None:
     case_index, document = mutation
