@@ -126,6 +126,9 @@ def test_full_session_leaves_no_token_anywhere(emulator: EmulatorServer, tmp_pat
     (out / "keyring.out").unlink()
 
     assert "SecretService" in (out / "login.out").read_text()
+    # Exporting listening data to Spotify does not publish it unless asked (--public).
+    exported = [p for p in emulator.account.playlists if p.name == "Mix"]
+    assert len(exported) == 1 and exported[0].public is False
     assert export_file.exists() and export_csv.exists()
     leaks = _leaks([home, out, export_file.parent], tokens)
     assert not leaks, leaks
