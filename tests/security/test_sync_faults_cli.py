@@ -172,3 +172,30 @@ def test_debug_flag_shows_a_traceback_but_no_token(session: Session) -> None:
         text = log_file.read_text(encoding="utf-8", errors="replace")
         for token in tokens:
             assert token not in text, log_file
+
+
+def test_concurrent_syncs_from_several_processes_keep_one_sound_library(session: Session) -> None:
+    """The app, the tray and a terminal may all sync at once: SQLite's one writer holds."""
+    import sqlite3
+
+    session.emulator.faults.clear()
+    procs = [subprocess.Popen([sys.executable, "-m", "desktoprec", "sync", "--full"],
+                              env=session.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        outcomes.append((proc.returncode, out, err))
+    for code, _out, err in outcomes:
+        # Each either completes or says in one line that another sync is running.
+        assert code == 0 or (code == 1 and len(err.strip().splitlines()) == 1), err[-1500:]
+        assert "Traceback" not in err and "locked" not in err.lower(), err[-1500:]
+    assert any(code == 0 for code, _o, _e in outcomes)
+    database = Path(session.env["DESKTOPREC_HOME"]) / "data" / "library.sqlite3"
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    status = session.status()
+    assert {k: status[k] for k in COUNTS} == session.baseline  # type: ignore[attr-defined]
