@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from desktoprec.errors import Cancelled, ConfigError
+from desktoprec.errors import Cancelled, ConfigError, DesktopRecError
 from desktoprec.services import Services
 from desktoprec.storage.tables import (
     PlaylistEntryRow,
@@ -179,3 +179,35 @@ def test_prepare_can_be_cancelled_and_then_finishes() -> None:
     finally:
         demo.stop()
         services.close()
+
+
+def test_a_second_prepare_while_one_runs_is_refused() -> None:
+    services = Services()
+    demo = services.demo
+    started, release, cancel = threading.Event(), threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        started.set()
+        release.wait(30)
+
+    def first() -> None:
+        try:
+            outcome.append(demo.prepare(progress, cancel, tracks_per_style=1))
+        except DesktopRecError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert started.wait(30) and demo.is_preparing()
+        with pytest.raises(ConfigError, match="already being prepared"):
+            demo.prepare(tracks_per_style=1)
+    finally:
+        cancel.set()
+        release.set()
+        worker.join(60)
+        demo.stop()
+        services.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert not demo.is_preparing()  # free again once the first one ended

@@ -50,6 +50,7 @@ class DemoService:
     def __init__(self, services: Any) -> None:
         self.services = services
         self._lock = threading.RLock()
+        self._preparing = threading.Lock()  # one prepare() at a time
         self.emulator: Any | None = None
         self._catalog: DemoCatalog | None = None
         self._tracks_per_style: int | None = None
@@ -76,6 +77,10 @@ class DemoService:
                 self._tracks_per_style = size
             return self._catalog
 
+    def is_preparing(self) -> bool:
+        """True while a prepare() runs (a second one would be refused)."""
+        return self._preparing.locked()
+
     def is_prepared(self) -> bool:
         """True once a prepare() finished in this DESKTOPREC_HOME (the emulator may be stopped)."""
         return (self.demo_dir / PREPARED_NAME).is_file()
@@ -85,6 +90,16 @@ class DemoService:
     def prepare(self, progress: Progress | None = None, cancel: threading.Event | None = None,
                 *, tracks_per_style: int | None = None) -> dict[str, Any]:
         """Everything the demo needs; safe to call again (finished work is reused)."""
+        if not self._preparing.acquire(blocking=False):
+            raise ConfigError("The demo is already being prepared.",
+                              hint="wait for it to finish, or cancel it first")
+        try:
+            return self._prepare(progress, cancel, tracks_per_style)
+        finally:
+            self._preparing.release()
+
+    def _prepare(self, progress: Progress | None, cancel: threading.Event | None,
+                 tracks_per_style: int | None) -> dict[str, Any]:
         self._refuse_real_account()
         catalog = self.catalog(tracks_per_style)
         timings: dict[str, float] = {}
