@@ -4,6 +4,7 @@
 # release workflow. Environment:
 #   PYTHON=path        the Python with desktoprec installed (default: .venv/bin/python)
 #   SKIP_SELFTEST=1    package without running the bundle's self-test (not for releases)
+#   SKIP_DEMO_SMOKE=1  skip the headless demo run of the bundle (~1 min)
 #   DEB_COMPRESSION    dpkg-deb compressor: gzip (default: fast, readable by every dpkg), zstd, xz
 set -eu
 cd "$(dirname "$0")/../.."
@@ -41,6 +42,29 @@ $missing"
 if [ "${SKIP_SELFTEST:-0}" != 1 ]; then
   step "self-test of the bundle in an empty environment (env -i + D-Bus session + unlocked keyring)"
   sh packaging/linux/selftest-bundle.sh "$DIST/$APP/$APP" "$WORK/selftest.json"
+fi
+
+if [ "${SKIP_DEMO_SMOKE:-0}" != 1 ]; then
+  step "demo smoke run of the bundle: emulator, sign-in, sync, scan, analysis workers, index"
+  DEMO_HOME=$(mktemp -d)
+  if ! env -i HOME="$DEMO_HOME" "$DIST/$APP/$APP" demo --headless --json >"$WORK/demo.out" \
+       2>"$WORK/demo.err"; then
+    tail -n 20 "$WORK/demo.err" >&2
+    rm -rf "$DEMO_HOME"
+    fail "the headless demo failed in the bundle"
+  fi
+  rm -rf "$DEMO_HOME"
+  tail -n 1 "$WORK/demo.out" > "$WORK/demo.json"
+  "$PYTHON" - "$WORK/demo.json" <<'PY' || fail "the demo ran, but not completely (see $WORK/demo.json)"
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+analysis, index = report.get("analysis") or {}, report.get("index") or {}
+print(f"demo: {report.get('tracks')} tracks, signed in as {report.get('signed_in_as')!r}, "
+      f"analyzed {analysis.get('analyzed')} (failed {analysis.get('failed')}), "
+      f"index {index.get('tracks')} tracks")
+ok = analysis.get("analyzed", 0) > 0 and not analysis.get("failed") and index.get("tracks", 0) > 0
+sys.exit(0 if ok else 1)
+PY
 fi
 
 step "staging the .deb"
