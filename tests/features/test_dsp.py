@@ -89,6 +89,16 @@ def test_silence_and_very_short_audio_are_analysed_without_tempo() -> None:
         assert short["spectral_centroid_hz"] > 0
 
 
+def test_steady_tone_and_noise_have_no_tempo() -> None:
+    t = np.arange(20 * synth.RATE) / synth.RATE
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    for signal in (tone, synth.noise(20, "white"), synth.noise(20, "dark")):
+        assert dsp.analyze_signal([signal])["tempo_bpm"] is None
+    # a quiet click track still has its beat
+    assert dsp.analyze_signal([synth.click_track(120, 20, amplitude=0.01)])["tempo_bpm"] == \
+        pytest.approx(120, abs=1.5)
+
+
 def test_descriptor_vector_follows_descriptor_names() -> None:
     result = dsp.analyze_signal([synth.click_track(120, seconds=10)])
     vector = dsp.descriptor_vector(result)

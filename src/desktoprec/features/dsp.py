@@ -32,7 +32,7 @@ from desktoprec.errors import AnalysisError
 log = logging.getLogger(__name__)
 
 # Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
-ANALYZER_VERSION = "dsp-3"
+ANALYZER_VERSION = "dsp-4"
 
 SAMPLE_RATE = 22050
 N_FFT = 4096
@@ -47,6 +47,9 @@ N_MELS = 64
 MIN_TEMPO_SECONDS = 4.0  # shorter audio has too few beats for a tempo
 SILENCE_RMS = 1e-4  # about -80 dBFS
 SHAPE_FRAMES = 1024  # frames sampled for the per-frame spectral shape statistics
+NO_PULSE_REGULARITY = 0.02
+WEAK_PULSE_REGULARITY = 0.1
+WEAK_PULSE_STRENGTH = 0.04
 TEMPO_PRIOR_OCTAVES = 0.75  # width of the preference for tempi near 120 BPM (log-normal)
 FFMPEG_TIMEOUT_S = 120.0
 
@@ -486,7 +489,14 @@ def _tempo(envelopes: list[np.ndarray]) -> tuple[float | None, float, float]:
                 period = _refine_peak(acf, local) / multiple
                 break
     regularity = float(np.clip(acf[peak], 0.0, 1.0))
-    return 60.0 * frame_rate / period, float(np.mean(strength)), regularity
+    beat_strength = float(np.mean(strength))
+    # A steady tone or plain noise has onset "peaks" from codec and random fluctuations only:
+    # no pulse (measured: tones < 0.01 regularity; noise ~0.06 with strength < 0.03; the least
+    # pulsed real tracks here 0.07 with strength > 0.045).
+    if regularity < NO_PULSE_REGULARITY or (
+            regularity < WEAK_PULSE_REGULARITY and beat_strength < WEAK_PULSE_STRENGTH):
+        return None, beat_strength, regularity
+    return 60.0 * frame_rate / period, beat_strength, regularity
 
 
 def _refine_peak(values: np.ndarray, index: int) -> float:
