@@ -1,0 +1,1 @@
+"""Sound features: audio decoding and descriptors, the analysis worker pool, genre sources."""

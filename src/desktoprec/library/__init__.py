@@ -1,0 +1,1 @@
+"""The user's own music: folder scan, tags, matching files to Spotify tracks."""
