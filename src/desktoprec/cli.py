@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from desktoprec import __version__
 from desktoprec.errors import Cancelled, DesktopRecError
+from desktoprec.logs import format_exception_redacted, redact
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DesktopRecError as exc:
         log.error("%s", exc.user_text(), exc_info=args.debug)
         if args.debug:
-            import traceback
-
-            traceback.print_exc()
-        print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
+            print(format_exception_redacted(exc), file=sys.stderr, end="")
+        print(f"desktoprec: {redact(exc.user_text())}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # the last resort: a bug, reported briefly
         log.exception("unexpected error")
         if args.debug or os.environ.get("DESKTOPREC_DEBUG"):
-            raise
+            # The traceback is for a bug report: printed whole, but never with a token in it.
+            print(format_exception_redacted(exc), file=sys.stderr, end="")
+            return EXIT_BUG
         print(
-            f"desktoprec: unexpected error ({type(exc).__name__}: {exc}); "
-            "details are in the log, run with --debug for a traceback",
+            redact(f"desktoprec: unexpected error ({type(exc).__name__}: {exc}); "
+                   "details are in the log, run with --debug for a traceback"),
             file=sys.stderr,
         )
         return EXIT_BUG
