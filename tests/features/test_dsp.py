@@ -134,7 +134,8 @@ def test_formats_decode_and_long_files_are_read_in_windows(tmp_path: Path, fmt: 
     signal = synth.click_track(120, seconds=seconds, rate=rate)
     suffix = "ogg" if fmt == "opus" else fmt
     path = tmp_path / f"clicks.{suffix}"
-    synth.write_audio(path, signal, rate=rate, channels=2, subtype=subtype)
+    channels = 1 if fmt == "opus" else 2  # the opus encoder is slow: one channel is enough
+    synth.write_audio(path, signal, rate=rate, channels=channels, subtype=subtype)
     result = dsp.analyze(path)
     assert result["duration_s"] == pytest.approx(seconds, abs=1.0)
     assert result["excerpt"] is True
