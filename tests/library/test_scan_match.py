@@ -148,3 +148,14 @@ def test_matching_by_isrc_then_name_then_local(tmp_path: Path, services: Service
     assert rows["far.ogg"].track_id == "sp5"
     with services.db.read() as session:
         assert session.get(TrackRow, f"local:{rows['far.ogg'].content_hash}") is None
+
+
+def test_symlink_loops_and_hidden_files_are_handled(tmp_path: Path, services: Services,
+                                                    tagged: Callable[..., Path]) -> None:
+    music = tmp_path / "music"
+    tagged(music / "a" / "song.ogg", artist="A", title="S")
+    (music / "a" / "loop").symlink_to(music, target_is_directory=True)
+    tagged(music / ".hidden" / "secret.flac")
+    (music / "a" / "._song.ogg").write_bytes(b"AppleDouble junk")
+    report = services.library.scan([music])
+    assert report.found == 1 and report.new == 1
