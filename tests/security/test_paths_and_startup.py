@@ -106,3 +106,23 @@ def test_data_folders_are_private_to_the_user(desktoprec_home: Path) -> None:
     paths = app_paths()
     for folder in (paths.data_dir, paths.config_dir, paths.cache_dir, paths.log_dir):
         assert folder.stat().st_mode & 0o077 == 0, (folder, oct(folder.stat().st_mode))
+
+
+def test_export_writes_only_the_file_the_user_named(tmp_path: Path, desktoprec_home: Path) -> None:
+    from desktoprec.services import Services
+
+    hostile_ids = ["../../evil", "spotify:track:../../../x", "local:/etc/passwd", "a/b\\c",
+                   "\n#EXTINF:0,injected\n/etc/shadow"]
+    target = tmp_path / "out" / "mix.m3u"
+    services = Services()
+    try:
+        written = services.export.to_file(target, hostile_ids)
+        table = services.export.to_file(tmp_path / "out" / "mix.csv", hostile_ids)
+    finally:
+        services.close()
+    assert written == target and table == tmp_path / "out" / "mix.csv"
+    outside_home = [p for p in tmp_path.rglob("*") if p.is_file()
+                    and desktoprec_home not in p.parents]
+    assert sorted(outside_home) == sorted([target, table])
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U" and all(not line.startswith("/etc") for line in lines)
