@@ -81,6 +81,13 @@ for png in resources/icons/desktoprec-*.png; do
 done
 install -D -m 0644 resources/desktoprec.svg "$STAGE/usr/share/icons/hicolor/scalable/apps/$APP.svg"
 install -m 0644 README.md "$STAGE/usr/share/doc/$APP/README.md"
+install -m 0644 packaging/linux/deb/copyright "$STAGE/usr/share/doc/$APP/copyright"
+printf '%s (%s) stable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' "$APP" "$VERSION" \
+  "$VERSION" "$(sed -n 's/^Maintainer: //p' packaging/linux/deb/control.in)" \
+  "$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")" \
+  | gzip -9n > "$STAGE/usr/share/doc/$APP/changelog.gz"
+# lintian: libraries are not programs
+find "$STAGE/opt/$APP" -type f -name '*.so*' -exec chmod 0644 {} +
 INSTALLED_SIZE=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@INSTALLED_SIZE@/$INSTALLED_SIZE/" \
   packaging/linux/deb/control.in > "$STAGE/DEBIAN/control"
