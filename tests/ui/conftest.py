@@ -35,6 +35,19 @@ from desktoprec.storage.tables import (
 
 os.environ["DESKTOPREC_NONMODAL_ERRORS"] = "1"
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """No pytest-qt message capture in UI tests: its Python message handler is called from
+    Qt Multimedia's threads (e.g. "No audio device detected"), which then wait for the GIL while
+    the main thread holds it inside QMediaPlayer.stop() — a deadlock only tests can cause."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.no_qt_log)
+            if item.get_closest_marker("timeout") is None:
+                # a hang inside Qt keeps the GIL: only the thread method can report it
+                item.add_marker(pytest.mark.timeout(240, method="thread"))
+
 HOSTILE_TITLE = "<img src=x onerror=alert(1)><b>bold</b>"
 LONG_NAME = "L" * 10_000
 GENRES = ["indie pop", "techno", "jazz", "ambient", "metal"]

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 QUICK_SKIP_S = 30.0  # a skip this soon after a track started is a "quick" skip
 SKIP_WINDOW_S = 60.0  # two quick skips within this refresh the up-next queue
 REMOTE_POLL_MS = 5000
+LOCAL_POLL_MS = 200
 
 
 def format_ms(ms: int | None) -> str:
@@ -77,6 +78,8 @@ class PlaybackController(QObject):
         self._duration = 0
         self._media: Any = None
         self._audio: Any = None
+        self._local_poll: Any = None
+        self._local_error_shown = False
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -153,44 +156,50 @@ class PlaybackController(QObject):
         if self._media is None:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
+            # No Python slot is connected to the media player's signals: Qt's media threads
+            # would then need the GIL, and stop() (which keeps the GIL while it joins them)
+            # deadlocked. A main-thread timer reads its state instead.
             self._media = QMediaPlayer(self)
             self._audio = QAudioOutput(self)
             self._media.setAudioOutput(self._audio)
-            self._media.positionChanged.connect(self._on_local_position)
-            self._media.durationChanged.connect(self._on_local_duration)
-            self._media.mediaStatusChanged.connect(self._on_local_status)
-            self._media.errorOccurred.connect(self._on_local_error)
+            self._local_poll = QTimer(self)
+            self._local_poll.setInterval(LOCAL_POLL_MS)
+            self._local_poll.timeout.connect(self._poll_local)
         return self._media
+
+    def _poll_local(self) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        media = self._media
+        if media is None or self.backend != "local":
+            self._local_poll.stop()
+            return
+        if media.error() != QMediaPlayer.Error.NoError and not self._local_error_shown:
+            self._local_error_shown = True
+            self.ctx.status_message.emit(
+                f"This file could not be played: {clip(media.errorString(), 200)}")
+        duration = int(media.duration())
+        if duration > 0:
+            self._duration = duration
+        self._position = int(media.position())
+        self.position_changed.emit(self._position, self._duration)
+        if media.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._local_poll.stop()
+            self.advance(user=False)
 
     def _play_local(self, track: Track) -> None:
         self.backend = "local"
         media = self._ensure_media()
+        self._local_error_shown = False
         media.setSource(QUrl.fromLocalFile(str(track.local_path)))
         media.play()
+        self._local_poll.start()
         self._set_state("playing")
 
     def _stop_local(self) -> None:
         if self._media is not None:
+            self._local_poll.stop()
             self._media.stop()
-
-    def _on_local_position(self, position: int) -> None:
-        self._position = int(position)
-        self.position_changed.emit(self._position, self._duration)
-
-    def _on_local_duration(self, duration: int) -> None:
-        if duration > 0:
-            self._duration = int(duration)
-            self.position_changed.emit(self._position, self._duration)
-
-    def _on_local_status(self, status: Any) -> None:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        if status == QMediaPlayer.MediaStatus.EndOfMedia and self.backend == "local":
-            self.advance(user=False)
-
-    def _on_local_error(self, error: Any, text: str = "") -> None:
-        if self.backend == "local":
-            self.ctx.status_message.emit(f"This file could not be played: {clip(text, 200)}")
 
     def seek(self, position_ms: int) -> None:
         if self.backend == "local" and self._media is not None:
