@@ -17,10 +17,11 @@ Write-Host "==> PyInstaller bundle dist\desktoprec\"
 & $python -m PyInstaller --noconfirm --clean --log-level WARN pyinstaller.spec
 if ($LASTEXITCODE -ne 0) { throw "PyInstaller failed" }
 
-# The bundle is windowed (no console), so the self-test writes its JSON to a file as well.
+# desktoprec.exe is windowed (no console); desktoprec-cli.exe is its console twin in the same
+# folder. The JSON also goes to a file, which the windowed exe can write too.
 Write-Host "==> self-test of the bundle"
 $report = Join-Path $PWD "dist\selftest-windows.json"
-$proc = Start-Process -FilePath "dist\desktoprec\desktoprec.exe" `
+$proc = Start-Process -FilePath "dist\desktoprec\desktoprec-cli.exe" `
   -ArgumentList @("self-test", "--json", "--output", $report) -Wait -PassThru -NoNewWindow
 Get-Content $report
 if ($proc.ExitCode -ne 0) {
