@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 DEFAULT_API_URL = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
+DEFAULT_PREVIEW_API_URL = "https://api.deezer.com"
+PREVIEW_SOURCE_DESCRIPTION = ("Contacts Deezer (api.deezer.com, previews from *.dzcdn.net) to look "
+                              "up 30-second previews by ISRC and analyse their sound")
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Settings:
     close_to_tray: bool = True
     theme: str = "system"  # system | light | dark
     preview_source_enabled: bool = False
+    preview_api_url: str = DEFAULT_PREVIEW_API_URL
     metadata_service_enabled: bool = False
     include_saved_in_recommendations: bool = False
     discovery_request_budget: int = 60
@@ -114,7 +118,8 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
         settings.diversity = defaults.diversity
     settings.diversity = min(1.0, max(0.0, settings.diversity))
     settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
-    for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL)):
+    for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL),
+                              ("preview_api_url", DEFAULT_PREVIEW_API_URL)):
         if not is_safe_url(getattr(settings, name)):
             log.warning("setting %s is not an https address; using the default", name)
             setattr(settings, name, default_url)

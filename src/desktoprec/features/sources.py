@@ -5,9 +5,9 @@ uses: tempo, energy, danceability, acousticness, valence, loudness, mode, bright
 float32 vector of the raw values in SOUND_NAMES order (nan where the source has no such value;
 standardizing is the recommender's job).
 
-The preview source (30-second previews looked up by ISRC) is behind the `preview_source_enabled`
-setting, off by default; this version does not contact any preview service even when it is on (the
-setting is recorded and the step is reported as unavailable), so nothing leaves the machine.
+The preview source (30-second previews looked up by ISRC, features/previews.py) is behind the
+`preview_source_enabled` setting, off by default: only then, and only for tracks left with no sound
+by the other sources, does a refresh contact the preview service.
 """
 
 from __future__ import annotations
@@ -113,17 +113,17 @@ def own_file_analyses(session: Any, track_ids: Sequence[str]) -> dict[str, dict[
 
 
 def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None,
-                        cancel: threading.Event | None = None) -> dict[str, int]:
+                        cancel: threading.Event | None = None, *,
+                        preview_source: Any | None = None) -> dict[str, int]:
     """Rewrite `track_sound` for every track; returns how many tracks each source served.
 
     Works through the tracks a chunk at a time (read, then insert-or-replace), and finally drops
-    rows of tracks that no longer exist.
+    rows of tracks that no longer exist. When the preview setting is on and a `preview_source`
+    (features.previews.PreviewSource) is given, tracks left with "none" are offered to it.
     """
     counts = {"own_file": 0, "spotify": 0, "preview": 0, "none": 0}
     with db.read() as session:
         track_ids = list(session.scalars(select(TrackRow.id).order_by(TrackRow.id)))
-    if getattr(settings, "preview_source_enabled", False):
-        log.info("preview source is enabled, but this version contacts no preview service")
     now = datetime.now(UTC).replace(tzinfo=None)
     total = len(track_ids)
     for first in range(0, total, CHUNK):
@@ -156,4 +156,10 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
     with db.write() as session:
         session.execute(delete(TrackSoundRow).where(
             TrackSoundRow.track_id.not_in(select(TrackRow.id))))
+    if preview_source is not None and getattr(settings, "preview_source_enabled", False):
+        from desktoprec.features.previews import fill_preview_sound
+
+        served = fill_preview_sound(db, preview_source, progress=progress, cancel=cancel)
+        counts["preview"] += served
+        counts["none"] -= served
     return counts

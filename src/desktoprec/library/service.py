@@ -222,7 +222,14 @@ class LibraryService:
         from desktoprec.features.sources import refresh_track_sound
 
         settings = self.services.settings
-        sound = refresh_track_sound(self.services.db, settings, progress, cancel)
+        previews = None
+        if settings.preview_source_enabled:
+            from desktoprec.features.previews import PreviewSource, preview_api_url
+
+            previews = PreviewSource(self.services.paths.cache_dir / "previews",
+                                     base_url=preview_api_url(settings))
+        sound = refresh_track_sound(self.services.db, settings, progress, cancel,
+                                    preview_source=previews)
         genres = refresh_track_genres(
             self.services.db, settings, progress, cancel,
             metadata_cache=self.services.paths.cache_dir / "metadata" / "musicbrainz.json")
