@@ -1,6 +1,7 @@
 #!/bin/sh
 # Unpacks a built .deb into a throwaway root (dpkg -x) and checks that its launcher starts the app:
-# `desktoprec --version` and a short `self-test` through /usr/bin/desktoprec, menu entry and icons.
+# `desktoprec --version`, a short `self-test` and (with xvfb-run) the app window, all through
+# /usr/bin/desktoprec; and the menu entry and icons.
 # Usage: check-deb.sh PATH.deb
 set -eu
 DEB=$(readlink -f "$1")
@@ -23,4 +24,12 @@ got=$(env -i HOME="$HOME_DIR" "$ROOT/usr/bin/desktoprec" --version 2>/dev/null)
 [ "$got" = "desktoprec $VERSION" ] || fail "the launcher printed '$got', expected 'desktoprec $VERSION'"
 env -i HOME="$HOME_DIR" "$ROOT/usr/bin/desktoprec" self-test --json --only qt,database,index \
   2>/dev/null | tail -n 1
+if command -v xvfb-run >/dev/null 2>&1; then
+  # the app itself, on a virtual screen: it quits by itself once its window has been up 1.5 s
+  xvfb-run -a -s "-screen 0 1280x800x24" sh -c 'exec env -i HOME="$1" DISPLAY="$DISPLAY" \
+    XAUTHORITY="$XAUTHORITY" DESKTOPREC_QUIT_AFTER_MS=1500 "$2" --no-crash-dialog app' \
+    check-deb "$HOME_DIR" "$ROOT/usr/bin/desktoprec" >/dev/null 2>"$ROOT/app.err" \
+    || { tail -n 20 "$ROOT/app.err" >&2; fail "the app did not start and quit cleanly"; }
+  echo "check-deb.sh: the launcher opened the app window on Xvfb and it quit cleanly"
+fi
 echo "check-deb.sh: $(basename "$DEB") unpacks to a working launcher (desktoprec $VERSION)"
