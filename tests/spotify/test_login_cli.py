@@ -44,8 +44,17 @@ def _env(home: Path, emulator: EmulatorServer | None, tmp_path: Path,
 
 
 def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL, check=False)
+    """Run in its own process group; on a hang, kill the whole group (daemons a dbus session
+    started would otherwise keep the pipes open and the wait would never end)."""
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=30)
+        raise AssertionError(f"{argv[0]} hung; output so far:\n{out}\n{err}") from None
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
 def _in_keyring_session(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
