@@ -15,14 +15,14 @@ from typing import ClassVar
 import numpy as np
 import pytest
 import soundfile as sf
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from desktoprec.features import previews
 from desktoprec.features.previews import PreviewSource, audio_suffix, preview_api_url
 from desktoprec.features.synth import RATE, click_track
 from desktoprec.services import Services
 from desktoprec.settings import DEFAULT_PREVIEW_API_URL, Settings
-from desktoprec.storage.tables import AudioFeaturesRow, TrackRow, TrackSoundRow
+from desktoprec.storage.tables import AnalysisRow, AudioFeaturesRow, TrackRow, TrackSoundRow
 
 FOUND = "GBAAA2600001"
 FOUND_TOO = "GBAAA2600002"
@@ -175,8 +175,9 @@ def test_refresh_off_contacts_nothing_on_fetches_analyses_and_caches(
             assert row.descriptors["tempo"] == pytest.approx(120.0, rel=0.05)
             assert row.vector is not None
         cache = services.paths.cache_dir / "previews"
-        assert sorted(p.name for p in cache.iterdir() if p.suffix == ".mp3") == [
-            f"{FOUND}.mp3", f"{FOUND_TOO}.mp3"]
+        assert sorted(p.name for p in cache.iterdir()) == ["index.json"]  # clips analysed, gone
+        index = json.loads((cache / "index.json").read_text())
+        assert len(index[FOUND]["hash"]) > 16 and index[NOT_FOUND]["status"] == "not_found"
         reasons = caplog.text
         assert f"{MALFORMED}: The answer from the preview service was not valid JSON" in reasons
         assert f"{OVERSIZED}: the preview file is too large" in reasons
@@ -188,6 +189,13 @@ def test_refresh_off_contacts_nothing_on_fetches_analyses_and_caches(
         assert len(_Handler.seen) == seen_before  # all from the caches: 0 new requests
         assert again["sound"] == on["sound"]
         assert _sources(services) == sources
+
+        # a new analyzer version (here: the analyses gone) fetches the two previews again
+        with services.db.write() as session:
+            session.execute(delete(AnalysisRow))
+        third = services.library.refresh_sources()
+        assert len(_Handler.seen) == seen_before + 4
+        assert third["sound"] == on["sound"]
     finally:
         services.close()
 
@@ -272,5 +280,30 @@ def test_network_error_never_fails_the_refresh(monkeypatch: pytest.MonkeyPatch,
         assert len(warnings) == 1 and "could not be reached" in warnings[0].getMessage()
         index = services.paths.cache_dir / "previews" / "index.json"
         assert json.loads(index.read_text()) == {}  # nothing remembered: asked again next time
+    finally:
+        services.close()
+
+
+def test_progress_and_cancel_keep_what_was_fetched(server: str) -> None:
+    from desktoprec.errors import Cancelled
+
+    services = Services()
+    try:
+        services.settings.preview_source_enabled = True
+        _add_tracks(services, {"a": NOT_FOUND, "b": FOUND, "c": FOUND_TOO})
+        cancel = threading.Event()
+        phases: list[tuple[str, int, int]] = []
+
+        def progress(phase: str, done: int, total: int) -> None:
+            phases.append((phase, done, total))
+            if phase == "previews":
+                cancel.set()  # stop after the first track's lookup
+
+        with pytest.raises(Cancelled):
+            services.library.refresh_sources(progress=progress, cancel=cancel)
+        assert ("previews", 1, 3) in phases
+        assert _lookups() == [f"/track/isrc:{NOT_FOUND}"]
+        index = json.loads((services.paths.cache_dir / "previews" / "index.json").read_text())
+        assert index[NOT_FOUND]["status"] == "not_found"  # saved despite the cancel
     finally:
         services.close()

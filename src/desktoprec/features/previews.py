@@ -3,8 +3,8 @@
 Used only when the `preview_source_enabled` setting is on (off by default), only for tracks that
 have an ISRC and no other sound (no analysed own file, no Spotify audio features). For each such
 track: `GET {base}/track/isrc:{ISRC}` (JSON, at most 1 MB) names a preview MP3 (at most 2 MB), which
-is downloaded into `<cache>/previews/<ISRC>.<ext>` and analysed with the same DSP as own files, in
-worker processes. At most one request a second, a budget of requests per refresh, "not found"
+is downloaded into `<cache>/previews/<ISRC>.<ext>`, analysed with the same DSP as own files in
+worker processes, and deleted (the analysis is kept, by content hash, until the analyzer changes). At most one request a second, a budget of requests per refresh, "not found"
 remembered for 30 days, a rejected answer for 7. A network error (or the service saying it is busy)
 stops the preview step for this refresh with one warning; the refresh itself goes on.
 
@@ -103,8 +103,9 @@ class PreviewSource:
     def __init__(self, cache_dir: Path, *, base_url: str | None = None,
                  budget: int = DEFAULT_BUDGET, min_interval_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, keep_files: bool = False) -> None:
         self.cache_dir = Path(cache_dir)
+        self.keep_files = keep_files  # False: a clip is deleted once analysed (30 s MP3 ~ 0.5 MB)
         self.base_url = (base_url or preview_api_url()).rstrip("/")
         self.budget = max(0, budget)
         self.min_interval_s = MIN_INTERVAL_S if min_interval_s is None else min_interval_s
@@ -178,7 +179,22 @@ class PreviewSource:
             return age >= NOT_FOUND_RETRY_S
         if entry["status"] == "rejected":
             return age >= REJECTED_RETRY_S
-        return self.cached_file(isrc) is None  # found, but the file was removed
+        # found, but neither the file nor (as far as the index knows) its analysis is here
+        return self.cached_file(isrc) is None
+
+    def analysed_hash(self, isrc: str) -> str | None:
+        """The content hash of this ISRC's preview once it has been analysed."""
+        entry = self._index.get(isrc)
+        digest = entry.get("hash") if entry and entry.get("status") == "found" else None
+        return digest if isinstance(digest, str) and digest else None
+
+    def analysed(self, isrc: str, digest: str) -> None:
+        """Record the analysed preview's hash; its file goes unless keep_files was asked for."""
+        path = self.cached_file(isrc)
+        entry = self._index.setdefault(isrc, {"status": "found", "at": self.clock()})
+        entry["hash"] = digest
+        if path is not None and not self.keep_files:
+            path.unlink(missing_ok=True)
 
     def forget(self, isrc: str, reason: str) -> None:
         """Mark a preview as unusable (e.g. it could not be analysed) and delete its file."""
@@ -335,13 +351,12 @@ def fill_preview_sound(db: Any, source: PreviewSource, *, progress: Progress | N
                        workers: int | None = None) -> int:
     """Give tracks whose `track_sound` source is "none" and that have an ISRC a preview's sound.
 
-    Returns how many tracks the preview source served. Analyses are cached by content hash and
-    analyzer version in the same table as own files' analyses.
+    Returns how many tracks the preview source served. A preview analysed by this analyzer version
+    needs neither its file nor the network again: analyses are kept by content hash (in the same
+    table as own files' analyses) and the index remembers each ISRC's hash.
     """
     from desktoprec.features.dsp import ANALYZER_VERSION
-    from desktoprec.features.pool import analyze_many
     from desktoprec.features.sources import sound_from_analysis, sound_vector
-    from desktoprec.library.scan import content_hash
     from desktoprec.storage.tables import AnalysisRow, TrackRow, TrackSoundRow
 
     with db.read() as session:
@@ -351,73 +366,47 @@ def fill_preview_sound(db: Any, source: PreviewSource, *, progress: Progress | N
             .where(TrackSoundRow.source == "none", TrackRow.isrc.is_not(None),
                    TrackRow.isrc != "")
             .order_by(TrackRow.id)).all()
+    isrcs = {raw.strip().upper() for _, raw in candidates}
+    known = {isrc: digest for isrc in isrcs if (digest := source.analysed_hash(isrc))}
+    descriptors: dict[str, dict[str, Any]] = {}  # content hash -> analysis
+    if known:
+        with db.read() as session:
+            for row in session.scalars(select(AnalysisRow).where(
+                    AnalysisRow.content_hash.in_(set(known.values())),
+                    AnalysisRow.analyzer_version == ANALYZER_VERSION, AnalysisRow.ok.is_(True))):
+                if row.descriptors:
+                    descriptors[row.content_hash] = row.descriptors
+    digest_of = {isrc: digest for isrc, digest in known.items() if digest in descriptors}
+    files: dict[str, Path] = {}  # isrc -> a newly fetched (or left over) preview file
     total = len(candidates)
-    files: dict[str, Path] = {}  # isrc -> preview file
-    wanted: list[tuple[str, str]] = []  # (track id, isrc)
     try:
-        for done, (track_id, raw_isrc) in enumerate(candidates, start=1):
+        for done, (_, raw_isrc) in enumerate(candidates, start=1):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             isrc = raw_isrc.strip().upper()
-            if isrc not in files and source.stopped is None:
-                try:
-                    path = source.fetch(isrc)
-                except ServiceUnavailable as exc:
-                    source.stopped = str(exc)
-                    log.warning("previews: %s; the preview step stops for this refresh", exc)
-                    path = None
-                if path is not None:
-                    files[isrc] = path
-            elif isrc not in files:
+            if isrc not in digest_of and isrc not in files:
                 path = source.cached_file(isrc)
+                if path is None and source.stopped is None:
+                    try:
+                        path = source.fetch(isrc)
+                    except ServiceUnavailable as exc:
+                        source.stopped = str(exc)
+                        log.warning("previews: %s; the preview step stops for this refresh", exc)
                 if path is not None:
                     files[isrc] = path
-            if isrc in files:
-                wanted.append((track_id, isrc))
             if progress:
                 progress("previews", done, total)
+        digest_of.update(_analyse_files(db, source, files, descriptors, workers, progress, cancel))
     finally:
         source.save()
         source.close()
-    if not wanted:
-        return 0
-
-    hashes = {isrc: content_hash(path) for isrc, path in files.items()}
-    with db.read() as session:
-        analysed = {row.content_hash: row for row in session.scalars(select(AnalysisRow).where(
-            AnalysisRow.content_hash.in_(set(hashes.values())),
-            AnalysisRow.analyzer_version == ANALYZER_VERSION))}
-    descriptors: dict[str, dict[str, Any]] = {}
-    errors: dict[str, str] = {}
-    for isrc, digest in hashes.items():
-        row = analysed.get(digest)
-        if row is not None and row.ok and row.descriptors:
-            descriptors[digest] = row.descriptors
-        elif row is not None:
-            errors[digest] = row.error or "could not be analysed"
-    jobs = list({digest: (digest, str(files[isrc])) for isrc, digest in hashes.items()
-                 if digest not in descriptors and digest not in errors}.values())
-    if jobs:
-        now = datetime.now(UTC).replace(tzinfo=None)
-        results: list[Any] = []
-        try:
-            analyze_many(jobs, results.append, workers=workers, cancel=cancel,
-                         progress=(lambda _p, d, t: progress("analyze previews", d, t))
-                         if progress else None)
-        finally:
-            _store_analyses(db, results, now, descriptors, errors)
-    for isrc, digest in hashes.items():
-        if digest in errors:
-            log.info("no preview sound for %s: the preview %s", isrc, errors[digest])
-            source.forget(isrc, f"the preview {errors[digest]}")
-    if errors:
-        source.save()
 
     served = 0
     now = datetime.now(UTC).replace(tzinfo=None)
     with db.write() as session:
-        for track_id, isrc in wanted:
-            sound = sound_from_analysis(descriptors.get(hashes[isrc], {}))
+        for track_id, raw_isrc in candidates:
+            digest = digest_of.get(raw_isrc.strip().upper())
+            sound = sound_from_analysis(descriptors.get(digest, {})) if digest else {}
             if not sound:
                 continue
             session.execute(update(TrackSoundRow).where(TrackSoundRow.track_id == track_id).values(
@@ -425,6 +414,52 @@ def fill_preview_sound(db: Any, source: PreviewSource, *, progress: Progress | N
                 updated_at=now))
             served += 1
     return served
+
+
+def _analyse_files(db: Any, source: PreviewSource, files: dict[str, Path],
+                   descriptors: dict[str, dict[str, Any]], workers: int | None,
+                   progress: Progress | None, cancel: threading.Event | None) -> dict[str, str]:
+    """Analyse new preview files in worker processes; returns isrc -> content hash of the usable.
+
+    Fills `descriptors` (content hash -> analysis); an unusable preview is forgotten with its reason.
+    """
+    from desktoprec.features.dsp import ANALYZER_VERSION
+    from desktoprec.features.pool import analyze_many
+    from desktoprec.library.scan import content_hash
+    from desktoprec.storage.tables import AnalysisRow
+
+    if not files:
+        return {}
+    hashes = {isrc: content_hash(path) for isrc, path in files.items()}
+    errors: dict[str, str] = {}
+    with db.read() as session:
+        for row in session.scalars(select(AnalysisRow).where(
+                AnalysisRow.content_hash.in_(set(hashes.values())),
+                AnalysisRow.analyzer_version == ANALYZER_VERSION)):
+            if row.ok and row.descriptors:
+                descriptors[row.content_hash] = row.descriptors
+            else:
+                errors[row.content_hash] = row.error or "could not be analysed"
+    jobs = list({digest: (digest, str(files[isrc])) for isrc, digest in hashes.items()
+                 if digest not in descriptors and digest not in errors}.values())
+    if jobs:
+        results: list[Any] = []
+        try:
+            analyze_many(jobs, results.append, workers=workers, cancel=cancel,
+                         progress=(lambda _p, d, t: progress("analyze previews", d, t))
+                         if progress else None)
+        finally:
+            _store_analyses(db, results, datetime.now(UTC).replace(tzinfo=None), descriptors,
+                            errors)
+    usable: dict[str, str] = {}
+    for isrc, digest in hashes.items():
+        if digest in descriptors:
+            source.analysed(isrc, digest)
+            usable[isrc] = digest
+        elif digest in errors:
+            log.info("no preview sound for %s: the preview %s", isrc, errors[digest])
+            source.forget(isrc, f"the preview {errors[digest]}")
+    return usable
 
 
 def _store_analyses(db: Any, results: Sequence[Any], now: datetime,
