@@ -307,3 +307,13 @@ def test_progress_and_cancel_keep_what_was_fetched(server: str) -> None:
         assert index[NOT_FOUND]["status"] == "not_found"  # saved despite the cancel
     finally:
         services.close()
+
+
+def test_settings_file_with_an_unsafe_preview_address_falls_back(tmp_path: Path) -> None:
+    from desktoprec.settings import load_settings
+
+    path = tmp_path / "settings.toml"
+    path.write_text('preview_source_enabled = true\npreview_api_url = "ftp://example.org"\n')
+    settings = load_settings(path)
+    assert settings.preview_source_enabled is True
+    assert settings.preview_api_url == DEFAULT_PREVIEW_API_URL
