@@ -52,7 +52,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
     from desktoprec.paths import AppPaths
     from desktoprec.services import Services
     from desktoprec.ui.app import create_application
-    from desktoprec.ui.context import AppContext
+    from desktoprec.ui.context import AppContext, freeze_long_lived_objects
     from desktoprec.ui.main_window import MainWindow
     from desktoprec.ui.tasks import TaskRunner
 
@@ -82,11 +82,29 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
                 stalls.append((round(now / 1e9, 2), round(gap - TICK_MS, 1),
                                window.status_label.full_text()[:80]))
 
+        import gc
+        import threading
+
+        collections: list[tuple[int, float, bool]] = []
+        gc_started: dict[int, float] = {}
+
+        def on_gc(phase: str, info: dict[str, Any]) -> None:
+            ident = threading.get_ident()
+            if phase == "start":
+                gc_started[ident] = time.perf_counter()
+            elif ident in gc_started:
+                spent = (time.perf_counter() - gc_started.pop(ident)) * 1000
+                if spent > 20:
+                    collections.append((int(info.get("generation", -1)), round(spent, 1),
+                                        ident == threading.main_thread().ident))
+
+        gc.callbacks.append(on_gc)
         timer = QTimer()
         timer.setInterval(TICK_MS)
         timer.timeout.connect(tick)
         timer.start()
         started = time.perf_counter()
+        freeze_long_lived_objects()  # as ui.app.run does once the window is up
         window.start()
         loop = QEventLoop()
         phases: list[str] = []
@@ -111,6 +129,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         timer.stop()
         poll.stop()
+        gc.callbacks.remove(on_gc)
         result = window.last_job_result
         failed = isinstance(result, BaseException)
         view = window.pages["For you"].view
@@ -137,6 +156,8 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         "recommendations_shown": len(view.cards),
         "ticks": len(gaps),
         "stalls_over_50ms_at": stalls[:10],
+        "gc_pauses_over_20ms": collections[:10],
+        "slow_ui_callbacks": sorted(runner.slow_callbacks, key=lambda kv: -kv[1])[:8],
         "platform": os.environ.get("QT_QPA_PLATFORM", "default"),
     }
 

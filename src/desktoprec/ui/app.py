@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from desktoprec import APP_NAME, __version__
-from desktoprec.ui.context import AppContext
+from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import CrashHandler, crash_dialogs_wanted
 from desktoprec.ui.single_instance import SingleInstance
 from desktoprec.ui.tasks import TaskRunner
@@ -137,6 +137,7 @@ def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
     visible_file = os.environ.get("DESKTOPREC_VISIBLE_FILE")  # `bench ui` launch timing
     if visible_file:
         QTimer.singleShot(0, lambda: _write_visible_time(visible_file))
+    QTimer.singleShot(0, freeze_long_lived_objects)
     QTimer.singleShot(0, window.start)
     if os.environ.get("DESKTOPREC_QUIT_AFTER_MS"):  # smoke runs: start, then quit cleanly
         QTimer.singleShot(int(os.environ["DESKTOPREC_QUIT_AFTER_MS"]), window.quit_app)

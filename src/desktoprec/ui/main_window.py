@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from desktoprec.domain import RecommendationList, Track
 from desktoprec.errors import Cancelled, SignInRequired
 from desktoprec.ui import queries
-from desktoprec.ui.context import AppContext
+from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import describe
 from desktoprec.ui.pages.insights import InsightsPage
 from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
@@ -410,6 +410,7 @@ class MainWindow(QMainWindow):
 
     def _on_job_done(self, title: str, result: Any, on_done: Callable[[Any], None]) -> None:
         self._end_job()
+        freeze_long_lived_objects()
         self.last_job_result = result
         on_done(result)
 

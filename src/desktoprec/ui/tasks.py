@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 LANE_WORKERS = {"network": 4, "cpu": max(1, min(2, os.cpu_count() or 1)), "db": 1}
 PROGRESS_INTERVAL_S = 0.1
+SLOW_CALLBACK_MS = 30.0
 
 
 @dataclass(eq=False)
@@ -55,9 +56,11 @@ class _MainThreadDispatcher(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        self.slow_callbacks: list[tuple[str, float]] = []  # what kept the UI thread busy
         self.delivered.connect(self._on_delivered, Qt.ConnectionType.QueuedConnection)
 
     def _on_delivered(self, callback: Callable[[], None]) -> None:
+        started = time.perf_counter()
         try:
             callback()
         except Exception:  # a failing callback is a bug: report it, keep the loop alive
@@ -65,6 +68,12 @@ class _MainThreadDispatcher(QObject):
             import sys
 
             sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        finally:
+            spent_ms = (time.perf_counter() - started) * 1000
+            if spent_ms > SLOW_CALLBACK_MS:
+                label = getattr(callback, "task_label", "") or getattr(callback, "__qualname__", "")
+                self.slow_callbacks.append((label, round(spent_ms, 1)))
+                log.info("slow UI callback %s: %.0f ms", label, spent_ms)
 
 
 class TaskRunner(QObject):
@@ -138,7 +147,12 @@ class TaskRunner(QObject):
                         raise
                     outcome = ("error", exc)
             throttle.flush()
-            self.post(lambda: self._finish(task, outcome, on_done, on_error, on_cancelled))
+
+            def finish() -> None:
+                self._finish(task, outcome, on_done, on_error, on_cancelled)
+
+            finish.task_label = task.name  # type: ignore[attr-defined]
+            self.post(finish)
 
         with self._lock:
             self._tasks.add(task)
@@ -176,6 +190,10 @@ class TaskRunner(QObject):
         finally:
             if now_idle:
                 self.busy_changed.emit(False)
+
+    @property
+    def slow_callbacks(self) -> list[tuple[str, float]]:
+        return self._dispatcher.slow_callbacks
 
     def active_tasks(self) -> list[Task]:
         with self._lock:
