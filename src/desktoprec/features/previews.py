@@ -21,7 +21,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,12 +90,6 @@ def audio_suffix(head: bytes) -> str | None:
     return None
 
 
-@dataclass
-class PreviewFile:
-    isrc: str
-    path: Path
-
-
 class PreviewSource:
     """Finds, downloads and caches preview clips by ISRC; see the module docstring for the rules."""
 
@@ -106,7 +99,8 @@ class PreviewSource:
                  clock: Callable[[], float] = time.time, keep_files: bool = False) -> None:
         self.cache_dir = Path(cache_dir)
         self.keep_files = keep_files  # False: a clip is deleted once analysed (30 s MP3 ~ 0.5 MB)
-        self.base_url = (base_url or preview_api_url()).rstrip("/")
+        chosen = base_url if base_url and is_safe_url(base_url) else preview_api_url()
+        self.base_url = chosen.strip().rstrip("/")
         self.budget = max(0, budget)
         self.min_interval_s = MIN_INTERVAL_S if min_interval_s is None else min_interval_s
         self.sleep = sleep
@@ -114,9 +108,7 @@ class PreviewSource:
         self.requests_made = 0
         self.stopped: str | None = None  # why the step stopped early this refresh, if it did
         self._last_request = 0.0
-        base_host = (urlsplit(self.base_url).hostname or "").lower()
-        self._base_host = base_host
-        self._base_is_loopback = _is_loopback(base_host)
+        self._base_is_loopback = _is_loopback((urlsplit(self.base_url).hostname or "").lower())
         self._base_is_deezer = self.base_url == DEFAULT_PREVIEW_API_URL.rstrip("/")
         self._index: dict[str, dict[str, Any]] = self._load_index()
         self._client: Any = None
