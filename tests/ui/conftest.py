@@ -165,8 +165,13 @@ class LibraryRecommender:
         result = self.recommend(mode="path", seeds=(from_id, to_id), n=n)
         return result
 
-    def feedback(self, track_id: str, kind: str) -> None:
+    def feedback(self, track_id: str, kind: str) -> dict[str, Any]:
+        """Like the real service: the second skip in a row answers with a fresh list."""
         self.feedback_calls.append((track_id, kind))
+        kinds = [k for _, k in self.feedback_calls[-2:]]
+        if kind == "skip" and kinds == ["skip", "skip"]:
+            return {"stored": True, "list": self.recommend(n=7)}
+        return {"stored": True}
 
     def rebuild_index(self, progress: Any = None, cancel: Any = None) -> None:
         if progress:

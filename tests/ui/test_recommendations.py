@@ -76,6 +76,16 @@ def test_like_dislike_skip_and_open(qtbot: Any, ctx: Any, library: list[str]) ->
     assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{first.track.id}"
 
 
+def test_two_skips_show_the_fresh_list_the_service_answers(qtbot: Any, ctx: Any,
+                                                           library: list[str]) -> None:
+    view = _view(qtbot, ctx)
+    view.refresh()
+    view.cards[0].buttons["skip"].click()
+    assert len(view.cards) == 19
+    view.cards[0].buttons["skip"].click()
+    assert len(view.cards) == 7  # the service's refreshed list replaced the old one
+
+
 def test_service_errors_become_a_message_not_a_crash(qtbot: Any, ctx: Any,
                                                      library: list[str]) -> None:
     view = _view(qtbot, ctx)

@@ -424,7 +424,7 @@ class RecommendationsView(QWidget):
         service = self.ctx.service("recommend")
         if service is not None and callable(getattr(service, "feedback", None)):
             self.ctx.runner.run(lambda: service.feedback(rec.track.id, kind), lane="db",
-                                name="feedback",
+                                name="feedback", on_done=self._on_feedback_stored,
                                 on_error=lambda exc: self.ctx.error("Feedback not saved", exc,
                                                                     background=True))
         if kind == "like":
@@ -436,6 +436,14 @@ class RecommendationsView(QWidget):
             self.remove(rec)
             self.ctx.status_message.emit(
                 f"{'Disliked' if kind == 'dislike' else 'Skipped'} {clip(rec.track.name, 60)}")
+
+    def _on_feedback_stored(self, answer: Any) -> None:
+        """Two quick skips: the service answers with a fresh list that steers away from them."""
+        fresh = answer.get("list") if isinstance(answer, dict) else None
+        if isinstance(fresh, RecommendationList) and fresh.items:
+            self.show_list(fresh)
+            self.ctx.status_message.emit("Two quick skips: here is a fresh list that steers "
+                                         "away from them.")
 
     def remove(self, rec: Recommendation) -> None:
         for row, card in enumerate(self.cards):
