@@ -29,8 +29,8 @@ LAUNCH_GOAL_S = 1.5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tracks-per-style", type=int, default=4,
-                        help="size of the demo prepared during the stall measurement")
+    parser.add_argument("--tracks-per-style", type=int, default=18,
+                        help="size of the demo prepared during the stall measurement (18: the full demo)")
     parser.add_argument("--launches", type=int, default=4,
                         help="app launches for the launch time (the first is the cold one)")
     parser.add_argument("--skip-stall", action="store_true", help="only measure launch time")
