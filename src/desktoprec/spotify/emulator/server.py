@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -1152,6 +1152,3 @@ def _fault_response(fault: Fault) -> Response:
         return Response(fault.status, raw, "text/plain; charset=utf-8", fault.headers)
     return Response(fault.status, _json_bytes(body), headers=fault.headers)
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
