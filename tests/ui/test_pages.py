@@ -95,6 +95,7 @@ def test_playlists_page(qtbot: Any, window: Any) -> None:
     page.playlists.setCurrentRow(0)
     page._continue()
     assert window.stack.currentWidget() is window.pages["Continue a playlist"]
+    assert window.ctx.services.recommend.calls[-1]["playlist_id"] == "pl1"
     page._open()
     assert window.ctx.opened_urls[-1] == "https://open.spotify.com/playlist/pl1"
 

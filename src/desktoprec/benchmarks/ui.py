@@ -1,4 +1,4 @@
-"""Desktop app responsiveness: worst event-loop stall during the demo's sync + analysis, launch time.
+"""Desktop app speed: worst event-loop stall during the demo's sync + analysis; launch time.
 
 Stall: the real main window prepares the offline demo (emulator, sign-in, sync, scan, analysis,
 index) in its worker lanes while a 5 ms timer on the main thread records how late each tick comes;
@@ -30,7 +30,7 @@ LAUNCH_GOAL_S = 1.5
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tracks-per-style", type=int, default=18,
-                        help="size of the demo prepared during the stall measurement (18: the full demo)")
+                        help="demo size for the stall measurement (18: the full demo)")
     parser.add_argument("--launches", type=int, default=4,
                         help="app launches for the launch time (the first is the cold one)")
     parser.add_argument("--skip-stall", action="store_true", help="only measure launch time")

@@ -339,8 +339,7 @@ class MainWindow(QMainWindow):
 
     def continue_playlist(self, playlist_id: str) -> None:
         page = self.go_to("Continue a playlist")
-        page.load_playlists()
-        QTimer.singleShot(300, lambda: (page.select_playlist(playlist_id), page.run()))
+        page.continue_with(playlist_id)
 
     def show_picks(self, picks: RecommendationList) -> None:
         page = self.pages["For you"]

@@ -1,4 +1,4 @@
-"""Playback: the controller (local files in-app, Spotify Connect otherwise) and the player window."""
+"""Playback: the controller (own files in-app, Spotify Connect otherwise) and the player window."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ def _tracks_from_rows(session: Any, rows: list[TrackRow]) -> list[Track]:
     paths = {
         f.track_id: f.path
         for f in session.scalars(
-            select(LocalFileRow).where(LocalFileRow.track_id.in_(ids), LocalFileRow.removed.is_(False))
+            select(LocalFileRow).where(LocalFileRow.track_id.in_(ids),
+                                       LocalFileRow.removed.is_(False))
         )
     }
     tracks = []

@@ -24,6 +24,7 @@ from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip
 
+_ROOT = QModelIndex()
 SOUND_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview", "none": "—"}
 
 
@@ -41,10 +42,10 @@ class LibraryTableModel(QAbstractTableModel):
         self.items = list(items)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.items)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return len(self.HEADERS)
 
     def cell(self, row: int, column: int) -> str:

@@ -1,4 +1,4 @@
-"""The recommendations view (cards, "why" card, diversity dial, mood/activity) and its four pages."""
+"""The recommendations view (cards, "why" card, diversity dial, mood, activity) and 4 pages."""
 
 from __future__ import annotations
 
@@ -646,6 +646,7 @@ class ContinuePlaylistPage(_PageBase):
         self.go_button.clicked.connect(self.run)
         ctx.library_changed.connect(self.load_playlists)
         self._loaded = False
+        self._pending_playlist: str | None = None
 
     def on_shown(self) -> None:
         if not self._loaded:
@@ -669,6 +670,15 @@ class ContinuePlaylistPage(_PageBase):
             if index >= 0:
                 self.playlist.setCurrentIndex(index)
         self.go_button.setEnabled(self.playlist.count() > 0)
+        pending, self._pending_playlist = self._pending_playlist, None
+        if pending is not None:
+            self.select_playlist(pending)
+            self.run()
+
+    def continue_with(self, playlist_id: str) -> None:
+        """Select the playlist once the list is (re)loaded, then recommend."""
+        self._pending_playlist = playlist_id
+        self.load_playlists()
 
     def select_playlist(self, playlist_id: str) -> None:
         index = self.playlist.findData(playlist_id)
