@@ -57,6 +57,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
     from desktoprec.ui.tasks import TaskRunner
 
     app = create_application([])
+    platform = app.platformName()
     with tempfile.TemporaryDirectory(prefix="desktoprec-bench-ui-") as tmp:
         root = Path(tmp)
         services = Services(AppPaths(root / "data", root / "config", root / "cache",
@@ -158,7 +159,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         "stalls_over_50ms_at": stalls[:10],
         "gc_pauses_over_20ms": collections[:10],
         "slow_ui_callbacks": sorted(runner.slow_callbacks, key=lambda kv: -kv[1])[:8],
-        "platform": os.environ.get("QT_QPA_PLATFORM", "default"),
+        "platform": platform,
     }
 
 
