@@ -45,6 +45,18 @@ def _secret_service_works() -> bool:
         return False
 
 
+def _secrets_name_owned(address: str) -> bool:
+    """Whether our daemon holds org.freedesktop.secrets yet (asked without auto-starting one:
+    the bus would otherwise start a second, locked daemon from its service file)."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    with open_dbus_connection(bus=address) as connection:
+        reply = connection.send_and_get_reply(
+            message_bus.NameHasOwner("org.freedesktop.secrets"), timeout=5)
+    return bool(reply.body[0])
+
+
 @pytest.fixture(scope="module")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The real Secret Service: the session's (scripts/run-tests.sh) or a private one started
@@ -56,25 +68,29 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "install dbus and gnome-keyring (scripts/install-system-deps.sh)"
     saved = {k: os.environ.get(k) for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME")}
     data_home = tmp_path_factory.mktemp("xdg-data")
+    private_env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
+    private_env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           env=private_env)
     assert bus.stdout is not None
     address = bus.stdout.readline().strip()
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "XDG_DATA_HOME": str(data_home)}
     daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock",
                                "--components=secrets"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**private_env, "DBUS_SESSION_BUS_ADDRESS": address})
     assert daemon.stdin is not None
     daemon.stdin.write(b"desktoprec-test")
     daemon.stdin.close()
-    os.environ.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_DATA_HOME=str(data_home))
     try:
         for _ in range(100):
-            if _secret_service_works():
+            if _secrets_name_owned(address):
                 break
             time.sleep(0.1)
         else:
             raise AssertionError("the private gnome-keyring did not come up")
+        os.environ.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_DATA_HOME=str(data_home))
+        assert _secret_service_works(), "the private gnome-keyring is not usable"
         yield keyring.backends.SecretService.Keyring()
     finally:
         for process in (daemon, bus):
