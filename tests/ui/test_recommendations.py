@@ -110,3 +110,18 @@ def test_figures_are_computed_when_the_service_gives_none(ctx: Any, library: lis
     one = describe_figures({"distinct_artists": 1, "distinct_genres": 1}, result.items[:1])
     assert one.startswith("1 track · 1 artist · 1 genre")
     assert "largest share of one artist" in text
+
+
+def test_sound_chart_shows_readable_descriptors_on_fixed_ranges(qtbot: Any) -> None:
+    from desktoprec.ui.widgets import SoundCompareWidget
+
+    chart = SoundCompareWidget()
+    qtbot.addWidget(chart)
+    chart.set_values({"zcr": 0.1, "energy": 0.2, "tempo_bpm": 128.0, "loudness": float("nan")},
+                     {"energy": 0.9, "tempo": 120.0})
+    # raw DSP internals (zcr) and non-numbers are left out; tempo comes first whatever its key
+    assert [row[0] for row in chart._rows] == ["tempo", "energy"]
+    tempo = chart._rows[0]
+    assert (tempo[1], tempo[2]) == (128.0, 120.0)
+    chart.resize(400, 120)
+    chart.grab()  # paints without error

@@ -167,22 +167,45 @@ class BarChartWidget(QWidget):
                              Qt.AlignmentFlag.AlignVCenter, self._format.format(value))
 
 
+# The descriptors a person can read, in the order they matter most, each with the range its bar
+# spans: a bar shows where the value sits in that range, so both bars of a row are comparable and a
+# row is not rescaled to make the larger value look full. Names cover own-file and Spotify keys.
+SOUND_CHART_ROWS: tuple[tuple[str, tuple[str, ...], float, float, str], ...] = (
+    ("tempo", ("tempo", "tempo_bpm"), 50.0, 200.0, "{:.0f} BPM"),
+    ("energy", ("energy",), 0.0, 1.0, "{:.2f}"),
+    ("danceability", ("danceability",), 0.0, 1.0, "{:.2f}"),
+    ("brightness", ("brightness",), 0.0, 1.0, "{:.2f}"),
+    ("acousticness", ("acousticness",), 0.0, 1.0, "{:.2f}"),
+    ("mood (valence)", ("valence",), 0.0, 1.0, "{:.2f}"),
+    ("loudness", ("loudness", "loudness_db"), -40.0, 0.0, "{:.0f} dB"),
+    ("beat strength", ("beat_strength",), 0.0, 1.0, "{:.2f}"),
+)
+
+
+def _first_number(values: dict[str, float], keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            return float(value)
+    return None
+
+
 class SoundCompareWidget(QWidget):
     """Paired bars per descriptor: this track's sound (filled) against the seeds' (outlined)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[str, float, float | None]] = []
+        # label, track value, seed value (or None), low, high, number format
+        self._rows: list[tuple[str, float, float | None, float, float, str]] = []
         self.setMinimumHeight(80)
 
     def set_values(self, track: dict[str, float], seeds: dict[str, float]) -> None:
-        names = [k for k in track if isinstance(track.get(k), (int, float))][:8]
         rows = []
-        for name in names:
-            value = float(track[name])
-            other = seeds.get(name)
-            rows.append((clip(name, 24), value,
-                         float(other) if isinstance(other, (int, float)) else None))
+        for label, keys, low, high, fmt in SOUND_CHART_ROWS:
+            value = _first_number(track, keys)
+            if value is None:
+                continue
+            rows.append((label, value, _first_number(seeds, keys), low, high, fmt))
         self._rows = rows
         self.setMinimumHeight(max(40, 20 * len(rows) + 24))
         self.update()
@@ -199,18 +222,28 @@ class SoundCompareWidget(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "no sound data for this track")
             return
-        label_w = min(130, self.width() // 3)
-        room = max(10, self.width() - label_w - 10)
-        for row, (name, value, seed) in enumerate(self._rows):
+        label_w = min(110, self.width() // 3)
+        value_w = 110
+        room = max(10, self.width() - label_w - value_w - 10)
+
+        def fraction(value: float, low: float, high: float) -> float:
+            return min(1.0, max(0.02, (value - low) / ((high - low) or 1.0)))
+
+        for row, (name, value, seed, low, high, fmt) in enumerate(self._rows):
             y = 2 + row * 20
-            peak = max(abs(value), abs(seed or 0.0), 1e-9)
             painter.setPen(text_color)
             painter.drawText(QRectF(0, y, label_w - 6, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-            painter.fillRect(QRectF(label_w, y + 2, room * abs(value) / peak, 7), QColor("#4e79a7"))
+            painter.fillRect(QRectF(label_w, y + 2, room * fraction(value, low, high), 7),
+                             QColor("#4e79a7"))
+            numbers = fmt.format(value)
             if seed is not None:
                 painter.setPen(QPen(QColor("#f28e2b"), 2))
-                painter.drawRect(QRectF(label_w, y + 10, room * abs(seed) / peak, 5))
+                painter.drawRect(QRectF(label_w, y + 10, room * fraction(seed, low, high), 5))
+                numbers += f"  ({fmt.format(seed)})"
+            painter.setPen(text_color)
+            painter.drawText(QRectF(label_w + room + 6, y, value_w, 16),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, numbers)
         y = 4 + len(self._rows) * 20
         painter.fillRect(QRectF(label_w, y + 4, 12, 8), QColor("#4e79a7"))
         painter.setPen(text_color)
@@ -218,7 +251,7 @@ class SoundCompareWidget(QWidget):
         painter.setPen(QPen(QColor("#f28e2b"), 2))
         painter.drawRect(QRectF(label_w + 100, y + 4, 12, 8))
         painter.setPen(text_color)
-        painter.drawText(QPointF(label_w + 116, y + 12), "your seeds")
+        painter.drawText(QPointF(label_w + 116, y + 12), "your seeds (in brackets)")
 
 
 class HistogramWidget(QWidget):
