@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.settings import PREVIEW_SOURCE_DESCRIPTION
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel, clip
 
@@ -53,10 +54,15 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         form = QFormLayout()
-        self.preview = QCheckBox("Fetch 30-second previews by ISRC from public catalog services "
-                                 "(contacts services outside Spotify)")
+        self.preview = QCheckBox("Analyse 30-second previews of tracks you have no file for")
+        # Says exactly what it contacts, from the one place the source itself is described.
+        self.preview.setToolTip(PREVIEW_SOURCE_DESCRIPTION)
+        self.preview_note = PlainLabel(PREVIEW_SOURCE_DESCRIPTION + ". Off by default.",
+                                       elide=False)
+        self.preview_note.setWordWrap(True)
         self.preview.setChecked(settings.preview_source_enabled)
         form.addRow("Online sound", self.preview)
+        form.addRow("", self.preview_note)
         self.metadata = QCheckBox("Look up genres on MusicBrainz (1 request a second)")
         self.metadata.setChecked(settings.metadata_service_enabled)
         form.addRow("Online genres", self.metadata)
