@@ -221,12 +221,14 @@ def test_launch_picks_the_demo_without_a_client_id(services: Any, monkeypatch: A
     monkeypatch.setattr(ui_app, "run", lambda svc, **kw: calls.append(kw) or 0)
     args = argparse.Namespace(no_crash_dialog=True)
     assert app_command._launch(args, services) == 0
-    assert calls[-1] == {"demo": True, "crash_dialog": False}
+    assert calls[-1] == {"demo": True, "crash_dialog": False, "start_in_tray": False}
     services.settings.client_id = "0123456789abcdef0123456789abcdef"
     app_command._launch(args, services)
     assert calls[-1]["demo"] is False
     app_command._app(argparse.Namespace(), services)
-    assert calls[-1] == {"demo": False, "crash_dialog": True}
+    assert calls[-1] == {"demo": False, "crash_dialog": True, "start_in_tray": False}
+    app_command._app(argparse.Namespace(tray=True), services)
+    assert calls[-1]["start_in_tray"] is True
 
 
 def test_demo_start_says_it_is_preparing(qtbot: Any, services: Any) -> None:
@@ -239,3 +241,33 @@ def test_demo_start_says_it_is_preparing(qtbot: Any, services: Any) -> None:
     win.cancel_job()
     qtbot.waitUntil(lambda: win.job is None, timeout=60000)
     win.quit_app()
+
+
+def test_start_in_tray_without_a_tray_still_shows_the_window(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Offscreen there is no tray host: `app --tray` must not leave the app invisible."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktoprec.services import Services
+    from desktoprec.ui import app as ui_app
+
+    shown: list[bool] = []
+
+    def check_and_quit() -> None:
+        windows = [w for w in QApplication.topLevelWidgets()
+                   if w.windowTitle().startswith("desktoprec")]
+        shown.append(any(w.isVisible() for w in windows))
+        for w in windows:
+            quit_app = getattr(w, "quit_app", None)
+            if quit_app:
+                quit_app()
+
+    monkeypatch.setenv("DESKTOPREC_QUIT_AFTER_MS", "4000")
+    QTimer.singleShot(800, check_and_quit)
+    services = Services()
+    try:
+        code = ui_app.run(services, crash_dialog=False, start_in_tray=True)
+    finally:
+        services.close()
+    assert code == 0
+    assert shown == [True]

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     app = subparsers.add_parser("app", help="open the desktop app (the default)")
+    app.add_argument("--tray", action="store_true",
+                     help="start in the system tray without showing the window (autostart)")
     app.set_defaults(handler=_app)
     launch = subparsers.add_parser(
         "launch", help="open the app, or the offline demo when no client ID is configured")
@@ -27,7 +29,8 @@ def _start(args: argparse.Namespace, services: Any, *, demo: bool) -> int:
             f"The desktop app cannot start: {exc}.",
             hint="on Debian/Ubuntu run `make run` (it installs libxcb-cursor0 and friends)",
         ) from exc
-    return run(services, demo=demo, crash_dialog=not getattr(args, "no_crash_dialog", False))
+    return run(services, demo=demo, crash_dialog=not getattr(args, "no_crash_dialog", False),
+               start_in_tray=bool(getattr(args, "tray", False)))
 
 
 def _app(args: argparse.Namespace, services: Any) -> int:

@@ -112,8 +112,12 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
-        crash_dialog: bool = True) -> int:
-    """Start the desktop app on `services`; returns the exit code when the user quits."""
+        crash_dialog: bool = True, start_in_tray: bool = False) -> int:
+    """Start the desktop app on `services`; returns the exit code when the user quits.
+
+    `start_in_tray` (autostart at log-in) keeps the window hidden when there is a tray icon to
+    bring it back; without a tray the window is shown, so the app is never invisible.
+    """
     from desktoprec.ui.main_window import MainWindow, app_icon
 
     app = create_application(argv)
@@ -133,7 +137,10 @@ def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
     window = MainWindow(ctx)
     single.activation_requested.connect(window.show_and_raise)
     wake = install_signal_handlers(window.quit_app)
-    window.show()
+    if start_in_tray and window.tray.available:
+        log.info("started in the tray")
+    else:
+        window.show()
     visible_file = os.environ.get("DESKTOPREC_VISIBLE_FILE")  # `bench ui` launch timing
     if visible_file:
         QTimer.singleShot(0, lambda: _write_visible_time(visible_file))
