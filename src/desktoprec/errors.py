@@ -113,7 +113,7 @@ class AnalysisError(DesktopRecError):
     default_message = "The audio could not be analysed."
 
 
-class IndexError_(DesktopRecError):  # noqa: N801 - avoids shadowing the builtin IndexError
+class IndexError_(DesktopRecError):  # the underscore avoids shadowing the builtin IndexError
     default_message = "The recommendation index is not usable."
 
 
