@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+from desktoprec.atomicfile import write_atomically
 from desktoprec.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -153,19 +154,10 @@ def load_settings(path: Path) -> Settings:
 def save_settings(settings: Settings, path: Path) -> None:
     """Write settings atomically (a temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
     data = tomli_w.dumps(settings.to_dict()).encode("utf-8")
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, data)
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         reason = exc.strerror or str(exc)
         if exc.errno == errno.ENOSPC:
             reason = "the disk is full"

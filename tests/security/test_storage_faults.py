@@ -258,12 +258,20 @@ def test_plain_http_is_used_only_on_this_machine(monkeypatch: pytest.MonkeyPatch
     assert settings.effective_api_url() == "https://api.spotify.com/v1"
 
 
-def test_settings_save_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
+def test_settings_save_on_a_full_disk_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from desktoprec import atomicfile
+
     path = tmp_path / "settings.toml"
     save_settings(Settings(client_id="old"), path)
     before = path.read_bytes()
     # The temporary file the save writes first is /dev/full: every write fails with ENOSPC.
-    path.with_suffix(".toml.tmp").symlink_to("/dev/full")
+    stand_in = tmp_path / "never-created.tmp"
+    monkeypatch.setattr(atomicfile.tempfile, "mkstemp",
+                        lambda **_: (os.open("/dev/full", os.O_WRONLY), str(stand_in)))
     with pytest.raises(StorageError) as caught:
         save_settings(Settings(client_id="new"), path)
     assert "disk is full" in str(caught.value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from desktoprec.atomicfile import write_atomically
 from desktoprec.domain import Track
 from desktoprec.errors import ExportError
 
@@ -52,19 +52,10 @@ def render_csv(tracks: Sequence[Track]) -> str:
 
 def write_text_atomically(path: Path, text: str) -> Path:
     path = path.expanduser()
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         raise ExportError(f"The playlist file {path} could not be written: "
                           f"{exc.strerror or exc}") from exc
     return path

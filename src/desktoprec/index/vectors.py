@@ -14,8 +14,6 @@ import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from desktoprec.atomicfile import write_atomically
 from desktoprec.errors import IndexError_
 
 log = logging.getLogger(__name__)
@@ -366,8 +365,8 @@ class VectorIndex:
         ids_blob = json.dumps(self.track_ids).encode("utf-8")
         try:
             index_bytes = faiss.serialize_index(self.index).tobytes()
-            _atomic_write(folder / "vectors.faiss", index_bytes)
-            _atomic_write(folder / "ids.json", ids_blob)
+            write_atomically(folder / "vectors.faiss", index_bytes)
+            write_atomically(folder / "ids.json", ids_blob)
             manifest = {
                 "version": INDEX_FORMAT_VERSION,
                 "fingerprint": self.fingerprint,
@@ -376,7 +375,7 @@ class VectorIndex:
                 "index_sha256": hashlib.sha256(index_bytes).hexdigest(),
                 "ids_sha256": hashlib.sha256(ids_blob).hexdigest(),
             }
-            _atomic_write(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
+            write_atomically(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
         except OSError as exc:
             raise IndexError_(f"The index could not be saved in {folder}: {exc}") from exc
         return folder
@@ -410,22 +409,6 @@ class VectorIndex:
         return cls(index, track_ids, str(manifest.get("fingerprint")))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
     """The blocks next to the index, so a start-up with an unchanged library skips the SVD."""
     import io
@@ -441,8 +424,8 @@ def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
     meta = {"fingerprint": fingerprint, "weights": vectors.weights,
             "genre_names": vectors.genre_names, "version": INDEX_FORMAT_VERSION}
     try:
-        _atomic_write(folder / "blocks.npz", buffer.getvalue())
-        _atomic_write(folder / "blocks.json", json.dumps(meta).encode("utf-8"))
+        write_atomically(folder / "blocks.npz", buffer.getvalue())
+        write_atomically(folder / "blocks.json", json.dumps(meta).encode("utf-8"))
     except OSError as exc:
         raise IndexError_(f"The vectors could not be saved in {folder}: {exc}") from exc
 
