@@ -223,7 +223,7 @@ class SoundCompareWidget(QWidget):
                              "no sound data for this track")
             return
         label_w = min(110, self.width() // 3)
-        value_w = 110
+        value_w = 140
         room = max(10, self.width() - label_w - value_w - 10)
 
         def fraction(value: float, low: float, high: float) -> float:
