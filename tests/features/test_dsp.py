@@ -158,6 +158,23 @@ def test_m4a_decodes_through_ffmpeg(tmp_path: Path) -> None:
     assert result["tempo_bpm"] == pytest.approx(140, abs=2)
 
 
+@pytest.mark.parametrize("channels", [1, 2])
+def test_loudness_does_not_depend_on_the_decoder(tmp_path: Path, channels: int) -> None:
+    """The same audio read by libsndfile (flac) and by ffmpeg (m4a, alac) is equally loud."""
+    import subprocess
+
+    signal = synth.chord_progression([("A", "min"), ("F", "maj")], repeats=2)
+    flac = synth.write_audio(tmp_path / "same.flac", signal, channels=channels)
+    m4a = tmp_path / "same.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(flac), "-c:a", "alac", str(m4a)],
+                   check=True)
+    from_flac, from_m4a = dsp.analyze(flac), dsp.analyze(m4a)
+    assert (from_flac["decoder"], from_m4a["decoder"]) == ("soundfile", "ffmpeg")
+    assert from_m4a["loudness_db"] == pytest.approx(from_flac["loudness_db"], abs=0.3)
+    assert from_m4a["spectral_centroid_hz"] == pytest.approx(
+        from_flac["spectral_centroid_hz"], rel=0.02)
+
+
 @pytest.mark.parametrize(("content", "name", "message"), [
     (b"", "empty.mp3", "empty file"),
     (b"just some text, not music\n" * 40, "notes.flac", "not an audio file"),

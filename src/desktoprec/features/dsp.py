@@ -15,6 +15,7 @@ worker process starts analysing at once.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import math
 import os
@@ -32,7 +33,7 @@ from desktoprec.errors import AnalysisError
 log = logging.getLogger(__name__)
 
 # Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
-ANALYZER_VERSION = "dsp-4"
+ANALYZER_VERSION = "dsp-5"
 
 SAMPLE_RATE = 22050
 N_FFT = 4096
@@ -154,19 +155,31 @@ def _decode_soundfile(path: Path, whole_track: bool = False) -> Decoded:
     return Decoded(windows, duration, rate, channels, "soundfile", duration > decoded_seconds + 1)
 
 
-def _ffprobe_duration(path: Path) -> float | None:
+def _ffprobe(path: Path) -> tuple[float | None, int | None]:
+    """The container's duration and the first audio stream's channel count, when ffprobe knows."""
     probe = shutil.which("ffprobe")
     if not probe:
-        return None
+        return None, None
     try:
         done = subprocess.run(
-            [probe, "-v", "error", "-show_entries", "format=duration", "-of",
-             "default=noprint_wrappers=1:nokey=1", str(path)],
+            [probe, "-v", "error", "-select_streams", "a:0", "-show_entries",
+             "format=duration:stream=channels", "-of", "json", str(path)],
             capture_output=True, timeout=30, check=False,
         )
-        return float(done.stdout.decode().strip())
+        info = json.loads(done.stdout.decode("utf-8", "replace") or "{}")
     except (ValueError, subprocess.SubprocessError, OSError):
-        return None
+        return None, None
+    duration: float | None = None
+    channels: int | None = None
+    try:
+        duration = float(info.get("format", {}).get("duration"))
+    except (TypeError, ValueError):
+        pass
+    streams = info.get("streams") or [{}]
+    value = streams[0].get("channels") if isinstance(streams[0], dict) else None
+    if isinstance(value, int) and 0 < value <= 64:
+        channels = value
+    return duration, channels
 
 
 def _ffmpeg_error(stderr: bytes) -> str:
@@ -187,14 +200,18 @@ def _decode_ffmpeg(path: Path, whole_track: bool = False) -> Decoded:
             "this format needs ffmpeg to decode, and ffmpeg is not installed",
             hint="install ffmpeg (e.g. `apt-get install ffmpeg`)",
         )
-    duration = _ffprobe_duration(path) or 0.0
+    probed_duration, channels = _ffprobe(path)
+    duration = probed_duration or 0.0
     spans = _windows_for(duration, whole_track) if duration > 0 else [(0.0, 0.0)]
     windows = []
     for start, length in spans:
         command = [ffmpeg, "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-i", str(path)]
         if length > 0:
             command += ["-t", f"{length:.3f}"]
-        command += ["-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
+        # The file's own channels, averaged here as the soundfile path does: ffmpeg's mono
+        # downmix weights each channel by 1/sqrt(2), which read the same audio 3 dB louder from
+        # an m4a than from a flac.
+        command += ["-vn", "-ac", str(channels or 1), "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
         try:
             done = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT_S,
                                   check=False)
@@ -202,7 +219,10 @@ def _decode_ffmpeg(path: Path, whole_track: bool = False) -> Decoded:
             raise AnalysisError("decoding took too long (ffmpeg timed out)") from exc
         if done.returncode != 0 and not done.stdout:
             raise AnalysisError(_ffmpeg_error(done.stderr))
-        samples = np.frombuffer(done.stdout, dtype="<f4").astype(np.float32)
+        width = channels or 1
+        interleaved = np.frombuffer(done.stdout, dtype="<f4")
+        interleaved = interleaved[: interleaved.size - interleaved.size % width]
+        samples = interleaved.reshape(-1, width).mean(axis=1, dtype=np.float32)
         if length > 0 and samples.size < (0.9 * length - 1.0) * SAMPLE_RATE:
             kind = path.suffix.lower().lstrip(".") or "audio"
             ends = start + samples.size / SAMPLE_RATE
@@ -214,7 +234,8 @@ def _decode_ffmpeg(path: Path, whole_track: bool = False) -> Decoded:
         duration = decoded_seconds
     if decoded_seconds == 0 and duration == 0:
         raise AnalysisError("not an audio file")
-    return Decoded(windows, duration, SAMPLE_RATE, 1, "ffmpeg", duration > decoded_seconds + 1)
+    return Decoded(windows, duration, SAMPLE_RATE, channels or 1, "ffmpeg",
+                   duration > decoded_seconds + 1)
 
 
 def _sniff(path: Path) -> bytes:
