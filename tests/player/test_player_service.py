@@ -9,39 +9,16 @@ import pytest
 from desktoprec.errors import NoActiveDevice, PremiumRequired
 from desktoprec.player.service import PlayerService
 from desktoprec.services import Services
-from desktoprec.spotify.client import SpotifyClient
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 from desktoprec.storage.tables import AccountRow
-
-
-class _Tokens:
-    def __init__(self, server: EmulatorServer) -> None:
-        self.server = server
-        self.token = server.issue_tokens()["access_token"]
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh(self) -> str:
-        self.token = self.server.issue_tokens()["access_token"]
-        return self.token
-
-
-class _Auth:
-    def __init__(self, client: SpotifyClient) -> None:
-        self.client = client
-
-    def api(self) -> SpotifyClient:
-        return self.client
+from emulator_auth import EmulatorAuth
 
 
 def _services(server: EmulatorServer) -> Any:
-    client = SpotifyClient(server.api_url, _Tokens(server), retries=0)
-
     class _Services(Services):
         @property
         def auth(self) -> Any:
-            return self.memo("auth", lambda: _Auth(client))
+            return self.memo("auth", lambda: EmulatorAuth(server))
 
     services = _Services()
     with services.db.write() as session:

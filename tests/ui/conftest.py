@@ -224,43 +224,12 @@ def window(qtbot: Any, ctx: Any, library: list[str]) -> Any:
     win.player_window.close()
 
 
-class _Tokens:
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self.token = server.issue_tokens()["access_token"]
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh(self) -> str:
-        self.token = self.server.issue_tokens()["access_token"]
-        return self.token
-
-
-class _Auth:
-    """Signed in to the emulator (until the auth area's service is in the build)."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def api(self) -> Any:
-        return self.client
-
-    def is_signed_in(self) -> bool:
-        return True
-
-    def client_id_help(self) -> str:
-        return "1. Open https://developer.spotify.com/dashboard ..."
-
-
 def emulator_services(server: Any) -> Any:
-    from desktoprec.spotify.client import SpotifyClient
-
-    client = SpotifyClient(server.api_url, _Tokens(server), retries=0)
+    from emulator_auth import EmulatorAuth
 
     class _EmulatorServices(UiServices):
         @property
         def auth(self) -> Any:
-            return self.memo("auth", lambda: _Auth(client))
+            return self.memo("auth", lambda: EmulatorAuth(server))
 
     return _EmulatorServices()
