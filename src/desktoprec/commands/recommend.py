@@ -10,7 +10,7 @@ from typing import Any
 
 from desktoprec.domain import RecommendationList
 from desktoprec.errors import AuthError, ConfigError
-from desktoprec.recommend.engine import CONTEXT_TARGETS
+from desktoprec.recommend.context import CONTEXT_TARGETS
 
 
 def _diversity(value: str) -> float:

@@ -21,6 +21,7 @@ from desktoprec.index.vectors import (
     context_matrix,
     single_threaded,
 )
+from desktoprec.recommend.context import CONTEXT_TARGETS, time_of_day
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, list_figures, rerank
 
 log = logging.getLogger(__name__)
@@ -57,36 +58,6 @@ DESCRIPTOR_ALIASES: dict[str, tuple[str, ...]] = {
     "mode": ("mode", "mode_major"),
     "loudness": ("loudness", "loudness_db"),
 }
-CONTEXT_TARGETS: dict[str, dict[str, dict[str, float]]] = {
-    "mood": {
-        "happy": {"valence": 1.0, "mode": 0.6, "energy": 0.3},
-        "sad": {"valence": -1.0, "mode": -0.6, "energy": -0.5},
-        "calm": {"energy": -1.0, "tempo": -0.5, "acousticness": 0.7, "brightness": -0.4},
-        "energetic": {"energy": 1.0, "tempo": 0.6, "danceability": 0.5, "brightness": 0.4},
-    },
-    "activity": {
-        "exercise": {"energy": 1.0, "tempo": 1.0, "danceability": 0.4},
-        "relax": {"energy": -0.9, "acousticness": 0.8, "tempo": -0.5},
-        "party": {"danceability": 1.0, "energy": 0.7, "valence": 0.5},
-        "focus": {"instrumentalness": 1.0, "speechiness": -0.8, "energy": -0.3},
-    },
-    "time": {
-        "morning": {"energy": 0.3, "brightness": 0.3, "valence": 0.3},
-        "afternoon": {},
-        "evening": {"energy": -0.2, "acousticness": 0.2},
-        "night": {"energy": -0.6, "acousticness": 0.5, "tempo": -0.3},
-    },
-}
-
-
-def time_of_day(hour: int) -> str:
-    if 5 <= hour < 12:
-        return "morning"
-    if 12 <= hour < 18:
-        return "afternoon"
-    if 18 <= hour < 23:
-        return "evening"
-    return "night"
 
 
 @dataclass

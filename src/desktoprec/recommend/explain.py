@@ -10,7 +10,7 @@ import numpy as np
 
 from desktoprec.domain import Explanation, Reason, Recommendation
 from desktoprec.recommend.catalog import _DESCRIPTOR_WORDS
-from desktoprec.recommend.engine import time_of_day
+from desktoprec.recommend.context import time_of_day
 from desktoprec.recommend.rerank import Picked
 
 # Which block a score part belongs to in `block_shares`.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -12,6 +11,7 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktoprec.domain import RecommendationList, Track
+from desktoprec.recommend.context import time_of_day
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import clip
@@ -19,17 +19,6 @@ from desktoprec.ui.widgets import clip
 log = logging.getLogger(__name__)
 
 QUICK_PICKS = 5
-
-
-def time_of_day(hour: int | None = None) -> str:
-    hour = datetime.now().hour if hour is None else hour
-    if 5 <= hour < 12:
-        return "morning"
-    if 12 <= hour < 18:
-        return "afternoon"
-    if 18 <= hour < 23:
-        return "evening"
-    return "night"
 
 
 def quick_recommend(services: Any, n: int = QUICK_PICKS) -> RecommendationList:
