@@ -23,6 +23,18 @@ class Track:
 
 
 @dataclass(frozen=True)
+class CandidateEvidence:
+    """One service's word that a track from outside the library suits the user (issue 10)."""
+
+    service: str  # deezer | listenbrainz | spotify
+    relation: str  # related | similar | top_tracks | album
+    via_artist_id: str  # the user's artist (Spotify id) that brought it
+    via_artist_name: str
+    candidate_artist_name: str
+    score: float  # the service's own figure, higher = closer
+
+
+@dataclass(frozen=True)
 class Reason:
     """One numbered reason: `text` for people, `block` it came from, `value` for charts."""
 

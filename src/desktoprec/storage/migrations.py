@@ -20,8 +20,16 @@ def _baseline(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
+def _candidate_evidence(conn: Connection) -> None:
+    from desktoprec.storage.tables import CandidateEvidenceRow
+
+    CandidateEvidenceRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "baseline schema", _baseline),
+    (2, "candidate_evidence: why a track from outside the library is a candidate",
+     _candidate_evidence),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

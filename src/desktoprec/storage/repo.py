@@ -15,12 +15,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from desktoprec.domain import Track
+from desktoprec.domain import CandidateEvidence, Track
 from desktoprec.spotify.parse import Album, ApiTrack, Artist, ArtistRef, PlaylistEntry, UserProfile
 from desktoprec.storage.tables import (
     AccountRow,
     AlbumRow,
     ArtistRow,
+    CandidateEvidenceRow,
     FollowedArtistRow,
     IsrcRow,
     LocalFileRow,
@@ -346,3 +347,70 @@ def tracks_by_ids(session: Session, track_ids: Iterable[str]) -> dict[str, Track
 
 def track_id_for_isrc(session: Session, isrc: str) -> list[str]:
     return list(session.scalars(select(IsrcRow.track_id).where(IsrcRow.isrc == isrc.upper())))
+
+
+# --- new-artist candidates (issue 10) -------------------------------------------------------------
+
+
+def upsert_candidate_evidence(session: Session, track_id: str,
+                              evidence: Iterable[CandidateEvidence]) -> int:
+    """Store (or refresh) each service's word about one candidate track; returns rows written."""
+    now = utcnow()
+    rows = [{"track_id": track_id, "service": ev.service, "relation": ev.relation,
+             "via_artist_id": ev.via_artist_id, "via_artist_name": ev.via_artist_name,
+             "candidate_artist_name": ev.candidate_artist_name, "score": float(ev.score),
+             "fetched_at": now} for ev in evidence]
+    for chunk in _chunks(rows):
+        stmt = insert(CandidateEvidenceRow)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[CandidateEvidenceRow.track_id, CandidateEvidenceRow.service,
+                            CandidateEvidenceRow.via_artist_id],
+            set_={key: getattr(stmt.excluded, key) for key in
+                  ("relation", "via_artist_name", "candidate_artist_name", "score",
+                   "fetched_at")},
+        ), chunk)
+    return len(rows)
+
+
+def candidate_evidence(session: Session,
+                       track_ids: Iterable[str]) -> dict[str, list[CandidateEvidence]]:
+    """Every stored piece of evidence for each given track id, closest (highest score) first."""
+    ids = list(dict.fromkeys(track_ids))
+    out: dict[str, list[CandidateEvidence]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.scalars(
+            select(CandidateEvidenceRow)
+            .where(CandidateEvidenceRow.track_id.in_(ids[start:start + _CHUNK]))
+        )
+        for row in rows:
+            out.setdefault(row.track_id, []).append(CandidateEvidence(
+                service=row.service, relation=row.relation, via_artist_id=row.via_artist_id,
+                via_artist_name=row.via_artist_name or "",
+                candidate_artist_name=row.candidate_artist_name or "",
+                score=float(row.score or 0.0)))
+    for items in out.values():
+        items.sort(key=lambda ev: (-ev.score, ev.service, ev.via_artist_id))
+    return out
+
+
+def candidate_track_ids(session: Session) -> list[str]:
+    """The ids of every track that has candidate evidence."""
+    return list(session.scalars(select(CandidateEvidenceRow.track_id).distinct()))
+
+
+def user_artist_ids(session: Session) -> set[str]:
+    """The artists the user knows: saved a track by, played, followed, or had in a top list."""
+    known: set[str] = set()
+    track_sources = (
+        select(SavedTrackRow.track_id),
+        select(RecentlyPlayedRow.track_id),
+        select(TopTrackRow.track_id),
+        select(PlaylistEntryRow.track_id).where(PlaylistEntryRow.track_id.is_not(None)),
+    )
+    for source in track_sources:
+        known.update(session.scalars(
+            select(TrackArtistRow.artist_id).where(TrackArtistRow.track_id.in_(source))
+            .distinct()))
+    known.update(session.scalars(select(FollowedArtistRow.artist_id)))
+    known.update(session.scalars(select(TopArtistRow.artist_id)))
+    return known

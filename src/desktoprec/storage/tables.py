@@ -305,6 +305,23 @@ class SoundClusterRow(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CandidateEvidenceRow(Base):
+    """Why a track from outside the library is a new-artist candidate: which service named it."""
+
+    __tablename__ = "candidate_evidence"
+    # The Spotify track the candidate was mapped to by ISRC.
+    track_id: Mapped[str] = mapped_column(String, primary_key=True)
+    service: Mapped[str] = mapped_column(String, primary_key=True)  # deezer | listenbrainz | spotify
+    # The user's artist (Spotify id) that brought it.
+    via_artist_id: Mapped[str] = mapped_column(String, primary_key=True)
+    relation: Mapped[str] = mapped_column(String)  # related | similar | top_tracks | album
+    via_artist_name: Mapped[str] = mapped_column(String, default="")
+    candidate_artist_name: Mapped[str] = mapped_column(String, default="")
+    # The service's own figure (higher = closer): ListenBrainz score, rank-based for Deezer.
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 # --- recommendations (issue: recommendations) ---------------------------------------------------
 
 
