@@ -80,18 +80,16 @@ def _envelope(n: int, attack: float, release: float) -> np.ndarray:
 
 
 def _lowpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
-    from scipy import signal  # imported here: the main process only lists files (1 s saved)
+    from desktoprec.features.filters import butterworth  # numpy only: no scipy.signal to bundle
 
     cutoff = min(max(cutoff, 40.0), SAMPLE_RATE / 2 - 500)
-    sos = signal.butter(order, cutoff, btype="low", fs=SAMPLE_RATE, output="sos")
-    return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
+    return butterworth(x, cutoff, SAMPLE_RATE, order=order, kind="low")
 
 
 def _highpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
-    from scipy import signal
+    from desktoprec.features.filters import butterworth
 
-    sos = signal.butter(order, cutoff, btype="high", fs=SAMPLE_RATE, output="sos")
-    return np.asarray(signal.sosfilt(sos, x), dtype=np.float64)
+    return butterworth(x, cutoff, SAMPLE_RATE, order=order, kind="high")
 
 
 def _place(bus: np.ndarray, sound: np.ndarray, at_seconds: float, gain: float = 1.0) -> None:

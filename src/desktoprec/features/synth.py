@@ -66,17 +66,16 @@ def chord_progression(chords: Sequence[tuple[str, str]], seconds_per_chord: floa
 def noise(seconds: float, color: str, rate: int = RATE, amplitude: float = 0.3,
           seed: int = 0) -> np.ndarray:
     """White noise filtered 'dark' (low-pass ~400 Hz) or 'bright' (high-pass ~3 kHz)."""
-    from scipy.signal import butter, sosfilt
+    from desktoprec.features.filters import butterworth
 
     rng = np.random.default_rng(seed)
     white = rng.standard_normal(int(seconds * rate))
     if color == "dark":
-        sos = butter(4, 400.0, btype="lowpass", fs=rate, output="sos")
+        shaped = butterworth(white, 400.0, rate, order=4, kind="low")
     elif color == "bright":
-        sos = butter(4, 3000.0, btype="highpass", fs=rate, output="sos")
+        shaped = butterworth(white, 3000.0, rate, order=4, kind="high")
     else:
-        sos = None
-    shaped = sosfilt(sos, white) if sos is not None else white
+        shaped = white
     return (amplitude * shaped / np.max(np.abs(shaped))).astype(np.float32)
 
 
