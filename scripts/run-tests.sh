@@ -1,8 +1,10 @@
 #!/bin/sh
 # Runs the whole suite inside a private D-Bus session with a real, unlocked GNOME Keyring
 # (the Secret Service), so keyring tests talk to the real thing. Extra arguments go to pytest.
+# The type checker runs first (pyproject.toml [tool.mypy]); a type error fails the run.
 set -eu
 cd "$(dirname "$0")/.."
+.venv/bin/mypy --no-error-summary || { echo "run-tests: mypy found type errors" >&2; exit 1; }
 XDG_DATA_HOME=$(mktemp -d)          # a fresh keyring each run: an old one would not unlock
 export XDG_DATA_HOME
 export QT_QPA_PLATFORM=offscreen

@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
 
 
 def _progress_printer(enabled: bool) -> Any:
-    state = {"phase": None, "last": -1}
+    state: dict[str, Any] = {"phase": None, "last": -1}
 
     def show(phase: str, done: int, total: int) -> None:
         if not enabled:

@@ -67,7 +67,7 @@ class _MainThreadDispatcher(QObject):
             log.exception("a task callback failed")
             import sys
 
-            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            sys.excepthook(*sys.exc_info())
         finally:
             spent_ms = (time.perf_counter() - started) * 1000
             if spent_ms > SLOW_CALLBACK_MS:
