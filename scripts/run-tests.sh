@@ -4,6 +4,7 @@
 # The type checker runs first (pyproject.toml [tool.mypy]); a type error fails the run.
 set -eu
 cd "$(dirname "$0")/.."
+test -x .venv/bin/mypy || { echo "run-tests: no mypy: run .venv/bin/pip install -e '.[test]'" >&2; exit 1; }
 .venv/bin/mypy --no-error-summary || { echo "run-tests: mypy found type errors" >&2; exit 1; }
 XDG_DATA_HOME=$(mktemp -d)          # a fresh keyring each run: an old one would not unlock
 export XDG_DATA_HOME
