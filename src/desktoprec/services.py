@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from desktoprec.paths import AppPaths, app_paths, configure_numba_cache
 from desktoprec.settings import Settings, load_settings, save_settings
 from desktoprec.storage import Database, open_database
 
+if TYPE_CHECKING:  # the areas are imported on first use, so the CLI starts fast
+    from desktoprec.demo.service import DemoService
+    from desktoprec.export.service import ExportService
+    from desktoprec.library.service import LibraryService
+    from desktoprec.player.service import PlayerService
+    from desktoprec.recommend.service import RecommendService
+    from desktoprec.spotify.service import AuthService
+    from desktoprec.sync.service import SyncService
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Services:
@@ -46,12 +58,12 @@ class Services:
                 self._db.close()
                 self._db = None
 
-    def memo(self, key: str, factory: Any) -> Any:
-        """One shared instance per key (token manager, API client, engine ...)."""
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """One shared instance per key (the areas, the API client); `forget(key)` drops it."""
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = factory()
-            return self._cache[key]
+            return cast(T, self._cache[key])
 
     def forget(self, key: str) -> None:
         with self._lock:
@@ -61,49 +73,49 @@ class Services:
     # Imports are local so the CLI starts fast and a command loads only what it uses.
 
     @property
-    def auth(self) -> Any:
+    def auth(self) -> AuthService:
         """Sign-in, tokens and the Spotify API client (spotify/service.py: AuthService)."""
         from desktoprec.spotify.service import AuthService
 
         return self.memo("auth", lambda: AuthService(self))
 
     @property
-    def sync(self) -> Any:
+    def sync(self) -> SyncService:
         """Library sync and `status` (sync/service.py: SyncService)."""
         from desktoprec.sync.service import SyncService
 
         return self.memo("sync", lambda: SyncService(self))
 
     @property
-    def export(self) -> Any:
+    def export(self) -> ExportService:
         """Playlists to Spotify, M3U and CSV, and the offline queue (export/service.py)."""
         from desktoprec.export.service import ExportService
 
         return self.memo("export", lambda: ExportService(self))
 
     @property
-    def library(self) -> Any:
+    def library(self) -> LibraryService:
         """Music folders, tags, matching, analysis, sound and genre sources (library/service.py)."""
         from desktoprec.library.service import LibraryService
 
         return self.memo("library", lambda: LibraryService(self))
 
     @property
-    def recommend(self) -> Any:
+    def recommend(self) -> RecommendService:
         """Vectors, index, recommendations, paths, explanations, feedback (recommend/service.py)."""
         from desktoprec.recommend.service import RecommendService
 
         return self.memo("recommend", lambda: RecommendService(self))
 
     @property
-    def player(self) -> Any:
+    def player(self) -> PlayerService:
         """Spotify Connect playback state and control (player/service.py: PlayerService)."""
         from desktoprec.player.service import PlayerService
 
         return self.memo("player", lambda: PlayerService(self))
 
     @property
-    def demo(self) -> Any:
+    def demo(self) -> DemoService:
         """The offline demo account, its audio and its emulator (demo/service.py: DemoService)."""
         from desktoprec.demo.service import DemoService
 

@@ -23,7 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +203,7 @@ def _excerpt_accuracy(files: list[Path]) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     from desktoprec.features.pool import worker_environment
 
     env = {**os.environ, **worker_environment()}

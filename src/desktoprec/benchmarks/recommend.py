@@ -15,9 +15,12 @@ import resource
 import time
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "datasets" / \
     "spotify_songs.csv.gz"
@@ -103,7 +106,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     from datetime import datetime, timedelta
 
     from desktoprec.index.vectors import VectorIndex, build_vectors

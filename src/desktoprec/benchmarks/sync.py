@@ -12,11 +12,14 @@ import math
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from desktoprec.errors import AuthError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ def _serve_emulator(conn: Any, seed: int, saved: int, playlists: int, per_playli
                 break
 
 
-def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     """The emulator runs in its own process, so its work does not share this one's GIL; CPU
     seconds are this (client) process only, wall seconds include waiting for the emulator."""
     import multiprocessing

@@ -19,7 +19,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,7 @@ def measure_launch(launches: int) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     if not args.skip_stall:
         figures.update(measure_stall(args.tracks_per_style, args.timeout))

@@ -7,9 +7,12 @@ import argparse
 import logging
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.errors import ConfigError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _login(args: argparse.Namespace, services: Any) -> int:
+def _login(args: argparse.Namespace, services: Services) -> int:
     auth = services.auth
     if args.client_id:
         auth.set_client_id(args.client_id)
@@ -79,13 +82,13 @@ def _login(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
-def _logout(args: argparse.Namespace, services: Any) -> int:
+def _logout(args: argparse.Namespace, services: Services) -> int:
     services.auth.logout()
     print("Signed out of Spotify; your synced library stays on this computer.")
     return 0
 
 
-def _emulator(args: argparse.Namespace, services: Any) -> int:
+def _emulator(args: argparse.Namespace, services: Services) -> int:
     from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
     generated = any(v is not None for v in (args.saved, args.playlists, args.seed))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.errors import ConfigError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,7 @@ def register(subparsers: Any) -> None:
     launch.set_defaults(handler=_launch)
 
 
-def _start(args: argparse.Namespace, services: Any, *, demo: bool) -> int:
+def _start(args: argparse.Namespace, services: Services, *, demo: bool) -> int:
     try:
         from desktoprec.ui.app import run
     except ImportError as exc:  # PySide6 or a Qt system library is missing
@@ -33,11 +36,11 @@ def _start(args: argparse.Namespace, services: Any, *, demo: bool) -> int:
                start_in_tray=bool(getattr(args, "tray", False)))
 
 
-def _app(args: argparse.Namespace, services: Any) -> int:
+def _app(args: argparse.Namespace, services: Services) -> int:
     return _start(args, services, demo=False)
 
 
-def _launch(args: argparse.Namespace, services: Any) -> int:
+def _launch(args: argparse.Namespace, services: Services) -> int:
     demo = not services.settings.effective_client_id()
     if demo:
         log.info("no Spotify client ID configured: starting the offline demo")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 # name -> module in desktoprec.benchmarks; each has add_arguments(parser) and run(args, services).
 BENCHMARKS = {
@@ -33,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def _handler(module: Any) -> Any:
-    def handle(args: argparse.Namespace, services: Any) -> int:
+    def handle(args: argparse.Namespace, services: Services) -> int:
         figures = module.run(args, services)
         if args.json:
             print(json.dumps(figures, indent=None, default=str))

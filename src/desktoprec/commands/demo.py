@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.errors import ConfigError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +32,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, services: Any) -> int:
+def handle(args: argparse.Namespace, services: Services) -> int:
     if args.tracks_per_style is not None and not 1 <= args.tracks_per_style <= 200:
         raise ConfigError("--tracks-per-style must be between 1 and 200.")
     if args.leave:
@@ -55,7 +58,7 @@ def handle(args: argparse.Namespace, services: Any) -> int:
         services.demo.stop()
 
 
-def _headless(args: argparse.Namespace, services: Any) -> int:
+def _headless(args: argparse.Namespace, services: Services) -> int:
     cancel = threading.Event()
     last_phase: list[str] = []
 

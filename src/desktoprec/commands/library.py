@@ -6,7 +6,10 @@ import argparse
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +49,7 @@ def _progress_printer(enabled: bool) -> Any:
     return show
 
 
-def _scan(args: argparse.Namespace, services: Any) -> int:
+def _scan(args: argparse.Namespace, services: Services) -> int:
     library = services.library
     if args.dirs:
         library.remember_folders(args.dirs)
@@ -99,7 +102,7 @@ def _expand(paths: list[str]) -> list[str]:
     return out
 
 
-def _analyze(args: argparse.Namespace, services: Any) -> int:
+def _analyze(args: argparse.Namespace, services: Services) -> int:
     if args.library == bool(args.paths):
         args.parser.error("give audio files to analyse, or --library (not both)")
     if args.workers is not None and args.workers < 1:

@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.domain import RecommendationList
 from desktoprec.errors import AuthError, ConfigError
 from desktoprec.recommend.context import CONTEXT_TARGETS
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 
 def _diversity(value: str) -> float:
@@ -111,7 +114,7 @@ def _print_list(result: RecommendationList, as_json: bool) -> None:
             print(f"note: {figures['context_note']}")
 
 
-def handle_recommend(args: argparse.Namespace, services: Any) -> int:
+def handle_recommend(args: argparse.Namespace, services: Services) -> int:
     if args.list_styles:
         styles = services.recommend.styles_for_cold_start()
         if args.json:
@@ -142,13 +145,13 @@ def handle_recommend(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
-def handle_path(args: argparse.Namespace, services: Any) -> int:
+def handle_path(args: argparse.Namespace, services: Services) -> int:
     result = services.recommend.path(args.from_id, args.to_id, args.n)
     _print_list(result, args.json)
     return 0
 
 
-def handle_eval(args: argparse.Namespace, services: Any) -> int:
+def handle_eval(args: argparse.Namespace, services: Services) -> int:
     from desktoprec.recommend.evaluate import evaluate
     from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
 
@@ -180,7 +183,7 @@ def handle_eval(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
-def handle_feedback(args: argparse.Namespace, services: Any) -> int:
+def handle_feedback(args: argparse.Namespace, services: Services) -> int:
     if (args.artist or args.genre) and args.kind != "dislike":
         raise ConfigError("--artist and --genre go with dislike.")
     answer = services.recommend.feedback(args.track, args.kind)
@@ -200,7 +203,7 @@ def handle_feedback(args: argparse.Namespace, services: Any) -> int:
     return 0
 
 
-def handle_index(args: argparse.Namespace, services: Any) -> int:
+def handle_index(args: argparse.Namespace, services: Services) -> int:
     discovery = None
     if args.discover:
         try:

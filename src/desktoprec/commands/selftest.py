@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktoprec.selftest import CHECK_NAMES, CheckResult, is_frozen, run_checks
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +31,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, services: Any) -> int:
+def handle(args: argparse.Namespace, services: Services) -> int:
     names = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in names if name not in CHECK_NAMES]
     if unknown or not names:

@@ -8,9 +8,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktoprec.errors import DesktopRecError, ExportError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 
 def register(subparsers: Any) -> None:
@@ -73,7 +76,7 @@ class TerminalProgress:
             self.stream.flush()
 
 
-def handle_sync(args: argparse.Namespace, services: Any) -> int:
+def handle_sync(args: argparse.Namespace, services: Services) -> int:
     progress = TerminalProgress()
     cancel = threading.Event()
     try:
@@ -105,7 +108,7 @@ def handle_sync(args: argparse.Namespace, services: Any) -> int:
 # --- status ---------------------------------------------------------------------------------------
 
 
-def handle_status(args: argparse.Namespace, services: Any) -> int:
+def handle_status(args: argparse.Namespace, services: Services) -> int:
     data = services.sync.status()
     if args.json:
         print(json.dumps(data, default=str))
@@ -146,7 +149,7 @@ def _read_uris(path: Path) -> list[str]:
     return uris
 
 
-def handle_export(args: argparse.Namespace, services: Any) -> int:
+def handle_export(args: argparse.Namespace, services: Services) -> int:
     recipe: Any = None
     if args.from_last:
         last = services.recommend.last_list()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.demo.account import default_reference_time
 from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
@@ -28,6 +28,9 @@ from desktoprec.errors import (
     NetworkError,
     StorageError,
 )
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ Progress = Callable[[str, int, int], None]
 class DemoService:
     """The offline demo: one per Services; holds the running emulator between calls."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self._lock = threading.RLock()
         self._preparing = threading.Lock()  # one prepare() at a time

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -16,6 +16,9 @@ from desktoprec.export.spotify import make_description, push_playlist, result_di
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.storage import repo
 from desktoprec.storage.tables import ExportRow, PendingExportRow, PlaylistRow
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def _track_id(value: str) -> str:
 
 
 class ExportService:
-    def __init__(self, services: Any, client: SpotifyClient | None = None) -> None:
+    def __init__(self, services: Services, client: SpotifyClient | None = None) -> None:
         self.services = services
         self._client = client
 

@@ -9,13 +9,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from desktoprec.errors import Cancelled
 from desktoprec.library.scan import ScanReport, content_hash, scan_folders
 from desktoprec.storage.tables import AnalysisRow, LocalFileRow
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ class _ResultWriter:
 class LibraryService:
     """One method per user action on local music; see docs/CONTRACTS.md (library and sound)."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
 
     # --- folders -------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ class LibraryService:
                 .order_by(LocalFileRow.path)).all()
         todo: dict[str, str] = {}
         for path, digest in files:
-            if digest not in done_hashes and digest not in todo:
+            if digest is not None and digest not in done_hashes and digest not in todo:
                 todo[digest] = path
         writer = _ResultWriter(db)
         failures: list[dict[str, str]] = []

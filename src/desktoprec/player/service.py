@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +16,9 @@ from desktoprec.errors import (
     SpotifyError,
     StorageError,
 )
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ class PlayerService:
     a PREMIUM_REQUIRED answer stores `premium = False`, a control call that works stores `True`.
     """
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = threading.Lock()
         self._premium: bool | None = None

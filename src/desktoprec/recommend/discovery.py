@@ -13,11 +13,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
 from desktoprec.errors import Cancelled, NotAvailable, RateLimited, SpotifyError
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,7 @@ def _candidate_artists(session: Any) -> list[str]:
 
 
 def discover(
-    services: Any,
+    services: Services,
     client: Any = None,
     *,
     budget: int | None = None,

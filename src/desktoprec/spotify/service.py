@@ -7,11 +7,14 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktoprec.errors import ConfigError, DesktopRecError, StorageError
 from desktoprec.spotify.auth import opener_for, run_login
 from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ the e-mail address of their Spotify account."""
 class AuthService:
     """One per Services; the UI and the CLI sign in, out and reach the API only through this."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self._lock = threading.RLock()
         self._manager: TokenManager | None = None

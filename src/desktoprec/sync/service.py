@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -31,13 +31,16 @@ from desktoprec.sync.library import (
     SyncReport,
 )
 
+if TYPE_CHECKING:
+    from desktoprec.services import Services
+
 log = logging.getLogger(__name__)
 
 
 class SyncService:
     """Runs library syncs (one at a time) and reports what is stored."""
 
-    def __init__(self, services: Any, client: SpotifyClient | None = None) -> None:
+    def __init__(self, services: Services, client: SpotifyClient | None = None) -> None:
         self.services = services
         self._client = client
         self._running = threading.Lock()

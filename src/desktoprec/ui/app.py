@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
@@ -18,6 +18,9 @@ from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import CrashHandler, crash_dialogs_wanted
 from desktoprec.ui.single_instance import SingleInstance
 from desktoprec.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ def install_signal_handlers(quit_app: Any) -> QTimer:
     return timer
 
 
-def _stop_demo(services: Any) -> None:
+def _stop_demo(services: Services) -> None:
     try:
         services.demo.stop()  # the demo's emulator thread
     except Exception as exc:  # noqa: BLE001 - quitting goes on regardless
@@ -111,7 +114,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def run(services: Any, *, demo: bool = False, argv: Sequence[str] | None = None,
+def run(services: Services, *, demo: bool = False, argv: Sequence[str] | None = None,
         crash_dialog: bool = True, start_in_tray: bool = False) -> int:
     """Start the desktop app on `services`; returns the exit code when the user quits.
 

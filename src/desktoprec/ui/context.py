@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QWidget
 from desktoprec.errors import DesktopRecError
 from desktoprec.ui.errors import describe, show_error
 from desktoprec.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class AppContext(QObject):
     notified = Signal(str, str)  # title, text: tray notifications (status bar without a tray)
     recommendations_shown = Signal(object)  # the RecommendationList on screen
 
-    def __init__(self, services: Any, runner: TaskRunner, *, demo: bool = False) -> None:
+    def __init__(self, services: Services, runner: TaskRunner, *, demo: bool = False) -> None:
         super().__init__()
         self.services = services
         self.runner = runner
@@ -56,38 +59,20 @@ class AppContext(QObject):
         self.opened_urls: list[str] = []  # what "Open in Spotify" asked for (for tests)
         self.open_url_hook: Callable[[str], None] | None = None
 
-    def service(self, name: str) -> Any | None:
-        """The area service, or None when that area is not part of this build yet."""
-        try:
-            return getattr(self.services, name)
-        except ModuleNotFoundError as exc:
-            log.info("service %s not available: %s", name, exc)
-            return None
-
     def warm_up(self) -> None:
         """Import the area services in a worker, so the first click does not wait on imports."""
         services = self.services
 
-        def load() -> list[str]:
-            missing = []
-            for name in ("auth", "sync", "library", "recommend", "export", "player", "demo"):
-                try:
-                    getattr(services, name)
-                except ModuleNotFoundError:
-                    missing.append(name)
-            return missing
+        def load() -> None:
+            for area in (services.auth, services.sync, services.library, services.recommend,
+                         services.export, services.player, services.demo):
+                log.debug("loaded %s", type(area).__name__)
 
-        def loaded(missing: list[str]) -> None:
-            if missing:
-                log.info("areas not in this build: %s", ", ".join(missing))
+        def loaded(_: None) -> None:
             freeze_long_lived_objects()
 
         self.runner.run(load, lane="cpu", name="warm-up", on_done=loaded,
                         on_error=lambda exc: log.info("warm-up: %s", exc))
-
-    def has_service(self, name: str, method: str | None = None) -> bool:
-        svc = self.service(name)
-        return svc is not None and (method is None or callable(getattr(svc, method, None)))
 
     def error(self, title: str, exc: BaseException | str, *, background: bool = False) -> None:
         """Foreground: a dialog. Background: the status bar and a tray notification."""

@@ -86,10 +86,6 @@ class ExportDialog(QDialog):
         self.m3u_button.clicked.connect(lambda: self.export_to_file("m3u"))
         self.csv_button.clicked.connect(lambda: self.export_to_file("csv"))
         layout.addWidget(buttons)
-        if not ctx.has_service("export"):
-            for b in (self.spotify_button, self.m3u_button, self.csv_button):
-                b.setEnabled(False)
-            self.result_label.set_plain("Exporting is not available in this build yet.")
         self.resize(560, 520)
 
     def _spotify_uris(self) -> list[str]:
@@ -100,10 +96,8 @@ class ExportDialog(QDialog):
             b.setEnabled(not busy)
 
     def export_to_spotify(self) -> None:
-        service = self.ctx.service("export")
+        service = self.ctx.services.export
         uris = self._spotify_uris()
-        if service is None:
-            return
         if not uris:
             self.result_label.set_plain("None of these tracks is on Spotify; save an M3U instead.")
             return
@@ -143,9 +137,7 @@ class ExportDialog(QDialog):
         self.result_label.set_plain(f"Not exported: {describe(exc)}")
 
     def export_to_file(self, fmt: str, path: str | None = None) -> None:
-        service = self.ctx.service("export")
-        if service is None:
-            return
+        service = self.ctx.services.export
         if path is None:
             safe = "".join(c for c in self.name.text() if c.isalnum() or c in " -_").strip()
             default = str(self.ctx.services.paths.exports_dir / f"{safe or 'desktoprec'}.{fmt}")

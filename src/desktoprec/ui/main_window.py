@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -41,6 +41,9 @@ from desktoprec.ui.tasks import Task
 from desktoprec.ui.tray import TrayController
 from desktoprec.ui.widgets import PlainLabel, clip
 
+if TYPE_CHECKING:
+    from desktoprec.services import Services
+
 log = logging.getLogger(__name__)
 
 SIGN_IN_TIMEOUT_S = 300.0
@@ -63,7 +66,7 @@ def app_icon() -> QIcon:
     return icon
 
 
-def needs_first_run(services: Any) -> bool:
+def needs_first_run(services: Services) -> bool:
     settings = services.settings
     if settings.effective_client_id() or settings.music_folders or settings.demo_mode:
         return False
@@ -252,12 +255,7 @@ class MainWindow(QMainWindow):
         self.update_banner()
 
     def set_client_id(self, client_id: str) -> None:
-        auth = self.ctx.service("auth")
-        if auth is not None and callable(getattr(auth, "set_client_id", None)):
-            auth.set_client_id(client_id)
-        else:
-            self.services.settings.client_id = client_id
-            self.services.save_settings()
+        self.services.auth.set_client_id(client_id)
 
     def check_sign_in(self) -> None:
         if not self.services.settings.effective_client_id():
@@ -433,24 +431,17 @@ class MainWindow(QMainWindow):
             self.job.cancel()
 
     def _after_library_work(self, progress: Any, cancel: Any) -> None:
-        """Fill sound/genre sources and rebuild the index, where those areas exist."""
-        library = self.ctx.service("library")
-        if library is not None and callable(getattr(library, "refresh_sources", None)):
-            library.refresh_sources(progress=progress, cancel=cancel)
-        recommend = self.ctx.service("recommend")
-        if recommend is not None and callable(getattr(recommend, "rebuild_index", None)):
-            recommend.rebuild_index(progress=progress, cancel=cancel)
+        """Fill sound/genre sources and rebuild the index."""
+        self.services.library.refresh_sources(progress=progress, cancel=cancel)
+        self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
 
     def start_sync(self) -> None:
-        sync = self.ctx.service("sync")
-        if sync is None:
-            self.ctx.error("Sync", "Syncing is not available in this build yet.", background=True)
-            return
+        sync = self.services.sync
 
         def work(progress: Any, cancel: Any) -> Any:
             report = sync.sync(progress=progress, cancel=cancel)
             self._after_library_work(progress, cancel)
-            return report.to_dict() if hasattr(report, "to_dict") else report
+            return report.to_dict()
 
         self.run_job("Sync", work, on_done=self._on_synced)
 
@@ -469,12 +460,8 @@ class MainWindow(QMainWindow):
         self.update_banner()
 
     def start_scan(self) -> None:
-        library = self.ctx.service("library")
+        library = self.services.library
         folders = list(self.services.settings.music_folders)
-        if library is None:
-            self.ctx.error("Scan", "Scanning music folders is not available in this build yet.",
-                           background=True)
-            return
         if not folders:
             self.go_to("Settings")
             self.show_status("Add a music folder first.")
@@ -482,12 +469,9 @@ class MainWindow(QMainWindow):
 
         def work(progress: Any, cancel: Any) -> Any:
             report = library.scan(folders, progress=progress, cancel=cancel)
-            if callable(getattr(library, "analyze_library", None)):
-                library.analyze_library(progress=progress, cancel=cancel)
-            recommend = self.ctx.service("recommend")
-            if recommend is not None and callable(getattr(recommend, "rebuild_index", None)):
-                recommend.rebuild_index(progress=progress, cancel=cancel)
-            return report.to_dict() if hasattr(report, "to_dict") else report
+            library.analyze_library(progress=progress, cancel=cancel)
+            self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
+            return report.to_dict()
 
         self.run_job("Scanning your music", work, on_done=self._on_scanned, lane="cpu")
 
@@ -512,10 +496,7 @@ class MainWindow(QMainWindow):
         page.view.refresh()
 
     def sign_in(self) -> None:
-        auth = self.ctx.service("auth")
-        if auth is None:
-            self.ctx.error("Sign in", "Signing in is not available in this build yet.")
-            return
+        auth = self.services.auth
         if not self.services.settings.effective_client_id():
             self.run_wizard()
             return

@@ -207,14 +207,8 @@ class PlaybackController(QObject):
 
     # --- Spotify Connect -----------------------------------------------------------------
 
-    def _player_service(self) -> Any | None:
-        return self.ctx.service("player")
-
     def _remote(self, name: str, work: Any, on_done: Any = None) -> None:
-        service = self._player_service()
-        if service is None:
-            self.blocked.emit("Spotify playback is not available in this build.", "")
-            return
+        service = self.ctx.services.player
         self.ctx.runner.run(lambda: work(service), lane="network", name=f"player-{name}",
                             on_done=on_done, on_error=self._on_remote_error)
 
@@ -349,9 +343,7 @@ class PlaybackController(QObject):
     # --- feedback and the up-next refresh ------------------------------------------------
 
     def _record(self, kind: str, track: Track) -> None:
-        service = self.ctx.service("recommend")
-        if service is None or not callable(getattr(service, "feedback", None)):
-            return
+        service = self.ctx.services.recommend
         if track.id.startswith("entry:"):
             return
         self.ctx.runner.run(lambda: service.feedback(track.id, kind), lane="db",
@@ -360,9 +352,7 @@ class PlaybackController(QObject):
 
     def refresh_up_next(self) -> None:
         """Two quick skips: ask again (the service steers away from what was skipped)."""
-        service = self.ctx.service("recommend")
-        if service is None:
-            return
+        service = self.ctx.services.recommend
         self.refreshes += 1
         request = self.request
         played = {t.id for t in self.queue[: self.index + 1]}

@@ -6,7 +6,7 @@ import logging
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import func, or_, select
@@ -25,6 +25,9 @@ from desktoprec.storage.tables import (
     TrackRow,
     TrackSoundRow,
 )
+
+if TYPE_CHECKING:
+    from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +91,14 @@ def _tracks_from_rows(session: Any, rows: list[TrackRow]) -> list[Track]:
     return tracks
 
 
-def tracks_by_ids(services: Any, ids: list[str]) -> list[Track]:
+def tracks_by_ids(services: Services, ids: list[str]) -> list[Track]:
     with services.db.read() as session:
         rows = list(session.scalars(select(TrackRow).where(TrackRow.id.in_(ids))))
         by_id = {t.id: t for t in _tracks_from_rows(session, rows)}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def library_items(services: Any, text: str = "", source: str = "all",
+def library_items(services: Services, text: str = "", source: str = "all",
                   limit: int = 500) -> list[LibraryItem]:
     """Tracks matching `text` in title, artist, album or genre, filtered by where they came from."""
     query = select(TrackRow)
@@ -131,7 +134,7 @@ def library_items(services: Any, text: str = "", source: str = "all",
             for t in tracks]
 
 
-def playlists(services: Any) -> list[dict[str, Any]]:
+def playlists(services: Services) -> list[dict[str, Any]]:
     with services.db.read() as session:
         rows = session.scalars(select(PlaylistRow).where(PlaylistRow.removed.is_(False))
                                .order_by(PlaylistRow.list_position, PlaylistRow.name))
@@ -142,7 +145,7 @@ def playlists(services: Any) -> list[dict[str, Any]]:
         } for p in rows]
 
 
-def playlist_tracks(services: Any, playlist_id: str) -> list[Track]:
+def playlist_tracks(services: Services, playlist_id: str) -> list[Track]:
     with services.db.read() as session:
         entries = list(session.scalars(
             select(PlaylistEntryRow).where(PlaylistEntryRow.playlist_id == playlist_id)
@@ -162,7 +165,7 @@ def playlist_tracks(services: Any, playlist_id: str) -> list[Track]:
     return result
 
 
-def local_paths(services: Any, track_ids: list[str]) -> dict[str, str]:
+def local_paths(services: Services, track_ids: list[str]) -> dict[str, str]:
     """Playable files of the user's for these tracks (track id → path)."""
     with services.db.read() as session:
         rows = session.scalars(select(LocalFileRow).where(
@@ -170,7 +173,7 @@ def local_paths(services: Any, track_ids: list[str]) -> dict[str, str]:
         return {r.track_id: r.path for r in rows if r.track_id}
 
 
-def account(services: Any) -> dict[str, Any] | None:
+def account(services: Services) -> dict[str, Any] | None:
     with services.db.read() as session:
         row = session.scalars(select(AccountRow)).first()
         if row is None:
@@ -178,12 +181,12 @@ def account(services: Any) -> dict[str, Any] | None:
         return {"id": row.id, "display_name": row.display_name or row.id, "premium": row.premium}
 
 
-def library_size(services: Any) -> int:
+def library_size(services: Services) -> int:
     with services.db.read() as session:
         return int(session.scalar(select(func.count()).select_from(TrackRow)) or 0)
 
 
-def recent_track_ids(services: Any, limit: int = 20) -> list[str]:
+def recent_track_ids(services: Services, limit: int = 20) -> list[str]:
     with services.db.read() as session:
         return list(session.scalars(select(RecentlyPlayedRow.track_id)
                                     .order_by(RecentlyPlayedRow.played_at.desc()).limit(limit)))
@@ -219,7 +222,7 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     return projected.astype(np.float32)
 
 
-def insights(services: Any, color_by: str = "genre", max_points: int = 3000) -> InsightsData:
+def insights(services: Services, color_by: str = "genre", max_points: int = 3000) -> InsightsData:
     """Everything the Insights page draws: the map, top genres, feature distributions."""
     data = InsightsData()
     with services.db.read() as session:

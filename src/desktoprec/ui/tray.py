@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
@@ -16,12 +16,15 @@ from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import clip
 
+if TYPE_CHECKING:
+    from desktoprec.services import Services
+
 log = logging.getLogger(__name__)
 
 QUICK_PICKS = 5
 
 
-def quick_recommend(services: Any, n: int = QUICK_PICKS) -> RecommendationList:
+def quick_recommend(services: Services, n: int = QUICK_PICKS) -> RecommendationList:
     """Five picks for now: seeded by what was played last (recent listening), else "For you".
 
     The recommend service adds the time of day to the context itself; the recipe records it.
@@ -102,9 +105,6 @@ class TrayController(QObject):
             self.refresh_quick()
 
     def refresh_quick(self) -> None:
-        if not self.ctx.has_service("recommend", "recommend"):
-            self._rebuild_quick_menu(note="Recommendations are not available yet")
-            return
         services = self.ctx.services
         self._rebuild_quick_menu(note="Finding five picks…")
         self.ctx.runner.run(lambda: quick_recommend(services), lane="cpu", name="quick",

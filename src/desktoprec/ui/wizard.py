@@ -22,11 +22,6 @@ from desktoprec.ui.widgets import PlainLabel
 
 log = logging.getLogger(__name__)
 
-FALLBACK_HELP = """1. Open https://developer.spotify.com/dashboard and log in; choose Create app.
-2. Any name and description. Redirect URI: http://127.0.0.1/callback (exactly that).
-   Tick Web API and save.
-3. Copy the Client ID here. No client secret is needed."""
-
 
 class FirstRunDialog(QDialog):
     """`choice` is "spotify", "demo" or "folders" after accept; `client_id`/`folder` filled."""
@@ -89,13 +84,7 @@ class FirstRunDialog(QDialog):
         self.resize(560, 420)
 
     def _help_text(self) -> str:
-        auth = self.ctx.service("auth")
-        if auth is not None and callable(getattr(auth, "client_id_help", None)):
-            try:
-                return str(auth.client_id_help())
-            except Exception as exc:  # noqa: BLE001 - the fallback says the same
-                log.info("client ID help not available: %s", exc)
-        return FALLBACK_HELP
+        return self.ctx.services.auth.client_id_help()
 
     def _accept_client_id(self) -> None:
         value = self.client_id_edit.text().strip()

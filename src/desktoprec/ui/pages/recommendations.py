@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +33,9 @@ from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
 from desktoprec.ui.widgets import BarChartWidget, CoverLabel, PlainLabel, SoundCompareWidget, clip
 
+if TYPE_CHECKING:
+    from desktoprec.recommend.service import RecommendService
+
 log = logging.getLogger(__name__)
 
 MOODS = ["", "happy", "sad", "calm", "energetic"]
@@ -56,25 +59,13 @@ class RecommendRequest:
     path: tuple[str, str] | None = None  # (from, to) for the A→B path
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def call(self, recommend_service: Any) -> RecommendationList:
+    def call(self, recommend_service: RecommendService) -> RecommendationList:
         if self.path is not None:
-            result = recommend_service.path(self.path[0], self.path[1], self.n)
-        else:
-            result = recommend_service.recommend(
-                mode=self.mode, seeds=tuple(self.seeds), playlist_id=self.playlist_id, n=self.n,
-                mood=self.mood or None, activity=self.activity or None,
-                diversity=self.diversity, **self.extra)
-        return as_recommendation_list(result, self)
-
-
-def as_recommendation_list(result: Any, request: RecommendRequest | None = None
-                           ) -> RecommendationList:
-    """Accept a RecommendationList or a plain sequence of Recommendations."""
-    if isinstance(result, RecommendationList):
-        return result
-    items = tuple(r for r in (result or ()) if isinstance(r, Recommendation))
-    recipe = {"mode": request.mode if request else "path"}
-    return RecommendationList(items=items, recipe=recipe, figures={})
+            return recommend_service.path(self.path[0], self.path[1], self.n)
+        return recommend_service.recommend(
+            mode=self.mode, seeds=tuple(self.seeds), playlist_id=self.playlist_id, n=self.n,
+            mood=self.mood or None, activity=self.activity or None,
+            diversity=self.diversity, **self.extra)
 
 
 def describe_figures(figures: dict[str, Any], items: tuple[Recommendation, ...]) -> str:
@@ -200,8 +191,8 @@ class WhyCardWidget(QFrame):
         self.reasons.set_plain("\n".join(reasons) or "No further reasons were given.")
         self.sound_chart.set_values(rec.sound, rec.seed_sound)
         shares = rec.explanation.block_shares or {}
-        self.shares_chart.set_items(sorted(((k, float(v) * (100 if float(v) <= 1.0 else 1))
-                                            for k, v in shares.items()), key=lambda kv: -kv[1]))
+        self.shares_chart.set_items(sorted(((k, float(v) * 100) for k, v in shares.items()),
+                                           key=lambda kv: -kv[1]))
         sources = {**rec.sources, **rec.explanation.sources}
         if sources:
             words = [f"{block}: {SOURCE_WORDS.get(str(src), str(src))}"
@@ -421,12 +412,11 @@ class RecommendationsView(QWidget):
             self.send_feedback(rec, action)
 
     def send_feedback(self, rec: Recommendation, kind: str) -> None:
-        service = self.ctx.service("recommend")
-        if service is not None and callable(getattr(service, "feedback", None)):
-            self.ctx.runner.run(lambda: service.feedback(rec.track.id, kind), lane="db",
-                                name="feedback", on_done=self._on_feedback_stored,
-                                on_error=lambda exc: self.ctx.error("Feedback not saved", exc,
-                                                                    background=True))
+        service = self.ctx.services.recommend
+        self.ctx.runner.run(lambda: service.feedback(rec.track.id, kind), lane="db",
+                            name="feedback", on_done=self._on_feedback_stored,
+                            on_error=lambda exc: self.ctx.error("Feedback not saved", exc,
+                                                                background=True))
         if kind == "like":
             for card in self.cards:
                 if card.rec is rec:
