@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import os
+import socket
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -22,6 +24,8 @@ SCHEMA_VERSION = 1
 DEFAULT_API_URL = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
 DEFAULT_PREVIEW_API_URL = "https://api.deezer.com"
+API_URL_ENV = "DESKTOPREC_SPOTIFY_API_URL"
+ACCOUNTS_URL_ENV = "DESKTOPREC_SPOTIFY_ACCOUNTS_URL"
 PREVIEW_SOURCE_DESCRIPTION = ("Contacts Deezer (api.deezer.com, previews from *.dzcdn.net) to look "
                               "up 30-second previews by ISRC and analyse their sound")
 
@@ -45,51 +49,130 @@ class Settings:
     demo_mode: bool = False
     # Not saved: why the file could not be read, for the UI to show once.
     load_warning: str | None = field(default=None, compare=False, repr=False)
+    # Not saved: the running demo's emulator (api, accounts) on this machine, for this process
+    # only. The demo sets it while its emulator runs; a settings file never holds such an address.
+    local_spotify: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     def effective_client_id(self) -> str:
         return os.environ.get("DESKTOPREC_CLIENT_ID", "").strip() or self.client_id.strip()
 
     def effective_api_url(self) -> str:
-        chosen = os.environ.get("DESKTOPREC_SPOTIFY_API_URL") or self.api_url
-        return _safe_url(chosen, DEFAULT_API_URL).rstrip("/")
+        return self._address("api")[0]
 
     def effective_accounts_url(self) -> str:
-        chosen = os.environ.get("DESKTOPREC_SPOTIFY_ACCOUNTS_URL") or self.accounts_url
-        return _safe_url(chosen, DEFAULT_ACCOUNTS_URL).rstrip("/")
+        return self._address("accounts")[0]
+
+    def address_origin(self, kind: str) -> str:
+        """Where the effective Spotify address of `kind` ("api" | "accounts") comes from:
+        "environment", "local" (the running demo), "settings" or "default"."""
+        return self._address(kind)[1]
+
+    def use_local_spotify(self, api_url: str, accounts_url: str) -> None:
+        """Point this process (never the settings file) at an emulator on this machine."""
+        for url in (api_url, accounts_url):
+            if not is_safe_url(url) or not is_loopback_host(urlsplit(url).hostname or ""):
+                raise ValueError(f"not an address on this machine: {url[:200]!r}")
+        self.local_spotify = (api_url.rstrip("/"), accounts_url.rstrip("/"))
+
+    def forget_local_spotify(self) -> None:
+        self.local_spotify = None
+
+    def _address(self, kind: str) -> tuple[str, str]:
+        env_name, saved, default = (
+            (API_URL_ENV, self.api_url, DEFAULT_API_URL) if kind == "api"
+            else (ACCOUNTS_URL_ENV, self.accounts_url, DEFAULT_ACCOUNTS_URL))
+        from_env = os.environ.get(env_name, "").strip()
+        if from_env:
+            if is_safe_url(from_env):
+                return from_env.rstrip("/"), "environment"
+            _warn_once(f"ignoring {env_name}={from_env[:200]!r}: only https, or plain http on "
+                       "127.0.0.1, is used")
+        if self.local_spotify is not None:
+            return self.local_spotify[0 if kind == "api" else 1], "local"
+        if saved.strip() and saved.strip().rstrip("/") != default:
+            if is_remote_https(saved):
+                return saved.strip().rstrip("/"), "settings"
+            _warn_once(f"ignoring the Spotify {kind} address {saved[:200]!r} from the settings: "
+                       "only an https address of another machine is used from there")
+        return default, "default"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("load_warning", None)
+        data.pop("local_spotify", None)
+        # an address on this machine is never saved: it would outlive the emulator it named
+        for name, default_url in (("api_url", DEFAULT_API_URL),
+                                  ("accounts_url", DEFAULT_ACCOUNTS_URL)):
+            if not is_remote_https(data[name]):
+                data[name] = default_url
         return {"schema_version": SCHEMA_VERSION, **data}
 
 
 MAX_SETTINGS_BYTES = 1_000_000
-_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for any spelling of this machine: localhost, 127.x in any notation (127.1, 0x7f.1,
+    2130706433), ::1, an IPv4-mapped 127.x, and the unspecified 0.0.0.0 / :: (Linux connects those
+    to this machine too)."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        try:  # the forms inet_aton still accepts: 127.1, 0177.0.0.1, 0x7f000001, 2130706433
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
+
+
+def _url_parts(url: str) -> tuple[str, str] | None:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if not host or parts.username or parts.password:
+        return None
+    return parts.scheme, host
 
 
 def is_safe_url(url: str) -> bool:
     """True for https URLs, and for plain http only on this machine (the emulator).
 
     Tokens travel with every API call: a plain-http address elsewhere would send them in clear.
+    (Whether an address on this machine may be used at all is decided by where it came from:
+    see `is_remote_https`.)
     """
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:
+    parts = _url_parts(url)
+    if parts is None:
         return False
-    if not host or parts.username or parts.password:
-        return False
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and (host in _LOOPBACK_HOSTS or host.startswith("127."))
+    scheme, host = parts
+    return scheme == "https" or (scheme == "http" and is_loopback_host(host))
 
 
-def _safe_url(url: str, default: str) -> str:
-    if is_safe_url(url):
-        return url.strip()
-    log.warning("ignoring the Spotify address %r: only https (or http on 127.0.0.1) is used",
-                url[:200])
-    return default
+def is_remote_https(url: str) -> bool:
+    """The only kind of service address a settings file may hold: https, on another machine.
+
+    Any local user can listen on a port of this machine once the program that used it has
+    ended, so an address here is honoured only from the environment (tests, the emulator) or
+    from the running demo, never from a file that outlives them.
+    """
+    parts = _url_parts(url)
+    return parts is not None and parts[0] == "https" and not is_loopback_host(parts[1])
 
 
 def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
@@ -121,10 +204,18 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
     settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
     for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL),
                               ("preview_api_url", DEFAULT_PREVIEW_API_URL)):
-        if not is_safe_url(getattr(settings, name)):
-            log.warning("setting %s is not an https address; using the default", name)
+        if not is_remote_https(getattr(settings, name)):
+            log.warning("setting %s is not an https address of another machine (%r); using the "
+                        "default", name, str(getattr(settings, name))[:200])
             setattr(settings, name, default_url)
     return settings
+
+
+def _needs_repair(raw: dict[str, Any], settings: Settings) -> bool:
+    """True when the file holds a service address that loading replaced (an older version
+    saved the demo's emulator address there), so the file is rewritten without it."""
+    return any(isinstance(raw.get(name), str) and raw[name] != getattr(settings, name)
+               for name in ("api_url", "accounts_url", "preview_api_url"))
 
 
 def load_settings(path: Path) -> Settings:
@@ -148,7 +239,15 @@ def load_settings(path: Path) -> Settings:
         settings = Settings()
         settings.load_warning = warning
         return settings
-    return _coerce(Settings(), raw)
+    settings = _coerce(Settings(), raw)
+    if _needs_repair(raw, settings):
+        try:
+            save_settings(settings, path)
+            log.warning("the settings file %s named a service address that is not used; it was "
+                        "rewritten with Spotify's own addresses", path)
+        except StorageError as exc:  # read-only profile: the addresses are ignored anyway
+            log.warning("the settings file %s could not be repaired: %s", path, exc)
+    return settings
 
 
 def save_settings(settings: Settings, path: Path) -> None:

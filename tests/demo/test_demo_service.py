@@ -132,8 +132,11 @@ def test_emulator_sign_in_and_sync_use_a_fresh_port_each_start(
         # the same account as before: same history, so a sync adds nothing twice
         assert second.account.recently_played == server.account.recently_played
         assert second.account.saved == server.account.saved
+        assert services.settings.effective_api_url() == second.api_url.rstrip("/")
+        # the emulator's address is the demo's state in this process, never in the settings file
         reloaded = Services()
-        assert reloaded.settings.api_url.rstrip("/") == second.api_url.rstrip("/")
+        assert "127.0.0.1" not in services.paths.settings_file.read_text()
+        assert reloaded.settings.effective_api_url() == "https://api.spotify.com/v1"
         reloaded.close()
     finally:
         demo.stop()

@@ -25,7 +25,7 @@ class Answer:
 class HostileServer:
     """Answers every request with `self.answer` (or a per-path answer); records what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.answer = Answer()
         self.by_path: dict[str, Answer] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
@@ -62,7 +62,7 @@ class HostileServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

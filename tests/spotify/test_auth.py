@@ -127,6 +127,7 @@ def _follow(url: str) -> None:
 def test_run_login_against_the_emulator(emulator: EmulatorServer) -> None:
     shown: list[str] = []
     tokens = run_login(emulator.accounts_url, "my-client", open_url=_follow, timeout=10,
+                       allow_plain_http=True,
                        on_url=shown.append)
     assert tokens.access_token.startswith("EMU-AT-") and tokens.refresh_token
     assert tokens.expires_at > 0 and "user-library-read" in tokens.scope
@@ -141,7 +142,8 @@ def test_run_login_denied(emulator: EmulatorServer) -> None:
     emulator.deny = True
     try:
         with pytest.raises(AuthError, match="cancelled"):
-            run_login(emulator.accounts_url, "my-client", open_url=_follow, timeout=10)
+            run_login(emulator.accounts_url, "my-client", open_url=_follow, timeout=10,
+                      allow_plain_http=True)
     finally:
         emulator.deny = False
 
@@ -152,7 +154,8 @@ def test_run_login_with_a_command_opener(emulator: EmulatorServer, tmp_path) -> 
     import sys
 
     opener = opener_for(f"{sys.executable} {script}")
-    tokens = run_login(emulator.accounts_url, "my-client", open_url=opener, timeout=20)
+    tokens = run_login(emulator.accounts_url, "my-client", open_url=opener, timeout=20,
+                       allow_plain_http=True)
     assert tokens.refresh_token
 
 
@@ -213,9 +216,11 @@ def test_an_opener_that_fails_is_fatal_unless_the_address_was_shown(
         raise AuthError("No web browser could be opened for the Spotify sign-in.")
 
     with pytest.raises(AuthError, match="No web browser"):
-        run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=5)
+        run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=5,
+                  allow_plain_http=True)
     # shown to the user, who opens it by hand (here: a thread playing the user)
     tokens = run_login(emulator.accounts_url, "my-client", open_url=broken, timeout=10,
+                       allow_plain_http=True,
                        on_url=_follow)
     assert tokens.refresh_token
 

@@ -267,6 +267,8 @@ class DemoService:
         """Stop the emulator (the app calls this on quit)."""
         with self._lock:
             server, self.emulator = self.emulator, None
+            # its port is free for anyone once it stops: nothing may keep calling it
+            self.services.settings.forget_local_spotify()
         if server is not None:
             try:
                 server.stop()
@@ -337,12 +339,13 @@ class DemoService:
                               "will not mix its generated library into yours.", hint=own_hint)
 
     def _point_settings_at(self, server: Any) -> None:
-        """Settings for the demo; the port is fresh on each start, so they are written each time."""
+        """Settings for the demo. The emulator's addresses are the demo's state in this process
+        only (`Settings.use_local_spotify`), never saved: once the demo ends, its port is free
+        for any local user to listen on, and a later sign-in must not go there."""
         settings = self.services.settings
         settings.demo_mode = True
         settings.client_id = DEMO_CLIENT_ID
-        settings.api_url = server.api_url
-        settings.accounts_url = server.accounts_url
+        settings.use_local_spotify(server.api_url, server.accounts_url)
         if str(self.music_dir) not in settings.music_folders:
             settings.music_folders = [*settings.music_folders, str(self.music_dir)]
         self.services.save_settings()

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 
 from desktoprec import __version__
 from desktoprec.errors import Cancelled, MalformedResponse
-from desktoprec.settings import DEFAULT_PREVIEW_API_URL, is_safe_url
+from desktoprec.settings import DEFAULT_PREVIEW_API_URL, is_remote_https, is_safe_url
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,10 @@ class RejectedAnswer(Exception):
 
 def preview_api_url(settings: Any = None) -> str:
     """The lookup service's base URL: env override, then the setting, then Deezer (safe URLs only)."""
-    chosen = os.environ.get(URL_ENV) or getattr(settings, "preview_api_url", "") \
-        or DEFAULT_PREVIEW_API_URL
-    if not is_safe_url(chosen):
+    from_env = os.environ.get(URL_ENV, "").strip()
+    chosen = from_env or getattr(settings, "preview_api_url", "") or DEFAULT_PREVIEW_API_URL
+    # an address on this machine only from the environment (tests), never from the settings file
+    if not (is_safe_url(chosen) if from_env else is_remote_https(chosen)):
         log.warning("ignoring the preview service address %r: only https (or http on 127.0.0.1) "
                     "is used", chosen[:200])
         chosen = DEFAULT_PREVIEW_API_URL

@@ -25,6 +25,7 @@ import httpx
 
 from desktoprec.errors import AuthError, Cancelled, NetworkError, SignInRequired
 from desktoprec.logs import register_secret
+from desktoprec.settings import is_safe_url
 from desktoprec.spotify import pkce
 
 log = logging.getLogger(__name__)
@@ -359,10 +360,21 @@ def run_login(accounts_url: str, client_id: str, *, open_url: Callable[[str], No
               timeout: float = 300.0, cancel: threading.Event | None = None,
               scopes: tuple[str, ...] = pkce.SCOPES,
               on_url: Callable[[str], None] | None = None,
-              transport: httpx.BaseTransport | None = None) -> TokenSet:
-    """The whole PKCE sign-in: loopback server, consent page, callback, token exchange."""
+              transport: httpx.BaseTransport | None = None,
+              allow_plain_http: bool = False) -> TokenSet:
+    """The whole PKCE sign-in: loopback server, consent page, callback, token exchange.
+
+    The accounts address must be https; plain http (only ever on this machine) is accepted
+    when the caller vouches for where it came from (`allow_plain_http`: the environment of a
+    test or the running demo's emulator), since the code and verifier travel to it.
+    """
     if not client_id:
         raise AuthError("No Spotify client ID is set.", hint="run `desktoprec login` to set one")
+    scheme = urlsplit(accounts_url).scheme
+    if scheme != "https" and not (allow_plain_http and is_safe_url(accounts_url)):
+        raise AuthError(f"Refusing to sign in through {accounts_url[:200]!r}: Spotify's sign-in "
+                        "address must be https.",
+                        hint="remove accounts_url from the settings file")
     verifier = pkce.make_verifier()
     register_secret(verifier)
     state = pkce.make_state()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from desktoprec.errors import ConfigError, DesktopRecError, StorageError
+from desktoprec.errors import ConfigError, DesktopRecError, NetworkError, StorageError
 from desktoprec.spotify.auth import opener_for, run_login
 from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
 
@@ -54,12 +54,33 @@ class AuthService:
         return str(self.services.settings.effective_client_id())
 
     def set_client_id(self, client_id: str) -> None:
+        """Connect a Spotify app: the one way the CLI (`login --client-id`) and the window (first
+        run wizard, settings) set a client ID. A real ID ends the demo first (its emulator,
+        sign-in and data) and points the API and sign-in back at Spotify's own addresses."""
         client_id = client_id.strip()
         if not _CLIENT_ID_RE.match(client_id):
             raise ConfigError("That does not look like a Spotify client ID (letters and digits, "
                               "as shown in the app's settings in the Spotify dashboard).")
+        from desktoprec.demo.service import DEMO_CLIENT_ID
+        from desktoprec.settings import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL
+
         settings = self.services.settings
-        if settings.client_id != client_id:
+        if client_id != DEMO_CLIENT_ID and (settings.demo_mode
+                                            or settings.client_id == DEMO_CLIENT_ID):
+            if self.services.demo.is_preparing():
+                raise ConfigError("The demo is still being prepared.",
+                                  hint="cancel it or let it finish, then connect your account")
+            log.info("a real client ID ends the demo in this profile")
+            self.services.demo.leave()
+            with self._lock:
+                self._manager = None
+        addresses_changed = (settings.api_url, settings.accounts_url) != (
+            DEFAULT_API_URL, DEFAULT_ACCOUNTS_URL) or settings.local_spotify is not None
+        if client_id != DEMO_CLIENT_ID:
+            settings.api_url = DEFAULT_API_URL
+            settings.accounts_url = DEFAULT_ACCOUNTS_URL
+            settings.forget_local_spotify()
+        if settings.client_id != client_id or addresses_changed:
             before = self.client_id()
             old_manager = self.token_provider() if before else None
             settings.client_id = client_id
@@ -68,6 +89,8 @@ class AuthService:
                 # tokens belong to the app that issued them: the old ones are useless now
                 old_manager.clear()
             self._drop_api()
+
+    connect_spotify = set_client_id
 
     def client_id_help(self) -> str:
         return CLIENT_ID_HELP
@@ -110,10 +133,15 @@ class AuthService:
             raise ConfigError("No Spotify client ID is set.",
                               hint="run `desktoprec login --client-id ID`; "
                                    "`desktoprec login` explains how to get one")
-        opener = open_url or opener_for(open_with)
         settings = self.services.settings
-        tokens = run_login(settings.effective_accounts_url(), client_id, open_url=opener,
-                           timeout=timeout, cancel=cancel, on_url=on_url)
+        self._refuse_dead_demo(settings)
+        accounts_url = settings.effective_accounts_url()
+        # plain http (the emulator) only when the environment or the running demo named it
+        local_ok = settings.address_origin("accounts") in ("environment", "local")
+        opener = open_url or opener_for(open_with)
+        tokens = run_login(accounts_url, client_id, open_url=opener,
+                           timeout=timeout, cancel=cancel, on_url=on_url,
+                           allow_plain_http=local_ok)
         self.token_provider().set_tokens(tokens)
         self._drop_api()
         profile = self.api().me()
@@ -134,6 +162,7 @@ class AuthService:
         from desktoprec.spotify.client import SpotifyClient
 
         with self._lock:
+            self._refuse_dead_demo(self.services.settings)
             provider = self.token_provider()
             url = self.services.settings.effective_api_url()
 
@@ -147,6 +176,18 @@ class AuthService:
                 client = self.services.memo("spotify-api", build)
             self._client = client
             return client
+
+    @staticmethod
+    def _refuse_dead_demo(settings: Any) -> None:
+        """The demo's tokens belong to its emulator: while it is not running, they must not be
+        sent anywhere (Spotify would refuse them; an old port may now belong to someone else)."""
+        from desktoprec.demo.service import DEMO_CLIENT_ID
+
+        if (settings.demo_mode or settings.effective_client_id() == DEMO_CLIENT_ID) \
+                and settings.address_origin("api") not in ("environment", "local"):
+            raise NetworkError("The demo's Spotify runs only while `desktoprec demo` does.",
+                               hint="start `desktoprec demo`, or connect your own account with "
+                                    "`desktoprec login --client-id ID`")
 
     def _drop_api(self) -> None:
         with self._lock:
