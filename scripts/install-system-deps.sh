@@ -9,7 +9,8 @@ libxcb-xinerama0 libxcb-image0 libxcb-render-util0 libxcb-randr0 libegl1 libgl1 
 libdbus-1-3 libsndfile1 ffmpeg"
 if [ "${1:-run}" = "test" ]; then
   want="$want xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool curl \
-binutils"  # binutils: `strip` for the packaged bundle (make package)
+binutils fluidsynth timgm6mb-soundfont"  # binutils: `strip` for the packaged bundle (make package);
+# fluidsynth + soundfont: the DSP tests render real MIDI music
 fi
 command -v dpkg-query >/dev/null 2>&1 || { echo "not a Debian system: install $want yourself"; exit 0; }
 missing=""

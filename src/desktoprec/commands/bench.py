@@ -16,11 +16,12 @@ BENCHMARKS = {
     "analysis": "desktoprec.benchmarks.analysis",
     "recommend": "desktoprec.benchmarks.recommend",
     "ui": "desktoprec.benchmarks.ui",
+    "accuracy": "desktoprec.benchmarks.accuracy",
 }
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed and memory")
+    parser = subparsers.add_parser("bench", help="measure speed, memory and accuracy")
     names = parser.add_subparsers(dest="bench", metavar="NAME", required=True)
     for name, module_name in BENCHMARKS.items():
         try:
@@ -40,6 +41,8 @@ def _handler(module: Any) -> Any:
         figures = module.run(args, services)
         if args.json:
             print(json.dumps(figures, indent=None, default=str))
+        elif hasattr(module, "format_table"):  # figures that read best as a table
+            print(module.format_table(figures))
         else:
             for key, value in figures.items():
                 print(f"{key}: {value}")
