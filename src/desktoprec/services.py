@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the areas are imported on first use, so the CLI starts fast
     from desktoprec.demo.service import DemoService
     from desktoprec.export.service import ExportService
     from desktoprec.library.service import LibraryService
+    from desktoprec.player.feedback import FeedbackService
     from desktoprec.player.service import PlayerService
     from desktoprec.recommend.service import RecommendService
     from desktoprec.spotify.service import AuthService
@@ -113,6 +114,13 @@ class Services:
         from desktoprec.player.service import PlayerService
 
         return self.memo("player", lambda: PlayerService(self))
+
+    @property
+    def feedback(self) -> FeedbackService:
+        """Likes saved to Spotify (queued offline), unlike, the hidden list (player/feedback.py)."""
+        from desktoprec.player.feedback import FeedbackService
+
+        return self.memo("feedback", lambda: FeedbackService(self))
 
     @property
     def demo(self) -> DemoService:

@@ -47,6 +47,8 @@ class Settings:
     include_saved_in_recommendations: bool = False
     discovery_request_budget: int = 60
     demo_mode: bool = False
+    audio_output: str = ""  # the audio output device's id; "" follows the system default
+    volume: int = 80  # the in-app player's volume, 0-100
     # Not saved: why the file could not be read, for the UI to show once.
     load_warning: str | None = field(default=None, compare=False, repr=False)
     # Not saved: the running demo's emulator (api, accounts) on this machine, for this process
@@ -202,6 +204,7 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
         settings.diversity = defaults.diversity
     settings.diversity = min(1.0, max(0.0, settings.diversity))
     settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
+    settings.volume = min(100, max(0, settings.volume))
     for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL),
                               ("preview_api_url", DEFAULT_PREVIEW_API_URL)):
         if not is_remote_https(getattr(settings, name)):

@@ -120,6 +120,7 @@ class LibraryRecommender:
         self.services = services
         self.calls: list[dict[str, Any]] = []
         self.feedback_calls: list[tuple[str, str]] = []
+        self.skip_positions: list[int | None] = []
         self.fail_with: BaseException | None = None
 
     def recommend(self, mode: str = "for_you", seeds: tuple[str, ...] = (),
@@ -165,11 +166,15 @@ class LibraryRecommender:
         result = self.recommend(mode="path", seeds=(from_id, to_id), n=n)
         return result
 
-    def feedback(self, track_id: str, kind: str) -> dict[str, Any]:
-        """Like the real service: the second skip in a row answers with a fresh list."""
+    def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
+                 context: str | None = None) -> dict[str, Any]:
+        """Like the real service: a second quick skip in a row answers with a fresh list."""
         self.feedback_calls.append((track_id, kind))
-        kinds = [k for _, k in self.feedback_calls[-2:]]
-        if kind == "skip" and kinds == ["skip", "skip"]:
+        quick = position_ms is None or position_ms < 30_000
+        if kind == "skip":
+            self.skip_positions.append(position_ms)
+        kinds = [k for _, k in self.feedback_calls if k != "play"][-2:]
+        if kind == "skip" and quick and kinds == ["skip", "skip"]:
             return {"stored": True, "list": self.recommend(n=7)}
         return {"stored": True}
 

@@ -129,3 +129,117 @@ def test_shortcuts_and_controls(qtbot: Any, ctx: Any) -> None:
     window.set_compact(True)
     assert window.windowTitle().endswith("mini player")
     assert format_ms(61_000) == "1:01"
+
+
+# --- issue 13: Mini/Full, the screen, Play there, the end of the queue, no browser ---------------
+
+
+def test_mini_and_full_keep_the_window_shown_and_in_place(qtbot: Any, ctx: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.move(120, 90)
+    full = window.geometry()
+    window.buttons["compact"].click()
+    assert window.compact and window.isVisible()
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert window.buttons["compact"].text() == "Full"
+    assert not window.queue_view.isVisible() and window.height() < full.height()
+    window.move(300, 200)
+    mini = window.geometry()
+    window.buttons["compact"].click()
+    assert not window.compact and window.isVisible()
+    assert not window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert window.geometry() == full  # the full player comes back where it was
+    window.buttons["compact"].click()
+    assert window.isVisible() and window.geometry() == mini
+
+
+def test_player_is_kept_on_the_screen(qtbot: Any, ctx: Any) -> None:
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    area = window.screen().availableGeometry()
+    window.move(area.right() - 50, area.bottom() - 40)  # mostly off-screen
+    window.show()
+    qtbot.waitExposed(window)
+    frame = window.frameGeometry()
+    assert area.contains(frame), (area, frame)
+    window.resize(area.width() + 500, area.height() + 500)
+    window.clamp_to_screen()
+    assert area.contains(window.frameGeometry())
+
+
+def test_open_in_spotify_without_a_browser_says_so_with_the_link(qtbot: Any) -> None:
+    account = generate_account(seed=9, saved_tracks=5, playlists=1, premium=False)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        ctx.open_url_hook = None  # the real QDesktopServices: offscreen, nothing can open a URL
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        tracks = _spotify_tracks(server, 1)
+        controller.play_queue(tracks, 0)
+        assert "Premium" in window.message.full_text()
+        window.open_button.click()
+        assert "No browser" in window.message.full_text()
+        assert window.link.isVisibleTo(window)
+        assert window.link.text() == f"https://open.spotify.com/track/{tracks[0].id}"
+        window.copy_button.click()
+        from PySide6.QtGui import QGuiApplication
+
+        assert QGuiApplication.clipboard().text() == window.link.text()
+        ctx.services.close()
+
+
+def test_play_there_stops_local_audio_and_shows_the_device(qtbot: Any, tmp_path: Any) -> None:
+    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        path = write_wav(tmp_path / "both.wav", seconds=3.0)
+        remote = _spotify_tracks(server, 2)
+        both = Track(id=remote[0].id, name="On disk and on Spotify", artists=("A",),
+                     uri=remote[0].uri, local_path=str(path), duration_ms=3000)
+        controller.play_queue([both, remote[1]], 0)
+        assert controller.backend == "local" and "your file" in window.where.full_text()
+        qtbot.waitUntil(lambda: controller.local_playing, timeout=5000)
+        window.refresh_devices_button.click()
+        window.devices.setCurrentIndex(1)
+        target = window.devices.currentData()
+        name = next(d["name"] for d in server.account.devices if d["id"] == target)
+        window.transfer_button.click()
+        assert controller.backend == "spotify"
+        assert not controller.local_playing  # no more sound here
+        playback = server.account.playback
+        assert playback["is_playing"] and playback["device_id"] == target
+        assert playback["uris"][playback["index"]] == both.uri
+        assert f"playing on {name}" in window.where.full_text()
+        assert "your file" not in window.where.full_text()
+        controller.stop()
+        ctx.services.close()
+
+
+def test_end_of_the_queue_shows_finished_not_playing(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+    path = write_wav(tmp_path / "short.wav", seconds=1.0)
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    track = Track(id="local:s", name="Short", artists=("Me",), local_path=str(path))
+    controller.play_queue([track], 0)
+    assert window.buttons["toggle"].text() == "||"
+    controller.advance(user=False)  # what the end of the media does
+    assert controller.state == "finished"
+    assert window.buttons["toggle"].text() == "▶"
+    assert "Finished" in window.where.full_text()
+    assert window.time.full_text().startswith("0:00 /")
+    assert controller.now_playing_id is None and not controller.local_playing
+    window.buttons["toggle"].click()  # play again from the start of the queue
+    assert controller.state == "playing" and controller.current.id == "local:s"
+    controller.stop()

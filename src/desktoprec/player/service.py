@@ -1,4 +1,5 @@
-"""Spotify Connect playback: state, devices, transfer, play/pause/next/previous/queue, premium."""
+"""Playback services: Spotify Connect control (state, devices, transfer, play/pause/next/previous,
+queue, volume, shuffle, repeat, premium), the listener's play queue and radio batches."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from desktoprec.errors import (
+    DesktopRecError,
     NoActiveDevice,
     NotAvailable,
     PremiumRequired,
     SpotifyError,
     StorageError,
 )
+from desktoprec.player.queue import REPEAT_MODES, PlayQueue
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
+
+RADIO_LOW_WATER = 3  # radio asks for more when this few tracks are left up next
+RADIO_BATCH = 10
+RADIO_SEEDS = 5
 
 
 def _reason_of(exc: SpotifyError) -> str:
@@ -52,6 +59,7 @@ class PlayerService:
         self._lock = threading.Lock()
         self._premium: bool | None = None
         self._premium_loaded = False
+        self.queue_model = PlayQueue()  # the one queue the player window, tray and MPRIS share
 
     # --- premium -----------------------------------------------------------------------------
 
@@ -167,3 +175,66 @@ class PlayerService:
         if device_id:
             params["device_id"] = device_id
         self._request("POST", "/me/player/queue", params=params, control=True)
+
+    def volume(self, percent: int, *, device_id: str | None = None) -> None:
+        """`PUT /me/player/volume?volume_percent=` (0-100)."""
+        params: dict[str, Any] = {"volume_percent": max(0, min(100, int(percent)))}
+        if device_id:
+            params["device_id"] = device_id
+        self._request("PUT", "/me/player/volume", params=params, control=True)
+
+    def shuffle(self, on: bool, *, device_id: str | None = None) -> None:
+        """`PUT /me/player/shuffle?state=true|false`."""
+        params: dict[str, Any] = {"state": "true" if on else "false"}
+        if device_id:
+            params["device_id"] = device_id
+        self._request("PUT", "/me/player/shuffle", params=params, control=True)
+
+    def repeat(self, mode: str, *, device_id: str | None = None) -> None:
+        """`PUT /me/player/repeat?state=off|context|track`; takes the queue's off/all/one."""
+        if mode not in REPEAT_MODES:
+            raise NotAvailable(f"Repeat is one of {', '.join(REPEAT_MODES)}.")
+        params: dict[str, Any] = {"state": {"off": "off", "all": "context", "one": "track"}[mode]}
+        if device_id:
+            params["device_id"] = device_id
+        self._request("PUT", "/me/player/repeat", params=params, control=True)
+
+    # --- radio -------------------------------------------------------------------------------
+
+    def radio_needs_more(self, queue: PlayQueue | None = None) -> bool:
+        """Radio tops the queue up when this returns True (few tracks left up next)."""
+        queue = queue if queue is not None else self.queue_model
+        return len(queue.up_next()) < RADIO_LOW_WATER
+
+    def radio_next_batch(self, queue: PlayQueue | None = None, n: int = RADIO_BATCH) -> list[Any]:
+        """More tracks like the recent plays, for "keep playing similar".
+
+        Seeds are the last tracks of the queue (what played and what is coming); the recommender
+        keeps its novelty memory (recently suggested tracks are left out while others exist), and
+        nothing already in the queue comes back. Returns the tracks; the caller adds them.
+        """
+        queue = queue if queue is not None else self.queue_model
+        recommend = self._services.recommend
+        played = queue.tracks[: max(queue.index + 1, 0)] or queue.tracks
+        seeds = [str(t.id) for t in played[-RADIO_SEEDS:] if not str(t.id).startswith("entry:")]
+        seeds += [str(t.id) for t in queue.up_next()[:2]]
+        seeds = list(dict.fromkeys(seeds))
+        in_queue = set(queue.ids())
+        try:
+            if seeds:
+                result = recommend.recommend(mode="more_like", seeds=tuple(seeds), n=n,
+                                             avoid=tuple(in_queue))
+            else:
+                result = recommend.recommend(mode="for_you", n=n)
+        except TypeError:  # a recommender without `avoid`
+            result = recommend.recommend(mode="more_like" if seeds else "for_you",
+                                         seeds=tuple(seeds), n=n)
+        except DesktopRecError as exc:
+            log.info("radio from the queue failed (%s); using For you", exc)
+            result = recommend.recommend(mode="for_you", n=n)
+        batch = []
+        for rec in result.items:
+            if rec.track.id not in in_queue:
+                in_queue.add(rec.track.id)
+                batch.append(rec.track)
+        return batch

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 FEEDBACK_KINDS = ("like", "dislike", "skip", "play")
 SKIP_REFRESH_WINDOW = timedelta(seconds=60)
+QUICK_SKIP_MS = 30_000  # a skip this early in a track (or at an unknown position) is "quick"
 NOVELTY_DAYS = 3.0
 
 _STAMP_SQL = text(
@@ -391,8 +392,10 @@ class RecommendService:
 
     def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
                  context: str | None = None) -> dict[str, Any]:
-        """Store like/dislike/skip/play. Two skips within 60 s refresh the last list, steering
-        away from what was skipped; the answer then carries the new list under "list"."""
+        """Store like/dislike/skip/play. The one skip rule (the player window and the tray use it
+        too): two quick skips (each within QUICK_SKIP_MS of a track's start, or at an unknown
+        position) within SKIP_REFRESH_WINDOW refresh the last list, steering away from what was
+        skipped; the answer then says `refreshed` and carries the new list under "list"."""
         from desktoprec.storage.tables import FeedbackRow
 
         if kind not in FEEDBACK_KINDS:
@@ -409,7 +412,10 @@ class RecommendService:
             return answer
         with self.services.db.read() as session:
             recent = list(session.scalars(select(FeedbackRow.track_id).where(
-                FeedbackRow.kind == "skip", FeedbackRow.at >= _naive(now - SKIP_REFRESH_WINDOW))))
+                FeedbackRow.kind == "skip", FeedbackRow.at >= _naive(now - SKIP_REFRESH_WINDOW),
+                FeedbackRow.position_ms.is_(None) | (FeedbackRow.position_ms < QUICK_SKIP_MS))))
+        if position_ms is not None and position_ms >= QUICK_SKIP_MS:
+            return answer  # a skip late in a track is not a sign the list is wrong
         if len(recent) < 2:
             return answer
         last = self.last_list()

@@ -17,6 +17,7 @@ _VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 SCOPES: tuple[str, ...] = (
     "user-library-read",
+    "user-library-modify",  # ♥ saves to the library (PUT/DELETE /me/library)
     "playlist-read-private",
     "playlist-read-collaborative",
     "user-top-read",

@@ -86,20 +86,22 @@ class AppContext(QObject):
             self.status_message.emit(f"{title}: {text}")
             show_error(self.main_window, title, text)
 
-    def open_url(self, uri_or_url: str) -> None:
-        """Open a Spotify URI (the app, if installed) or a web URL in the browser."""
+    def open_url(self, uri_or_url: str) -> bool:
+        """Open a Spotify URI (the app, if installed) or a web URL in the browser.
+
+        False when nothing on this system could open it (no browser): the caller says so.
+        """
         self.opened_urls.append(uri_or_url)
         if self.open_url_hook is not None:
-            self.open_url_hook(uri_or_url)
-            return
+            return self.open_url_hook(uri_or_url) is not False
         url = QUrl(uri_or_url)
-        if uri_or_url.startswith("spotify:") and not QDesktopServices.openUrl(url):
-            QDesktopServices.openUrl(QUrl(spotify_web_url(uri_or_url)))
-        elif not uri_or_url.startswith("spotify:"):
-            QDesktopServices.openUrl(url)
+        if uri_or_url.startswith("spotify:"):
+            return (QDesktopServices.openUrl(url)
+                    or QDesktopServices.openUrl(QUrl(spotify_web_url(uri_or_url))))
+        return bool(QDesktopServices.openUrl(url))
 
-    def open_in_spotify(self, uri: str | None) -> None:
+    def open_in_spotify(self, uri: str | None) -> bool:
         if uri and not uri.startswith("spotify:local:"):
-            self.open_url(spotify_web_url(uri) if uri.startswith("spotify:") else uri)
-        else:
-            self.status_message.emit("This track is not on Spotify (a local file).")
+            return self.open_url(spotify_web_url(uri) if uri.startswith("spotify:") else uri)
+        self.status_message.emit("This track is not on Spotify (a local file).")
+        return True

@@ -839,7 +839,8 @@ class _Api:
         item = self.account.resolve_uri(state["uris"][state["index"]])
         context = state.get("context_uri")
         return {
-            "device": device, "shuffle_state": False, "repeat_state": "off",
+            "device": device, "shuffle_state": bool(state.get("shuffle", False)),
+            "repeat_state": state.get("repeat", "off"),
             "timestamp": int(time.time() * 1000),
             "context": {"uri": context, "type": context.split(":")[1]} if context else None,
             "progress_ms": state.get("progress_ms", 0), "is_playing": state["is_playing"],
@@ -875,7 +876,8 @@ class _Api:
             if not 0 <= index < len(uris):
                 raise ApiError(400, "Invalid offset")
             state = {"uris": list(uris), "index": index, "context_uri": context_uri,
-                     "queue": state.get("queue", [])}
+                     "queue": state.get("queue", []), "shuffle": state.get("shuffle", False),
+                     "repeat": state.get("repeat", "off")}
         elif not state.get("uris"):
             raise ApiError(404, "Player command failed: Nothing to resume",
                            reason="NO_ACTIVE_DEVICE")
@@ -920,6 +922,28 @@ class _Api:
             raise ApiError(404, "Player command failed: No active device found",
                            reason="NO_ACTIVE_DEVICE")
         state.setdefault("queue", []).append(uri)
+        return None
+
+    def volume(self) -> Any:
+        device = self._control()
+        raw = self.query.get("volume_percent", "")
+        if not raw.lstrip("-").isdigit() or not 0 <= int(raw) <= 100:
+            raise ApiError(400, "volume_percent must be between 0 and 100")
+        if not device.get("supports_volume", True):
+            raise ApiError(403, "Cannot control device volume", reason="VOLUME_CONTROL_DISALLOW")
+        device["volume_percent"] = int(raw)
+        return None
+
+    def _player_mode(self, key: str, allowed: tuple[str, ...]) -> Any:
+        self._control()
+        value = self.query.get("state", "")
+        if value not in allowed:
+            raise ApiError(400, f"state must be one of: {', '.join(allowed)}")
+        state = self.account.playback
+        if state is None:
+            raise ApiError(404, "Player command failed: No active device found",
+                           reason="NO_ACTIVE_DEVICE")
+        state[key] = (value == "true") if key == "shuffle" else value
         return None
 
     def queue_get(self) -> Any:
@@ -995,6 +1019,10 @@ _ROUTES: tuple[Route, ...] = (
     _r("POST", "/me/player/previous", lambda api: api.skip(-1)),
     _r("POST", "/me/player/queue", _Api.queue_add),
     _r("GET", "/me/player/queue", _Api.queue_get),
+    _r("PUT", "/me/player/volume", _Api.volume),
+    _r("PUT", "/me/player/shuffle", lambda api: api._player_mode("shuffle", ("true", "false"))),
+    _r("PUT", "/me/player/repeat",
+       lambda api: api._player_mode("repeat", ("off", "context", "track"))),
     _r("*", f"/playlists/{_ID_RE}/tracks", _Api.closed_404),  # renamed to /items
     _r("GET", f"/playlists/{_ID_RE}/items", _Api.playlist_items),
     _r("POST", f"/playlists/{_ID_RE}/items", _Api.add_items),
