@@ -120,7 +120,7 @@ class FeedbackService:
         sent = 0
         while changes:
             op = changes[0]["op"]
-            run = []
+            run: list[str] = []
             for change in changes:
                 if change["op"] != op or len(run) == MAX_URIS:
                     break

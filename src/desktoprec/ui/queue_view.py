@@ -199,18 +199,22 @@ class HiddenTracksDialog(QDialog):
         row, service = self._selected(self.hidden_list), self._service()
         if row is None:
             return
+        def done(_ok: Any) -> None:
+            self.message.set_plain(f"{clip(row['name'], 60)} can be recommended again.")
+            self.reload()
+
         self.ctx.runner.run(lambda: service.unhide(row["id"]), lane="db", name="unhide",
-                            on_done=lambda _ok: (self.message.set_plain(
-                                f"{clip(row['name'], 60)} can be recommended again."),
-                                self.reload()),
+                            on_done=done,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))
 
     def unlike_selected(self) -> None:
         row, service = self._selected(self.liked_list), self._service()
         if row is None:
             return
+        def done(answer: dict[str, Any]) -> None:
+            self.message.set_plain(f"{clip(row['name'], 60)}: {answer.get('message', '')}")
+            self.reload()
+
         self.ctx.runner.run(lambda: service.unlike(row["id"], row.get("uri")), lane="network",
-                            name="unlike", on_done=lambda answer: (self.message.set_plain(
-                                f"{clip(row['name'], 60)}: {answer.get('message', '')}"),
-                                self.reload()),
+                            name="unlike", on_done=done,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))
