@@ -329,7 +329,7 @@ def _key_weight_table(reference: tuple[str, str], estimate: tuple[str, str] | No
 def key_scorer() -> tuple[Callable[[tuple[str, str], tuple[str, str] | None], float], str]:
     """mir_eval's weighted key score when mir_eval is installed, else the same MIREX table."""
     try:
-        import mir_eval.key
+        import mir_eval.key  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         return _key_weight_table, "MIREX table (mir_eval not installed)"
 
@@ -365,8 +365,9 @@ def score(pieces: list[dict[str, Any]], estimates: dict[str, dict[str, Any]],
             if kind:
                 misses[f"tempo {kind}"] = misses.get(f"tempo {kind}", 0) + 1
         if truth.get("key"):
-            estimate = (found.get("key"), found.get("mode")) if found.get("key") else None
-            reference = (truth["key"], truth["mode"])
+            estimate = ((str(found["key"]), str(found.get("mode")))
+                        if found.get("key") else None)
+            reference = (str(truth["key"]), str(truth["mode"]))
             weighted.append(key_score(reference, estimate))
             exact.append(estimate == reference)
             kind = _key_miss_kind(reference, estimate)
@@ -626,7 +627,7 @@ def _lmms_truth(path: Path) -> tuple[float | None, str]:
     text = zlib.decompress(raw[4:]) if path.suffix == ".mmpz" else raw
     head = re.search(rb"<head[^>]*>", text)
     bpm = re.search(rb'bpm="([0-9.]+)"', head.group(0)) if head else None
-    if bpm is None:
+    if head is None or bpm is None:
         return None, "no bpm in the project head"
     numerator = re.search(rb'timesig_numerator="([0-9]+)"', head.group(0))
     denominator = re.search(rb'timesig_denominator="([0-9]+)"', head.group(0))

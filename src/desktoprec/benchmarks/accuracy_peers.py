@@ -21,8 +21,8 @@ _MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17
 
 
 def _essentia() -> Any:
-    import essentia
-    import essentia.standard as es
+    import essentia  # type: ignore[import-not-found]
+    import essentia.standard as es  # type: ignore[import-not-found]
 
     essentia.log.infoActive = False
     essentia.log.warningActive = False
