@@ -1,7 +1,10 @@
 """Versioned schema migrations, tracked in SQLite's `PRAGMA user_version`.
 
-Each migration is a function applied once, in order, inside one transaction. Version 1 is the
-baseline schema; later versions append to MIGRATIONS and never edit earlier entries.
+A new database is created at the latest schema straight from the models (`tables.py`) and marked
+with LATEST_VERSION; the migrations run only on files of an older version, each once, in order,
+inside the one transaction of `migrate`. To change the schema: append a migration that takes a file
+of the previous version to the new one (never edit an earlier entry), change the models to match,
+and keep the previous version's schema as `tests/storage/schemas/vN.sql` so the test can migrate it.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 
+from desktoprec.errors import StorageError
 from desktoprec.storage.tables import Base
 
 log = logging.getLogger(__name__)
 
-
-def _baseline(conn: Connection) -> None:
-    Base.metadata.create_all(conn)
+# Version 1 is the first schema ever written; there is nothing older to migrate from.
+BASELINE_VERSION = 1
 
 
 def _candidate_evidence(conn: Connection) -> None:
@@ -26,36 +29,44 @@ def _candidate_evidence(conn: Connection) -> None:
     CandidateEvidenceRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
+# (the version a migration brings a file to, what it does, the step)
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "baseline schema", _baseline),
     (2, "candidate_evidence: why a track from outside the library is a candidate",
      _candidate_evidence),
 ]
 
-LATEST_VERSION = MIGRATIONS[-1][0]
+LATEST_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else BASELINE_VERSION
 
 
 def current_version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar() or 0)
 
 
+def _set_version(conn: Connection, version: int) -> None:
+    conn.execute(text(f"PRAGMA user_version = {int(version)}"))
+
+
 def migrate(conn: Connection) -> list[int]:
-    """Bring the schema up to LATEST_VERSION; returns the versions applied."""
-    applied: list[int] = []
+    """Bring the schema up to LATEST_VERSION; returns the migrations applied (none when new)."""
     version = current_version(conn)
     if version > LATEST_VERSION:
-        from desktoprec.errors import StorageError
-
         raise StorageError(
             f"The database was written by a newer desktoprec (schema {version}, "
             f"this version knows {LATEST_VERSION}).",
             hint="update desktoprec",
         )
+    if version == 0:  # a new file: the models are the latest schema
+        Base.metadata.create_all(conn)
+        _set_version(conn, LATEST_VERSION)
+        log.info("new database at schema %d", LATEST_VERSION)
+        return []
+    applied: list[int] = []
     for number, description, apply in MIGRATIONS:
         if number <= version:
             continue
-        log.info("migrating database to schema %d: %s", number, description)
+        log.info("migrating database from schema %d to %d: %s", version, number, description)
         apply(conn)
-        conn.execute(text(f"PRAGMA user_version = {int(number)}"))
+        _set_version(conn, number)
+        version = number
         applied.append(number)
     return applied
