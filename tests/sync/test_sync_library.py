@@ -222,9 +222,12 @@ def test_cancel_between_pages_then_resume(services: Services, emulator: Emulator
     with pytest.raises(Cancelled):
         sync.sync(progress=progress, cancel=cancel)
     assert sync.status()["saved_tracks"] == 50
+    # a cancel is an interruption, not a failure
+    assert sync.status()["last_error"] is None and sync.status()["sync_interrupted"] is True
     emulator.reset_requests()
     report = sync.sync()
     assert report.ok and sync.status()["saved_tracks"] == SAVED
+    assert sync.status()["sync_interrupted"] is False
     # page 0 once to look for new entries, then on from the resume marker
     offsets = [r.query.get("offset", "0") for r in emulator.requests
                if r.path == "/v1/me/tracks"]

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktoprec.errors import DesktopRecError, ExportError
+from desktoprec.errors import Cancelled, DesktopRecError, ExportError
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -81,6 +81,10 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
     cancel = threading.Event()
     try:
         report = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
+    except Cancelled as exc:  # an interruption, not a failure
+        progress.finish()
+        print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
+        return 130
     except DesktopRecError as exc:
         progress.finish()
         partial = getattr(exc, "report", None)

@@ -194,6 +194,12 @@ class LibrarySync:
                 finally:
                     report.requests[phase] = (report.requests.get(phase, 0)
                                               + self.client.requests_made - before)
+        except Cancelled:
+            # not a failure: no last error is recorded, and the running mark stays, so `status`
+            # says the sync was interrupted and the next one continues
+            report.ok = False
+            report.seconds = round(time.monotonic() - started, 3)
+            raise
         except Exception as exc:
             report.ok = False
             report.error = exc.user_text() if isinstance(exc, DesktopRecError) else str(exc)
