@@ -73,6 +73,7 @@ class Recommendation:
     # sound descriptors of this track and of the seeds/profile, for the "why" chart
     sound: dict[str, float] = field(default_factory=dict)
     seed_sound: dict[str, float] = field(default_factory=dict)
+    new_artist: bool = False  # by no artist the user has saved, played, followed or had on top
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +87,9 @@ class Recommendation:
             "diversity_pick": self.diversity_pick,
             "genres": list(self.genres),
             "sources": dict(self.sources),
+            "new_artist": self.new_artist,
+            "block_shares": dict(self.explanation.block_shares),
+            "reasons": [r.text for r in self.explanation.reasons],
         }
 
 

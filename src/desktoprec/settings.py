@@ -39,6 +39,8 @@ class Settings:
     accounts_url: str = DEFAULT_ACCOUNTS_URL
     music_folders: list[str] = field(default_factory=list)
     diversity: float = 0.5
+    # Familiar <-> new: the share of a list given to artists the user does not know yet.
+    new_artists: float = 0.4
     close_to_tray: bool = True
     theme: str = "system"  # system | light | dark
     preview_source_enabled: bool = False
@@ -203,6 +205,9 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
     if settings.diversity != settings.diversity:  # NaN
         settings.diversity = defaults.diversity
     settings.diversity = min(1.0, max(0.0, settings.diversity))
+    if settings.new_artists != settings.new_artists:  # NaN
+        settings.new_artists = defaults.new_artists
+    settings.new_artists = min(1.0, max(0.0, settings.new_artists))
     settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
     settings.volume = min(100, max(0, settings.volume))
     for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL),

@@ -79,11 +79,23 @@ def test_eval_sample_is_honest_and_reproducible(dataset: Path, tmp_path: Path,
 
     rows = [json.loads(line) for line in dump.read_text().splitlines()]
     assert len(rows) == 12
-    assert set(rows[0]) == {"playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0"}
+    assert set(rows[0]) == {"playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0",
+                            "recs_new_artists"}
     playlists = read_playlists(dataset)
-    engine = built[0]
+    # Split seed 7 is not the shipped model's: a model was fitted first, on the seed halves only.
+    assert result["ranker"]["source"] == "fitted in this run"
+    assert result["ranker"]["split_seed"] == 7
+    fit_engine, engine = built[0], built[-1]
+    assert len(built) == 2
     cat = engine.catalog
-    for row, seeds in zip(rows, seen_queries[::2]):
+    artist_of = {tid: cat.artist_keys[i][0] for i, tid in enumerate(cat.ids)}
+    for row in rows:
+        # Fitting saw no hidden track: not in any co-listening context, nor as a label.
+        context = cat.context_ids.index(row["playlist_id"])
+        fit_members = {cat.ids[i] for i in fit_engine.contexts[context].indices}
+        assert not fit_members & set(row["hidden"])
+        assert fit_members < set(row["seeds"])
+    for row, seeds in zip(rows, seen_queries[::3]):
         tracks = list(playlists[row["playlist_id"]])
         # The protocol, recomputed independently: shuffle with the seed, first half = seeds.
         random.Random(7).shuffle(tracks)
@@ -95,14 +107,24 @@ def test_eval_sample_is_honest_and_reproducible(dataset: Path, tmp_path: Path,
         assert {cat.ids[s] for s in seeds} == set(row["seeds"])
         context = cat.context_ids.index(row["playlist_id"])
         assert not hidden & {cat.ids[i] for i in engine.contexts[context].indices}
-        for key in ("recs_default", "recs_diversity0"):
+        for key in ("recs_default", "recs_diversity0", "recs_new_artists"):
             assert len(row[key]) == 100 and len(set(row[key])) == 100
             assert not set(row[key]) & set(row["seeds"])
+        seed_artists = {artist_of[t] for t in row["seeds"]}
+        assert not {artist_of[t] for t in row["recs_new_artists"]} & seed_artists
     # The figures can be recomputed from the dump alone.
     mean_rp = np.mean([r_precision(r["recs_default"], set(r["hidden"])) for r in rows])
     assert result["default"]["r_precision"] == pytest.approx(mean_rp, abs=1e-4)
     mean_rp0 = np.mean([r_precision(r["recs_diversity0"], set(r["hidden"])) for r in rows])
     assert result["diversity0"]["r_precision"] == pytest.approx(mean_rp0, abs=1e-4)
+    new_rp = []
+    for r in rows:
+        seed_artists = {artist_of[t] for t in r["seeds"]}
+        new_hidden = {t for t in r["hidden"] if artist_of[t] not in seed_artists}
+        if new_hidden:
+            new_rp.append(r_precision(r["recs_new_artists"], new_hidden))
+    assert result["new_artist_r_precision"] == pytest.approx(np.mean(new_rp), abs=1e-4)
+    assert result["new_artist_playlists"] == len(new_rp)
     # Default dial: the list is varied; the engine beats popularity by far.
     assert result["default"]["max_artist_share_top20"] <= 0.2
     assert result["default"]["min_distinct_artists_top20"] >= 12
@@ -124,6 +146,8 @@ def test_eval_command_json(dataset: Path, tmp_path: Path) -> None:
                 "largest_artist_share_top20"):
         assert key in result["default"] and key in result["diversity0"]
         assert key in result["baselines"]["same_artists"]
+    assert 0 <= result["new_artist_r_precision"] <= 1
+    assert 0 <= result["new_artist_recall_at_100"] <= 1
     assert len(dump.read_text().splitlines()) == 4
 
 

@@ -26,6 +26,16 @@ def _diversity(value: str) -> float:
     return number
 
 
+def _share(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("the familiar/new control goes from 0 to 1")
+    return number
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -53,6 +63,9 @@ def register(subparsers: Any) -> None:
     rec.add_argument("--activity", choices=tuple(CONTEXT_TARGETS["activity"]))
     rec.add_argument("--diversity", type=_diversity, metavar="X",
                      help="0 = pure similarity ... 1 = most varied (default from settings, 0.5)")
+    rec.add_argument("--new", type=_share, metavar="X", dest="new",
+                     help="familiar <-> new: 0 = only artists you know ... 1 = only artists new "
+                          "to you (default from settings, 0.4)")
     saved = rec.add_mutually_exclusive_group()
     saved.add_argument("--include-saved", dest="include_saved", action="store_true",
                        default=None, help="allow tracks you already saved")
@@ -76,6 +89,11 @@ def register(subparsers: Any) -> None:
                     help="evaluate only the first K eligible playlists")
     ev.add_argument("--diversity", type=_diversity, default=None, metavar="X",
                     help="the default dial (0.5)")
+    ev.add_argument("--fit-ranker", action="store_true",
+                    help="fit the ranking model on the seed halves of this split and write it "
+                         "to the app's resources/ranker.json (or --ranker-out), then evaluate")
+    ev.add_argument("--ranker-out", type=Path, metavar="FILE",
+                    help="with --fit-ranker: write the model here instead")
     ev.set_defaults(handler=handle_eval)
 
     fb = subparsers.add_parser("feedback", help="tell desktoprec about a track")
@@ -102,14 +120,18 @@ def _print_list(result: RecommendationList, as_json: bool) -> None:
         return
     for rank, item in enumerate(result.items, 1):
         artists = ", ".join(item.track.artists) or "unknown artist"
-        flag = "  [diversity pick]" if item.diversity_pick else ""
-        print(f"{rank:2d}. {item.track.name} \u2014 {artists}  ({item.score:.3f}){flag}")
+        flags = [label for label, on in (("new artist", item.new_artist),
+                                         ("diversity pick", item.diversity_pick)) if on]
+        flag = f"  [{', '.join(flags)}]" if flags else ""
+        print(f"{rank:2d}. {item.track.name} \u2014 {artists}{flag}")
         print(f"    {item.explanation.summary}")
     figures = result.figures
     if figures:
         print(f"{figures.get('distinct_artists', '?')} artists, "
               f"{figures.get('distinct_genres', '?')} genres, largest artist share "
-              f"{100 * float(figures.get('largest_artist_share', 0)):.0f}%")
+              f"{100 * float(figures.get('largest_artist_share', 0)):.0f}%"
+              + (f", {figures['new_artist_picks']} by artists new to you"
+                 if figures.get("new_artist_picks") else ""))
         if figures.get("context_note"):
             print(f"note: {figures['context_note']}")
 
@@ -139,7 +161,7 @@ def handle_recommend(args: argparse.Namespace, services: Services) -> int:
     result = services.recommend.recommend(
         mode=mode, seeds=tuple(args.seed_track), playlist_id=args.seed_playlist, n=args.n,
         mood=args.mood, activity=args.activity, diversity=args.diversity,
-        include_saved=args.include_saved, styles=tuple(args.style),
+        include_saved=args.include_saved, styles=tuple(args.style), new=args.new,
     )
     _print_list(result, args.json)
     return 0
@@ -159,10 +181,17 @@ def handle_eval(args: argparse.Namespace, services: Services) -> int:
         if not args.json and sys.stderr.isatty():
             print(f"\r{phase}: {done}/{total}", end="", file=sys.stderr, flush=True)
 
+    ranker_out = args.ranker_out
+    if args.fit_ranker and ranker_out is None:
+        from desktoprec.recommend.model import shipped_path
+
+        ranker_out = shipped_path()
+    if ranker_out is not None and not args.fit_ranker:
+        raise ConfigError("--ranker-out goes with --fit-ranker.")
     result = evaluate(
         args.dataset, split_seed=args.split_seed, limit_playlists=args.limit_playlists,
         dump=args.dump, diversity=DEFAULT_DIVERSITY if args.diversity is None else args.diversity,
-        progress=progress,
+        fit=args.fit_ranker, ranker_out=ranker_out, progress=progress,
     )
     if args.json:
         print(json.dumps(result))
@@ -174,6 +203,9 @@ def handle_eval(args: argparse.Namespace, services: Services) -> int:
     header = (f"{'':16} {'R-prec':>7} {'rec@100':>8} {'NDCG':>7} {'artists@20':>10} "
               f"{'top share':>9}")
     print(header)
+    print(f"new artists: R-prec {result['new_artist_r_precision']:.4f}, rec@100 "
+          f"{result['new_artist_recall_at_100']:.4f} ({result['new_artist_playlists']} "
+          f"playlists; ranking model: {result['ranker'].get('source')})")
     rows = [("default", result["default"]), ("diversity 0", result["diversity0"])]
     rows += [(f"base {k}", v) for k, v in result["baselines"].items()]
     for label, figures in rows:

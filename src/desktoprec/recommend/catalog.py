@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from desktoprec.errors import RecommendError
+from desktoprec.recommend.words import DESCRIPTOR_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -338,28 +339,7 @@ def read_dataset(path: Path) -> Dataset:
 
 # --- genres from sound clusters -----------------------------------------------------------------
 
-_DESCRIPTOR_WORDS = {
-    "danceability": ("danceable", "not danceable"),
-    "energy": ("energetic", "gentle"),
-    "loudness": ("loud", "quiet"),
-    "speechiness": ("spoken-word", "sung"),
-    "acousticness": ("acoustic", "electric"),
-    "instrumentalness": ("instrumental", "vocal"),
-    "liveness": ("live-sounding", "studio"),
-    "valence": ("happy", "melancholic"),
-    "tempo": ("fast", "slow"),
-    "mode": ("major", "minor"),
-    "brightness": ("bright", "dark"),
-    "spectral_centroid": ("bright", "dark"),
-    "spectral_centroid_hz": ("bright", "dark"),
-    "tempo_bpm": ("fast", "slow"),
-    "mode_major": ("major", "minor"),
-    "loudness_db": ("loud", "quiet"),
-    "beat_strength": ("percussive", "smooth"),
-    "onset_rate": ("busy", "sparse"),
-    "spectral_flatness": ("noisy", "tonal"),
-    "dynamic_range_db": ("dynamic", "compressed"),
-}
+_DESCRIPTOR_WORDS = DESCRIPTOR_WORDS  # one table: recommend/words.py
 
 
 def standardize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -22,25 +22,23 @@ from desktoprec.index.vectors import (
     single_threaded,
 )
 from desktoprec.recommend.context import CONTEXT_TARGETS, time_of_day
-from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, list_figures, rerank
+from desktoprec.recommend.model import Ranker, load_ranker
+from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, Picked, list_figures, rerank
 
 log = logging.getLogger(__name__)
 
 MODES = ("for_you", "more_like", "playlist", "cold_start")
 
-# How much each signal adds to a candidate's score. The artist term is the estimated chance that a
-# track by a seed artist belongs with the seeds (seeds by the artist / the artist's other tracks);
-# the block terms are cosine similarities; `cooccur` counts shared playlists/sessions (capped at 3).
-SCORE_WEIGHTS: dict[str, float] = {
-    "artist": 1.0,
-    "cooccur": 0.03,
-    "sound": 0.03,
-    "genre": 0.01,
-    "colisten": 0.03,
-    "metadata": 0.03,
-    "context": 0.06,  # time of day only
-    "context_chosen": 0.3,  # a mood or activity the user picked: it should show in the list
-}
+# The score of a candidate is the learned model's log-odds (recommend/model.py, fitted by
+# `desktoprec eval --fit-ranker`); these figures only shape the candidate pool and the profile.
+YEAR_SCALE = 5.0
+# When a mood or activity is chosen, candidates that do not move that way are left out as long as
+# enough of the others remain (this many per place asked for).
+CONTEXT_FILTER_MIN_PER_PLACE = 3
+# Sound descriptors a context direction can use when the evaluation stands in for one (the seed
+# half's own deviation from the catalog: its "mood").
+CONTEXT_DESCRIPTORS = ("energy", "tempo", "acousticness", "valence", "danceability", "mode",
+                       "instrumentalness", "speechiness", "brightness")
 
 MAX_SEED_ARTISTS = 30
 TRACKS_PER_SEED_ARTIST = 200
@@ -73,6 +71,10 @@ class UserState:
     disliked_genres: set[str] = field(default_factory=set)
     recommended: dict[int, datetime] = field(default_factory=dict)
     playlists: dict[str, list[int]] = field(default_factory=dict)
+    # Artist keys the user has saved, played, followed or had in a top list: "known" artists.
+    known_artists: set[str] = field(default_factory=set)
+    # Candidate evidence per position (what brought a track from outside the library).
+    evidence: dict[int, list[Any]] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -95,6 +97,12 @@ class Query:
     # tracks may come back, or every nudge of the dial would replace the whole list.
     novelty_grace_minutes: float = 30.0
     playlist_id: str | None = None
+    # Familiar <-> new: the share of the list to give to artists the user does not know
+    # (UserState.known_artists); None leaves the list as the ranking has it.
+    new: float | None = None
+    exclude_artists: Sequence[int] = ()  # artist numbers (catalog.artist_vocab) left out
+    # Fitting: stand in for a chosen mood with the seeds' own deviation (see Engine.seed_shift).
+    context_from_seeds: bool = False
 
 
 @dataclass
@@ -103,8 +111,23 @@ class Scored:
 
     positions: np.ndarray
     score: np.ndarray
+    parts: dict[str, np.ndarray]  # per signal: the model's contribution (coefficient x value)
+    cooccur: np.ndarray
+    features: np.ndarray  # rows of model.FEATURES values
+
+
+@dataclass
+class Selection:
+    """The candidates left after the filters (aligned arrays) and the picks among them."""
+
+    positions: np.ndarray
+    score: np.ndarray
+    features: np.ndarray
     parts: dict[str, np.ndarray]
     cooccur: np.ndarray
+    is_new: np.ndarray  # by an artist the user does not know
+    picks: list[Picked]
+    chosen: list[int]  # indices into the arrays above, in list order
 
 
 def _utc(moment: datetime) -> datetime:
@@ -115,12 +138,14 @@ class Engine:
     """Recommends from one Catalog; build once, ask many times (thread-safe for reading)."""
 
     def __init__(
-        self, catalog: Any, vectors: VectorSet | None = None, index: VectorIndex | None = None
+        self, catalog: Any, vectors: VectorSet | None = None, index: VectorIndex | None = None,
+        ranker: Ranker | None = None,
     ) -> None:
         if len(catalog) == 0:
             raise RecommendError("There is nothing to recommend from yet.",
                                  hint="sync your Spotify library or scan a music folder first")
         self.catalog = catalog
+        self.ranker = ranker or load_ranker()
         self.vectors = vectors or build_vectors(catalog)
         self.index = index or VectorIndex.build(self.vectors.matrix, catalog.ids,
                                                 catalog.fingerprint())
@@ -310,39 +335,80 @@ class Engine:
                 nonzero = nonzero[np.argpartition(-cooccur_all[nonzero], 300)[:300]]
             candidates.append(nonzero)
         positions = np.unique(np.concatenate(candidates).astype(np.int64))
-        contributions: dict[str, np.ndarray] = {}
+        if len(query.exclude_artists):
+            positions = positions[~np.isin(catalog.primary_artist[positions],
+                                           np.asarray(query.exclude_artists, dtype=np.int64))]
+        columns: dict[str, np.ndarray] = {}
         seed_count = artist_weight[catalog.primary_artist[positions]]
-        contributions["artist"] = SCORE_WEIGHTS["artist"] * seed_count / (
+        columns["artist_affinity"] = seed_count / (
             np.maximum(self.artist_size[catalog.primary_artist[positions]] - seed_count, 0) + 1.0
         )
+        columns["artist_seeded"] = (seed_count > 0).astype(np.float64)
         cooccur = (cooccur_all[positions] if cooccur_all is not None
                    else np.zeros(len(positions), dtype=np.float32))
-        contributions["cooccur"] = SCORE_WEIGHTS["cooccur"] * np.minimum(cooccur, 3.0) / 3.0
+        columns["cooccur"] = np.log1p(cooccur)
+        columns["cooccur_any"] = (cooccur > 0).astype(np.float64)
         for block in BLOCKS:
             vec = parts.get(block)
             if vec is None:
-                contributions[block] = np.zeros(len(positions), dtype=np.float32)
                 continue
             unit = np.asarray(vec, dtype=np.float32) / (float(np.linalg.norm(vec)) or 1.0)
-            # A track without the block gets no evidence from it (not a made-up similarity).
-            sim = self.vectors.blocks[block][positions] @ unit
-            contributions[block] = SCORE_WEIGHTS[block] * sim
-        if shift:
-            z = (catalog.sound[positions] - self.vectors.sound_mean) / self.vectors.sound_std
-            z = np.nan_to_num(z, nan=0.0)
-            direction = np.zeros(len(catalog.sound_names), dtype=np.float32)
-            for name, amount in shift.items():
-                direction[catalog.sound_names.index(name)] = amount
-            direction /= float(np.abs(direction).sum()) or 1.0
-            weight = SCORE_WEIGHTS["context_chosen" if (query.mood or query.activity)
-                                   else "context"]
-            contributions["context"] = weight * np.tanh(z @ direction)
-        else:
-            contributions["context"] = np.zeros(len(positions), dtype=np.float32)
-        total = np.zeros(len(positions), dtype=np.float64)
-        for value in contributions.values():
-            total += value
-        return Scored(positions, total, contributions, cooccur), parts
+            # A track without the block gets no evidence from it (not a made-up similarity):
+            # its row is zeros, and its indicator says so.
+            columns[f"{block}_sim"] = self.vectors.blocks[block][positions] @ unit
+            columns[f"has_{block}"] = self.vectors.masks[block][positions].astype(np.float64)
+        if len(seed_arr):
+            years = catalog.year[seed_arr[positive]] if positive.any() else catalog.year[seed_arr]
+            years = years[np.isfinite(years)]
+            if len(years):
+                cand_years = catalog.year[positions]
+                known = np.isfinite(cand_years)
+                columns["year_close"] = np.where(
+                    known, np.exp(-np.abs(np.nan_to_num(cand_years) - float(np.median(years)))
+                                  / YEAR_SCALE), 0.0)
+                columns["has_year"] = known.astype(np.float64)
+        direction = self.context_direction(
+            self.seed_shift(seed_arr[positive]) if query.context_from_seeds else shift)
+        if direction is not None:
+            columns["context_fit"] = self.context_fit(positions, direction)
+        x = self.ranker.matrix(columns, len(positions))
+        total = self.ranker.score(x)
+        contributions = self.ranker.contributions(x)
+        return Scored(positions, total, contributions, cooccur, x), parts
+
+    def context_direction(self, shift: Mapping[str, float]) -> np.ndarray | None:
+        """The wanted direction over the sound descriptors (L1-normalized), or None."""
+        if not shift:
+            return None
+        direction = np.zeros(len(self.catalog.sound_names), dtype=np.float64)
+        for name, amount in shift.items():
+            direction[self.catalog.sound_names.index(name)] = amount
+        norm = float(np.abs(direction).sum())
+        return direction / norm if norm > 0 else None
+
+    def context_fit(self, positions: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        """How far each candidate's sound goes the wanted way (tanh of standardized units)."""
+        z = (self.catalog.sound[positions] - self.vectors.sound_mean) / self.vectors.sound_std
+        return np.tanh(np.nan_to_num(z, nan=0.0) @ direction)
+
+    def seed_shift(self, seeds: Sequence[int] | np.ndarray) -> dict[str, float]:
+        """The seeds' own deviation from the catalog on the context descriptors: their "mood".
+
+        Fitting uses it in place of a chosen mood, so the model learns what a shift is worth.
+        """
+        if not len(seeds):
+            return {}
+        names = self.catalog.sound_names
+        raw = self.catalog.sound[np.asarray(seeds, dtype=np.int64)]
+        with np.errstate(all="ignore"):
+            z = np.nanmean((raw - self.vectors.sound_mean) / self.vectors.sound_std, axis=0)
+        shift: dict[str, float] = {}
+        for wanted in CONTEXT_DESCRIPTORS:
+            for alias in DESCRIPTOR_ALIASES.get(wanted, (wanted,)):
+                if alias in names and math.isfinite(float(z[names.index(alias)])):
+                    shift[alias] = float(z[names.index(alias)])
+                    break
+        return shift
 
     def version_mask(self, positions: np.ndarray, of: Sequence[int]) -> np.ndarray:
         """True where a position is one of `of` or another version of one (vectorized)."""
@@ -406,40 +472,9 @@ class Engine:
         if query.mode == "cold_start" and not seeds and not query.styles:
             raise RecommendError("Pick 3 to 5 tracks or styles to start from.")
         shift = self.context_shift(query)
-        scored, _parts = self.score(seeds, weights, query, shift,
-                                   pool=max(400, 8 * query.n))
-        liked = [s for s, w in zip(seeds, weights) if w > 0]
-        blocked = self.excluded(query, state, liked)
-        keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
-        keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
-        positions = scored.positions[keep]
-        score = scored.score[keep]
-        parts_kept = {k: v[keep] for k, v in scored.parts.items()}
-        cooccur = scored.cooccur[keep]
-        # One version of a song per list: keep the best-scored one.
-        order = np.argsort(-score, kind="stable")
-        seen_versions: set[str] = set()
-        unique: list[int] = []
-        for i in order[: max(60 * query.n, 600)]:
-            key = self.catalog.version_keys[int(positions[i])]
-            if key in seen_versions:
-                continue
-            seen_versions.add(key)
-            unique.append(int(i))
-        idx = np.asarray(unique, dtype=np.int64)
-        if len(idx) == 0:
-            raise RecommendError("Every candidate was filtered out.",
-                                 hint="allow saved tracks, or clear some dislikes")
-        pool = idx[: max(5 * query.n + 50, 150)]
-        picks = rerank(
-            score[pool],
-            self.vectors.matrix[positions[pool]],
-            self.catalog.primary_artist[positions[pool]],
-            self.genre_of[positions[pool]],
-            query.n,
-            query.diversity,
-        )
-        chosen = [int(pool[p.position]) for p in picks]
+        sel = self._select(query, state, seeds, weights, shift)
+        positions, score, picks, chosen = sel.positions, sel.score, sel.picks, sel.chosen
+        parts_kept, cooccur = sel.parts, sel.cooccur
         items = explain_list(
             self,
             positions=[int(positions[i]) for i in chosen],
@@ -451,6 +486,9 @@ class Engine:
             seed_weights=[w for w in weights if w > 0],
             shift=shift,
             query=query,
+            features=[sel.features[i] for i in chosen],
+            new_artist=[bool(sel.is_new[i]) for i in chosen],
+            evidence=[state.evidence.get(int(positions[i]), []) for i in chosen],
         )
         keys = [self.catalog.artist_keys[int(positions[i])][:1] or ("?",) for i in chosen]
         figures: dict[str, Any] = list_figures(
@@ -459,6 +497,7 @@ class Engine:
              else None for i in chosen],
         )
         figures["diversity_picks"] = sum(1 for p in picks if p.diversity_pick)
+        figures["new_artist_picks"] = sum(1 for i in chosen if sel.is_new[i])
         chosen_context = [v for v in (query.mood, query.activity) if v]
         if chosen_context and not shift:
             figures["context_note"] = (
@@ -474,6 +513,7 @@ class Engine:
             "activity": query.activity,
             "time_of_day": time_of_day(query.hour) if query.hour is not None else None,
             "include_saved": query.include_saved,
+            "new": query.new,
             "n": query.n,
         }
         return RecommendationList(items=tuple(items), recipe=recipe, figures=figures)
@@ -484,30 +524,72 @@ class Engine:
             return self._ranked_ids(query, state)
 
     def _ranked_ids(self, query: Query, state: UserState | None = None) -> list[str]:
-        state = state or UserState()
         seeds = list(query.seeds)
-        weights = [1.0] * len(seeds)
-        scored, _ = self.score(seeds, weights, query, self.context_shift(query),
-                               pool=max(400, 8 * query.n))
-        blocked = self.excluded(query, state, seeds)
+        sel = self._select(query, state or UserState(), seeds, [1.0] * len(seeds),
+                           self.context_shift(query))
+        return [self.catalog.ids[int(sel.positions[i])] for i in sel.chosen]
+
+    def _select(self, query: Query, state: UserState, seeds: Sequence[int],
+                weights: Sequence[float], shift: Mapping[str, float]) -> Selection:
+        """Score, filter, keep one version per song, honour mood and familiar/new, re-rank."""
+        scored, _ = self.score(seeds, weights, query, shift, pool=max(400, 8 * query.n))
+        liked = [s for s, w in zip(seeds, weights) if w > 0]
+        blocked = self.excluded(query, state, liked)
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
-        keep &= ~self.version_mask(scored.positions, [*seeds, *query.avoid])
+        keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
+        if (query.mood or query.activity) and shift:
+            # A chosen mood or activity leaves out what does not move its way, while enough
+            # candidates remain to fill the list several times.
+            fit = scored.features[:, self.ranker.features.index("context_fit")] \
+                if "context_fit" in self.ranker.features else None
+            if fit is not None:
+                moving = keep & (fit > 0)
+                if int(moving.sum()) >= CONTEXT_FILTER_MIN_PER_PLACE * query.n:
+                    keep = moving
         positions = scored.positions[keep]
         score = scored.score[keep]
+        features = scored.features[keep]
+        parts = {k: v[keep] for k, v in scored.parts.items()}
+        cooccur = scored.cooccur[keep]
+        known = state.known_artists
+        is_new = np.fromiter(
+            (not any(k in known for k in self.catalog.artist_keys[int(p)]) for p in positions),
+            dtype=bool, count=len(positions)) if known else np.zeros(len(positions), dtype=bool)
+        # One version of a song per list: keep the best-scored one.
         order = np.argsort(-score, kind="stable")
-        seen: set[str] = set()
+        seen_versions: set[str] = set()
         unique: list[int] = []
         for i in order[: max(60 * query.n, 600)]:
             key = self.catalog.version_keys[int(positions[i])]
-            if key not in seen:
-                seen.add(key)
-                unique.append(int(i))
+            if key in seen_versions:
+                continue
+            seen_versions.add(key)
+            unique.append(int(i))
         idx = np.asarray(unique, dtype=np.int64)
+        if len(idx) == 0:
+            raise RecommendError("Every candidate was filtered out.",
+                                 hint="allow saved tracks, or clear some dislikes")
         pool = idx[: max(5 * query.n + 50, 150)]
-        picks = rerank(score[pool], self.vectors.matrix[positions[pool]],
-                       self.catalog.primary_artist[positions[pool]],
-                       self.genre_of[positions[pool]], query.n, query.diversity)
-        return [self.catalog.ids[int(positions[pool[p.position]])] for p in picks]
+        new_share = query.new if (query.new is not None and known) else None
+        if new_share is not None and new_share > 0:
+            # Familiar/new asks for new artists: the best of them join the pool even when the
+            # ranking put them below its cut.
+            wanted = math.ceil(new_share * query.n) * 3
+            extra = [int(i) for i in idx[len(pool):] if is_new[int(i)]][:wanted]
+            if extra:
+                pool = np.concatenate([pool, np.asarray(extra, dtype=np.int64)])
+        picks = rerank(
+            score[pool],
+            self.vectors.matrix[positions[pool]],
+            self.catalog.primary_artist[positions[pool]],
+            self.genre_of[positions[pool]],
+            query.n,
+            query.diversity,
+            is_new=is_new[pool] if new_share is not None else None,
+            new_share=new_share,
+        )
+        chosen = [int(pool[p.position]) for p in picks]
+        return Selection(positions, score, features, parts, cooccur, is_new, picks, chosen)
 
     # --- A -> B ---------------------------------------------------------------------------------
 

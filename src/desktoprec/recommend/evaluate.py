@@ -26,6 +26,7 @@ import numpy as np
 from desktoprec.errors import Cancelled, RecommendError
 from desktoprec.recommend.catalog import Catalog, standardize
 from desktoprec.recommend.engine import Engine, Query
+from desktoprec.recommend.model import FEATURES, Ranker, file_sha256, fit_logistic, load_ranker
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,129 @@ class Baselines:
         return self._top(score, seeds, k)
 
 
+# --- fitting the ranking model ------------------------------------------------------------------
+
+
+def inner_splits(splits: Sequence[Split], seed: int) -> list[Split]:
+    """Each evaluated playlist's seed half split again: pseudo-seeds and pseudo-hidden tracks.
+
+    The model is fitted on these, so the hidden halves the evaluation scores never reach it.
+    """
+    inner = []
+    for split in splits:
+        seeds = list(split.seeds)
+        random.Random(f"inner:{seed}:{split.playlist_id}").shuffle(seeds)
+        half = len(seeds) // 2
+        inner.append(Split(split.context, split.playlist_id, tuple(seeds[:half]),
+                           tuple(seeds[half:])))
+    return inner
+
+
+def _zero_ranker() -> Ranker:
+    return Ranker(FEATURES, np.zeros(len(FEATURES)), 0.0)
+
+
+def fit_ranker(
+    catalog: Catalog,
+    playlists: Sequence[Sequence[int]],
+    playlist_ids: Sequence[str],
+    splits: Sequence[Split],
+    *,
+    split_seed: int,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[Ranker, dict[str, Any]]:
+    """Fit the logistic ranking model on the seed halves of `splits` only (nested split).
+
+    Co-listening holds the other playlists whole and each evaluated playlist's pseudo-seeds; every
+    candidate the engine finds for the pseudo-seeds is a row, labelled 1 when it is one of the
+    pseudo-hidden tracks. Stage 1 fits every feature but the context fit (the evaluation has no
+    mood); stage 2 fits the context fit on top of stage 1, with each playlist's own deviation
+    from the catalog standing in for a chosen mood.
+    """
+    inner = inner_splits(splits, split_seed)
+    outer_hidden = {s.context: set(s.hidden) for s in splits}
+    contexts = training_contexts(playlists, inner)
+    check_split_honesty(contexts, inner)
+    for split in inner:  # nothing of the outer hidden halves may be used for fitting
+        if outer_hidden[split.context] & (set(split.seeds) | set(split.hidden)):
+            raise RecommendError("Fitting split is not honest: a hidden track reached fitting.")
+        if set(np.asarray(contexts[split.context]).tolist()) & outer_hidden[split.context]:
+            raise RecommendError("Fitting split is not honest: a hidden track reached fitting.")
+    engine = Engine(catalog.with_contexts(contexts, playlist_ids, ["playlist"] * len(contexts)),
+                    ranker=_zero_ranker())
+    rows_x: list[np.ndarray] = []
+    rows_y: list[np.ndarray] = []
+    rows_w: list[np.ndarray] = []
+    context_col = FEATURES.index("context_fit")
+    for done, split in enumerate(inner):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if progress:
+            progress("fit ranker", done, len(inner))
+        seeds = list(split.seeds)
+        query = Query(mode="playlist", seeds=seeds, n=RECOMMEND_COUNT, novelty_days=0,
+                      exclude_contexts=(split.context,), include_saved=True,
+                      context_from_seeds=True)
+        scored, _ = engine.score(seeds, [1.0] * len(seeds), query, {}, pool=8 * RECOMMEND_COUNT)
+        keep = ~np.isin(scored.positions, seeds) & ~engine.version_mask(scored.positions, seeds)
+        positions = scored.positions[keep]
+        if not len(positions):
+            continue
+        label = np.isin(positions, split.hidden).astype(np.float64)
+        rows_x.append(scored.features[keep])
+        rows_y.append(label)
+        # Every playlist weighs the same, whatever the size of its candidate pool.
+        rows_w.append(np.full(len(positions), 1.0 / len(positions)))
+    x = np.vstack(rows_x)
+    y = np.concatenate(rows_y)
+    w = np.concatenate(rows_w)
+    w *= len(w) / w.sum()
+    first = [j for j in range(len(FEATURES)) if j != context_col]
+    slopes, intercept = fit_logistic(x[:, first], y, sample_weight=w)
+    coefficients = np.zeros(len(FEATURES))
+    coefficients[first] = slopes
+    offset = x[:, first] @ slopes + intercept
+    context_slope, _ = fit_logistic(x[:, [context_col]], y, sample_weight=w, offset=offset)
+    coefficients[context_col] = context_slope[0]
+    if progress:
+        progress("fit ranker", len(inner), len(inner))
+    figures = {"rows": len(y), "positives": int(y.sum()), "playlists": len(rows_x)}
+    return Ranker(FEATURES, coefficients, intercept), figures
+
+
+# --- new-artist metrics ------------------------------------------------------------------------
+
+
+def new_artist_hidden(hidden: Sequence[str], seeds: Sequence[str],
+                      artist_of: dict[str, str]) -> set[str]:
+    seed_artists = {artist_of[t] for t in seeds}
+    return {t for t in hidden if artist_of[t] not in seed_artists}
+
+
+def summarize_new_artists(rows: Sequence[dict[str, Any]], artist_of: dict[str, str]
+                          ) -> dict[str, float]:
+    """R-precision and recall@100 on the hidden tracks by artists not among the seeds, for the
+    list made with the seed artists' tracks left out (playlists with such tracks only)."""
+    rp: list[float] = []
+    recall: list[float] = []
+    share: list[float] = []
+    for row in rows:
+        hidden = new_artist_hidden(row["hidden"], row["seeds"], artist_of)
+        if row["hidden"]:
+            share.append(len(hidden) / len(row["hidden"]))
+        if not hidden:
+            continue
+        rp.append(r_precision(row["recs_new_artists"], hidden))
+        recall.append(recall_at(row["recs_new_artists"], hidden))
+    return {
+        "new_artist_r_precision": round(float(np.mean(rp)), 4) if rp else 0.0,
+        "new_artist_recall_at_100": round(float(np.mean(recall)), 4) if recall else 0.0,
+        "new_artist_playlists": len(rp),
+        "new_artist_hidden_share": round(float(np.mean(share)), 4) if share else 0.0,
+    }
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -171,9 +295,17 @@ def evaluate(
     limit_playlists: int | None = None,
     dump: Path | None = None,
     diversity: float = DEFAULT_DIVERSITY,
+    fit: bool = False,
+    ranker_out: Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
+    """Run the evaluation; the ranking model is always one fitted without the hidden halves.
+
+    The shipped model (resources/ranker.json) is used when it was fitted on this dataset's seed
+    halves for this split seed; otherwise (or with `fit`) one is fitted here on the seed halves
+    (`fit_ranker`). With `ranker_out` the fitted model is written there with its provenance.
+    """
     started = time.perf_counter()
     catalog, data = Catalog.from_dataset(dataset)
     splits = make_splits(data.playlist_tracks, data.playlist_ids, split_seed)
@@ -181,8 +313,45 @@ def evaluate(
         raise RecommendError(f"No playlist in {dataset} has {MIN_PLAYLIST_TRACKS} or more tracks.")
     contexts = training_contexts(data.playlist_tracks, splits)
     check_split_honesty(contexts, splits)
+    data_hash = file_sha256(dataset)
+    ranker: Ranker | None = None
+    ranker_info: dict[str, Any] = {}
+    if not fit:
+        try:
+            shipped = load_ranker()
+        except RecommendError:
+            shipped = None
+        provenance = (shipped.meta.get("fitted_on") or {}) if shipped is not None else {}
+        if shipped is not None and provenance.get("dataset_sha256") == data_hash and \
+                provenance.get("split_seed") == split_seed:
+            ranker = shipped
+            ranker_info = {"source": "shipped", **provenance}
+    if ranker is None:
+        ranker, fit_figures = fit_ranker(catalog, data.playlist_tracks, data.playlist_ids,
+                                         splits, split_seed=split_seed, progress=progress,
+                                         cancel=cancel)
+        ranker_info = {
+            "source": "fitted in this run",
+            "dataset": Path(dataset).name,
+            "dataset_sha256": data_hash,
+            "split_seed": split_seed,
+            "protocol": "seed halves of the evaluated playlists only, split again in two "
+                        "(pseudo-seeds / pseudo-hidden); the hidden halves are never used",
+            **fit_figures,
+        }
+        if ranker_out is not None:
+            from datetime import UTC, datetime
+
+            meta = {
+                "fitted_on": {k: v for k, v in ranker_info.items() if k != "source"},
+                "command": f"desktoprec eval --dataset {Path(dataset).name} --split-seed "
+                           f"{split_seed} --fit-ranker",
+                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+            }
+            Ranker(ranker.features, ranker.coefficients, ranker.intercept, meta).save(ranker_out)
+            ranker_info["written_to"] = str(ranker_out)
     train = catalog.with_contexts(contexts, data.playlist_ids, ["playlist"] * len(contexts))
-    engine = Engine(train)
+    engine = Engine(train, ranker=ranker)
     # The engine must hold exactly the training data, not the file's playlists.
     for split in splits:
         members = set(engine.contexts[split.context].indices.tolist())
@@ -207,12 +376,17 @@ def evaluate(
         recs_default = engine.ranked_ids(query)
         query.diversity = 0.0
         recs_zero = engine.ranked_ids(query)
+        # New artists: the list with every track by a seed artist left out.
+        query.diversity = diversity
+        query.exclude_artists = tuple(sorted({int(catalog.primary_artist[s]) for s in seeds}))
+        recs_new = engine.ranked_ids(query)
         rows.append({
             "playlist_id": split.playlist_id,
             "seeds": [catalog.ids[i] for i in split.seeds],
             "hidden": [catalog.ids[i] for i in split.hidden],
             "recs_default": recs_default,
             "recs_diversity0": recs_zero,
+            "recs_new_artists": recs_new,
             "baseline_popularity": baselines.popularity_recs(seeds),
             "baseline_centroid": baselines.centroid_recs(seeds),
             "baseline_same_artists": baselines.same_artist_recs(seeds),
@@ -224,7 +398,8 @@ def evaluate(
             with Path(dump).open("w", encoding="utf-8") as out:
                 for row in rows:
                     out.write(json.dumps({k: row[k] for k in (
-                        "playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0")}))
+                        "playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0",
+                        "recs_new_artists")}))
                     out.write("\n")
         except OSError as exc:
             raise RecommendError(f"The dump {dump} could not be written: {exc}") from exc
@@ -236,12 +411,15 @@ def evaluate(
         "tracks": len(catalog),
         "default_diversity": diversity,
         "default": summarize(rows, "recs_default", artist_of),
+        **summarize_new_artists(rows, artist_of),
         "diversity0": summarize(rows, "recs_diversity0", artist_of),
         "baselines": {
             "popularity": summarize(rows, "baseline_popularity", artist_of),
             "audio_centroid": summarize(rows, "baseline_centroid", artist_of),
             "same_artists": summarize(rows, "baseline_same_artists", artist_of),
         },
+        "ranker": ranker_info,
+        "ranker_coefficients": ranker.weights,
         "split_honest": True,
         "build_seconds": round(build_seconds, 2),
         "seconds": round(time.perf_counter() - started, 2),

@@ -1,4 +1,13 @@
-"""Explanations for every pick: a one-sentence summary, numbered reasons, block shares, sources."""
+"""Explanations for every pick: a summary, reasons, block shares and sources, all true to the model.
+
+The ranking model (recommend/model.py) adds one contribution per signal to a candidate's score:
+coefficient x feature value, summed over the signal's features. `block_shares` are the positive
+contributions of one pick as shares of their sum (the intercept and the negative contributions
+are left out), so they add up to 1. A reason is given for a signal only when its share is at least
+`MIN_REASON_SHARE`, and it states only what the numbers show: a direction ("less energy") only
+when the track moves that way from the seeds, a closeness ("close to your seeds' 120 BPM") only
+when it is close. Words a listener reads come from recommend/words.py.
+"""
 
 from __future__ import annotations
 
@@ -9,48 +18,83 @@ from typing import Any
 import numpy as np
 
 from desktoprec.domain import Explanation, Reason, Recommendation
-from desktoprec.recommend.catalog import _DESCRIPTOR_WORDS
 from desktoprec.recommend.context import time_of_day
 from desktoprec.recommend.rerank import Picked
+from desktoprec.recommend.words import (
+    DESCRIPTOR_WORDS,
+    DIRECTION_WORDS,
+    SERVICE_NAMES,
+    SOURCE_WORDS,
+    describe,
+    format_value,
+    label,
+)
 
-# Which block a score part belongs to in `block_shares`.
-PART_BLOCK = {
-    "artist": "artist",
-    "cooccur": "colisten",
-    "colisten": "colisten",
-    "sound": "sound",
-    "genre": "genre",
-    "metadata": "metadata",
-    "context": "context",
-}
-SOURCE_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview clip",
-                "none": "none", "tags": "file tags", "metadata": "metadata service",
-                "cluster": "sound clusters"}
-
-
-def _format_value(name: str, value: float) -> str:
-    if name in ("tempo", "tempo_bpm"):
-        return f"{value:.0f} BPM"
-    if name in ("loudness", "loudness_db"):
-        return f"{value:.1f} dB"
-    if name in ("mode", "mode_major"):
-        return "major" if value >= 0.5 else "minor"
-    if name == "spectral_centroid_hz":
-        return f"brightness {value:.0f} Hz"
-    return f"{name} {value:.2f}"
+# Signals a reason can name (as in Explanation.block_shares) and the smallest share that may.
+# Other reason blocks state facts that are not score shares: "mood" (the chosen mood or activity
+# let the track through its filter), "evidence" (what brought a new artist, Deezer's tempo),
+# "diversity" (the re-ranking chose it for variety).
+SIGNAL_BLOCKS = ("artist", "colisten", "sound", "genre", "metadata", "context")
+MIN_REASON_SHARE = 0.05
+# Within this many standard deviations a descriptor counts as "close to" the seeds'.
+CLOSE_SD = 0.35
+# A descriptor counts as "far above / below" the average (and earns its word) beyond this.
+WORD_SD = 0.5
+# Tempos that differ by more than this (BPM, after allowing for half/double) "disagree".
+TEMPO_DISAGREES_BPM = 8.0
+# Descriptors that are not amounts (major/minor): no "close to" or "above" claims about them.
+_WORDLESS = {"mode", "mode_major"}
 
 
 def block_shares(parts: Mapping[str, float]) -> dict[str, float]:
-    positive: dict[str, float] = {}
-    for part, value in parts.items():
-        if value > 0:
-            block = PART_BLOCK.get(part, part)
-            positive[block] = positive.get(block, 0.0) + value
+    """Positive contributions as shares of their sum, largest first (empty when none is)."""
+    positive = {block: float(v) for block, v in parts.items()
+                if block in SIGNAL_BLOCKS and float(v) > 0}
     total = sum(positive.values())
     if total <= 0:
         return {}
     return {block: round(value / total, 3) for block, value in
             sorted(positive.items(), key=lambda item: -item[1])}
+
+
+def tempo_disagrees(ours: float, theirs: float) -> bool:
+    """True when two tempos differ by more than TEMPO_DISAGREES_BPM, even allowing for x2 / x0.5."""
+    return min(abs(ours - theirs), abs(ours - 2 * theirs), abs(2 * ours - theirs)) > \
+        TEMPO_DISAGREES_BPM
+
+
+def _seed_words(mode: str) -> tuple[str, str]:
+    """How the seeds are called: (plural, possessive)."""
+    if mode == "for_you":
+        return "the tracks you play and save", "your usual"
+    if mode == "playlist":
+        return "this playlist's tracks", "the playlist's"
+    return "your seeds", "your seeds'"
+
+
+def _evidence_reason(evidence: Sequence[Any], artist_name: str, artist_rank: Mapping[str, int]
+                     ) -> Reason | None:
+    """'Deezer lists X as related to Y, whom you play most' from the strongest evidence."""
+    if not evidence:
+        return None
+    best = max(evidence, key=lambda e: float(getattr(e, "score", 0.0) or 0.0))
+    service = SERVICE_NAMES.get(best.service, best.service.title())
+    candidate = best.candidate_artist_name or artist_name
+    via = best.via_artist_name or "one of your artists"
+    rank = artist_rank.get(best.via_artist_id)
+    if rank == 0:
+        whom = f"{via}, whom you play most"
+    elif rank is not None and rank < 5:
+        whom = f"{via}, one of the artists you play most"
+    else:
+        whom = f"{via}, an artist in your library"
+    if best.relation == "similar":
+        text = f"new to you: {service} finds {candidate} similar to {whom}"
+    elif best.relation == "top_tracks":
+        text = f"new to you: a top track of {candidate}, whom {service} lists as related to {whom}"
+    else:
+        text = f"new to you: {service} lists {candidate} as related to {whom}"
+    return Reason(text, "evidence", round(float(best.score or 0.0), 4))
 
 
 def explain_list(
@@ -65,11 +109,17 @@ def explain_list(
     seed_weights: Sequence[float],
     shift: Mapping[str, float],
     query: Any,
+    features: Sequence[np.ndarray] | None = None,
+    new_artist: Sequence[bool] | None = None,
+    evidence: Sequence[Sequence[Any]] | None = None,
+    tempo_evidence: Mapping[int, Mapping[str, float]] | None = None,
 ) -> list[Recommendation]:
     catalog = engine.catalog
     vectors = engine.vectors
     seeds_arr = np.asarray(seeds, dtype=np.int64)
     weights = np.asarray(seed_weights, dtype=np.float64)
+    mode = getattr(query, "mode", "more_like")
+    plural, possessive = _seed_words(mode)
     # The seeds' typical sound (weighted mean of the raw descriptors they have).
     seed_sound: dict[str, float] = {}
     seed_z = np.zeros(len(catalog.sound_names), dtype=np.float64)
@@ -89,138 +139,178 @@ def explain_list(
         for g in catalog.genres[s]:
             seed_genres[g] = seed_genres.get(g, 0) + 1
     seed_artist_counts: dict[int, int] = {}
-    for s in seeds_arr.tolist():
+    artist_weight: dict[str, float] = {}
+    for s, w in zip(seeds_arr.tolist(), weights.tolist()):
         a = int(catalog.primary_artist[s])
         seed_artist_counts[a] = seed_artist_counts.get(a, 0) + 1
+        for key in catalog.artist_keys[s][:1]:
+            artist_weight[key] = artist_weight.get(key, 0.0) + w
+    artist_rank = {key: rank for rank, key in enumerate(
+        sorted(artist_weight, key=lambda k: -artist_weight[k]))}
     context_word = "of your playlists"
     if catalog.context_kinds and all(k == "session" for k in catalog.context_kinds):
         context_word = "of your listening sessions"
-    # seeds x contexts (row slices of a CSR matrix are cheap; column slices are not)
     seed_sound_rows = vectors.blocks["sound"][seeds_arr] if len(seeds_arr) else None
     seed_order = {int(s): i for i, s in enumerate(seeds_arr.tolist())}
     context_ptr, context_tracks = engine.contexts.indptr, engine.contexts.indices
     track_ptr, track_ctx = engine.contexts_by_track.indptr, engine.contexts_by_track.indices
     excluded_contexts = {int(c) for c in getattr(query, "exclude_contexts", ()) or ()}
+    chosen_context = [v for v in (getattr(query, "mood", None), getattr(query, "activity", None))
+                      if v]
+    hour = getattr(query, "hour", None)
+    context_label = " and ".join(chosen_context) if chosen_context else (
+        f"the {time_of_day(hour)}" if hour is not None else "the context")
+    tempo_evidence = tempo_evidence or {}
 
     results: list[Recommendation] = []
-    for pos, score, part, co, pick in zip(positions, scores, parts, cooccur, picks):
+    for i, (pos, score, part, co, pick) in enumerate(zip(positions, scores, parts, cooccur,
+                                                          picks)):
+        shares = block_shares(part)
         reasons: list[tuple[float, Reason]] = []
         track = catalog.track(pos)
         artist = int(catalog.primary_artist[pos])
+        artist_name = track.artists[0] if track.artists else "an unknown artist"
+        track_sound = catalog.sound_dict(pos)
+        z = np.nan_to_num((catalog.sound[pos] - vectors.sound_mean) / vectors.sound_std) \
+            if track_sound else np.zeros(len(catalog.sound_names))
+        is_new = bool(new_artist[i]) if new_artist is not None else False
         # artist affinity
-        if part.get("artist", 0) > 0 and seed_artist_counts.get(artist):
+        if shares.get("artist", 0) >= MIN_REASON_SHARE and seed_artist_counts.get(artist):
             k = seed_artist_counts[artist]
-            made = f"{k} of your seeds" if k != 1 else "one of your seeds"
-            by = track.artists[0] if track.artists else "the same artist"
-            reasons.append((part["artist"], Reason(f"by {by}, who made {made}", "artist", float(k))))
-        # co-occurrence with a named seed
-        if co > 0 and seed_order:
-            # For each seed, the contexts it shares with this track.
+            made = f"{k} of {plural}" if k != 1 else f"one of {plural}"
+            reasons.append((shares["artist"], Reason(
+                f"by {artist_name}, who made {made}", "artist", float(k))))
+        # co-listening: a named seed it shares playlists with, else the embedding similarity
+        if shares.get("colisten", 0) >= MIN_REASON_SHARE:
             shared_with: dict[int, int] = {}
-            for context in track_ctx[track_ptr[pos]:track_ptr[pos + 1]].tolist():
-                if context in excluded_contexts:
-                    continue
-                for member in context_tracks[context_ptr[context]:context_ptr[context + 1]
-                                             ].tolist():
-                    if member in seed_order:
-                        shared_with[member] = shared_with.get(member, 0) + 1
+            if co > 0 and seed_order:
+                for context in track_ctx[track_ptr[pos]:track_ptr[pos + 1]].tolist():
+                    if context in excluded_contexts:
+                        continue
+                    for member in context_tracks[context_ptr[context]:
+                                                 context_ptr[context + 1]].tolist():
+                        if member in seed_order:
+                            shared_with[member] = shared_with.get(member, 0) + 1
             if shared_with:
                 best_seed = max(shared_with, key=lambda s: (shared_with[s], -seed_order[s]))
-                best = seed_order[best_seed]
                 times = shared_with[best_seed]
-                reasons.append((part.get("cooccur", 0.0) + 1e-6, Reason(
-                    f"appears next to \u201c{catalog.names[int(seeds_arr[best])]}\u201d in "
-                    f"{times} {context_word}", "colisten", float(times))))
-        elif part.get("colisten", 0) > 0.5 * 0.03:
-            sim = part["colisten"] / 0.03
-            reasons.append((part["colisten"], Reason(
-                f"listened to alongside the same tracks as your seeds "
-                f"(co-listening similarity {sim:.2f})", "colisten", round(sim, 3))))
-        # sound: the descriptors it shares with the seeds, and the closest seed
-        track_sound = catalog.sound_dict(pos)
-        if track_sound and seed_sound and part.get("sound", 0) > 0:
-            z = np.nan_to_num((catalog.sound[pos] - vectors.sound_mean) / vectors.sound_std)
-            distinct = [c for c in range(len(catalog.sound_names))
-                        if catalog.sound_names[c] in track_sound
-                        and catalog.sound_names[c] in seed_sound]
-            distinct.sort(key=lambda c: abs(z[c] - seed_z[c]) - 0.3 * abs(seed_z[c]))
-            for tempo in ("tempo", "tempo_bpm"):
-                if tempo in track_sound and tempo in seed_sound and abs(
-                    track_sound[tempo] - seed_sound[tempo]
-                ) <= 8:
-                    distinct.insert(0, catalog.sound_names.index(tempo))
-            if distinct:
-                name = catalog.sound_names[distinct[0]]
-                reasons.append((part["sound"], Reason(
-                    f"{_format_value(name, track_sound[name])}, close to your seeds' "
-                    f"{_format_value(name, seed_sound[name]).replace(name + ' ', '')}",
-                    "sound", round(track_sound[name], 4))))
-            if len(seeds_arr):
+                where = f"{times} {context_word}" if times != 1 else f"one {context_word}"
+                reasons.append((shares["colisten"], Reason(
+                    f"appears next to \u201c{catalog.names[best_seed]}\u201d in {where}",
+                    "colisten", float(times))))
+            elif features is not None:
+                sim = float(features[i][engine.ranker.features.index("colisten_sim")])
+                reasons.append((shares["colisten"], Reason(
+                    f"played alongside the same tracks as {plural} (co-listening similarity "
+                    f"{sim:.2f})", "colisten", round(sim, 3))))
+        # sound: a descriptor close to the seeds', or the words it shares with the nearest seed
+        if shares.get("sound", 0) >= MIN_REASON_SHARE and track_sound and seed_sound:
+            close = [c for c, name in enumerate(catalog.sound_names)
+                     if name in track_sound and name in seed_sound and label(name)
+                     and name not in _WORDLESS and abs(z[c] - seed_z[c]) <= CLOSE_SD]
+            close.sort(key=lambda c: (abs(z[c] - seed_z[c]) - 0.3 * abs(seed_z[c])))
+            said = False
+            if close:
+                name = catalog.sound_names[close[0]]
+                reasons.append((shares["sound"], Reason(
+                    f"{describe(name, track_sound[name])}, close to {possessive} "
+                    f"{format_value(name, seed_sound[name])}", "sound",
+                    round(track_sound[name], 4))))
+                said = True
+            if seed_sound_rows is not None and len(seeds_arr):
                 sims = seed_sound_rows @ vectors.blocks["sound"][pos]
-                nearest = int(seeds_arr[int(np.argmax(sims))])
-                top_cols = np.argsort(-np.abs(z))[:2]
+                best = int(np.argmax(sims))
+                nearest = int(seeds_arr[best])
+                nearest_z = np.nan_to_num(
+                    (catalog.sound[nearest] - vectors.sound_mean) / vectors.sound_std)
                 words = []
-                for c in top_cols:
-                    pair = _DESCRIPTOR_WORDS.get(catalog.sound_names[c])
-                    if pair:
+                for c in np.argsort(-np.abs(z)):
+                    pair = DESCRIPTOR_WORDS.get(catalog.sound_names[c])
+                    if not pair or abs(z[c]) < WORD_SD:
+                        continue
+                    # The word must hold for both the pick and the seed it is compared with.
+                    if np.sign(nearest_z[c]) == np.sign(z[c]) and abs(nearest_z[c]) >= WORD_SD:
                         words.append(pair[0] if z[c] > 0 else pair[1])
-                if words and float(sims.max()) > 0.5:
-                    reasons.append((part["sound"] * 0.9, Reason(
+                    if len(words) == 2:
+                        break
+                similarity = float(sims[best])
+                if words and similarity > 0.5:
+                    reasons.append((shares["sound"] * (0.9 if said else 1.0), Reason(
                         f"{' and '.join(words)} like \u201c{catalog.names[nearest]}\u201d "
-                        f"(sound similarity {float(sims.max()):.2f})", "sound",
-                        round(float(sims.max()), 3))))
-        # genre
-        shared_genres = [g for g in catalog.genres[pos] if g in seed_genres]
-        if shared_genres:
-            reasons.append((part.get("genre", 0.0), Reason(
-                f"shares the genre {shared_genres[0]}", "genre", float(seed_genres[shared_genres[0]]))))
+                        f"(sound similarity {similarity:.2f})", "sound", round(similarity, 3))))
+        # genre (a sound cluster is a "sound family", never a genre)
+        if shares.get("genre", 0) >= MIN_REASON_SHARE:
+            shared_genres = [g for g in catalog.genres[pos] if g in seed_genres]
+            if shared_genres:
+                kind = "sound family" if catalog.genre_source[pos] == "cluster" else "genre"
+                reasons.append((shares["genre"], Reason(
+                    f"shares the {kind} {shared_genres[0]} with {plural}", "genre",
+                    float(seed_genres[shared_genres[0]]))))
         # era
         year = catalog.year[pos]
-        if math.isfinite(year) and math.isfinite(typical_year) and part.get("metadata", 0) > 0:
-            typical = typical_year
-            if abs(year - typical) <= 5:
-                reasons.append((part["metadata"], Reason(
-                    f"released {int(year)}, close to your seeds' {round(typical)}",
-                    "metadata", float(year))))
-        # context
-        if shift and track_sound:
-            name = max(shift, key=lambda k: abs(shift[k]))
-            if name in track_sound:
-                direction = "more" if shift[name] > 0 else "less"
-                hour = getattr(query, "hour", None)
-                label = ", ".join(
-                    [v for v in (query.mood, query.activity) if v]
-                    + ([f"the {time_of_day(hour)}"] if hour is not None and not (
-                        query.mood or query.activity) else [])
-                ) or "the context"
-                base = seed_sound.get(name)
+        if shares.get("metadata", 0) >= MIN_REASON_SHARE and math.isfinite(year) and \
+                math.isfinite(typical_year) and abs(year - typical_year) <= 5:
+            reasons.append((shares["metadata"], Reason(
+                f"released {int(year)}, close to {possessive} {round(typical_year)}",
+                "metadata", float(year))))
+        # context: only a descriptor the track really moves the asked way. It is a score signal
+        # when its share is large enough; a chosen mood or activity is also a filter (tracks
+        # that do not move its way are left out), and then the reason says so as "mood".
+        context_share = shares.get("context", 0)
+        as_signal = context_share >= MIN_REASON_SHARE
+        if shift and track_sound and (as_signal or chosen_context):
+            for name in sorted(shift, key=lambda k: -abs(shift[k])):
+                if name not in track_sound or not label(name) or name in _WORDLESS:
+                    continue
                 value = track_sound[name]
-                shown = _format_value(name, value)
-                plain = name.replace("_bpm", "").replace("_major", "").replace("_db", "")
-                if base is None:
-                    text_ = f"{label} asks for {direction} {plain}: {shown}"
+                col = catalog.sound_names.index(name)
+                pair = DIRECTION_WORDS.get(name)
+                asked = (pair[0] if shift[name] > 0 else pair[1]) if pair else "a change"
+                base = seed_sound.get(name)
+                if base is not None and (value - base) * shift[name] > 0:
+                    text = (f"{context_label} asks for {asked}: {describe(name, value)}, "
+                            f"{'above' if value > base else 'below'} {possessive} "
+                            f"{format_value(name, base)}")
+                elif z[col] * shift[name] > WORD_SD:
+                    text = (f"{context_label} asks for {asked}: {describe(name, value)}, "
+                            f"{'above' if z[col] > 0 else 'below'} most tracks")
                 else:
-                    versus = _format_value(name, base).replace(name + " ", "")
-                    moved = (value - base) * shift[name] > 0
-                    text_ = (f"fits {label}: {shown}, {'above' if value > base else 'below'} "
-                             f"your seeds' {versus}" if moved else
-                             f"{label} asks for {direction} {plain}; this one has {shown} "
-                             f"(your seeds {versus})")
-                reasons.append((abs(part.get("context", 0.0)) + 1e-6,
-                                Reason(text_, "context", round(value, 4))))
+                    continue
+                reasons.append((context_share if as_signal else 0.5 * MIN_REASON_SHARE,
+                                Reason(text, "context" if as_signal else "mood",
+                                       round(value, 4))))
+                break
+        # tempo: our figure beside Deezer's when they disagree
+        tempo_name = next((n for n in ("tempo", "tempo_bpm") if n in track_sound), None)
+        theirs = tempo_evidence.get(pos, {}).get("bpm")
+        if tempo_name and theirs and tempo_disagrees(track_sound[tempo_name], float(theirs)):
+            reasons.append((0.0, Reason(
+                f"tempo {track_sound[tempo_name]:.0f} BPM by our analysis "
+                f"(Deezer says {float(theirs):.0f} BPM)", "evidence", float(theirs))))
+        # a new artist: what brought it
+        if is_new:
+            found = _evidence_reason(evidence[i] if evidence is not None else (), artist_name,
+                                     artist_rank)
+            if found is None:
+                found = Reason(f"new to you: you have not saved or played {artist_name}",
+                               "evidence", None)
+            reasons.append((2.0, found))
         # diversity
         if pick.diversity_pick:
             what = "a genre" if pick.new_genre else "an artist"
-            reasons.append((1.0, Reason(
+            reasons.append((-1.0, Reason(
                 f"diversity pick: {what} this list did not have yet", "diversity", None)))
+        if not any(r.block in SIGNAL_BLOCKS for _, r in reasons) and shares:
+            top_block = next(iter(shares))
+            reasons.append((shares[top_block], Reason(
+                _plain_share(top_block, plural), top_block, shares[top_block])))
         if not reasons:
             reasons.append((0.0, Reason(
-                f"close to your seeds overall (score {score:.3f})", "sound", round(score, 4))))
+                "none of the signals points strongly at it: it fills the list", "diversity",
+                None)))
         reasons.sort(key=lambda item: -item[0])
         ordered = tuple(r for _, r in reasons)
-        top = [r.text for r in ordered[:2]]
-        artist_name = track.artists[0] if track.artists else "unknown artist"
-        summary = f"\u201c{track.name}\u201d by {artist_name}: " + " and ".join(top) + "."
+        summary = _summary(track.name, artist_name, ordered)
         sources = {
             "sound": SOURCE_WORDS.get(catalog.sound_source[pos], catalog.sound_source[pos])
             if catalog.has_sound[pos] else "none",
@@ -230,9 +320,8 @@ def explain_list(
             else "none",
             "metadata": "Spotify" if vectors.masks["metadata"][pos] else "none",
         }
-        explanation = Explanation(
-            summary=summary, reasons=ordered, block_shares=block_shares(part), sources=sources
-        )
+        explanation = Explanation(summary=summary, reasons=ordered, block_shares=shares,
+                                  sources=sources)
         results.append(Recommendation(
             track=track,
             score=float(score),
@@ -242,5 +331,29 @@ def explain_list(
             sources=sources,
             sound=track_sound,
             seed_sound=dict(seed_sound),
+            new_artist=is_new,
         ))
     return results
+
+
+def _plain_share(block: str, plural: str) -> str:
+    return {
+        "artist": f"by an artist of {plural}",
+        "colisten": f"played alongside {plural}",
+        "sound": f"sounds like {plural}",
+        "genre": f"in the genres of {plural}",
+        "metadata": f"from the years of {plural}",
+        "context": "fits the moment",
+    }.get(block, f"close to {plural}")
+
+
+def _summary(name: str, artist_name: str, reasons: Sequence[Reason]) -> str:
+    """'“A” by X: reason and reason.' without naming X twice."""
+    texts = [r.text for r in reasons if r.block != "diversity"][:2] or \
+        [r.text for r in reasons][:1]
+    if texts and texts[0].startswith(f"by {artist_name}"):
+        head = f"\u201c{name}\u201d {texts[0]}"
+        rest = texts[1:]
+        return head + (f"; {rest[0]}" if rest else "") + "."
+    texts = [t.replace(f"by {artist_name}, who", "its artist") for t in texts]
+    return f"\u201c{name}\u201d by {artist_name}: " + " and ".join(texts) + "."

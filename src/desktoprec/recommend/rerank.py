@@ -53,6 +53,9 @@ def rerank(
     genres: np.ndarray,
     n: int,
     diversity: float,
+    *,
+    is_new: np.ndarray | None = None,
+    new_share: float | None = None,
 ) -> list[Picked]:
     """Choose n of the candidates (sorted best first by `relevance`), trading relevance for variety.
 
@@ -61,6 +64,10 @@ def rerank(
     where relevance is rank-based in [0, 1]. Hard rules (see `rules_for`) are kept whenever the
     candidates allow; if they cannot be kept the list is filled with the best remaining tracks.
     `genres` holds one genre id per candidate (-1 for none).
+
+    Familiar <-> new: with `is_new` (candidates by artists the user does not know) and
+    `new_share` t in [0, 1], after every place k the list holds at least floor(t * k) new-artist
+    and floor((1 - t) * k) familiar picks, whenever such candidates are left.
     """
     count = len(relevance)
     if count == 0 or n <= 0:
@@ -69,8 +76,12 @@ def rerank(
     order = np.argsort(-relevance, kind="stable")
     rank_relevance = np.empty(count, dtype=np.float64)
     rank_relevance[order] = np.exp2(-np.arange(count) / RELEVANCE_HALF_LIFE)
-    if diversity <= 0.0:
+    quota = is_new is not None and new_share is not None
+    if diversity <= 0.0 and not quota:
         return [Picked(int(i), False, False, False) for i in order[:n]]
+    share = min(1.0, max(0.0, float(new_share))) if new_share is not None else 0.0
+    new_mask = np.asarray(is_new, dtype=bool) if quota else np.zeros(count, dtype=bool)
+    new_count = 0
     rules = rules_for(diversity)
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     max_sim = np.zeros(count, dtype=np.float64)
@@ -108,6 +119,18 @@ def rerank(
                 allowed &= ~crowded
         if not allowed.any():
             allowed = ~taken  # the candidates cannot keep the rules: fill with the best left
+        if quota:
+            if new_count < math.floor(share * (place + 1) + 1e-9):
+                side = allowed & new_mask
+            elif place - new_count < math.floor((1 - share) * (place + 1) + 1e-9):
+                side = allowed & ~new_mask
+            else:
+                side = allowed
+            if not side.any():  # the other side is out of candidates under the rules
+                side = ~taken & (new_mask if new_count < math.floor(
+                    share * (place + 1) + 1e-9) else ~new_mask)
+            if side.any():
+                allowed = side
         artist_repeat = artist_counts[artist_local].astype(np.float64)
         genre_share = np.where(has_genre, genre_counts[genre_local] / (place + 1), 0.0)
         penalty = (SIMILARITY_PENALTY * max_sim + ARTIST_PENALTY * artist_repeat
@@ -123,6 +146,7 @@ def rerank(
         diversity_pick = passed_over >= 3 and (new_genre or new_artist)
         picks.append(Picked(choice, diversity_pick, new_genre, new_artist))
         taken[choice] = True
+        new_count += int(new_mask[choice])
         artist_counts[artist_local[choice]] += 1
         if genre >= 0:
             genre_counts[genre] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from desktoprec.index.vectors import (
 from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.rerank import list_figures
+from desktoprec.storage import repo
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -197,6 +199,17 @@ class RecommendService:
                 if track_id in index:
                     state.feedback.append((index[track_id], kind, at.replace(tzinfo=UTC)
                                            if at.tzinfo is None else at))
+            state.known_artists = repo.user_artist_ids(session)
+            if not state.known_artists:
+                # Nothing synced from Spotify (a music folder only): the library's own artists.
+                for pos in state.saved | {p for p, _ in state.recent_plays}:
+                    state.known_artists.update(catalog.artist_keys[pos])
+            discovery = [i for i, source in enumerate(catalog.track_source or ())
+                         if source == "discovery"]
+            if discovery:
+                found = repo.candidate_evidence(session, [catalog.ids[i] for i in discovery])
+                state.evidence = {index[tid]: list(items) for tid, items in found.items()
+                                  if tid in index}
             for kind, value in session.execute(select(DislikedRow.kind, DislikedRow.value)):
                 (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
             horizon = _naive(now - timedelta(days=30))
@@ -225,7 +238,10 @@ class RecommendService:
         hour: int | None = None,
         avoid: Sequence[str] = (),
         remember: bool = True,
+        new: float | None = None,
     ) -> RecommendationList:
+        """A list with its explanations; `new` is the familiar <-> new control (0 = only artists
+        you know, 1 = only artists new to you; default from settings.new_artists)."""
         engine = self.engine()
         catalog = engine.catalog
         state = self.user_state(catalog)
@@ -258,12 +274,17 @@ class RecommendService:
             include_saved = bool(self.services.settings.include_saved_in_recommendations)
         if hour is None:
             hour = datetime.now().hour
+        if new is None:
+            new = float(getattr(self.services.settings, "new_artists", 0.4))
+        if math.isnan(new):
+            raise RecommendError("The familiar/new control takes a number from 0 to 1.")
         query = Query(
             mode=mode, seeds=seed_positions, n=n, diversity=min(1.0, max(0.0, diversity)),
             mood=mood, activity=activity, hour=hour, include_saved=include_saved,
             exclude_contexts=exclude_contexts, novelty_days=NOVELTY_DAYS,
             playlist_id=playlist_id, styles=tuple(styles),
             avoid=[catalog.resolve(a) for a in avoid if a in catalog.index],
+            new=min(1.0, max(0.0, float(new))),
         )
         try:
             result = engine.recommend(query, state)
@@ -431,6 +452,7 @@ class RecommendService:
                 diversity=_optional_float(recipe.get("diversity")),
                 include_saved=_optional_bool(recipe.get("include_saved")),
                 styles=recipe.get("styles") or (), avoid=list(dict.fromkeys(recent)),
+                new=_optional_float(recipe.get("new")),
             )
         except RecommendError as exc:
             answer["refresh_error"] = exc.user_text()

@@ -1,0 +1,104 @@
+"""The words a listener reads for sound descriptors and data sources (one table for recommend/)."""
+
+from __future__ import annotations
+
+# For a descriptor far above / below the average: the word for each side.
+DESCRIPTOR_WORDS: dict[str, tuple[str, str]] = {
+    "danceability": ("danceable", "not danceable"),
+    "energy": ("energetic", "gentle"),
+    "loudness": ("loud", "quiet"),
+    "loudness_db": ("loud", "quiet"),
+    "speechiness": ("spoken-word", "sung"),
+    "acousticness": ("acoustic", "electric"),
+    "instrumentalness": ("instrumental", "vocal"),
+    "liveness": ("live-sounding", "studio"),
+    "valence": ("happy", "melancholic"),
+    "tempo": ("fast", "slow"),
+    "tempo_bpm": ("fast", "slow"),
+    "mode": ("major", "minor"),
+    "mode_major": ("major", "minor"),
+    "brightness": ("bright", "dark"),
+    "spectral_centroid": ("bright", "dark"),
+    "spectral_centroid_hz": ("bright", "dark"),
+    "beat_strength": ("percussive", "smooth"),
+    "onset_rate": ("busy", "sparse"),
+    "spectral_flatness": ("noisy", "tonal"),
+    "dynamic_range": ("dynamic", "compressed"),
+    "dynamic_range_db": ("dynamic", "compressed"),
+    "beat_regularity": ("steady", "loose"),
+}
+
+# The name a listener reads for a descriptor; descriptors not listed here are never shown.
+DESCRIPTOR_LABELS: dict[str, str] = {
+    "tempo": "tempo", "tempo_bpm": "tempo",
+    "energy": "energy",
+    "danceability": "danceability",
+    "acousticness": "acoustic sound",
+    "valence": "cheerfulness",
+    "loudness": "loudness", "loudness_db": "loudness",
+    "mode": "key", "mode_major": "key",
+    "brightness": "brightness", "spectral_centroid": "brightness",
+    "spectral_centroid_hz": "brightness",
+    "speechiness": "spoken words",
+    "instrumentalness": "instrumental sound",
+    "liveness": "live feel",
+    "beat_strength": "beat strength",
+    "onset_rate": "note density",
+    "dynamic_range": "dynamics", "dynamic_range_db": "dynamics",
+    "beat_regularity": "steadiness",
+    "spectral_flatness": "noisiness",
+}
+
+# "More X" / "less X" as a listener would say it, per descriptor.
+DIRECTION_WORDS: dict[str, tuple[str, str]] = {
+    "tempo": ("faster", "slower"), "tempo_bpm": ("faster", "slower"),
+    "energy": ("more energy", "less energy"),
+    "danceability": ("more danceable", "less danceable"),
+    "acousticness": ("more acoustic", "less acoustic"),
+    "valence": ("more cheerful", "less cheerful"),
+    "loudness": ("louder", "quieter"), "loudness_db": ("louder", "quieter"),
+    "mode": ("major keys", "minor keys"), "mode_major": ("major keys", "minor keys"),
+    "brightness": ("brighter", "darker"), "spectral_centroid": ("brighter", "darker"),
+    "spectral_centroid_hz": ("brighter", "darker"),
+    "speechiness": ("more spoken words", "fewer spoken words"),
+    "instrumentalness": ("more instrumental", "more vocal"),
+}
+
+# Where a block's data came from, as a listener reads it.
+SOURCE_WORDS: dict[str, str] = {
+    "own_file": "your own file", "spotify": "Spotify", "preview": "a preview clip",
+    "none": "none", "tags": "file tags", "metadata": "MusicBrainz", "musicbrainz": "MusicBrainz",
+    "deezer": "Deezer", "itunes": "iTunes", "listenbrainz": "ListenBrainz",
+    "cluster": "sound family",
+}
+
+SERVICE_NAMES: dict[str, str] = {
+    "deezer": "Deezer", "listenbrainz": "ListenBrainz", "spotify": "Spotify",
+    "musicbrainz": "MusicBrainz", "itunes": "iTunes",
+}
+
+
+def label(name: str) -> str | None:
+    """The listener's word for a descriptor, or None when it is not for listeners."""
+    return DESCRIPTOR_LABELS.get(name)
+
+
+def format_value(name: str, value: float) -> str:
+    """A descriptor value as a listener reads it: '120 BPM', '-8.1 dB', 'major', 'energy 0.72'."""
+    if name in ("tempo", "tempo_bpm"):
+        return f"{value:.0f} BPM"
+    if name in ("loudness", "loudness_db"):
+        return f"{value:.1f} dB"
+    if name in ("mode", "mode_major"):
+        return "major" if value >= 0.5 else "minor"
+    if name in ("spectral_centroid", "spectral_centroid_hz"):
+        return f"{value:.0f} Hz"
+    return f"{value:.2f}"
+
+
+def describe(name: str, value: float) -> str:
+    """'tempo 120 BPM', 'energy 0.72', 'a major key'."""
+    shown = format_value(name, value)
+    if name in ("mode", "mode_major"):
+        return f"a {shown} key"
+    return f"{DESCRIPTOR_LABELS.get(name, name)} {shown}"
