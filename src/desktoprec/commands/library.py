@@ -74,6 +74,8 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
             print(f"  not found: {folder}")
         if report.tag_errors:
             print(f"  {report.tag_errors} files with unreadable tags (kept, named by file name)")
+        for problem in report.tag_problems:
+            print(f"  {problem['path']}: {problem['reason']}")
     return 0
 
 

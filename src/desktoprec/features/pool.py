@@ -173,8 +173,11 @@ def analyze_many(
     analyzer: str = DEFAULT_ANALYZER,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    task: str = "analysis",
 ) -> dict[str, int]:
     """Analyse (key, path) jobs in worker processes; on_result gets each FileResult in the parent.
+
+    `task` names the work in the messages of files that hung ("analysis took longer than …").
 
     Raises Cancelled (after stopping the workers) when `cancel` is set; results already handed to
     on_result stay handed over.
@@ -236,8 +239,8 @@ def analyze_many(
                 elif time.monotonic() > worker.deadline:
                     counts["timed_out"] += 1
                     result = FileResult(key, path, False, None,
-                                        f"analysis took longer than {time_limit_s:g} s and was "
-                                        "stopped (the decoder may hang on this file)")
+                                        f"{task} took longer than {time_limit_s:g} s and was "
+                                        "stopped (the file may be crafted to hang its reader)")
                     worker.stop(kill=True)
                     pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)
                 if replace:
@@ -245,7 +248,7 @@ def analyze_many(
                     code = worker.process.exitcode
                     counts["crashed"] += 1
                     result = FileResult(key, path, False, None,
-                                        "the decoder crashed on this file"
+                                        f"{task} crashed or ran out of memory on this file"
                                         + (f" (signal {-code})" if code and code < 0 else ""))
                     worker.stop(kill=True)
                     pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)

@@ -2,6 +2,8 @@
 
 Incremental by path + size + mtime: an unchanged file is neither re-hashed nor re-tagged. Files that
 have gone are marked `removed`, never deleted, so their analyses and matches come back with them.
+Tags of new and changed files are read in worker processes under a time and memory limit
+(`tags.read_tags_many`): a crafted file costs itself only, and Cancel stops the scan mid-file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from desktoprec.errors import Cancelled
-from desktoprec.library.tags import AUDIO_SUFFIXES, read_tags
+from desktoprec.library.tags import (
+    AUDIO_SUFFIXES,
+    TAG_READER,
+    TAG_TIME_LIMIT_S,
+    FileTags,
+    read_tags_many,
+)
 from desktoprec.storage.tables import LocalFileRow
 
 log = logging.getLogger(__name__)
@@ -26,6 +34,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 HASH_CHUNK = 1 << 20  # 1 MiB from the start, the middle and the end
 COMMIT_EVERY = 200
+MAX_REPORTED_PROBLEMS = 50
 
 
 @dataclass
@@ -41,6 +50,8 @@ class ScanReport:
     missing_folders: list[str] = field(default_factory=list)
     matched: int = 0
     local_tracks: int = 0
+    # files whose tags were not read (crafted, hung, damaged): {"path", "reason"}, the first 50
+    tag_problems: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -115,7 +126,9 @@ def iter_audio_files(folders: Iterable[Path], cancel: threading.Event | None = N
 
 def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
                  progress: Progress | None = None, cancel: threading.Event | None = None,
-                 *, mark_missing_everywhere: bool = False) -> ScanReport:
+                 *, mark_missing_everywhere: bool = False,
+                 tag_time_limit_s: float = TAG_TIME_LIMIT_S,
+                 tag_reader: str = TAG_READER) -> ScanReport:
     """Bring `local_files` up to date with the folders; returns what changed.
 
     Files under a scanned folder that were not found are marked removed. Folders that do not exist
@@ -143,9 +156,9 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
                  for row in session.scalars(select(LocalFileRow))}
     pending: list[dict[str, object]] = []
     now = datetime.now(UTC).replace(tzinfo=None)
-    for done, path in enumerate(paths, start=1):
+    to_read: dict[Path, tuple[int, float, bool]] = {}  # path -> size, mtime, known before
+    for path in paths:
         if cancel is not None and cancel.is_set():
-            _flush(db, pending)
             raise Cancelled()
         text = str(path)
         try:
@@ -160,18 +173,34 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
             else:
                 report.unchanged += 1
         else:
-            pending.append(_describe(path, info.st_size, info.st_mtime, now))
-            if pending[-1].get("tag_error"):
-                report.tag_errors += 1
-            if previous:
-                report.changed += 1
-            else:
-                report.new += 1
+            to_read[path] = (info.st_size, info.st_mtime, previous is not None)
+    settled = len(paths) - len(to_read)
+    if progress:
+        progress("scan", settled, len(paths))
+
+    def described(path: Path, tags: FileTags) -> None:
+        size, mtime, was_known = to_read[path]
+        pending.append(_describe(path, size, mtime, now, tags))
+        if tags.error:
+            report.tag_errors += 1
+            if len(report.tag_problems) < MAX_REPORTED_PROBLEMS:
+                report.tag_problems.append({"path": str(path), "reason": tags.error})
+        if was_known:
+            report.changed += 1
+        else:
+            report.new += 1
         if len(pending) >= COMMIT_EVERY:
             _flush(db, pending)
-        if progress and (done % 25 == 0 or done == len(paths)):
-            progress("scan", done, len(paths))
-    _flush(db, pending)
+
+    try:
+        read_tags_many(list(to_read), described, cancel=cancel, time_limit_s=tag_time_limit_s,
+                       reader=tag_reader,
+                       progress=(lambda done, total: progress("scan", settled + done, len(paths)))
+                       if progress else None)
+    finally:  # also when cancelled: the files read so far are kept
+        _flush(db, pending)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
     found = {str(p) for p in paths}
     gone = []
     for path_text, (_, _, removed) in known.items():
@@ -198,8 +227,8 @@ def _is_under(path_text: str, root: Path) -> bool:
         return False
 
 
-def _describe(path: Path, size: int, mtime: float, now: datetime) -> dict[str, object]:
-    tags = read_tags(path)
+def _describe(path: Path, size: int, mtime: float, now: datetime,
+              tags: FileTags) -> dict[str, object]:
     try:
         digest: str | None = content_hash(path, size)
     except OSError as exc:
