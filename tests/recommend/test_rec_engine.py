@@ -10,9 +10,9 @@ import pytest
 from rec_catalogs import NOW, make_catalog
 
 from desktoprec.errors import RecommendError
-from desktoprec.recommend.catalog import normalize_title
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.explain import MIN_REASON_SHARE
+from desktoprec.text import version_title as normalize_title
 
 
 def ids(result) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,10 @@ from desktoprec.storage.tables import (
     TrackArtistRow,
     TrackRow,
 )
+from desktoprec.text import BRACKETS as _BRACKETS
+from desktoprec.text import fold as _fold
+from desktoprec.text import match_title as normalize_title
+from desktoprec.text import squash as _squash
 
 log = logging.getLogger(__name__)
 
@@ -30,38 +33,8 @@ DURATION_TOLERANCE_S = 3.0
 LOCAL_TRACK_PREFIX = "local:"
 LOCAL_ARTIST_PREFIX = "local-artist:"
 
-_FEATURING = re.compile(r"\s*[\(\[]?\b(feat\.?|ft\.?|featuring|with)\s+.*$", re.IGNORECASE)
-_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
-_VERSION_TAIL = re.compile(
-    r"\b(remaster(ed)?|live|radio edit|edit|version|mono|stereo|mix|remix|demo|acoustic|"
-    r"single|deluxe|explicit|clean|instrumental|bonus|extended|re-?recorded|\d{4})\b",
-    re.IGNORECASE,
-)
 _ARTIST_SPLIT = re.compile(r"\s*(?:,|;|/|&|\band\b|\bx\b|\bvs\.?|\bfeat\.?|\bft\.?|"
                            r"\bfeaturing\b|\bwith\b)\s*", re.IGNORECASE)
-
-
-def _fold(text: str) -> str:
-    """Casefolded, accents stripped, '&' spelled out."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.casefold().replace("&", " and ")
-
-
-def _squash(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text).replace("_", " ").split())
-
-
-def normalize_title(title: str) -> str:
-    """'Song (feat. X) - Remastered 2011' -> 'song'; brackets and version tails dropped."""
-    text = _fold(title)
-    text = _BRACKETS.sub(" ", text)
-    head, sep, tail = text.partition(" - ")
-    if sep and _VERSION_TAIL.search(tail):
-        text = head
-    text = _FEATURING.sub("", text)
-    squashed = _squash(text)
-    return squashed or _squash(_fold(title))
 
 
 def normalize_artist(name: str) -> str:

@@ -7,8 +7,6 @@ import gzip
 import hashlib
 import logging
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ import numpy as np
 
 from desktoprec.errors import RecommendError
 from desktoprec.recommend.words import DESCRIPTOR_WORDS
+from desktoprec.text import fold_name, version_title
 
 log = logging.getLogger(__name__)
 
@@ -35,30 +34,6 @@ AUDIO_FEATURE_NAMES = (
     "tempo",
     "mode",
 )
-
-# Words that mark another version of the same recording ("Song - Live", "Song (2011 Remaster)").
-_VERSION_WORDS = re.compile(
-    r"\b(live|remaster(ed)?|radio edit|edit|version|mono|stereo|acoustic|demo|remix|mix|"
-    r"single|deluxe|explicit|clean|instrumental|original|extended|re-?recorded|\d{4})\b"
-)
-
-
-def normalize_title(title: str) -> str:
-    """A title with its version decorations removed: `Song - 2011 Remaster` -> `song`."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    # Drop bracketed parts and everything after " - " only when they name a version.
-    text = re.sub(r"[\(\[][^\)\]]*[\)\]]", lambda m: "" if _VERSION_WORDS.search(m[0]) else m[0],
-                  text)
-    head, sep, tail = text.partition(" - ")
-    if sep and _VERSION_WORDS.search(tail):
-        text = head
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
-
-
-def normalize_name(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split()) or name.strip().lower()
 
 
 @dataclass
@@ -119,7 +94,7 @@ class Catalog:
             [self.genre_vocab[g[0]] if g else -1 for g in self.genres], dtype=np.int32
         )
         self.version_keys = [
-            normalize_title(name) + "|" + (keys[0] if keys else "")
+            version_title(name) + "|" + (keys[0] if keys else "")
             for name, keys in zip(self.names, self.artist_keys)
         ]
 
@@ -227,7 +202,7 @@ class Catalog:
             ids=dataset.track_ids,
             names=dataset.names,
             artists=[(a,) for a in dataset.artists],
-            artist_keys=[(normalize_name(a),) for a in dataset.artists],
+            artist_keys=[(fold_name(a),) for a in dataset.artists],
             albums=dataset.albums,
             album_keys=dataset.album_ids,
             uris=[f"spotify:track:{t}" for t in dataset.track_ids],
