@@ -126,10 +126,11 @@ class LibraryRecommender:
     def recommend(self, mode: str = "for_you", seeds: tuple[str, ...] = (),
                   playlist_id: str | None = None, n: int = 20, mood: str | None = None,
                   activity: str | None = None, diversity: float | None = None,
-                  include_saved: bool | None = None) -> RecommendationList:
+                  include_saved: bool | None = None, new: float | None = None
+                  ) -> RecommendationList:
         self.calls.append({"mode": mode, "seeds": tuple(seeds), "playlist_id": playlist_id,
                            "n": n, "mood": mood, "activity": activity, "diversity": diversity,
-                           "include_saved": include_saved})
+                           "include_saved": include_saved, "new": new})
         if self.fail_with is not None:
             raise self.fail_with
         from desktoprec.ui import queries

@@ -56,6 +56,11 @@ def test_dial_and_mood_re_rank_through_the_service(qtbot: Any, ctx: Any,
     assert stub.calls[-1]["include_saved"] is False
     view.include_saved.setChecked(True)
     qtbot.waitUntil(lambda: stub.calls[-1]["include_saved"] is True, timeout=3000)
+    # Familiar <-> New is its own control, beside the diversity dial
+    assert stub.calls[-1]["new"] == ctx.services.settings.new_artists
+    view.new_dial.setValue(80)
+    qtbot.waitUntil(lambda: stub.calls[-1]["new"] == 0.8, timeout=3000)
+    assert stub.calls[-1]["diversity"] == 0.3
 
 
 def test_like_dislike_skip_and_open(qtbot: Any, ctx: Any, library: list[str]) -> None:

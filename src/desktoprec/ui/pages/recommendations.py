@@ -235,6 +235,18 @@ class RecommendationsView(QWidget):
         self.dial_value = QLabel()
         controls.addWidget(self.dial_value)
         controls.addSpacing(12)
+        controls.addWidget(QLabel("Familiar"))
+        self.new_dial = QSlider(Qt.Orientation.Horizontal)
+        self.new_dial.setRange(0, 100)
+        self.request.extra.setdefault("new", float(ctx.services.settings.new_artists))
+        self.new_dial.setValue(round(float(self.request.extra["new"]) * 100))
+        self.new_dial.setToolTip("Familiar ↔ New: the share of the list given to artists you "
+                                 "have never saved, played or followed")
+        self.new_dial.setAccessibleName("Familiar or new artists")
+        self.new_dial.setMaximumWidth(140)
+        controls.addWidget(self.new_dial)
+        controls.addWidget(QLabel("New"))
+        controls.addSpacing(12)
         controls.addWidget(QLabel("Mood"))
         self.mood = QComboBox()
         self.mood.addItems([m or "any" for m in MOODS])
@@ -275,6 +287,7 @@ class RecommendationsView(QWidget):
         self._rerank_timer.setInterval(250)
         self._rerank_timer.timeout.connect(self.refresh)
         self.dial.valueChanged.connect(self._on_dial_moved)
+        self.new_dial.valueChanged.connect(self._on_new_moved)
         self.mood.currentIndexChanged.connect(self._on_context_changed)
         self.activity.currentIndexChanged.connect(self._on_context_changed)
         self.include_saved.toggled.connect(self._on_context_changed)
@@ -291,6 +304,11 @@ class RecommendationsView(QWidget):
         self.dial_value.setText(f"{value}")
         self.request.diversity = value / 100.0
         if schedule and self.current is not None:
+            self._rerank_timer.start()
+
+    def _on_new_moved(self, value: int) -> None:
+        self.request.extra["new"] = value / 100.0
+        if self.current is not None:
             self._rerank_timer.start()
 
     def _on_context_changed(self) -> None:
