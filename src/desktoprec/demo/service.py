@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktoprec.atomicfile import write_atomically
 from desktoprec.demo.account import default_reference_time
 from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
 from desktoprec.errors import (
@@ -377,10 +378,8 @@ class DemoService:
     @staticmethod
     def _write_json(path: Path, data: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
         try:
-            partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-            partial.replace(path)
+            write_atomically(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         except OSError as exc:
             raise StorageError(f"The demo's bookkeeping file {path} could not be written: {exc}"
                                ) from exc

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desktoprec import __version__
+from desktoprec.atomicfile import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,7 @@ class MetadataGenres:
 
     def save(self) -> None:
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._cache), encoding="utf-8")
-        temporary.replace(self.cache_file)
+        write_atomically(self.cache_file, json.dumps(self._cache).encode("utf-8"))
 
     def cached(self, isrc: str) -> list[str] | None:
         return self._cache.get(isrc)

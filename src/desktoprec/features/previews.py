@@ -29,8 +29,14 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import select, update
 
 from desktoprec import __version__
+from desktoprec.atomicfile import write_atomically
 from desktoprec.errors import Cancelled, MalformedResponse
-from desktoprec.settings import DEFAULT_PREVIEW_API_URL, is_remote_https, is_safe_url
+from desktoprec.settings import (
+    DEFAULT_PREVIEW_API_URL,
+    is_loopback_host,
+    is_remote_https,
+    is_safe_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,6 @@ DEEZER_HOST_SUFFIXES = (".dzcdn.net", ".deezer.com")
 # Deezer error codes meaning "ask later": quota exceeded, service busy.
 _BUSY_ERROR_CODES = {4, 700}
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 class ServiceUnavailable(Exception):
@@ -72,10 +77,6 @@ def preview_api_url(settings: Any = None) -> str:
                     "is used", chosen[:200])
         chosen = DEFAULT_PREVIEW_API_URL
     return chosen.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    return host in _LOOPBACK or host.startswith("127.")
 
 
 def audio_suffix(head: bytes) -> str | None:
@@ -109,7 +110,7 @@ class PreviewSource:
         self.requests_made = 0
         self.stopped: str | None = None  # why the step stopped early this refresh, if it did
         self._last_request = 0.0
-        self._base_is_loopback = _is_loopback((urlsplit(self.base_url).hostname or "").lower())
+        self._base_is_loopback = is_loopback_host((urlsplit(self.base_url).hostname or "").lower())
         self._base_is_deezer = self.base_url == DEFAULT_PREVIEW_API_URL.rstrip("/")
         self._index: dict[str, dict[str, Any]] = self._load_index()
         self._client: Any = None
@@ -140,9 +141,7 @@ class PreviewSource:
 
     def save(self) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = self.index_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._index), encoding="utf-8")
-        temporary.replace(self.index_file)
+        write_atomically(self.index_file, json.dumps(self._index).encode("utf-8"))
 
     def _remember(self, isrc: str, status: str, reason: str = "", file: str = "") -> None:
         entry: dict[str, Any] = {"status": status, "at": self.clock()}
@@ -228,7 +227,7 @@ class PreviewSource:
         if not host or parts.username or parts.password:
             return False
         if parts.scheme == "http":
-            return self._base_is_loopback and _is_loopback(host)
+            return self._base_is_loopback and is_loopback_host(host)
         if parts.scheme != "https":
             return False
         if self._base_is_deezer:
@@ -306,9 +305,7 @@ class PreviewSource:
             raise RejectedAnswer("the preview file is not audio")
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         target = self.cache_dir / f"{isrc}{suffix}"
-        temporary = self.cache_dir / f"{isrc}.part"
-        temporary.write_bytes(body)
-        temporary.replace(target)
+        write_atomically(target, body)
         return target
 
     def fetch(self, isrc: str) -> Path | None:
