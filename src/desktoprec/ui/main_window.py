@@ -27,6 +27,7 @@ from desktoprec.errors import Cancelled, SignInRequired
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import describe
+from desktoprec.ui.mpris import start_mpris
 from desktoprec.ui.pages.insights import InsightsPage
 from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
 from desktoprec.ui.pages.recommendations import (
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
                                    show_picks=self.show_picks)
         if not self.tray.available:
             ctx.notified.connect(lambda title, text: self.show_status(f"{title}: {text}"))
+        self.mpris = start_mpris(self.player, raise_window=self.show_and_raise,
+                                 quit_app=self.quit_app, parent=self)
         self._show_wizard = show_wizard
         self._started = False
         self.nav.setCurrentRow(0)
@@ -556,6 +559,8 @@ class MainWindow(QMainWindow):
         if not stopped:
             log.warning("some background work did not stop in time")
         self.tray.hide()
+        if self.mpris is not None:
+            self.mpris.stop()
         self.player_window.close()
         self.close()
         app = QApplication.instance()
