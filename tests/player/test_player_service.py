@@ -98,3 +98,59 @@ def test_local_files_cannot_go_through_connect(premium_server: Any) -> None:
     player = PlayerService(_services(premium_server))
     with pytest.raises(NotAvailable):
         player.play(["spotify:local:a:b:c:180"])
+
+
+def test_volume_shuffle_repeat_on_connect(premium_server: Any) -> None:
+    from desktoprec.errors import SpotifyError
+
+    player = PlayerService(_services(premium_server))
+    player.play(_track_uris(premium_server))
+    player.volume(25)
+    active = next(d for d in player.devices() if d.get("is_active"))
+    assert active["volume_percent"] == 25
+    player.volume(250)  # clamped to 100 before it is sent
+    assert next(d for d in player.devices() if d.get("is_active"))["volume_percent"] == 100
+    player.shuffle(True)
+    player.repeat("one")
+    state = player.state()
+    assert state["shuffle_state"] is True and state["repeat_state"] == "track"
+    player.repeat("all")
+    assert player.state()["repeat_state"] == "context"
+    with pytest.raises(SpotifyError) as info:
+        player._request("PUT", "/me/player/repeat", params={"state": "sometimes"}, control=True)
+    assert info.value.status == 400
+
+
+def test_radio_batch_follows_the_queue_and_leaves_out_what_is_in_it(tmp_path: Any) -> None:
+    from desktoprec.domain import Explanation, Recommendation, RecommendationList, Track
+
+    class _Recommend:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def recommend(self, **kwargs: Any) -> RecommendationList:
+            self.calls.append(kwargs)
+            items = tuple(Recommendation(track=Track(id=f"r{i}", name=f"R{i}", artists=()),
+                                         score=1.0, explanation=Explanation(summary="", reasons=()))
+                          for i in range(6))
+            return RecommendationList(items=items, recipe={}, figures={})
+
+    class _Services(Services):
+        @property
+        def recommend(self) -> Any:
+            return self.memo("recommend", _Recommend)
+
+    services = _Services()
+    player = PlayerService(services)
+    queue = player.queue_model
+    queue.set([Track(id=f"q{i}", name="", artists=()) for i in range(4)] +
+              [Track(id="r1", name="", artists=())], 0)
+    assert not player.radio_needs_more(queue)
+    queue.index = 3
+    assert player.radio_needs_more(queue)
+    batch = player.radio_next_batch(queue, n=6)
+    assert [t.id for t in batch] == ["r0", "r2", "r3", "r4", "r5"]  # r1 is already queued
+    call = services.recommend.calls[-1]
+    assert call["mode"] == "more_like" and "r1" in call["seeds"] and "q0" in call["seeds"]
+    assert set(call["avoid"]) == {"q0", "q1", "q2", "q3", "r1"}
+    services.close()

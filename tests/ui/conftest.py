@@ -171,6 +171,11 @@ class LibraryRecommender:
                  context: str | None = None) -> dict[str, Any]:
         """Like the real service: a second quick skip in a row answers with a fresh list."""
         self.feedback_calls.append((track_id, kind))
+        from desktoprec.storage.tables import FeedbackRow
+
+        with self.services.db.write() as session:  # stored as the real service stores it
+            session.add(FeedbackRow(track_id=track_id, kind=kind, at=datetime.now(),
+                                    position_ms=position_ms))
         quick = position_ms is None or position_ms < 30_000
         if kind == "skip":
             self.skip_positions.append(position_ms)

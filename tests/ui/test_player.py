@@ -243,3 +243,205 @@ def test_end_of_the_queue_shows_finished_not_playing(qtbot: Any, ctx: Any, tmp_p
     window.buttons["toggle"].click()  # play again from the start of the queue
     assert controller.state == "playing" and controller.current.id == "local:s"
     controller.stop()
+
+
+# --- issue 13: the queue, volume/shuffle/repeat, likes, hidden, radio, output device -----------
+
+
+def _local_tracks(tmp_path: Any, n: int) -> list[Track]:
+    return [Track(id=f"local:q{i}", name=f"Q{i}", artists=("Me",),
+                  local_path=str(write_wav(tmp_path / f"q{i}.wav", seconds=1.0)))
+            for i in range(n)]
+
+
+def test_queue_view_play_next_add_reorder_remove(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    tracks = _local_tracks(tmp_path, 5)
+    controller.play_queue(tracks[:3], 0)
+    view = window.queue_view
+    assert view.titles() == ["Q1 — Me", "Q2 — Me"]
+    controller.play_next(tracks[3])
+    controller.add_to_queue(tracks[4])
+    assert view.titles() == ["Q3 — Me", "Q1 — Me", "Q2 — Me", "Q4 — Me"]
+    view.list.setCurrentRow(0)
+    view.down_button.click()
+    assert view.titles()[:2] == ["Q1 — Me", "Q3 — Me"] and view.list.currentRow() == 1
+    view.list.setCurrentRow(3)
+    view.up_button.click()
+    assert view.titles() == ["Q1 — Me", "Q3 — Me", "Q4 — Me", "Q2 — Me"]
+    view.list.setCurrentRow(0)
+    view.remove_button.click()
+    assert view.titles() == ["Q3 — Me", "Q4 — Me", "Q2 — Me"]
+    view.list.setCurrentRow(1)
+    view.play_button.click()
+    assert controller.current.name == "Q4" and view.titles() == ["Q2 — Me"]
+    # a drag in the list is the same move in the queue
+    controller.add_to_queue(tracks[:2])
+    assert view.titles() == ["Q2 — Me", "Q0 — Me", "Q1 — Me"]
+    view._on_rows_moved(None, 2, 2, None, 0)  # type: ignore[arg-type]
+    assert [t.name for t in controller.up_next()] == ["Q1", "Q2", "Q0"]
+    view.clear_button.click()
+    assert view.titles() == [] and controller.current.name == "Q4"
+    controller.stop()
+
+
+def test_volume_shuffle_repeat_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    controller.play_queue(_local_tracks(tmp_path, 8), 0)
+    window.volume.setValue(35)
+    assert controller.volume == 35
+    assert abs(controller._audio.volume() - 0.35) < 0.01  # the real QAudioOutput
+    assert ctx.services.settings.volume == 35
+    before = [t.id for t in controller.up_next()]
+    window.buttons["shuffle"].click()
+    assert controller.shuffle and sorted(t.id for t in controller.up_next()) == sorted(before)
+    window.buttons["shuffle"].click()
+    assert not controller.shuffle and [t.id for t in controller.up_next()] == before
+    window.buttons["repeat"].click()
+    assert controller.repeat == "all" and window.buttons["repeat"].text() == "↻ all"
+    window.buttons["repeat"].click()
+    assert controller.repeat == "one"
+    controller.advance(user=False)  # the track ended by itself: repeat one plays it again
+    assert controller.current.id == "local:q0" and controller.state == "playing"
+    window.buttons["repeat"].click()
+    assert controller.repeat == "off" and window.buttons["repeat"].text() == "↻"
+    controller.stop()
+
+
+def test_volume_shuffle_repeat_and_queue_through_spotify_connect(qtbot: Any) -> None:
+    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        tracks = _spotify_tracks(server, 5)
+        controller.play_queue(tracks[:3], 0)
+        controller.set_volume(42)
+        device = next(d for d in server.account.devices if d["is_active"])
+        assert device["volume_percent"] == 42
+        window.buttons["shuffle"].click()
+        assert server.account.playback["shuffle"] is True
+        window.buttons["repeat"].click()
+        assert server.account.playback["repeat"] == "context"
+        window.buttons["repeat"].click()
+        assert server.account.playback["repeat"] == "track"
+        controller.add_to_queue(tracks[4])
+        assert server.account.playback["queue"] == [tracks[4].uri]
+        assert controller.up_next()[-1].id == tracks[4].id
+        state = ctx.services.player.state()
+        assert state["shuffle_state"] is True and state["repeat_state"] == "track"
+        controller.stop()
+        ctx.services.close()
+
+
+def test_heart_saves_to_the_spotify_library_and_undo_unlikes(qtbot: Any) -> None:
+    account = generate_account(seed=8, saved_tracks=0, playlists=1, devices=1)
+    with EmulatorServer(account) as server:
+        ctx = _remote_ctx(qtbot, server)
+        controller = PlaybackController(ctx)
+        window = PlayerWindow(ctx, controller)
+        qtbot.addWidget(window)
+        tracks = _spotify_tracks(server, 2)
+        controller.play_queue(tracks, 0)
+        window.buttons["like"].click()
+        assert server.account.is_saved(tracks[0].id)
+        assert "Saved to your Spotify library" in window.message.full_text()
+        assert window.buttons["like"].isChecked() and window.undo_button.isVisibleTo(window)
+        window.undo_button.click()
+        assert not server.account.is_saved(tracks[0].id)
+        assert not window.buttons["like"].isChecked()
+        # offline: the like waits for the next sync, and says so
+        server.faults.add("/me/library", mode="drop", times=-1)
+        window.buttons["like"].click()
+        assert "next sync" in window.message.full_text()
+        assert ctx.services.feedback.pending() == [{"op": "PUT", "uri": tracks[0].uri}]
+        controller.stop()
+        ctx.services.close()
+
+
+def test_dislike_undo_and_the_hidden_list(qtbot: Any, ctx: Any, library: list[str]) -> None:
+    from desktoprec.storage.tables import FeedbackRow
+
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    tracks = [Track(id=tid, name=f"Song {tid}", artists=("A",)) for tid in library[:3]]
+    controller.play_queue(tracks, 0)
+    window.buttons["dislike"].click()
+    assert controller.current.id == library[1]
+    assert "Hidden" in window.message.full_text() and window.undo_button.isVisibleTo(window)
+    window.undo_button.click()
+    assert controller.up_next()[0].id == library[0]  # back, and it plays next
+    with ctx.services.db.read() as session:
+        assert session.query(FeedbackRow).filter_by(track_id=library[0],
+                                                    kind="dislike").count() == 0
+    controller.dislike()  # hides library[1]
+    window.hidden_button.click()
+    dialog = window.hidden_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.hidden_list.count() == 1
+    assert dialog.hidden_list.item(0).data(0x0100)["id"] == library[1]
+    dialog.hidden_list.setCurrentRow(0)
+    dialog.unhide_button.click()
+    assert "can be recommended again" in dialog.message.full_text()
+    assert dialog.hidden_list.item(0).text() == "Nothing is hidden."
+    assert ctx.services.feedback.hidden() == []
+    controller.stop()
+
+
+def test_radio_keeps_the_queue_going_without_repeats(qtbot: Any, ctx: Any,
+                                                      library: list[str]) -> None:
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    tracks = [Track(id=tid, name=f"Song {tid}", artists=("A",)) for tid in library[:2]]
+    controller.play_queue(tracks, 0)
+    window.radio_box.setChecked(True)
+    assert controller.radio and controller.radio_batches == 1
+    assert len(controller.up_next()) > 2
+    call = ctx.services.recommend.calls[-1]
+    assert call["mode"] == "more_like" and library[0] in call["seeds"]
+    for _ in range(12):
+        controller.advance(user=False)
+    ids = [t.id for t in controller.queue]
+    assert len(ids) == len(set(ids))  # nothing suggested twice
+    assert controller.radio_batches >= 2 and controller.state != "finished"
+    window.radio_box.setChecked(False)
+    assert not controller.radio
+
+
+def test_output_device_selector_saves_and_applies_live(qtbot: Any, ctx: Any,
+                                                        tmp_path: Any) -> None:
+    from PySide6.QtMultimedia import QMediaDevices
+
+    from desktoprec.settings import load_settings
+    from desktoprec.ui.output_device import DEFAULT_LABEL, OutputDeviceSelector, device_id
+
+    controller = PlaybackController(ctx)
+    ctx.player = controller
+    controller.play_queue(_local_tracks(tmp_path, 1), 0)
+    selector = OutputDeviceSelector(ctx)
+    qtbot.addWidget(selector)
+    outputs = QMediaDevices.audioOutputs()
+    assert selector.itemText(0) == DEFAULT_LABEL and selector.count() == 1 + len(outputs)
+    if outputs:  # a real sound card or sound server: pick it
+        selector.setCurrentIndex(1)
+        assert controller._audio.device().id() == outputs[0].id()
+        wanted = device_id(outputs[0])
+    else:  # none here: a remembered device that is not connected is kept and said so
+        ctx.services.settings.audio_output = "usb-headset"
+        selector.reload()
+        assert selector.count() == 2 and "not connected" in selector.itemText(1)
+        selector.setCurrentIndex(0)
+        selector.setCurrentIndex(1)
+        wanted = "usb-headset"
+    assert controller.output_device_id == wanted
+    assert load_settings(ctx.services.paths.settings_file).audio_output == wanted
+    selector.setCurrentIndex(0)
+    assert controller.output_device_id == ""
+    controller.stop()

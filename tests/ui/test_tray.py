@@ -61,3 +61,35 @@ def test_quick_recommend_without_history_uses_for_you(services: Any) -> None:
     assert services.recommend.calls[-1]["mode"] == "for_you"
     assert picks.items == ()
     assert time_of_day(8) == "morning" and time_of_day(23) == "night"
+
+
+def test_tray_tooltip_says_what_plays_and_picks_can_be_queued(qtbot: Any, window: Any) -> None:
+    tray = window.tray
+    assert tray.tooltip == "desktoprec"
+    tray.refresh_quick()
+    tray.pick_actions[0][0].trigger()
+    playing = window.player.current
+    assert tray.tooltip.startswith("desktoprec — playing: ") and playing.name[:20] in tray.tooltip
+    assert tray.like_action.text().startswith("Like ♥")
+    window.player.toggle()
+    assert "paused" in tray.tooltip
+    play_next, add = tray.queue_actions[3]
+    play_next.trigger()
+    assert window.player.up_next()[0].id == tray.picks.items[3].track.id
+    add.trigger()
+    assert window.player.up_next()[-1].id == tray.picks.items[3].track.id
+    window.player.queue_model.index = len(window.player.queue) - 1
+    window.player.advance(user=False)
+    assert window.player.state == "finished" and tray.tooltip == "desktoprec"
+
+
+def test_tray_next_uses_the_one_skip_rule(qtbot: Any, window: Any) -> None:
+    tray = window.tray
+    tray.refresh_quick()
+    tray.pick_actions[0][0].trigger()
+    stub = window.ctx.services.recommend
+    tray.next_action.trigger()
+    tray.next_action.trigger()
+    assert stub.skip_positions and all(p is not None and p < 30_000
+                                       for p in stub.skip_positions)
+    assert window.player.refreshes == 1  # the service answered the second quick skip

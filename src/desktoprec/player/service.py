@@ -226,9 +226,6 @@ class PlayerService:
                                              avoid=tuple(in_queue))
             else:
                 result = recommend.recommend(mode="for_you", n=n)
-        except TypeError:  # a recommender without `avoid`
-            result = recommend.recommend(mode="more_like" if seeds else "for_you",
-                                         seeds=tuple(seeds), n=n)
         except DesktopRecError as exc:
             log.info("radio from the queue failed (%s); using For you", exc)
             result = recommend.recommend(mode="for_you", n=n)

@@ -69,6 +69,11 @@ class SyncService:
 
     def _flush_pending_exports(self) -> int:
         try:
+            # likes and unlikes made offline go first: an export may list a liked track
+            self.services.feedback.flush_pending()
+        except DesktopRecError as exc:
+            log.warning("queued likes not sent: %s", exc)
+        try:
             return int(self.services.export.flush_pending())
         except DesktopRecError as exc:
             log.warning("queued exports not sent: %s", exc)

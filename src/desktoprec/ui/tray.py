@@ -93,6 +93,22 @@ class TrayController(QObject):
             self.icon.show()
         self.quick_menu.aboutToShow.connect(self._on_quick_menu_shown)
         ctx.notified.connect(self.notify)
+        self.tooltip = "desktoprec"
+        if ctx.player is not None:
+            ctx.player.now_playing.connect(self._on_now_playing)
+
+    def _on_now_playing(self, track: Track | None, state: str) -> None:
+        """The tooltip says what plays (or is paused); the Like entry names the track."""
+        if track is None:
+            self.tooltip = "desktoprec"
+            self.like_action.setText("Like")
+        else:
+            what = f"{track.name} — {', '.join(track.artists)}"
+            self.tooltip = clip(f"desktoprec — {'paused' if state == 'paused' else 'playing'}: "
+                                f"{what}", 120)
+            self.like_action.setText(clip(f"Like ♥ {track.name}", 60))
+        if self.icon is not None:
+            self.icon.setToolTip(self.tooltip)
 
     @property
     def available(self) -> bool:
@@ -123,6 +139,7 @@ class TrayController(QObject):
     def _rebuild_quick_menu(self, note: str | None = None) -> None:
         self.quick_menu.clear()
         self.pick_actions = []
+        self.queue_actions: list[tuple[QAction, QAction]] = []
         if note:
             info = self.quick_menu.addAction(note)
             info.setEnabled(False)
@@ -131,10 +148,15 @@ class TrayController(QObject):
                 sub = self.quick_menu.addMenu(
                     clip(f"{rec.track.name} — {', '.join(rec.track.artists)}", 60))
                 play = sub.addAction("Play")
+                play_next = sub.addAction("Play next")
+                add = sub.addAction("Add to queue")
                 show = sub.addAction("Open in the window")
                 play.triggered.connect(lambda _=False, t=rec.track: self.play_pick(t))
+                play_next.triggered.connect(lambda _=False, t=rec.track: self._queue(t, True))
+                add.triggered.connect(lambda _=False, t=rec.track: self._queue(t, False))
                 show.triggered.connect(self.open_picks)
                 self.pick_actions.append((play, show))
+                self.queue_actions.append((play_next, add))
         self.quick_menu.addSeparator()
         self.quick_menu.addAction(self.quick_refresh_action)
         self.quick_menu.addAction(self.quick_open_action)
@@ -146,6 +168,14 @@ class TrayController(QObject):
         tracks = [r.track for r in self.picks.items]
         start = next((i for i, t in enumerate(tracks) if t.id == track.id), 0)
         self.ctx.player.play_queue(tracks, start)
+
+    def _queue(self, track: Track, play_next: bool) -> None:
+        if self.ctx.player is None:
+            return
+        if play_next:
+            self.ctx.player.play_next(track)
+        else:
+            self.ctx.player.add_to_queue(track)
 
     def open_picks(self) -> None:
         if self.picks is not None:

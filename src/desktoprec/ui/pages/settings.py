@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.settings import PREVIEW_SOURCE_DESCRIPTION
 from desktoprec.ui.context import AppContext
+from desktoprec.ui.output_device import OutputDeviceSelector
 from desktoprec.ui.widgets import PlainLabel, clip
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class SettingsPage(QWidget):
         self.theme.addItems(THEMES)
         self.theme.setCurrentIndex(THEMES.index(settings.theme) if settings.theme in THEMES else 0)
         form.addRow("Theme", self.theme)
+        self.audio_output = OutputDeviceSelector(ctx)  # saved and applied as soon as chosen
+        form.addRow("Audio output", self.audio_output)
         layout.addLayout(form)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save")
