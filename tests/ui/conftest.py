@@ -126,18 +126,19 @@ class LibraryRecommender:
     def recommend(self, mode: str = "for_you", seeds: tuple[str, ...] = (),
                   playlist_id: str | None = None, n: int = 20, mood: str | None = None,
                   activity: str | None = None, diversity: float | None = None,
-                  include_saved: bool | None = None, new: float | None = None
-                  ) -> RecommendationList:
+                  include_saved: bool | None = None, new: float | None = None,
+                  avoid: tuple[str, ...] = ()) -> RecommendationList:
         self.calls.append({"mode": mode, "seeds": tuple(seeds), "playlist_id": playlist_id,
                            "n": n, "mood": mood, "activity": activity, "diversity": diversity,
-                           "include_saved": include_saved, "new": new})
+                           "include_saved": include_saved, "new": new, "avoid": tuple(avoid)})
         if self.fail_with is not None:
             raise self.fail_with
         from desktoprec.ui import queries
 
         items = queries.library_items(self.services, limit=200)
         skipped = {t for t, k in self.feedback_calls if k in ("dislike", "skip")}
-        pool = [i for i in items if i.track.id not in seeds and i.track.id not in skipped]
+        pool = [i for i in items if i.track.id not in seeds and i.track.id not in skipped
+                and i.track.id not in avoid]
         offset = int((diversity or 0) * 10) % max(1, len(pool))
         pool = pool[offset:] + pool[:offset]
         recs = []
