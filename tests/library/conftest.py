@@ -19,10 +19,11 @@ def write_tagged(path: Path, *, artist: str | None = None, title: str | None = N
     fmt = path.suffix.lower().lstrip(".")
     rate = 48000 if fmt == "opus" else 44100
     signal = synth.click_track(bpm, seconds=seconds, rate=rate)
-    if fmt == "m4a":
+    if fmt in ("m4a", "wma"):
         wav = synth.write_audio(path.with_suffix(".tmp.wav"), signal, rate=rate)
         assert shutil.which("ffmpeg"), "ffmpeg is a test dependency"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", str(path)],
+        codec = "aac" if fmt == "m4a" else "wmav2"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", codec, str(path)],
                        check=True)
         wav.unlink()
     else:
@@ -72,6 +73,15 @@ def write_tagged(path: Path, *, artist: str | None = None, title: str | None = N
                 audio["----:com.apple.iTunes:ISRC"] = [MP4FreeForm(value.encode())]
             else:
                 audio[atoms[key]] = [value]
+        audio.save()
+    elif fmt == "wma":
+        from mutagen.asf import ASF
+
+        audio = ASF(str(path))
+        fields = {"artist": "Author", "title": "Title", "album": "WM/AlbumTitle",
+                  "isrc": "WM/ISRC", "genre": "WM/Genre", "date": "WM/Year"}
+        for key, value in values.items():
+            audio[fields[key]] = [value]
         audio.save()
     return path
 

@@ -10,7 +10,7 @@ import pytest
 from desktoprec.library.tags import MAX_TAG_CHARS, clean_isrc, clean_text, read_tags
 
 
-@pytest.mark.parametrize("suffix", [".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav"])
+@pytest.mark.parametrize("suffix", [".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav", ".wma"])
 def test_tags_of_every_format(tmp_path: Path, tagged: Callable[..., Path], suffix: str) -> None:
     path = tagged(tmp_path / f"song{suffix}", artist="Björk", title="Jóga", album="Homogenic",
                   isrc="GBAYE9700123", genre="Electronic", year="1997-09-15", seconds=3.0)

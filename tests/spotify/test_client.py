@@ -296,3 +296,27 @@ def test_bad_content_encoding_is_malformed(api: Any) -> None:
     script.on("/v1/me", {"raw": b"not gzip at all", "headers": {"Content-Encoding": "gzip"}})
     with pytest.raises(MalformedResponse, match="decoded"):
         client.me()
+
+
+def test_artist_albums_asks_for_ten_a_page_and_pages_past_them() -> None:
+    """Since 2026-02 /artists/{id}/albums gives at most 10 a page (a larger limit is a 400)."""
+    from desktoprec.spotify.emulator import EmulatorServer, generate_account
+    from desktoprec.spotify.emulator.account import album_json, artist_json, make_id
+
+    account = generate_account(seed=5, saved_tracks=2, playlists=0)
+    artist = artist_json(make_id("prolific"), "Prolific")
+    account.add_artist(artist)
+    for k in range(23):
+        account.add_album(album_json(make_id("prolific", str(k)), f"Album {k}", [artist],
+                                     f"20{k:02d}-01-01", total_tracks=1))
+    with EmulatorServer(account) as server:
+        from emulator_auth import EmulatorTokens
+
+        client = SpotifyClient(server.api_url, EmulatorTokens(server))
+        assert len(client.artist_albums(artist["id"])) == 10
+        assert len(client.artist_albums(artist["id"], limit=23)) == 23
+        limits = {r.query.get("limit") for r in server.requests if "/albums" in r.path}
+        assert limits == {"10"}
+        refused = server.count("/artists/", status=400)
+        assert refused == 0
+        client.close()

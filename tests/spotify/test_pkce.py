@@ -62,3 +62,9 @@ def test_authorize_url_carries_everything_spotify_checks() -> None:
         "redirect_uri": "http://127.0.0.1:4567/callback", "code_challenge_method": "S256",
         "code_challenge": "c" * 43, "scope": " ".join(pkce.SCOPES), "state": "the-state"}
     assert "user-library-read" in query["scope"] and "playlist-read-private" in query["scope"]
+
+
+def test_scopes_are_the_ones_used() -> None:
+    # the player reads /me/player (user-read-playback-state); currently-playing was never used
+    assert "user-read-currently-playing" not in pkce.SCOPES
+    assert "user-read-playback-state" in pkce.SCOPES and "user-library-modify" in pkce.SCOPES

@@ -39,14 +39,16 @@ AUDIO_SUFFIXES = {
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-# tag field -> keys in each tagging scheme (ID3 frames, Vorbis comments, MP4 atoms, APE)
+# tag field -> keys in each tagging scheme (ID3 frames, Vorbis comments, MP4 atoms, APE, ASF/WMA)
 _KEYS: dict[str, tuple[str, ...]] = {
-    "artist": ("TPE1", "artist", "\xa9ART", "Artist", "TPE2", "albumartist", "aART"),
+    "artist": ("TPE1", "artist", "\xa9ART", "Artist", "Author", "TPE2", "albumartist", "aART",
+               "WM/AlbumArtist"),
     "title": ("TIT2", "title", "\xa9nam", "Title"),
-    "album": ("TALB", "album", "\xa9alb", "Album"),
-    "isrc": ("TSRC", "isrc", "----:com.apple.iTunes:ISRC", "ISRC", "TXXX:ISRC"),
-    "genre": ("TCON", "genre", "\xa9gen", "Genre"),
-    "date": ("TDRC", "TYER", "date", "year", "\xa9day", "Year", "originaldate", "TDOR"),
+    "album": ("TALB", "album", "\xa9alb", "Album", "WM/AlbumTitle"),
+    "isrc": ("TSRC", "isrc", "----:com.apple.iTunes:ISRC", "ISRC", "TXXX:ISRC", "WM/ISRC"),
+    "genre": ("TCON", "genre", "\xa9gen", "Genre", "WM/Genre"),
+    "date": ("TDRC", "TYER", "date", "year", "\xa9day", "Year", "originaldate", "TDOR",
+             "WM/Year", "WM/OriginalReleaseYear"),
 }
 
 

@@ -38,6 +38,7 @@ from desktoprec.errors import (
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+ARTIST_ALBUMS_PAGE = 10  # the most /artists/{id}/albums gives per page since 2026-02
 MAX_BODY_BYTES = 10 * 1024 * 1024
 NOT_REGISTERED_TEXT = "User not registered in the Developer Dashboard"
 
@@ -366,10 +367,10 @@ class SpotifyClient:
     def artist(self, artist_id: str) -> dict[str, Any]:
         return self._object("GET", f"/artists/{artist_id}")
 
-    def artist_albums(self, artist_id: str, limit: int = 50,
+    def artist_albums(self, artist_id: str, limit: int = ARTIST_ALBUMS_PAGE,
                       include_groups: str = "album,single") -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        params = {"limit": min(limit, PAGE_SIZE), "include_groups": include_groups}
+        params = {"limit": min(limit, ARTIST_ALBUMS_PAGE), "include_groups": include_groups}
         for page in self.pages(f"/artists/{artist_id}/albums", params):
             out.extend(i for i in page.get("items", []) if isinstance(i, dict))
             if len(out) >= limit:

@@ -27,7 +27,6 @@ SCOPES: tuple[str, ...] = (
     "playlist-modify-public",
     "user-read-playback-state",
     "user-modify-playback-state",
-    "user-read-currently-playing",
 )
 
 

@@ -714,7 +714,7 @@ class _Api:
     def artist_albums(self, artist_id: str) -> Any:
         if artist_id not in self.account.artists:
             raise ApiError(404, "Resource not found")
-        limit, offset = self.limit(), self.offset()
+        limit, offset = self.limit(default=5, maximum=10), self.offset()  # since 2026-02
         ids = self.account.artist_album_ids(artist_id)
         groups = self.query.get("include_groups")
         albums = [self.account.albums[a] for a in ids]
