@@ -46,6 +46,10 @@ class Settings:
     preview_source_enabled: bool = False
     preview_api_url: str = DEFAULT_PREVIEW_API_URL
     metadata_service_enabled: bool = False
+    # Catalogue sources the user turned on (deezer, itunes, musicbrainz, listenbrainz); see
+    # catalogs/__init__.py for what each contacts and sends. All off by default.
+    enabled_sources: list[str] = field(default_factory=list)
+    sources_asked: bool = False  # the wizard or Settings asked once
     include_saved_in_recommendations: bool = False
     discovery_request_budget: int = 60
     demo_mode: bool = False
@@ -99,6 +103,31 @@ class Settings:
             _warn_once(f"ignoring the Spotify {kind} address {saved[:200]!r} from the settings: "
                        "only an https address of another machine is used from there")
         return default, "default"
+
+    def enabled_source_names(self) -> list[str]:
+        """The catalogue sources switched on, in their fixed order (older switches included)."""
+        from desktoprec.catalogs import SOURCE_NAMES
+
+        chosen = set(self.enabled_sources)
+        if self.preview_source_enabled:
+            chosen.add("deezer")
+        if self.metadata_service_enabled:
+            chosen.add("musicbrainz")
+        return [name for name in SOURCE_NAMES if name in chosen]
+
+    def set_source_enabled(self, name: str, enabled: bool) -> None:
+        """Switch one catalogue source on or off (unknown names raise ValueError)."""
+        from desktoprec.catalogs import SOURCE_NAMES
+
+        if name not in SOURCE_NAMES:
+            raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
+        names = [n for n in self.enabled_source_names() if n != name]
+        if enabled:
+            names.append(name)
+        self.enabled_sources = [n for n in SOURCE_NAMES if n in names]
+        self.preview_source_enabled = "deezer" in self.enabled_sources
+        self.metadata_service_enabled = "musicbrainz" in self.enabled_sources
+        self.sources_asked = True
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -210,6 +239,9 @@ def _coerce(defaults: Settings, raw: dict[str, Any]) -> Settings:
     settings.new_artists = min(1.0, max(0.0, settings.new_artists))
     settings.discovery_request_budget = min(10_000, max(0, settings.discovery_request_budget))
     settings.volume = min(100, max(0, settings.volume))
+    from desktoprec.catalogs import SOURCE_NAMES
+
+    settings.enabled_sources = [n for n in SOURCE_NAMES if n in settings.enabled_sources]
     for name, default_url in (("api_url", DEFAULT_API_URL), ("accounts_url", DEFAULT_ACCOUNTS_URL),
                               ("preview_api_url", DEFAULT_PREVIEW_API_URL)):
         if not is_remote_https(getattr(settings, name)):

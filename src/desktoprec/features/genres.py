@@ -1,9 +1,9 @@
-"""Where each track's genres come from: Spotify artist genres → file tags → metadata service →
-sound clusters (k-means over the sound descriptors, named by what sets each cluster apart).
+"""Where each track's genres come from: Spotify artist genres → file tags → Deezer album genres →
+MusicBrainz genres/tags → iTunes' genre; and each track's sound family (k-means over the sound
+descriptors, named by what sets each cluster apart), which is NOT a genre and is stored apart.
 
-The metadata service (MusicBrainz genres and tags by ISRC, features/metadata.py) is used only when
-the `metadata_service_enabled` setting is on (off by default): 1 request/s, a request budget per
-refresh, answers cached. A track with no genre from any of these falls through to its sound cluster.
+The catalogue answers are fetched by the opt-in enrich step (catalogs/enrich.py); this refresh
+only reads what is stored and never contacts anything. A track with no real genre has none.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from desktoprec.features.sources import SOUND_NAMES
 from desktoprec.library.tags import clean_text
 from desktoprec.storage.tables import (
     ArtistRow,
+    CatalogAnswerRow,
     LocalFileRow,
     SoundClusterRow,
     TrackArtistRow,
     TrackGenreRow,
     TrackRow,
+    TrackSoundFamilyRow,
     TrackSoundRow,
 )
 
@@ -144,14 +146,59 @@ def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed
     return {tid: remap[int(label)] for tid, label in zip(ids, labels)}, names, centers, sizes
 
 
-def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = None,
+def _catalog_genres(session: Any) -> tuple[dict[str, list[str]], dict[str, list[str]],
+                                           dict[str, list[str]]]:
+    """ISRC -> genres from stored enrich answers: Deezer album genres, MusicBrainz, iTunes."""
+    album_genres = {key[6:]: value for key, value in session.execute(
+        select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+            CatalogAnswerRow.service == "deezer", CatalogAnswerRow.status == "found",
+            CatalogAnswerRow.key.like("album:%"))) if isinstance(value, list)}
+    deezer: dict[str, list[str]] = {}
+    for key, value in session.execute(
+            select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+                CatalogAnswerRow.service == "deezer", CatalogAnswerRow.status == "found",
+                CatalogAnswerRow.key.like("isrc:%"))):
+        album = value.get("album") if isinstance(value, dict) else None
+        names = album_genres.get(str(album.get("id"))) if isinstance(album, dict) else None
+        if names:
+            deezer[key[5:]] = names
+    musicbrainz = {key[5:]: list(value.get("genres") or []) for key, value in session.execute(
+        select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+            CatalogAnswerRow.service == "musicbrainz", CatalogAnswerRow.status == "found",
+            CatalogAnswerRow.key.like("isrc:%"))) if isinstance(value, dict)}
+    itunes = {key[5:]: [value["genre"]] for key, value in session.execute(
+        select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+            CatalogAnswerRow.service == "itunes", CatalogAnswerRow.status == "found",
+            CatalogAnswerRow.key.like("song:%")))
+        if isinstance(value, dict) and isinstance(value.get("genre"), str) and value["genre"]}
+    return deezer, musicbrainz, itunes
+
+
+def _clean(genres: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for genre in genres:
+        text = (clean_text(genre) or "").lower()[:MAX_GENRE_CHARS] if isinstance(genre, str) \
+            else ""
+        if text and text not in out and not text.isdigit():
+            out.append(text)
+    return out[:5]
+
+
+def refresh_track_genres(db: Any, settings: Any = None, progress: Progress | None = None,
                          cancel: threading.Event | None = None,
                          metadata_cache: Path | None = None) -> dict[str, int]:
-    """Rewrite `track_genres` and `sound_clusters`; returns how many tracks each source served."""
-    counts = {"spotify": 0, "tags": 0, "metadata": 0, "cluster": 0, "none": 0}
+    """Rewrite `track_genres`, `track_sound_families` and `sound_clusters` (offline).
+
+    Genres per track: Spotify artist genres → file tags → Deezer album genres → MusicBrainz
+    genres/tags → iTunes' genre (the last three as fetched by enrich). Sound families are
+    computed for every track with sound and stored apart: they are never genres. Returns how many
+    tracks each genre source served, `none` (no real genre), `sound_family` (tracks with a family)
+    and `clusters` (families found).
+    """
+    counts = {"spotify": 0, "tags": 0, "deezer": 0, "musicbrainz": 0, "itunes": 0, "none": 0}
     with db.read() as session:
         track_ids = list(session.scalars(select(TrackRow.id)))
-        isrc_of = {tid: isrc for tid, isrc in session.execute(
+        isrc_of = {tid: (isrc or "").upper() for tid, isrc in session.execute(
             select(TrackRow.id, TrackRow.isrc).where(TrackRow.isrc.is_not(None))).all()}
         artist_genres = {row.id: list(row.genres or []) for row in session.scalars(
             select(ArtistRow).where(ArtistRow.genres.is_not(None)))}
@@ -168,67 +215,42 @@ def refresh_track_genres(db: Any, settings: Any, progress: Progress | None = Non
             for g in tag_genres(genre):
                 if g not in file_genres[track_id]:
                     file_genres[track_id].append(g)
+        deezer, musicbrainz, itunes = _catalog_genres(session)
         vectors = {track_id: np.frombuffer(vector, dtype=np.float32)
                    for track_id, vector in session.execute(
                        select(TrackSoundRow.track_id, TrackSoundRow.vector).where(
                            TrackSoundRow.vector.is_not(None)))
                    if vector and len(vector) == 4 * len(SOUND_NAMES)}
     rows: dict[tuple[str, str], TrackGenreRow] = {}
-    needs_cluster: list[str] = []
     for done, track_id in enumerate(track_ids, start=1):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
-        spotify: list[str] = []
-        for artist_id in artists_of.get(track_id, []):
-            for genre in artist_genres.get(artist_id, []):
-                text = (clean_text(genre) or "").lower()[:MAX_GENRE_CHARS]
-                if text and text not in spotify:
-                    spotify.append(text)
-        if spotify:
-            source, genres = "spotify", spotify
-        elif file_genres.get(track_id):
-            source, genres = "tags", file_genres[track_id]
-        else:
-            needs_cluster.append(track_id)
-            continue
+        spotify = _clean([g for a in artists_of.get(track_id, []) for g in
+                          artist_genres.get(a, [])])
+        isrc = isrc_of.get(track_id, "")
+        chain = (("spotify", spotify), ("tags", file_genres.get(track_id, [])),
+                 ("deezer", _clean(deezer.get(isrc, []))),
+                 ("musicbrainz", _clean(musicbrainz.get(isrc, []))),
+                 ("itunes", _clean(itunes.get(track_id, []))))
+        source, genres = next(((name, found) for name, found in chain if found), ("none", []))
         counts[source] += 1
         for rank, genre in enumerate(genres):
             rows[(track_id, genre)] = TrackGenreRow(track_id=track_id, genre=genre, source=source,
                                                    weight=round(1.0 / (1 + rank), 4))
         if progress and (done % 500 == 0 or done == len(track_ids)):
             progress("genre sources", done, len(track_ids))
-    if needs_cluster and getattr(settings, "metadata_service_enabled", False) and metadata_cache:
-        from desktoprec.features.metadata import MetadataGenres, lookup_many
-
-        if progress:
-            progress("metadata service", 0, 0)
-        service = MetadataGenres(metadata_cache)
-        asked = [(t, isrc_of[t]) for t in needs_cluster if isrc_of.get(t)]
-        hits = lookup_many(service, asked, cancel=cancel)
-        needs_cluster = [t for t in needs_cluster if t not in hits]
-        for track_id, genres in hits.items():
-            counts["metadata"] += 1
-            for rank, genre in enumerate(genres):
-                rows[(track_id, genre)] = TrackGenreRow(
-                    track_id=track_id, genre=genre, source="metadata",
-                    weight=round(1.0 / (1 + rank), 4))
-    # Clusters are learned on every track with sound (a stable map of the library's sounds),
-    # and given as genres to the tracks that have no better source.
+    # Sound families: learned on every track with sound, stored apart from genres.
     assignment, names, centers, sizes = sound_clusters(vectors)
-    for track_id in needs_cluster:
-        cluster = assignment.get(track_id)
-        if cluster is None:
-            counts["none"] += 1
-            continue
-        counts["cluster"] += 1
-        rows[(track_id, names[cluster])] = TrackGenreRow(
-            track_id=track_id, genre=names[cluster], source="cluster", weight=1.0)
     with db.write() as session:
         session.execute(delete(TrackGenreRow))
         session.execute(delete(SoundClusterRow))
+        session.execute(delete(TrackSoundFamilyRow))
         session.add_all(rows.values())
         for index, (name, center, size) in enumerate(zip(names, centers, sizes)):
             session.add(SoundClusterRow(cluster_id=index, name=name,
                                         centroid=[round(float(v), 4) for v in center], size=size))
+        session.add_all(TrackSoundFamilyRow(track_id=tid, cluster_id=cluster, name=names[cluster])
+                        for tid, cluster in assignment.items())
+    counts["sound_family"] = len(assignment)
     counts["clusters"] = len(names)
     return counts

@@ -5,9 +5,10 @@ uses: tempo, energy, danceability, acousticness, valence, loudness, mode, bright
 float32 vector of the raw values in SOUND_NAMES order (nan where the source has no such value;
 standardizing is the recommender's job).
 
-The preview source (30-second previews looked up by ISRC, features/previews.py) is behind the
-`preview_source_enabled` setting, off by default: only then, and only for tracks left with no sound
-by the other sources, does a refresh contact the preview service.
+Previews: the enrich step (catalogs/enrich.py, opt-in per source) downloads and analyses 30-second
+previews and records each track's preview analysis in `catalog_answers` (service "preview");
+this refresh only reads them, it never contacts anything. Deezer's own bpm and gain are copied to
+`sound_evidence` beside our analysis.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from desktoprec.features.dsp import ANALYZER_VERSION, N_MFCC, PITCH_CLASSES
 from desktoprec.storage.tables import (
     AnalysisRow,
     AudioFeaturesRow,
+    CatalogAnswerRow,
     LocalFileRow,
+    SoundEvidenceRow,
     TrackRow,
     TrackSoundRow,
 )
@@ -112,6 +115,52 @@ def own_file_analyses(session: Any, track_ids: Sequence[str]) -> dict[str, dict[
     return found
 
 
+def preview_analyses(session: Any, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """track id -> the current-version analysis of its preview (from an earlier enrich)."""
+    rows = session.execute(
+        select(CatalogAnswerRow.key, CatalogAnswerRow.value)
+        .where(CatalogAnswerRow.service == "preview", CatalogAnswerRow.status == "found",
+               CatalogAnswerRow.key.in_(track_ids))).all()
+    digest_of = {key: value.get("hash") for key, value in rows
+                 if isinstance(value, dict) and isinstance(value.get("hash"), str)}
+    if not digest_of:
+        return {}
+    analyses = {row.content_hash: row.descriptors for row in session.scalars(
+        select(AnalysisRow).where(AnalysisRow.content_hash.in_(set(digest_of.values())),
+                                  AnalysisRow.analyzer_version == ANALYZER_VERSION,
+                                  AnalysisRow.ok.is_(True)))}
+    return {tid: analyses[d] for tid, d in digest_of.items() if analyses.get(d)}
+
+
+def refresh_sound_evidence(db: Any) -> int:
+    """Rewrite `sound_evidence` from stored Deezer answers (bpm, gain) and preview origins."""
+    with db.read() as session:
+        isrc_of = dict(session.execute(select(TrackRow.id, TrackRow.isrc)
+                                       .where(TrackRow.isrc.is_not(None))).all())
+        deezer = {key[5:]: value for key, value in session.execute(
+            select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+                CatalogAnswerRow.service == "deezer", CatalogAnswerRow.status == "found",
+                CatalogAnswerRow.key.like("isrc:%")))}
+        origin = {key: (value or {}).get("from") for key, value in session.execute(
+            select(CatalogAnswerRow.key, CatalogAnswerRow.value).where(
+                CatalogAnswerRow.service == "preview", CatalogAnswerRow.status == "found"))}
+    rows = []
+    for track_id, isrc in isrc_of.items():
+        answer = deezer.get((isrc or "").upper())
+        if not isinstance(answer, dict):
+            continue
+        bpm, gain = answer.get("bpm"), answer.get("gain")
+        rows.append({"track_id": track_id, "service": "deezer",
+                     "bpm": float(bpm) if isinstance(bpm, (int, float)) else None,
+                     "gain": float(gain) if isinstance(gain, (int, float)) else None,
+                     "preview_from": origin.get(track_id)})
+    with db.write() as session:
+        session.execute(delete(SoundEvidenceRow))
+        for first in range(0, len(rows), 500):
+            session.execute(insert(SoundEvidenceRow), rows[first:first + 500])
+    return len(rows)
+
+
 def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None,
                         cancel: threading.Event | None = None, *,
                         preview_source: Any | None = None) -> dict[str, int]:
@@ -134,6 +183,7 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
             own = own_file_analyses(session, chunk)
             spotify = {row.track_id: row.features for row in session.scalars(
                 select(AudioFeaturesRow).where(AudioFeaturesRow.track_id.in_(chunk)))}
+            previews = preview_analyses(session, chunk)
         values = []
         for track_id in chunk:
             sound: dict[str, float] = {}
@@ -144,6 +194,9 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
             if not sound and isinstance(spotify.get(track_id), dict):
                 sound = sound_from_spotify(spotify[track_id])
                 source = "spotify" if sound else "none"
+            if not sound and track_id in previews:
+                sound = sound_from_analysis(previews[track_id])
+                source = "preview" if sound else "none"
             counts[source] += 1
             values.append({
                 "track_id": track_id, "source": source, "descriptors": sound or None,
@@ -156,6 +209,7 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
     with db.write() as session:
         session.execute(delete(TrackSoundRow).where(
             TrackSoundRow.track_id.not_in(select(TrackRow.id))))
+    counts["evidence"] = refresh_sound_evidence(db)
     if preview_source is not None and getattr(settings, "preview_source_enabled", False):
         from desktoprec.features.previews import fill_preview_sound
 

@@ -74,6 +74,8 @@ class LibraryService:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # Base addresses to use instead of the public ones (the demo's own emulator sets these).
+        self.catalog_urls: dict[str, str] = {}
 
     # --- folders -------------------------------------------------------------------------------
 
@@ -220,23 +222,48 @@ class LibraryService:
 
     def refresh_sources(self, progress: Progress | None = None,
                         cancel: threading.Event | None = None) -> dict[str, Any]:
-        """Fill `track_sound`, `track_genres` and `sound_clusters`: the best source per track."""
+        """Fill `track_sound`, `track_genres`, sound families and sound evidence from what is
+        stored (own files, Spotify features, what enrich fetched); contacts nothing."""
         from desktoprec.features.genres import refresh_track_genres
         from desktoprec.features.sources import refresh_track_sound
 
         settings = self.services.settings
-        previews = None
-        if settings.preview_source_enabled:
-            from desktoprec.features.previews import PreviewSource, preview_api_url
-
-            previews = PreviewSource(self.services.paths.cache_dir / "previews",
-                                     base_url=preview_api_url(settings))
-        sound = refresh_track_sound(self.services.db, settings, progress, cancel,
-                                    preview_source=previews)
-        genres = refresh_track_genres(
-            self.services.db, settings, progress, cancel,
-            metadata_cache=self.services.paths.cache_dir / "metadata" / "musicbrainz.json")
+        sound = refresh_track_sound(self.services.db, settings, progress, cancel)
+        genres = refresh_track_genres(self.services.db, settings, progress, cancel)
         return {"sound": sound, "genres": genres}
+
+    # --- catalogue sources (issue 10) ----------------------------------------------------------
+
+    def enrich(self, progress: Progress | None = None, cancel: threading.Event | None = None,
+               **options: Any) -> Any:
+        """Sound, genre and new-artist candidates from the enabled catalogue sources, then the
+        offline refresh (catalogs/enrich.py); returns an EnrichReport. Options: sources, urls,
+        spotify, limits, sleep, refresh."""
+        from desktoprec.catalogs.enrich import enrich
+
+        if "urls" not in options and self.catalog_urls:
+            options["urls"] = dict(self.catalog_urls)
+        return enrich(self.services, progress=progress, cancel=cancel, **options)
+
+    def source_choices(self) -> list[dict[str, Any]]:
+        """Each catalogue source: name, label, on/off, what it contacts, what it sends."""
+        from desktoprec.catalogs import SOURCES
+
+        enabled = set(self.services.settings.enabled_source_names())
+        return [{"name": info.name, "label": info.label, "enabled": info.name in enabled,
+                 "contacts": info.contacts, "sends": info.sends, "gives": info.gives}
+                for info in SOURCES.values()]
+
+    def set_sources(self, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> list[str]:
+        """Switch sources on/off and save the choice; returns the enabled names."""
+        settings = self.services.settings
+        for name in disable:
+            settings.set_source_enabled(name, False)
+        for name in enable:
+            settings.set_source_enabled(name, True)
+        settings.sources_asked = True
+        self.services.save_settings()
+        return settings.enabled_source_names()
 
     def summary(self) -> dict[str, int]:
         """Counts for status displays: files, matched files, analysed files."""

@@ -29,10 +29,24 @@ def _candidate_evidence(conn: Connection) -> None:
     CandidateEvidenceRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
+def _catalog_sources(conn: Connection) -> None:
+    from desktoprec.storage.tables import (
+        CatalogAnswerRow,
+        SoundEvidenceRow,
+        TrackSoundFamilyRow,
+    )
+
+    for row in (CatalogAnswerRow, SoundEvidenceRow, TrackSoundFamilyRow):
+        row.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    # Sound clusters used to be stored as genres: they are sound families now, never genres.
+    conn.execute(text("DELETE FROM track_genres WHERE source = 'cluster'"))
+
+
 # (the version a migration brings a file to, what it does, the step)
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "candidate_evidence: why a track from outside the library is a candidate",
      _candidate_evidence),
+    (3, "catalogue answers, sound evidence, sound families apart from genres", _catalog_sources),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else BASELINE_VERSION

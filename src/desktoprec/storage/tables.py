@@ -288,7 +288,10 @@ class TrackSoundRow(Base):
 
 
 class TrackGenreRow(Base):
-    """Genres per track with where they came from (spotify | tags | metadata | cluster)."""
+    """Real genres per track with where they came from (spotify | tags | deezer | musicbrainz).
+
+    Sound families (clusters) live in `track_sound_families`, never here.
+    """
 
     __tablename__ = "track_genres"
     track_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -320,6 +323,40 @@ class CandidateEvidenceRow(Base):
     # The service's own figure (higher = closer): ListenBrainz score, rank-based for Deezer.
     score: Mapped[float] = mapped_column(Float, default=0.0)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class TrackSoundFamilyRow(Base):
+    """Each track's sound family: a k-means cluster of sound descriptors. NEVER a genre: it is
+    kept out of `track_genres` and out of every "N genres" figure."""
+
+    __tablename__ = "track_sound_families"
+    track_id: Mapped[str] = mapped_column(String, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String)
+
+
+class CatalogAnswerRow(Base):
+    """What an external catalogue service (deezer, itunes, musicbrainz, listenbrainz, spotify
+    search) said about one key, trimmed to what we use: the cache that makes enrich resumable."""
+
+    __tablename__ = "catalog_answers"
+    service: Mapped[str] = mapped_column(String, primary_key=True)
+    key: Mapped[str] = mapped_column(String, primary_key=True)  # e.g. "isrc:GBDUW0000059"
+    status: Mapped[str] = mapped_column(String)  # found | not_found | rejected
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SoundEvidenceRow(Base):
+    """A service's own figures about a track's sound (Deezer's bpm and gain), kept beside our
+    own analysis so "why" can show both when they disagree."""
+
+    __tablename__ = "sound_evidence"
+    track_id: Mapped[str] = mapped_column(String, primary_key=True)
+    service: Mapped[str] = mapped_column(String, primary_key=True)  # deezer
+    bpm: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: the service has none
+    gain: Mapped[float | None] = mapped_column(Float, nullable=True)  # dB, as the service says
+    preview_from: Mapped[str | None] = mapped_column(String, nullable=True)  # deezer | itunes
 
 
 # --- recommendations (issue: recommendations) ---------------------------------------------------
