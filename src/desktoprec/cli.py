@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "desktoprec.commands.account",  # login, logout, emulator
     "desktoprec.commands.sync",  # sync, status, export
     "desktoprec.commands.library",  # scan, analyze
+    "desktoprec.commands.sources",  # sources, enrich
     "desktoprec.commands.recommend",  # recommend, path, eval, feedback
     "desktoprec.commands.app",  # app (default), demo, launch
     "desktoprec.commands.demo",  # demo

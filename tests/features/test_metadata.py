@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from sqlalchemy import select
 
 from desktoprec.features.metadata import MetadataGenres, lookup_many, parse_genres
-from desktoprec.services import Services
-from desktoprec.storage.tables import TrackGenreRow, TrackRow
 
 ANSWERS = {
     "GBAAA0000001": {"isrc": "GBAAA0000001", "recordings": [{
@@ -87,20 +84,3 @@ def test_lookups_are_rate_limited_cached_and_budgeted(tmp_path: Path, server: st
     assert lookup_many(again, [("t4", "GBAAA0000004")], budget=5) == {}
     assert again.requests_made == 1
 
-
-def test_refresh_uses_metadata_only_when_enabled(server: str) -> None:
-    services = Services()
-    try:
-        with services.db.write() as session:
-            session.add(TrackRow(id="t1", name="Song", isrc="GBAAA0000001", source="spotify"))
-        services.library.refresh_sources()
-        assert _Handler.seen == []  # off by default: nothing contacted
-        services.settings.metadata_service_enabled = True
-        result = services.library.refresh_sources()
-        assert result["genres"]["metadata"] == 1
-        with services.db.read() as session:
-            rows = list(session.scalars(select(TrackGenreRow).order_by(TrackGenreRow.weight.desc())))
-        assert [(r.genre, r.source) for r in rows][:2] == [("dream pop", "metadata"),
-                                                            ("shoegaze", "metadata")]
-    finally:
-        services.close()

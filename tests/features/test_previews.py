@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,14 +13,14 @@ from typing import ClassVar
 import numpy as np
 import pytest
 import soundfile as sf
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from desktoprec.features import previews
 from desktoprec.features.previews import PreviewSource, audio_suffix, preview_api_url
 from desktoprec.features.synth import RATE, click_track
 from desktoprec.services import Services
 from desktoprec.settings import DEFAULT_PREVIEW_API_URL, Settings
-from desktoprec.storage.tables import AnalysisRow, AudioFeaturesRow, TrackRow, TrackSoundRow
+from desktoprec.storage.tables import TrackRow, TrackSoundRow
 
 FOUND = "GBAAA2600001"
 FOUND_TOO = "GBAAA2600002"
@@ -141,63 +139,6 @@ def test_settings_default_off_and_name_what_they_contact(monkeypatch: pytest.Mon
     assert preview_api_url(settings) == "http://127.0.0.1:9"
 
 
-def test_refresh_off_contacts_nothing_on_fetches_analyses_and_caches(
-        server: str, caplog: pytest.LogCaptureFixture) -> None:
-    services = Services()
-    try:
-        _add_tracks(services, {
-            "found": FOUND, "found_dup": FOUND, "found_too": FOUND_TOO, "missing": NOT_FOUND,
-            "malformed": MALFORMED, "oversized": OVERSIZED, "plain": PLAIN_HTTP,
-            "nopreview": NO_PREVIEW, "notaudio": NOT_AUDIO, "noisrc": None, "spotify": FOUND_TOO,
-        })
-        with services.db.write() as session:
-            session.add(AudioFeaturesRow(track_id="spotify", features={"tempo": 99.0,
-                                                                        "energy": 0.5}))
-        off = services.library.refresh_sources()
-        assert _Handler.seen == []  # off by default: nothing contacted
-        assert off["sound"]["preview"] == 0
-
-        services.settings.preview_source_enabled = True
-        with caplog.at_level(logging.INFO, logger="desktoprec.features.previews"):
-            on = services.library.refresh_sources()
-        assert on["sound"] == {"own_file": 0, "spotify": 1, "preview": 3, "none": 7}
-        sources = _sources(services)
-        assert {t for t, s in sources.items() if s == "preview"} == {"found", "found_dup",
-                                                                     "found_too"}
-        assert sources["spotify"] == "spotify"  # Spotify features beat a preview: not asked
-        lookups = _lookups()
-        assert sorted(lookups) == sorted(f"/track/isrc:{i}" for i in (
-            FOUND, FOUND_TOO, NOT_FOUND, MALFORMED, OVERSIZED, PLAIN_HTTP, NO_PREVIEW, NOT_AUDIO))
-        assert len(_Handler.seen) == len(lookups) + 4  # one, two, big, page downloaded
-        with services.db.read() as session:
-            row = session.get(TrackSoundRow, "found")
-            assert row is not None and row.descriptors is not None
-            assert row.descriptors["tempo"] == pytest.approx(120.0, rel=0.05)
-            assert row.vector is not None
-        cache = services.paths.cache_dir / "previews"
-        assert sorted(p.name for p in cache.iterdir()) == ["index.json"]  # clips analysed, gone
-        index = json.loads((cache / "index.json").read_text())
-        assert len(index[FOUND]["hash"]) > 16 and index[NOT_FOUND]["status"] == "not_found"
-        reasons = caplog.text
-        assert f"{MALFORMED}: The answer from the preview service was not valid JSON" in reasons
-        assert f"{OVERSIZED}: the preview file is too large" in reasons
-        assert f"{PLAIN_HTTP}: the preview address is not https" in reasons
-        assert f"{NOT_AUDIO}: the preview file is not audio" in reasons
-
-        seen_before = len(_Handler.seen)
-        again = services.library.refresh_sources()
-        assert len(_Handler.seen) == seen_before  # all from the caches: 0 new requests
-        assert again["sound"] == on["sound"]
-        assert _sources(services) == sources
-
-        # a new analyzer version (here: the analyses gone) fetches the two previews again
-        with services.db.write() as session:
-            session.execute(delete(AnalysisRow))
-        third = services.library.refresh_sources()
-        assert len(_Handler.seen) == seen_before + 4
-        assert third["sound"] == on["sound"]
-    finally:
-        services.close()
 
 
 def test_not_found_is_remembered_for_thirty_days(tmp_path: Path, server: str) -> None:
@@ -246,67 +187,10 @@ def test_unsafe_names_and_hosts_are_refused(tmp_path: Path, server: str) -> None
     assert source._index[STREAMED_BIG]["reason"].startswith("the preview file is too large")
 
 
-def test_busy_service_stops_the_step_for_this_refresh(server: str,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
-    services = Services()
-    try:
-        services.settings.preview_source_enabled = True
-        _add_tracks(services, {"a": BUSY, "b": FOUND, "c": FOUND_TOO})
-        with caplog.at_level(logging.WARNING, logger="desktoprec.features.previews"):
-            result = services.library.refresh_sources()
-        assert result["sound"]["none"] == 3
-        assert _lookups() == [f"/track/isrc:{BUSY}"]  # stopped after the first answer
-        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-        assert len(warnings) == 1 and "busy" in warnings[0].getMessage()
-    finally:
-        services.close()
 
 
-def test_network_error_never_fails_the_refresh(monkeypatch: pytest.MonkeyPatch,
-                                               caplog: pytest.LogCaptureFixture) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("DESKTOPREC_PREVIEW_API_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setattr(previews, "MIN_INTERVAL_S", 0.0)
-    services = Services()
-    try:
-        services.settings.preview_source_enabled = True
-        _add_tracks(services, {"a": FOUND, "b": FOUND_TOO})
-        with caplog.at_level(logging.WARNING, logger="desktoprec.features.previews"):
-            result = services.library.refresh_sources()
-        assert result["sound"] == {"own_file": 0, "spotify": 0, "preview": 0, "none": 2}
-        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-        assert len(warnings) == 1 and "could not be reached" in warnings[0].getMessage()
-        index = services.paths.cache_dir / "previews" / "index.json"
-        assert json.loads(index.read_text()) == {}  # nothing remembered: asked again next time
-    finally:
-        services.close()
 
 
-def test_progress_and_cancel_keep_what_was_fetched(server: str) -> None:
-    from desktoprec.errors import Cancelled
-
-    services = Services()
-    try:
-        services.settings.preview_source_enabled = True
-        _add_tracks(services, {"a": NOT_FOUND, "b": FOUND, "c": FOUND_TOO})
-        cancel = threading.Event()
-        phases: list[tuple[str, int, int]] = []
-
-        def progress(phase: str, done: int, total: int) -> None:
-            phases.append((phase, done, total))
-            if phase == "previews":
-                cancel.set()  # stop after the first track's lookup
-
-        with pytest.raises(Cancelled):
-            services.library.refresh_sources(progress=progress, cancel=cancel)
-        assert ("previews", 1, 3) in phases
-        assert _lookups() == [f"/track/isrc:{NOT_FOUND}"]
-        index = json.loads((services.paths.cache_dir / "previews" / "index.json").read_text())
-        assert index[NOT_FOUND]["status"] == "not_found"  # saved despite the cancel
-    finally:
-        services.close()
 
 
 def test_settings_file_with_an_unsafe_preview_address_falls_back(tmp_path: Path) -> None:

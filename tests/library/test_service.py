@@ -25,6 +25,7 @@ from desktoprec.storage.tables import (
     TrackArtistRow,
     TrackGenreRow,
     TrackRow,
+    TrackSoundFamilyRow,
     TrackSoundRow,
 )
 
@@ -97,9 +98,13 @@ def test_analyze_library_resumes_and_fills_sources(tmp_path: Path, services: Ser
     tagged_genres = sorted(r.genre for r in by_track[files["slow0.ogg"].track_id])
     assert tagged_genres == ["ambient", "drone"]
     assert {r.source for r in by_track[files["slow0.ogg"].track_id]} == {"tags"}
-    cluster_of = {Path(f).name: by_track[files[f].track_id][0].genre
-                  for f in ("fast0.flac", "fast1.flac", "slow1.ogg", "slow2.ogg")}
-    assert all(by_track[files[f].track_id][0].source == "cluster" for f in cluster_of)
+    # untagged files have no genre: their sound family is stored apart and is never a genre
+    assert {r.source for r in genres} <= {"spotify", "tags", "deezer", "musicbrainz", "itunes"}
+    with services.db.read() as session:
+        family = {r.track_id: r.name for r in session.scalars(select(TrackSoundFamilyRow))}
+    untagged = ("fast0.flac", "fast1.flac", "slow1.ogg", "slow2.ogg")
+    assert not any(files[f].track_id in by_track for f in untagged)
+    cluster_of = {Path(f).name: family[files[f].track_id] for f in untagged}
     assert cluster_of["fast0.flac"] == cluster_of["fast1.flac"] != cluster_of["slow1.ogg"]
     assert "fast" in cluster_of["fast0.flac"] and "slow" in cluster_of["slow1.ogg"]
     assert len(clusters) >= 2 and sum(c.size for c in clusters) == 6

@@ -67,7 +67,8 @@ class ListenBrainzClient:
             answer = self.fetcher.get("/similar-artists/json",
                                       {"artist_mbids": mbid, "algorithm": self.algorithm})
             if answer.status == 400:
-                valid = algorithms_in(answer.body)
+                # the body may quote the refused name too: choose among the others
+                valid = [n for n in algorithms_in(answer.body) if n != self.algorithm]
                 chosen = choose_algorithm(valid)
                 if chosen is None or chosen == self.algorithm:
                     raise BadAnswer("ListenBrainz refused the request (400) and named no "

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     emulator.add_argument("--seed", type=int, metavar="N", help="seed of a generated account")
     emulator.add_argument("--token-lifetime", type=float, default=3600.0, metavar="S",
                           help="access token lifetime in seconds (default 3600)")
+    emulator.add_argument("--catalogs", action="store_true",
+                          help="also serve emulated Deezer, iTunes, MusicBrainz and ListenBrainz "
+                               "for this account (with artists outside its library)")
     emulator.set_defaults(handler=_emulator)
 
 
@@ -104,6 +107,11 @@ def _emulator(args: argparse.Namespace, services: Services) -> int:
         account = generate_account(seed=args.seed or 0,
                                    saved_tracks=200 if args.saved is None else args.saved,
                                    playlists=10 if args.playlists is None else args.playlists)
+    catalogs = None
+    if getattr(args, "catalogs", False):
+        from desktoprec.catalogs.emulator import CatalogEmulator, world_for_account
+
+        catalogs = CatalogEmulator(world_for_account(account, seed=args.seed or 0)).start()
     server = EmulatorServer(account, port=args.port, token_lifetime=args.token_lifetime)
     try:
         server.start()
@@ -118,6 +126,10 @@ def _emulator(args: argparse.Namespace, services: Services) -> int:
     print(f"  export DESKTOPREC_SPOTIFY_API_URL={server.api_url}")
     print(f"  export DESKTOPREC_SPOTIFY_ACCOUNTS_URL={server.accounts_url}")
     print("  export DESKTOPREC_CLIENT_ID=emulator")
+    if catalogs is not None:
+        for name, value in catalogs.env().items():
+            print(f"  export {name}={value}")
+        print("  desktoprec sources --enable all   # then: desktoprec sync")
     print("Press Ctrl+C to stop.", flush=True)
     try:
         threading.Event().wait()
@@ -125,4 +137,6 @@ def _emulator(args: argparse.Namespace, services: Services) -> int:
         print("Emulator stopped.")
     finally:
         server.stop()
+        if catalogs is not None:
+            catalogs.stop()
     return 0

@@ -79,8 +79,14 @@ class TerminalProgress:
 def handle_sync(args: argparse.Namespace, services: Services) -> int:
     progress = TerminalProgress()
     cancel = threading.Event()
+    enrich = bool(services.settings.enabled_source_names())
     try:
-        report = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
+        if enrich:
+            # sources enabled: the same one workflow the app runs after each sync
+            result: Any = services.sync.sync_and_enrich(progress=progress, cancel=cancel,
+                                                        full=args.full)
+        else:
+            result = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
     except Cancelled as exc:  # an interruption, not a failure
         progress.finish()
         print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
@@ -99,13 +105,18 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
               "continues.", file=sys.stderr)
         return 130
     progress.finish()
-    data = report.to_dict()
+    data = result if isinstance(result, dict) else result.to_dict()
     if args.json:
-        print(json.dumps(data))
+        print(json.dumps(data, default=str))
+        return 0
+    if isinstance(result, dict):
+        for key in ("summary", "enrich_summary"):
+            if result.get(key):
+                print(result[key])
     else:
-        print(report.summary())
-        for warning in report.warnings:
-            print(f"warning: {warning}")
+        print(result.summary())
+    for warning in data.get("warnings") or []:
+        print(f"warning: {warning}")
     return 0
 
 
@@ -122,8 +133,12 @@ def handle_status(args: argparse.Namespace, services: Services) -> int:
           + (f" as {user.get('display_name') or user.get('id')}" if user else ""))
     for key in ("tracks", "saved_tracks", "playlists", "playlists_skipped", "playlist_items",
                 "local_items", "unavailable_items", "followed_artists", "artists", "local_files",
-                "matched_files", "pending_exports"):
+                "matched_files", "pending_exports", "new_artist_candidates"):
         print(f"{key.replace('_', ' ')}: {data.get(key)}")
+    for key in ("sound_coverage", "genre_coverage"):
+        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in (data.get(key) or {}).items())
+        print(f"{key.replace('_', ' ')}: {parts}")
+    print(f"sources: {', '.join(data.get('sources_enabled') or []) or 'none enabled'}")
     print(f"last sync: {data.get('last_sync') or 'never'}")
     if data.get("last_error"):
         print(f"last error: {data['last_error']}")

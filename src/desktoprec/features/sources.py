@@ -209,7 +209,6 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
     with db.write() as session:
         session.execute(delete(TrackSoundRow).where(
             TrackSoundRow.track_id.not_in(select(TrackRow.id))))
-    counts["evidence"] = refresh_sound_evidence(db)
     if preview_source is not None and getattr(settings, "preview_source_enabled", False):
         from desktoprec.features.previews import fill_preview_sound
 

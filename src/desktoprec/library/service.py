@@ -225,12 +225,13 @@ class LibraryService:
         """Fill `track_sound`, `track_genres`, sound families and sound evidence from what is
         stored (own files, Spotify features, what enrich fetched); contacts nothing."""
         from desktoprec.features.genres import refresh_track_genres
-        from desktoprec.features.sources import refresh_track_sound
+        from desktoprec.features.sources import refresh_sound_evidence, refresh_track_sound
 
         settings = self.services.settings
         sound = refresh_track_sound(self.services.db, settings, progress, cancel)
         genres = refresh_track_genres(self.services.db, settings, progress, cancel)
-        return {"sound": sound, "genres": genres}
+        evidence = refresh_sound_evidence(self.services.db)
+        return {"sound": sound, "genres": genres, "sound_evidence": evidence}
 
     # --- catalogue sources (issue 10) ----------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from desktoprec.errors import DesktopRecError, SyncInProgress
+from desktoprec.errors import Cancelled, DesktopRecError, SyncInProgress
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.storage import repo
 from desktoprec.storage.tables import (
@@ -66,6 +66,44 @@ class SyncService:
                 raise
         finally:
             self._running.release()
+
+    def sync_and_enrich(self, progress: Progress | None = None,
+                        cancel: threading.Event | None = None, *, full: bool = False,
+                        enrich: bool | None = None, rebuild_index: bool = True) -> dict[str, Any]:
+        """The whole after-sync workflow, for the CLI and the UI alike: sync the library, enrich
+        it from the enabled catalogue sources (sound, genres, new-artist candidates), refresh
+        sound and genre sources, rebuild the index. `enrich=None`: when any source is enabled.
+
+        Returns the sync report as a dict with `enrich` (the EnrichReport dict, or None) and
+        `index` (the rebuild's figures, or None) added; a failing optional step becomes one
+        entry in `warnings`.
+        """
+        report = self.sync(progress=progress, cancel=cancel, full=full)
+        data = report.to_dict()
+        data["summary"] = report.summary()
+        data.setdefault("warnings", [])
+        library = self.services.library
+        wanted = bool(self.services.settings.enabled_source_names()) if enrich is None else enrich
+        data["enrich"] = None
+        if wanted:
+            enriched = library.enrich(progress=progress, cancel=cancel, spotify=self.client())
+            data["enrich"] = enriched.to_dict()
+            data["enrich_summary"] = enriched.summary()
+            data["warnings"] = [*data["warnings"], *enriched.warnings]
+        else:
+            library.refresh_sources(progress=progress, cancel=cancel)
+        data["index"] = None
+        if rebuild_index:
+            try:
+                figures = self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
+                data["index"] = figures if isinstance(figures, dict) else None
+            except DesktopRecError as exc:
+                if isinstance(exc, Cancelled):
+                    raise
+                log.warning("the index was not rebuilt: %s", exc)
+                data["warnings"] = [*data["warnings"],
+                                    f"The index was not rebuilt: {exc.user_text()}"]
+        return data
 
     def _flush_pending_exports(self) -> int:
         try:
@@ -132,7 +170,45 @@ class SyncService:
                 "keyring": auth["keyring"],
                 "audio_features_available": audio.get("available"),
                 "pending_exports": self._pending_exports(session),
+                **self._coverage(session),
+                "sources_enabled": self.services.settings.enabled_source_names(),
             }
+
+    @staticmethod
+    def _coverage(session: Any) -> dict[str, Any]:
+        """Where tracks' sound and genres come from, and how many new-artist candidates exist.
+
+        Sound families (clusters) are not genres: they are counted apart, never in genre figures.
+        """
+        from desktoprec.storage.tables import (
+            CandidateEvidenceRow,
+            TrackGenreRow,
+            TrackSoundFamilyRow,
+            TrackSoundRow,
+        )
+
+        sound = {name: 0 for name in ("own_file", "preview", "spotify", "none")}
+        for source, number in session.execute(
+                select(TrackSoundRow.source, func.count()).group_by(TrackSoundRow.source)):
+            sound[source] = int(number)
+        all_tracks = repo.count(session, TrackRow)
+        sound["none"] += max(0, all_tracks - sum(sound.values()))
+        genres: dict[str, int] = {}
+        for source, number in session.execute(
+                select(TrackGenreRow.source, func.count(func.distinct(TrackGenreRow.track_id)))
+                .group_by(TrackGenreRow.source)):
+            genres[source] = int(number)
+        genres["none"] = max(0, all_tracks - sum(genres.values()))
+        return {
+            "sound_coverage": sound,
+            "genre_coverage": genres,
+            "distinct_genres": int(session.execute(
+                select(func.count(func.distinct(TrackGenreRow.genre)))).scalar() or 0),
+            "sound_families": int(session.execute(
+                select(func.count(func.distinct(TrackSoundFamilyRow.name)))).scalar() or 0),
+            "new_artist_candidates": int(session.execute(
+                select(func.count(func.distinct(CandidateEvidenceRow.track_id)))).scalar() or 0),
+        }
 
     @staticmethod
     def _pending_exports(session: Any) -> int:

@@ -442,9 +442,8 @@ class MainWindow(QMainWindow):
         sync = self.services.sync
 
         def work(progress: Any, cancel: Any) -> Any:
-            report = sync.sync(progress=progress, cancel=cancel)
-            self._after_library_work(progress, cancel)
-            return report.to_dict()
+            # one service method: sync, enrich from the enabled sources, refresh, index
+            return sync.sync_and_enrich(progress=progress, cancel=cancel)
 
         self.run_job("Sync", work, on_done=self._on_synced)
 
