@@ -175,10 +175,11 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
     mbid_of = {a["id"]: _mbid("artist", a["id"]) for a in account.artists.values()}
     by_artist: dict[int, list[tuple[int, int]]] = {}
     for track in account.tracks.values():
-        isrc = (track.get("external_ids") or {}).get("isrc")
+        found_isrc = (track.get("external_ids") or {}).get("isrc")
         artists = track.get("artists") or []
-        if not isrc or not artists:
+        if not isinstance(found_isrc, str) or not found_isrc or not artists:
             continue
+        isrc = found_isrc
         outsider = artists[0]["id"] in world.outsider_artist_ids
         genre = genre_of.get(artists[0]["id"], "Pop")
         low, high = GENRES[genre]

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,7 @@ class _Run:
         if self.deezer is None:
             return None
         client = self.deezer
-        return self.ask("deezer", f"isrc:{isrc}", lambda isrc=isrc: client.track_by_isrc(isrc))
+        return self.ask("deezer", f"isrc:{isrc}", partial(client.track_by_isrc, isrc))
 
     def deezer_lookups(self, tracks: list[_Track]) -> None:
         todo = [t for t in tracks if t.isrc and (t.needs_sound or t.needs_genre)]
@@ -302,7 +303,7 @@ class _Run:
             return None
         want = _norm(name)
         client = self.deezer
-        found = self.ask("deezer", f"artist-search:{want}", lambda n=name: client.search_artist(n))
+        found = self.ask("deezer", f"artist-search:{want}", partial(client.search_artist, name))
         for item in found or []:
             if _norm(item.get("name", "")) == want:
                 return int(item["id"])
@@ -319,7 +320,7 @@ class _Run:
             tid = item.get("id")
             if not isinstance(tid, int):
                 continue
-            full = self.ask("deezer", f"track:{tid}", lambda tid=tid: client.track(tid))
+            full = self.ask("deezer", f"track:{tid}", partial(client.track, tid))
             if isinstance(full, dict) and full.get("isrc"):
                 if self.cache.lookup("deezer", f"isrc:{full['isrc']}") is MISSING:
                     self.cache.put("deezer", f"isrc:{full['isrc']}", "found", full)
@@ -379,7 +380,7 @@ class _Run:
                 continue
             tried += 1
             isrc = track.isrc
-            answer = self.ask("musicbrainz", f"isrc:{isrc}", lambda isrc=isrc: client.by_isrc(isrc))
+            answer = self.ask("musicbrainz", f"isrc:{isrc}", partial(client.by_isrc, isrc))
             for artist in (answer or {}).get("artists", []):
                 if _norm(artist.get("name", "")) == want:
                     return str(artist["mbid"])
@@ -439,7 +440,7 @@ class _Run:
                 deezer_id = self.deezer_artist_id(artist_id, name, tracks)
                 if deezer_id is not None:
                     related = self.ask("deezer", f"related:{deezer_id}",
-                                       lambda d=deezer_id, c=self.deezer: c.related(d, 20)) or []
+                                       partial(self.deezer.related, deezer_id, 20)) or []
                     fresh = [r for r in related if _norm(r.get("name", "")) not in known_names]
                     for rank, item in enumerate(fresh[:RELATED_PER_ARTIST]):
                         score = round(1.0 - rank / max(1, len(fresh[:RELATED_PER_ARTIST])), 4)
@@ -451,7 +452,7 @@ class _Run:
                 mbid = self.mbid_of(artist_id, name, tracks)
                 if mbid:
                     similar = self.ask("listenbrainz", f"similar:{mbid}",
-                                       lambda m=mbid, c=self.listenbrainz: c.similar(m)) or []
+                                       partial(self.listenbrainz.similar, mbid)) or []
                     fresh_lb = [s for s in similar if _norm(s.get("name", "")) not in known_names
                                 and s.get("mbid") != mbid]
                     for item in fresh_lb[:RELATED_PER_ARTIST]:
@@ -538,8 +539,8 @@ class _Run:
                 return "deezer", str(answer["preview"])
         if self.itunes is not None and track.artists and track.name:
             client = self.itunes
-            match = self.ask("itunes", f"song:{track.id}", lambda t=track: client.find_song(
-                t.artists[0], t.name, t.duration_ms))
+            match = self.ask("itunes", f"song:{track.id}", partial(
+                client.find_song, track.artists[0], track.name, track.duration_ms))
             if isinstance(match, dict) and match.get("preview"):
                 return "itunes", str(match["preview"])
         return None, None
@@ -609,13 +610,13 @@ class _Run:
                 album = answer.get("album") if isinstance(answer, dict) else None
                 if album and isinstance(album.get("id"), int):
                     names = self.ask("deezer", f"album:{album['id']}",
-                                     lambda a=album["id"], c=self.deezer: c.album_genres(a))
+                                     partial(self.deezer.album_genres, album["id"]))
                     if names:
                         counts["deezer"] += 1
                         continue
             if self.musicbrainz is not None:
                 answer = self.ask("musicbrainz", f"isrc:{isrc}",
-                                  lambda i=isrc, c=self.musicbrainz: c.by_isrc(i))
+                                  partial(self.musicbrainz.by_isrc, isrc))
                 if isinstance(answer, dict) and answer.get("genres"):
                     counts["musicbrainz"] += 1
         self.report.genres_found = counts

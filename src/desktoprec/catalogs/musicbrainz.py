@@ -39,9 +39,10 @@ def parse_isrc_answer(data: Any, limit: int = 5) -> dict[str, Any]:
         for credit in credits if isinstance(credits, list) else []:
             artist = credit.get("artist") if isinstance(credit, dict) else None
             mbid = artist.get("id") if isinstance(artist, dict) else None
-            if isinstance(mbid, str) and _MBID.match(mbid) and all(
+            if isinstance(artist, dict) and isinstance(mbid, str) and _MBID.match(mbid) and all(
                     a["mbid"] != mbid for a in artists):
-                name = artist.get("name") if isinstance(artist.get("name"), str) else ""
+                raw = artist.get("name")
+                name = raw if isinstance(raw, str) else ""
                 artists.append({"mbid": mbid, "name": " ".join(name.split())[:200]})
     genres = [n for n, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
     return {"genres": genres, "artists": artists[:10]}
