@@ -67,6 +67,26 @@ def test_export_public_when_asked_and_deleted_playlist_remade(
     assert again["created"] and again["playlist_id"] != first["playlist_id"]
 
 
+def test_export_after_the_user_deleted_it_in_spotify_makes_a_new_playlist(
+        services: Services, client: SpotifyClient, emulator: EmulatorServer) -> None:
+    """On Spotify "Delete" is an unfollow: the old playlist still takes updates, out of sight."""
+    export = ExportService(services, client=client)
+    first = export.to_spotify("Night", _uris(emulator, 3))
+    old = first["playlist_id"]
+    client.request("DELETE", f"/playlists/{old}/followers")
+    assert emulator.account.playlist(old) is not None  # still there by id
+    assert old not in [p.id for p in emulator.account.playlists]
+    emulator.reset_requests()
+    again = export.to_spotify("Night", _uris(emulator, 4))
+    assert again["created"] and again["playlist_id"] != old
+    assert again["playlist_id"] in [p.id for p in emulator.account.playlists]
+    assert _entries(emulator, old) == _uris(emulator, 3)  # the unfollowed one was left alone
+    assert ("PUT", f"/playlists/{old}") not in _writes(emulator)
+    # and the new one is the one updated next time
+    third = export.to_spotify("Night", _uris(emulator, 2))
+    assert not third["created"] and third["playlist_id"] == again["playlist_id"]
+
+
 def test_offline_export_is_queued_then_sent_by_next_sync(
         services: Services, client: SpotifyClient, emulator: EmulatorServer) -> None:
     sock = socket.socket()

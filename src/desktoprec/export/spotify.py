@@ -62,6 +62,11 @@ def push_playlist(client: SpotifyClient, *, name: str, uris: Sequence[str], publ
     playlist_id: str | None = existing_id
     uri: str | None = None
     created = False
+    if playlist_id is not None and not _still_listed(client, playlist_id):
+        # "Delete" in Spotify's apps only unfollows: the playlist would be updated out of sight
+        log.info("the earlier export %s is no longer in the user's playlists; making a new one",
+                 playlist_id)
+        playlist_id = None
     if playlist_id is not None:
         try:
             client.request("PUT", f"/playlists/{playlist_id}",
@@ -93,6 +98,14 @@ def push_playlist(client: SpotifyClient, *, name: str, uris: Sequence[str], publ
     return ExportResult(playlist_id=playlist_id, uri=uri or f"spotify:playlist:{playlist_id}",
                         created=created, tracks=len(keep), skipped=skipped,
                         requests=client.requests_made - before)
+
+
+def _still_listed(client: SpotifyClient, playlist_id: str) -> bool:
+    """Whether the user still has the playlist (owns or follows it): /me/playlists lists it."""
+    for page in client.pages("/me/playlists", {}):
+        if any(isinstance(p, dict) and p.get("id") == playlist_id for p in page.get("items", [])):
+            return True
+    return False
 
 
 def result_dict(name: str, result: ExportResult, public: bool) -> dict[str, Any]:

@@ -235,6 +235,8 @@ class EmulatorAccount:
     episodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     saved: list[tuple[str, str]] = field(default_factory=list)
     playlists: list[EmulatorPlaylist] = field(default_factory=list)
+    # playlists the user "deleted": on Spotify that is an unfollow, so they still exist by id
+    unfollowed: list[EmulatorPlaylist] = field(default_factory=list)
     top_tracks: dict[str, list[str]] = field(default_factory=dict)
     top_artists: dict[str, list[str]] = field(default_factory=dict)
     recently_played: list[Play] = field(default_factory=list)
@@ -390,7 +392,18 @@ class EmulatorAccount:
 
     def playlist(self, playlist_id: str) -> EmulatorPlaylist | None:
         with self.lock:
-            return next((p for p in self.playlists if p.id == playlist_id), None)
+            return next((p for p in [*self.playlists, *self.unfollowed] if p.id == playlist_id),
+                        None)
+
+    def unfollow_playlist(self, playlist_id: str) -> bool:
+        """What "Delete" does in Spotify's apps: gone from the user's list, still there by id."""
+        with self.lock:
+            playlist = next((p for p in self.playlists if p.id == playlist_id), None)
+            if playlist is None:
+                return False
+            self.playlists.remove(playlist)
+            self.unfollowed.append(playlist)
+            return True
 
     def can_read_items(self, playlist: EmulatorPlaylist) -> bool:
         """2026 rule: items only of playlists the user owns or collaborates on."""

@@ -601,6 +601,12 @@ class _Api:
         return {"snapshot_id": self.account.replace_playlist_items(playlist_id,
                                                                    self._uris_from(body))}
 
+    def unfollow_playlist(self, playlist_id: str) -> Any:
+        self.need_scope("playlist-modify-public", "playlist-modify-private")
+        self.playlist_or_404(playlist_id)
+        self.account.unfollow_playlist(playlist_id)
+        return None
+
     def remove_items(self, playlist_id: str) -> Any:
         self._writable(playlist_id)
         body = self.json_body()
@@ -1028,6 +1034,7 @@ _ROUTES: tuple[Route, ...] = (
     _r("POST", f"/playlists/{_ID_RE}/items", _Api.add_items),
     _r("PUT", f"/playlists/{_ID_RE}/items", _Api.replace_items),
     _r("DELETE", f"/playlists/{_ID_RE}/items", _Api.remove_items),
+    _r("DELETE", f"/playlists/{_ID_RE}/followers", _Api.unfollow_playlist),
     _r("GET", f"/playlists/{_ID_RE}", _Api.get_playlist),
     _r("PUT", f"/playlists/{_ID_RE}", _Api.change_playlist),
     _r("GET", "/(?:tracks|artists|albums)", _Api.batch),
