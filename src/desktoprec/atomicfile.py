@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
+
+STALE_TEMPORARY_S = 120.0  # a writer still working on its temporary file touches it sooner
+
+
+def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
+    """Delete the `.NAME.xxxx.tmp` files beside `path` that a killed writer left behind (only
+    ones untouched for `older_than_s`, so a second writer at work keeps its own); returns how
+    many were removed."""
+    removed = 0
+    now = time.time()
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        with contextlib.suppress(OSError):
+            if now - candidate.lstat().st_mtime >= older_than_s and candidate.is_file():
+                candidate.unlink()
+                removed += 1
+    return removed
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a unique temporary file beside `path`, fsync it, then rename it over `path`.
 
     A crash, a full disk or a second writer leaves the previous file whole; the temporary file is
-    removed on failure. Raises OSError for the caller to turn into a message.
+    removed on failure, and ones a killed writer left behind are removed by the next write.
+    Raises OSError for the caller to turn into a message.
     """
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

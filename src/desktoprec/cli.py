@@ -73,6 +73,8 @@ def _run(handler: Callable[..., int], args: argparse.Namespace) -> int:
         notice = opened.recovery_notice() if opened is not None else None
         if notice:
             print(f"desktoprec: warning: {notice}", file=sys.stderr)
+        for text in services.notices:
+            print(f"desktoprec: warning: {redact(text)}", file=sys.stderr)
         services.close()
 
 

@@ -40,6 +40,9 @@ class Services:
         self._db: Database | None = None
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
+        # One-line warnings for the user from any area (a damaged file that was rebuilt, ...):
+        # the CLI prints them once at the end of the command, the UI may show them.
+        self.notices: list[str] = []
 
     # --- basics -----------------------------------------------------------------------------
 
@@ -49,6 +52,12 @@ class Services:
             if self._db is None:
                 self._db = open_database(self.paths.database)
             return self._db
+
+    def notice(self, text: str) -> None:
+        """Tell the user `text` once (repeats are dropped)."""
+        with self._lock:
+            if text not in self.notices:
+                self.notices.append(text)
 
     def save_settings(self) -> None:
         save_settings(self.settings, self.paths.settings_file)

@@ -36,6 +36,44 @@ DEFAULT_BLOCK_WEIGHTS: dict[str, float] = {
     "metadata": 0.4,
 }
 INDEX_FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+BLOCK_FILES = ("blocks.npz", "blocks.json")
+
+
+class IndexDamaged(IndexError_):
+    """A saved index file does not match its manifest's checksum, or cannot be read: rebuild
+    it and tell the user once (a merely stale index is rebuilt silently)."""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexError_(f"No saved index in {folder}.") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"The index manifest in {folder} is unreadable ({exc}).") from exc
+    if not isinstance(manifest, dict):
+        raise IndexDamaged(f"The index manifest in {folder} is not a manifest.")
+    return manifest
+
+
+def _read_checked(folder: Path, name: str, manifest: dict[str, Any]) -> bytes:
+    """A file of the index, whose bytes must have the checksum the manifest gives for it."""
+    files = manifest.get("files")
+    expected = files.get(name) if isinstance(files, dict) else None
+    if not isinstance(expected, str):
+        raise IndexError_(f"The index manifest does not cover {name}.")
+    try:
+        data = (folder / name).read_bytes()
+    except OSError as exc:
+        raise IndexDamaged(f"The index file {name} is missing or unreadable ({exc}).") from exc
+    if _sha256(data) != expected:
+        raise IndexDamaged(f"the index file {name} is corrupt (checksum mismatch)")
+    return data
 MAX_GENRE_DIMENSIONS = 256
 YEAR_RANGE = (1950.0, 2030.0)
 
@@ -358,7 +396,8 @@ class VectorIndex:
         return positions[0][keep], scores[0][keep]
 
     def save(self, folder: Path) -> Path:
-        """Write index, id map and a manifest, each atomically; the manifest goes last."""
+        """Write index, id map and a manifest, each atomically; the manifest goes last and holds
+        the checksum of every file it covers."""
         import faiss
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -372,45 +411,42 @@ class VectorIndex:
                 "fingerprint": self.fingerprint,
                 "count": len(self.track_ids),
                 "dim": int(self.index.d),
-                "index_sha256": hashlib.sha256(index_bytes).hexdigest(),
-                "ids_sha256": hashlib.sha256(ids_blob).hexdigest(),
+                "files": {"vectors.faiss": _sha256(index_bytes), "ids.json": _sha256(ids_blob)},
             }
-            write_atomically(folder / "manifest.json", json.dumps(manifest, indent=1).encode())
+            write_atomically(folder / MANIFEST, json.dumps(manifest, indent=1).encode())
         except OSError as exc:
             raise IndexError_(f"The index could not be saved in {folder}: {exc}") from exc
         return folder
 
     @classmethod
     def load(cls, folder: Path, expected_fingerprint: str | None = None) -> VectorIndex:
-        """Read and verify; raises IndexError_ when anything is missing, corrupt or stale."""
+        """Read and verify; raises IndexError_ when anything is missing or stale, IndexDamaged
+        when a file does not match its checksum or cannot be read."""
         import faiss
 
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            index_bytes = (folder / "vectors.faiss").read_bytes()
-            ids_blob = (folder / "ids.json").read_bytes()
-        except (OSError, ValueError) as exc:
-            raise IndexError_(f"No usable index in {folder} ({exc}).") from exc
-        if not isinstance(manifest, dict) or manifest.get("version") != INDEX_FORMAT_VERSION:
+        manifest = _read_manifest(folder)
+        if manifest.get("version") != INDEX_FORMAT_VERSION:
             raise IndexError_("The saved index was made by another version.")
-        if hashlib.sha256(index_bytes).hexdigest() != manifest.get("index_sha256"):
-            raise IndexError_("The saved index file is corrupt (checksum mismatch).")
-        if hashlib.sha256(ids_blob).hexdigest() != manifest.get("ids_sha256"):
-            raise IndexError_("The saved id map is corrupt (checksum mismatch).")
         if expected_fingerprint is not None and manifest.get("fingerprint") != expected_fingerprint:
             raise IndexError_("The saved index does not match the library any more.")
+        index_bytes = _read_checked(folder, "vectors.faiss", manifest)
+        ids_blob = _read_checked(folder, "ids.json", manifest)
         try:
             index = faiss.deserialize_index(np.frombuffer(index_bytes, dtype=np.uint8))
             track_ids = json.loads(ids_blob)
         except (RuntimeError, ValueError) as exc:
-            raise IndexError_(f"The saved index could not be read: {exc}") from exc
-        if int(index.ntotal) != len(track_ids) or len(track_ids) != manifest.get("count"):
-            raise IndexError_("The saved index and its id map disagree.")
+            raise IndexDamaged(f"The saved index could not be read: {exc}") from exc
+        if not isinstance(track_ids, list) or not all(isinstance(t, str) for t in track_ids) \
+                or int(index.ntotal) != len(track_ids) or len(track_ids) != manifest.get("count"):
+            raise IndexDamaged("The saved index and its id map disagree.")
         return cls(index, track_ids, str(manifest.get("fingerprint")))
 
 
 def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
-    """The blocks next to the index, so a start-up with an unchanged library skips the SVD."""
+    """The blocks next to the index, so a start-up with an unchanged library skips the SVD.
+
+    Call after `VectorIndex.save`: the manifest is rewritten last with these files' checksums
+    added, so a crash in between leaves an index whose blocks are simply rebuilt next time."""
     import io
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -423,29 +459,58 @@ def save_vector_set(vectors: VectorSet, folder: Path, fingerprint: str) -> None:
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     meta = {"fingerprint": fingerprint, "weights": vectors.weights,
             "genre_names": vectors.genre_names, "version": INDEX_FORMAT_VERSION}
+    contents = {"blocks.npz": buffer.getvalue(), "blocks.json": json.dumps(meta).encode("utf-8")}
     try:
-        write_atomically(folder / "blocks.npz", buffer.getvalue())
-        write_atomically(folder / "blocks.json", json.dumps(meta).encode("utf-8"))
+        manifest = _read_manifest(folder)
+    except IndexError_ as exc:
+        raise IndexError_(f"The vectors need the index saved first ({exc}).") from exc
+    covered = manifest.get("files")
+    files: dict[str, Any] = covered if isinstance(covered, dict) else {}
+    try:
+        for name, data in contents.items():
+            write_atomically(folder / name, data)
+        manifest["files"] = {**files, **{name: _sha256(data) for name, data in contents.items()}}
+        write_atomically(folder / MANIFEST, json.dumps(manifest, indent=1).encode())
     except OSError as exc:
         raise IndexError_(f"The vectors could not be saved in {folder}: {exc}") from exc
 
 
 def load_vector_set(folder: Path, fingerprint: str) -> VectorSet:
-    try:
-        meta = json.loads((folder / "blocks.json").read_text(encoding="utf-8"))
-        with np.load(folder / "blocks.npz") as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexError_(f"No usable vectors in {folder} ({exc}).") from exc
-    if meta.get("fingerprint") != fingerprint or meta.get("version") != INDEX_FORMAT_VERSION:
+    """The saved blocks, verified against the manifest's checksums and checked for shape;
+    raises IndexError_ (stale) or IndexDamaged (damaged: truncated, bit-flipped, rewritten)."""
+    import io
+    import zipfile
+    import zlib
+
+    manifest = _read_manifest(folder)
+    if manifest.get("fingerprint") != fingerprint or manifest.get("version") != INDEX_FORMAT_VERSION:
         raise IndexError_("The saved vectors do not match the library any more.")
+    meta_blob = _read_checked(folder, "blocks.json", manifest)
+    npz_blob = _read_checked(folder, "blocks.npz", manifest)
     try:
-        return VectorSet(
-            blocks={b: arrays[f"block_{b}"] for b in BLOCKS},
-            masks={b: arrays[f"mask_{b}"].astype(bool) for b in BLOCKS},
-            weights={b: float(meta["weights"][b]) for b in BLOCKS},
-            sound_mean=arrays["sound_mean"], sound_std=arrays["sound_std"],
-            genre_names=list(meta["genre_names"]),
-        )
+        meta = json.loads(meta_blob)
+        with np.load(io.BytesIO(npz_blob), allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise IndexDamaged(f"The saved vectors could not be read ({exc}).") from exc
+    if not isinstance(meta, dict) or meta.get("fingerprint") != fingerprint \
+            or meta.get("version") != INDEX_FORMAT_VERSION:
+        raise IndexDamaged("The saved vectors' description does not match their manifest.")
+    try:
+        blocks = {b: np.asarray(arrays[f"block_{b}"], dtype=np.float32) for b in BLOCKS}
+        masks = {b: np.asarray(arrays[f"mask_{b}"]).astype(bool) for b in BLOCKS}
+        sound_mean = np.asarray(arrays["sound_mean"], dtype=np.float32)
+        sound_std = np.asarray(arrays["sound_std"], dtype=np.float32)
+        weights = {b: float(meta["weights"][b]) for b in BLOCKS}
+        genre_names = [str(name) for name in meta["genre_names"]]
+        count = manifest.get("count")
+        if any(a.ndim != 2 or len(a) != count for a in blocks.values()) \
+                or any(m.shape != (count,) for m in masks.values()) \
+                or sound_mean.shape != (blocks["sound"].shape[1],) \
+                or sound_std.shape != sound_mean.shape \
+                or not all(math.isfinite(w) and w >= 0 for w in weights.values()):
+            raise ValueError("the arrays do not have the shapes of the index")
+        return VectorSet(blocks=blocks, masks=masks, weights=weights, sound_mean=sound_mean,
+                         sound_std=sound_std, genre_names=genre_names)
     except (KeyError, TypeError, ValueError) as exc:
-        raise IndexError_(f"The saved vectors are incomplete ({exc}).") from exc
+        raise IndexDamaged(f"The saved vectors are incomplete ({exc}).") from exc

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from desktoprec.domain import Explanation, Reason, Recommendation, RecommendationList
 from desktoprec.errors import Cancelled, IndexError_, RecommendError
 from desktoprec.index.vectors import (
+    IndexDamaged,
     VectorIndex,
     build_vectors,
     load_vector_set,
@@ -121,6 +122,11 @@ class RecommendService:
                 vectors = load_vector_set(folder, fingerprint)
                 index = VectorIndex.load(folder, fingerprint)
                 log.info("index loaded from %s (%d tracks)", folder, len(index))
+            except IndexDamaged as exc:  # told once; the rebuild below replaces every file
+                log.warning("the saved index was damaged (%s); rebuilding it", exc)
+                self.services.notice(f"The saved recommendation index was damaged "
+                                     f"({exc.message}); it was rebuilt.")
+                vectors = index = None
             except IndexError_ as exc:
                 log.info("index not reused: %s", exc)
                 vectors = index = None
