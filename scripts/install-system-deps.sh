@@ -9,8 +9,10 @@ libxcb-xinerama0 libxcb-image0 libxcb-render-util0 libxcb-randr0 libegl1 libgl1 
 libdbus-1-3 libsndfile1 ffmpeg"
 if [ "${1:-run}" = "test" ]; then
   want="$want xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool curl \
-binutils fluidsynth timgm6mb-soundfont"  # binutils: `strip` for the packaged bundle (make package);
-# fluidsynth + soundfont: the DSP tests render real MIDI music
+binutils fluidsynth timgm6mb-soundfont openbox playerctl x11-utils"  # binutils: `strip` for the
+# packaged bundle (make package); fluidsynth + soundfont: the DSP tests render real MIDI music;
+# openbox: a real window manager for the player's Mini/Full test; playerctl: the MPRIS test;
+# x11-utils: xprop, to read window-manager state
 fi
 command -v dpkg-query >/dev/null 2>&1 || { echo "not a Debian system: install $want yourself"; exit 0; }
 missing=""

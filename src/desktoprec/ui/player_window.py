@@ -691,6 +691,7 @@ class PlayerWindow(QWidget):
         self.controller = controller
         self.compact = False
         self._geometries: dict[bool, QRect] = {}
+        self._clamp_after_frame = False
         self.setWindowTitle("desktoprec — player")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -833,6 +834,9 @@ class PlayerWindow(QWidget):
         install_playback_shortcuts(self, controller)
         self.resize(*self.FULL_SIZE)
         self._on_modes()
+        if controller.current is not None:  # a window opened while something plays shows it
+            self._on_track_changed(controller.current)
+            self._on_state_changed(controller.state)
 
     # --- mini / full -----------------------------------------------------------------------
 
@@ -887,6 +891,25 @@ class PlayerWindow(QWidget):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.clamp_to_screen()
+        # The window manager adds its frame (title bar) after the window is mapped: clamp again
+        # once the frame is known, so the title bar is not pushed off the bottom of the screen.
+        self._clamp_after_frame = True
+        QTimer.singleShot(500, self._late_clamp)  # in case no move follows the framing
+
+    def _late_clamp(self) -> None:
+        if self._clamp_after_frame and self.isVisible():
+            self._clamp_after_frame = False
+            self.clamp_to_screen()
+
+    def _frame_known(self) -> bool:
+        frame = self.frameGeometry()
+        return frame.width() >= self.width() and frame.height() > self.height()
+
+    def moveEvent(self, event: Any) -> None:
+        super().moveEvent(event)
+        if self._clamp_after_frame and self._frame_known():
+            self._clamp_after_frame = False
+            QTimer.singleShot(0, self.clamp_to_screen)
         if self.controller.backend == "spotify" and not self.controller.devices:
             self.controller.refresh_devices()
 
