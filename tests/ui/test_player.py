@@ -445,3 +445,23 @@ def test_output_device_selector_saves_and_applies_live(qtbot: Any, ctx: Any,
     selector.setCurrentIndex(0)
     assert controller.output_device_id == ""
     controller.stop()
+
+
+def test_cards_mark_the_track_that_plays_and_their_heart_is_a_real_like(qtbot: Any,
+                                                                        window: Any) -> None:
+    page = window.pages["For you"]
+    view = page.view
+    view.refresh()
+    assert len(view.cards) >= 3
+    view.cards[1].buttons["play"].click()
+    playing = window.player.current.id
+    assert playing == view.cards[1].rec.track.id
+    assert view.cards[1].title.full_text().startswith("▶ ")
+    assert not view.cards[0].title.full_text().startswith("▶ ")
+    window.player.advance(user=False)
+    assert view.cards[2].title.full_text().startswith("▶ ")
+    assert not view.cards[1].title.full_text().startswith("▶ ")
+    view.cards[0].buttons["like"].click()
+    liked = view.cards[0].rec.track.id
+    assert window.ctx.services.feedback.is_liked(liked)
+    assert (liked, "like") in window.ctx.services.recommend.feedback_calls

@@ -143,6 +143,11 @@ class TrackCardWidget(QFrame):
     def mark_liked(self) -> None:
         self.buttons["like"].setText("♥✓")
 
+    def set_now_playing(self, on: bool) -> None:
+        """The now-playing marker (PlaybackController.now_playing drives it)."""
+        self.now_playing = on
+        self.title.set_plain(f"▶ {self.rec.track.name}" if on else self.rec.track.name)
+
 
 class WhyCardWidget(QFrame):
     """Why this track: summary, numbered reasons, sound vs seeds, score shares, data sources."""
@@ -295,6 +300,8 @@ class RecommendationsView(QWidget):
         self.play_all_button.clicked.connect(self.play_all)
         self.export_button.clicked.connect(self.export)
         self.list.currentRowChanged.connect(self._on_row_changed)
+        if ctx.player is not None:
+            ctx.player.now_playing.connect(lambda _t, _s: self.mark_now_playing())
         self._on_dial_moved(self.dial.value(), schedule=False)
         self._set_has_list(False)
 
@@ -375,6 +382,7 @@ class RecommendationsView(QWidget):
             self.list.setItemWidget(item, card)
             self.cards.append(card)
             self._load_cover(card)
+        self.mark_now_playing()
         self.figures.set_plain(describe_figures(result.figures or {}, result.items)
                                if result.items else "")
         if not result.items:
@@ -429,7 +437,19 @@ class RecommendationsView(QWidget):
         elif action in ("like", "dislike", "skip"):
             self.send_feedback(rec, action)
 
+    def mark_now_playing(self) -> None:
+        playing = self.ctx.player.now_playing_id if self.ctx.player is not None else None
+        for card in self.cards:
+            if getattr(card, "now_playing", False) != (card.rec.track.id == playing):
+                card.set_now_playing(card.rec.track.id == playing)
+
     def send_feedback(self, rec: Recommendation, kind: str) -> None:
+        if kind == "like" and self.ctx.player is not None:
+            self.ctx.player.like(rec.track)  # ♥ saves to the Spotify library (FeedbackService)
+            for card in self.cards:
+                if card.rec is rec:
+                    card.mark_liked()
+            return
         service = self.ctx.services.recommend
         self.ctx.runner.run(lambda: service.feedback(rec.track.id, kind), lane="db",
                             name="feedback", on_done=self._on_feedback_stored,
