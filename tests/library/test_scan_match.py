@@ -150,6 +150,33 @@ def test_matching_by_isrc_then_name_then_local(tmp_path: Path, services: Service
         assert session.get(TrackRow, f"local:{rows['far.ogg'].content_hash}") is None
 
 
+def test_fuzzy_fallback_within_three_seconds(tmp_path: Path, services: Services,
+                                             tagged: Callable[..., Path]) -> None:
+    add_spotify_track(services, "sp1", "Let It Be", ["The Beatles"], 3.0)
+    add_spotify_track(services, "sp2", "Back in Black", ["AC/DC"], 4.0)
+    add_spotify_track(services, "sp3", "So What", ["P!nk"], 5.0)
+    add_spotify_track(services, "sp4", "Colour Me Blue", ["Someone"], 6.0)
+    add_spotify_track(services, "sp5", "Highway to Hell", ["AC/DC"], 12.0)
+    add_spotify_track(services, "sp6", "Song One", ["Band"], 8.0)
+    music = tmp_path / "music"
+    tagged(music / "beatles.flac", artist="Beatles, The", title="Let It Be", seconds=3.0)
+    tagged(music / "acdc.flac", artist="ACDC", title="Back In Black", seconds=4.0)
+    tagged(music / "pink.flac", artist="Pink", title="So What", seconds=5.0)
+    tagged(music / "color.flac", artist="Someone", title="Color Me Blue", seconds=6.0)
+    # alike but 5 s away from the only candidate: not the same recording
+    tagged(music / "far.flac", artist="ACDC", title="Highway To Hell", seconds=7.0)
+    # the same artist and length, another song: names that differ are never matched
+    tagged(music / "other.flac", artist="Band", title="Song Two", seconds=8.0)
+    services.library.scan([music])
+    rows = files_by_name(services)
+    found = {name: (row.track_id, row.match_method) for name, row in rows.items()}
+    assert found["beatles.flac"] == ("sp1", "name")
+    assert found["acdc.flac"] == ("sp2", "name")
+    assert found["pink.flac"] == ("sp3", "name")
+    assert found["color.flac"] == ("sp4", "name")
+    assert found["far.flac"][1] == "none" and found["other.flac"][1] == "none"
+
+
 def test_symlink_loops_and_hidden_files_are_handled(tmp_path: Path, services: Services,
                                                     tagged: Callable[..., Path]) -> None:
     music = tmp_path / "music"

@@ -1,4 +1,5 @@
-"""Matches local files to synced Spotify tracks (ISRC, then normalized artist + title + duration).
+"""Matches local files to synced Spotify tracks (ISRC, then normalized artist + title + duration,
+then a fuzzy comparison of artist and title among the tracks of about the same length).
 
 A file that matches nothing becomes a track of its own (`local:<content hash>`, source "local",
 with artists `local-artist:<normalized name>`), so the recommender sees it like any other track.
@@ -6,12 +7,14 @@ with artists `local-artist:<normalized name>`), so the recommender sees it like 
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +33,8 @@ from desktoprec.text import squash as _squash
 log = logging.getLogger(__name__)
 
 DURATION_TOLERANCE_S = 3.0
+# how alike (0-100) artist and title must both be for a fuzzy match ("P!nk"/"Pink" is 86)
+FUZZY_THRESHOLD = 85.0
 LOCAL_TRACK_PREFIX = "local:"
 LOCAL_ARTIST_PREFIX = "local-artist:"
 
@@ -82,7 +87,45 @@ class _Candidate:
 NameIndex = dict[tuple[str, str], list[_Candidate]]
 
 
-def _spotify_index(session: Session) -> tuple[dict[str, str], NameIndex]:
+@dataclass(frozen=True)
+class _Timed:
+    """A track for the fuzzy fallback: its length, normalized title and artist keys."""
+
+    duration_s: float
+    track_id: str
+    title: str
+    artists: tuple[str, ...]
+
+
+def _alike(a: str, b: str) -> float:
+    """0-100: word order ("beatles the") and spacing ("ac dc") do not count."""
+    return max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+
+
+def _fuzzy(file: LocalFileRow, timed: list[_Timed]) -> str | None:
+    """The most alike track within DURATION_TOLERANCE_S whose artist and title both pass."""
+    if not file.artist or not file.title or file.duration_s is None:
+        return None
+    title = normalize_title(file.title)
+    artists = split_artists(file.artist)
+    start = bisect.bisect_left(timed, file.duration_s - DURATION_TOLERANCE_S,
+                               key=lambda t: t.duration_s)
+    best: tuple[float, float, str] | None = None
+    for candidate in timed[start:]:
+        gap = candidate.duration_s - file.duration_s
+        if gap > DURATION_TOLERANCE_S:
+            break
+        title_score = _alike(title, candidate.title)
+        if title_score < FUZZY_THRESHOLD:
+            continue
+        artist_score = max((_alike(a, b) for a in artists for b in candidate.artists), default=0)
+        score = min(title_score, artist_score)
+        if score >= FUZZY_THRESHOLD and (best is None or (score, -abs(gap)) > best[:2]):
+            best = (score, -abs(gap), candidate.track_id)
+    return best[2] if best else None
+
+
+def _spotify_index(session: Session) -> tuple[dict[str, str], NameIndex, list[_Timed]]:
     by_isrc: dict[str, str] = {}
     rows = session.execute(
         select(TrackRow.id, TrackRow.name, TrackRow.duration_ms, TrackRow.isrc, TrackRow.source)
@@ -105,6 +148,7 @@ def _spotify_index(session: Session) -> tuple[dict[str, str], NameIndex]:
         if track_id in tracks and names.get(artist_id):
             artists_of[track_id].append(names[artist_id])
     by_name: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
+    timed: list[_Timed] = []
     for track_id, row in tracks.items():
         title = normalize_title(row.name or "")
         if not title:
@@ -115,7 +159,10 @@ def _spotify_index(session: Session) -> tuple[dict[str, str], NameIndex]:
             keys.update(split_artists(name))
         for artist in keys:
             by_name[(artist, title)].append(_Candidate(track_id, duration))
-    return by_isrc, by_name
+        if duration is not None and keys:
+            timed.append(_Timed(duration, track_id, title, tuple(sorted(keys))))
+    timed.sort(key=lambda t: t.duration_s)
+    return by_isrc, by_name, timed
 
 
 def _by_name(file: LocalFileRow, by_name: dict[tuple[str, str], list[_Candidate]]) -> str | None:
@@ -141,7 +188,7 @@ def match_files(db: object) -> MatchReport:
     report = MatchReport()
     now = datetime.now(UTC).replace(tzinfo=None)
     with db.write() as session:
-        by_isrc, by_name = _spotify_index(session)
+        by_isrc, by_name, timed = _spotify_index(session)
         files = list(session.scalars(select(LocalFileRow).where(LocalFileRow.removed.is_(False))))
         report.files = len(files)
         existing_local = set(session.scalars(
@@ -153,7 +200,7 @@ def match_files(db: object) -> MatchReport:
             track_id = by_isrc.get(file.isrc.upper()) if file.isrc else None
             method = "isrc" if track_id else None
             if track_id is None:
-                track_id = _by_name(file, by_name)
+                track_id = _by_name(file, by_name) or _fuzzy(file, timed)
                 method = "name" if track_id else None
             if track_id is None:
                 if not file.content_hash:
