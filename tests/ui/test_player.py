@@ -352,6 +352,14 @@ def test_heart_saves_to_the_spotify_library_and_undo_unlikes(qtbot: Any) -> None
         assert server.account.is_saved(tracks[0].id)
         assert "Saved to your Spotify library" in window.message.full_text()
         assert window.buttons["like"].isChecked() and window.undo_button.isVisibleTo(window)
+        controller.advance(user=False)
+        controller.previous()  # back to the liked track: the ♥ shows it is liked
+        assert window.buttons["like"].isChecked()
+        window.buttons["like"].click()  # ♥ again: unlike
+        assert not server.account.is_saved(tracks[0].id)
+        assert not window.buttons["like"].isChecked()
+        window.buttons["like"].click()
+        assert server.account.is_saved(tracks[0].id)
         window.undo_button.click()
         assert not server.account.is_saved(tracks[0].id)
         assert not window.buttons["like"].isChecked()

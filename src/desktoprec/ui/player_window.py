@@ -926,6 +926,10 @@ class PlayerWindow(QWidget):
         self.title.set_plain(track.name)
         self.artists.set_plain(", ".join(track.artists))
         self._show_where()
+        feedback = self.ctx.services.feedback
+        self.ctx.runner.run(lambda: feedback.is_liked(track.id), lane="db", name="is-liked",
+                            on_done=lambda liked: self._show_liked(track, bool(liked)),
+                            on_error=lambda exc: log.info("like state not read: %s", exc))
         for cover in (self.cover, self.small_cover):
             cover.set_placeholder(track.album or track.name)
         url = track.image_url
@@ -937,6 +941,13 @@ class PlayerWindow(QWidget):
             self.ctx.runner.run(lambda: fetch_cover(covers_dir, url), lane="network",
                                 name="cover", on_done=lambda p: p and self._set_cover(str(p)),
                                 on_error=lambda exc: None)
+
+    def _show_liked(self, track: Track, liked: bool) -> None:
+        if self.controller.current is not None and self.controller.current.id == track.id:
+            button = self.buttons["like"]
+            button.blockSignals(True)
+            button.setChecked(liked)
+            button.blockSignals(False)
 
     def _show_where(self) -> None:
         track = self.controller.current
