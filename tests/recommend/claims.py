@@ -25,11 +25,20 @@ for _name, _label in DESCRIPTOR_LABELS.items():
     LABEL_TO_NAMES.setdefault(_label, []).append(_name)
 
 
-def _value_of(label: str, sound: dict[str, float]) -> tuple[str, float] | None:
-    for name in LABEL_TO_NAMES.get(label, ()):
-        if name in sound:
-            return name, sound[name]
-    return None
+def _value_of(label: str, sound: dict[str, float], shown: float | None = None,
+              unit: str = "") -> tuple[str, float] | None:
+    """The descriptor a label names (the one whose value matches what was shown, when several
+    share a label: brightness 0..1 and brightness in Hz)."""
+    names = [n for n in LABEL_TO_NAMES.get(label, ()) if n in sound]
+    if unit == "Hz":
+        names = [n for n in names if n.startswith("spectral_centroid")]
+    elif unit == "":
+        names = [n for n in names if not n.startswith("spectral_centroid")] or names
+    if shown is not None:
+        for name in names:
+            if _close(shown, sound[name], name):
+                return name, sound[name]
+    return (names[0], sound[names[0]]) if names else None
 
 
 def _close(shown: float, actual: float, name: str) -> bool:
@@ -84,16 +93,17 @@ def check_item(item: Recommendation, engine: Any, query: dict[str, Any]) -> list
         if found and found.group(1) not in item.track.artists:
             problems.append(f"{text!r}: not by {found.group(1)}")
         # "<label> <value>, close to <whose> <value>"
-        found = re.match(rf"(.+?) {NUMBER}(?: BPM| dB| Hz)?, close to .+? {NUMBER}", text)
+        found = re.match(rf"(.+?) {NUMBER}( BPM| dB| Hz)?, close to .+? {NUMBER}", text)
         if found and reason.block == "sound":
-            hit = _value_of(found.group(1), sound)
+            hit = _value_of(found.group(1), sound, float(found.group(2)),
+                            (found.group(3) or "").strip())
             if hit is None:
                 problems.append(f"{text!r}: no such descriptor on the track")
             else:
                 name, value = hit
                 col = catalog.sound_names.index(name)
                 std = float(engine.vectors.sound_std[col])
-                shown, theirs = float(found.group(2)), float(found.group(3))
+                shown, theirs = float(found.group(2)), float(found.group(4))
                 if not _close(shown, value, name) or not _close(theirs, seed_sound[name], name):
                     problems.append(f"{text!r}: numbers are {value} and {seed_sound[name]}")
                 if abs(value - seed_sound[name]) / std > CLOSE_SD + 1e-6:
@@ -113,11 +123,11 @@ def check_item(item: Recommendation, engine: Any, query: dict[str, Any]) -> list
             if abs(float(found.group(3)) - float(reason.value or 0)) > 0.006:
                 problems.append(f"{text!r}: similarity is {reason.value}")
         # "... asks for less energy: energy 0.31, below <whose> 0.56" / "below most tracks"
-        found = re.search(r"asks for (.+?): (.+?) " + NUMBER + r"(?: BPM| dB| Hz)?, "
+        found = re.search(r"asks for (.+?): (.+?) " + NUMBER + r"( BPM| dB| Hz)?, "
                           r"(above|below) (.+)$", text)
         if found:
-            asked, label, shown, side, rest = found.groups()
-            hit = _value_of(label, sound)
+            asked, label, shown, unit, side, rest = found.groups()
+            hit = _value_of(label, sound, float(shown), (unit or "").strip())
             if hit is None:
                 problems.append(f"{text!r}: no such descriptor")
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,9 +32,6 @@ MODES = ("for_you", "more_like", "playlist", "cold_start")
 # The score of a candidate is the learned model's log-odds (recommend/model.py, fitted by
 # `desktoprec eval --fit-ranker`); these figures only shape the candidate pool and the profile.
 YEAR_SCALE = 5.0
-# When a mood or activity is chosen, candidates that do not move that way are left out as long as
-# enough of the others remain (this many per place asked for).
-CONTEXT_FILTER_MIN_PER_PLACE = 3
 # Sound descriptors a context direction can use when the evaluation stands in for one (the seed
 # half's own deviation from the catalog: its "mood").
 CONTEXT_DESCRIPTORS = ("energy", "tempo", "acousticness", "valence", "danceability", "mode",
@@ -128,6 +125,7 @@ class Selection:
     is_new: np.ndarray  # by an artist the user does not know
     picks: list[Picked]
     chosen: list[int]  # indices into the arrays above, in list order
+    from_library: np.ndarray  # a profile track brought back to fill a short list
 
 
 def _utc(moment: datetime) -> datetime:
@@ -201,7 +199,8 @@ class Engine:
         """Targets in standard deviations per sound descriptor the catalog has."""
         wanted: dict[str, float] = {}
         chosen = [("mood", query.mood), ("activity", query.activity)]
-        if query.hour is not None:
+        # The time of day counts only when no mood or activity was chosen: a choice wins.
+        if query.hour is not None and not (query.mood or query.activity):
             chosen.append(("time", time_of_day(query.hour)))
         for kind, value in chosen:
             if not value:
@@ -215,6 +214,7 @@ class Engine:
                 for alias in DESCRIPTOR_ALIASES.get(name, (name,)):
                     if alias in self.catalog.sound_names:
                         wanted[alias] = wanted.get(alias, 0.0) + shift
+                        break  # one column per idea: brightness is not counted twice
         return wanted
 
     def profile(self, state: UserState) -> tuple[list[int], list[float]]:
@@ -488,16 +488,20 @@ class Engine:
             query=query,
             features=[sel.features[i] for i in chosen],
             new_artist=[bool(sel.is_new[i]) for i in chosen],
+            from_library=[bool(sel.from_library[i]) for i in chosen],
             evidence=[state.evidence.get(int(positions[i]), []) for i in chosen],
         )
         keys = [self.catalog.artist_keys[int(positions[i])][:1] or ("?",) for i in chosen]
         figures: dict[str, Any] = list_figures(
             [k[0] for k in keys],
+            # A sound family (cluster) is not a genre and is not counted as one.
             [self.catalog.genres[int(positions[i])][0] if self.catalog.genres[int(positions[i])]
-             else None for i in chosen],
+             and self.catalog.genre_source[int(positions[i])] != "cluster" else None
+             for i in chosen],
         )
         figures["diversity_picks"] = sum(1 for p in picks if p.diversity_pick)
         figures["new_artist_picks"] = sum(1 for i in chosen if sel.is_new[i])
+        figures["library_picks"] = sum(1 for i in chosen if sel.from_library[i])
         chosen_context = [v for v in (query.mood, query.activity) if v]
         if chosen_context and not shift:
             figures["context_note"] = (
@@ -538,25 +542,43 @@ class Engine:
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
         keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
         if (query.mood or query.activity) and shift:
-            # A chosen mood or activity leaves out what does not move its way, while enough
-            # candidates remain to fill the list several times.
+            # A chosen mood or activity leaves out what does not move its way (when fewer than
+            # n do, the n that go furthest its way are kept).
             fit = scored.features[:, self.ranker.features.index("context_fit")] \
                 if "context_fit" in self.ranker.features else None
             if fit is not None:
                 moving = keep & (fit > 0)
-                if int(moving.sum()) >= CONTEXT_FILTER_MIN_PER_PLACE * query.n:
-                    keep = moving
+                if int(moving.sum()) < query.n:
+                    # Too few move that way: the n that go furthest that way.
+                    ranked = np.flatnonzero(keep)[np.argsort(-fit[keep], kind="stable")]
+                    moving = np.zeros_like(keep)
+                    moving[ranked[:query.n]] = True
+                keep = moving
+        back = np.zeros(len(scored.positions), dtype=bool)
+        if query.mode == "for_you" and len(np.unique(self.version_id[scored.positions[keep]])) \
+                < query.n:
+            # A small library, where nearly every track is already part of the profile: the
+            # list is filled from the profile's own tracks, after every other candidate, and
+            # says so. Dislikes, recent skips and the novelty memory still hold.
+            hard = self.excluded(replace(query, include_saved=True), state, [])
+            back = ~keep & np.isin(scored.positions, liked) & ~np.isin(
+                scored.positions, np.fromiter(hard, dtype=np.int64, count=len(hard)))
+            keep = keep | back
         positions = scored.positions[keep]
         score = scored.score[keep]
         features = scored.features[keep]
         parts = {k: v[keep] for k, v in scored.parts.items()}
         cooccur = scored.cooccur[keep]
+        from_library = back[keep]
         known = state.known_artists
         is_new = np.fromiter(
             (not any(k in known for k in self.catalog.artist_keys[int(p)]) for p in positions),
             dtype=bool, count=len(positions)) if known else np.zeros(len(positions), dtype=bool)
+        # The order to choose in: the model's score, with the library fill after the rest.
+        rank_score = score - np.where(from_library, float(np.ptp(score)) + 1.0, 0.0) \
+            if from_library.any() else score
         # One version of a song per list: keep the best-scored one.
-        order = np.argsort(-score, kind="stable")
+        order = np.argsort(-rank_score, kind="stable")
         seen_versions: set[str] = set()
         unique: list[int] = []
         for i in order[: max(60 * query.n, 600)]:
@@ -579,7 +601,7 @@ class Engine:
             if extra:
                 pool = np.concatenate([pool, np.asarray(extra, dtype=np.int64)])
         picks = rerank(
-            score[pool],
+            rank_score[pool],
             self.vectors.matrix[positions[pool]],
             self.catalog.primary_artist[positions[pool]],
             self.genre_of[positions[pool]],
@@ -589,7 +611,8 @@ class Engine:
             new_share=new_share,
         )
         chosen = [int(pool[p.position]) for p in picks]
-        return Selection(positions, score, features, parts, cooccur, is_new, picks, chosen)
+        return Selection(positions, score, features, parts, cooccur, is_new, picks, chosen,
+                         from_library)
 
     # --- A -> B ---------------------------------------------------------------------------------
 

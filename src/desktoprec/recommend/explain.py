@@ -33,7 +33,8 @@ from desktoprec.recommend.words import (
 # Signals a reason can name (as in Explanation.block_shares) and the smallest share that may.
 # Other reason blocks state facts that are not score shares: "mood" (the chosen mood or activity
 # let the track through its filter), "evidence" (what brought a new artist, Deezer's tempo),
-# "diversity" (the re-ranking chose it for variety).
+# "diversity" (the re-ranking chose it for variety), "library" (a track of the user's own that
+# fills a list the rest of the catalogue could not).
 SIGNAL_BLOCKS = ("artist", "colisten", "sound", "genre", "metadata", "context")
 MIN_REASON_SHARE = 0.05
 # Within this many standard deviations a descriptor counts as "close to" the seeds'.
@@ -53,8 +54,9 @@ def block_shares(parts: Mapping[str, float]) -> dict[str, float]:
     total = sum(positive.values())
     if total <= 0:
         return {}
-    return {block: round(value / total, 3) for block, value in
-            sorted(positive.items(), key=lambda item: -item[1])}
+    shares = {block: round(value / total, 3) for block, value in
+              sorted(positive.items(), key=lambda item: -item[1])}
+    return {block: share for block, share in shares.items() if share > 0}
 
 
 def tempo_disagrees(ours: float, theirs: float) -> bool:
@@ -112,6 +114,7 @@ def explain_list(
     features: Sequence[np.ndarray] | None = None,
     new_artist: Sequence[bool] | None = None,
     evidence: Sequence[Sequence[Any]] | None = None,
+    from_library: Sequence[bool] | None = None,
     tempo_evidence: Mapping[int, Mapping[str, float]] | None = None,
 ) -> list[Recommendation]:
     catalog = engine.catalog
@@ -292,12 +295,18 @@ def explain_list(
             found = _evidence_reason(evidence[i] if evidence is not None else (), artist_name,
                                      artist_rank)
             if found is None:
-                found = Reason(f"new to you: you have not saved or played {artist_name}",
-                               "evidence", None)
+                found = Reason(f"new to you: you have not saved, played or followed "
+                               f"{artist_name}", "evidence", None)
             reasons.append((2.0, found))
+        # a track of the user's own, brought back because the list was short
+        if from_library is not None and from_library[i]:
+            reasons.append((3.0, Reason(
+                "from your own library: too few other tracks to fill the list yet", "library",
+                None)))
         # diversity
         if pick.diversity_pick:
-            what = "a genre" if pick.new_genre else "an artist"
+            what = ("a sound family" if catalog.genre_source[pos] == "cluster" else "a genre") \
+                if pick.new_genre else "an artist"
             reasons.append((-1.0, Reason(
                 f"diversity pick: {what} this list did not have yet", "diversity", None)))
         if not any(r.block in SIGNAL_BLOCKS for _, r in reasons) and shares:

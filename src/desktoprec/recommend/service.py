@@ -206,9 +206,9 @@ class RecommendService:
                     state.feedback.append((index[track_id], kind, at.replace(tzinfo=UTC)
                                            if at.tzinfo is None else at))
             state.known_artists = repo.user_artist_ids(session)
-            if not state.known_artists:
-                # Nothing synced from Spotify (a music folder only): the library's own artists.
-                for pos in state.saved | {p for p, _ in state.recent_plays}:
+            # The artists of the user's own files are known too: their music is on the disk.
+            for pos, source in enumerate(catalog.track_source or ()):
+                if source == "local":
                     state.known_artists.update(catalog.artist_keys[pos])
             discovery = [i for i, source in enumerate(catalog.track_source or ())
                          if source == "discovery"]
