@@ -45,13 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-crash-dialog", action="store_true", help="no crash dialog (CI)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # an area not built yet
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
@@ -69,8 +63,7 @@ def _run(handler: Callable[..., int], args: argparse.Namespace) -> int:
         return int(handler(args, services) or 0)
     finally:
         # A damaged database moved aside at start-up is told once, whatever the command did.
-        opened = getattr(services, "_db", None)
-        notice = opened.recovery_notice() if opened is not None else None
+        notice = services.recovery_notice()
         if notice:
             print(f"desktoprec: warning: {notice}", file=sys.stderr)
         for text in services.notices:

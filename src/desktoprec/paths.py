@@ -47,20 +47,12 @@ class AppPaths:
         return self.cache_dir / "numba"
 
     @property
-    def analysis_cache_dir(self) -> Path:
-        return self.cache_dir / "analysis"
-
-    @property
     def demo_dir(self) -> Path:
         return self.data_dir / "demo"
 
     @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
-
-    @property
-    def runtime_dir(self) -> Path:
-        return self.data_dir / "run"
 
     def ensure(self) -> AppPaths:
         """Create the folders, private to this user: they hold listening data and logs."""

@@ -53,6 +53,11 @@ class Services:
                 self._db = open_database(self.paths.database)
             return self._db
 
+    def recovery_notice(self) -> str | None:
+        """Set when the database opened in this run was damaged and moved aside (never opens it)."""
+        with self._lock:
+            return self._db.recovery_notice() if self._db is not None else None
+
     def notice(self, text: str) -> None:
         """Tell the user `text` once (repeats are dropped)."""
         with self._lock:

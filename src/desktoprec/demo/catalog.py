@@ -11,7 +11,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from desktoprec.demo.styles import STYLE_BY_KEY, STYLES, Style
+from desktoprec.demo.styles import STYLES, Style
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DEFAULT_TRACKS_PER_STYLE = 18  # 12 styles x 18 = 216 tracks
@@ -77,10 +77,6 @@ class DemoTrack:
     def uri(self) -> str:
         return f"spotify:track:{self.id}"
 
-    @property
-    def key_name(self) -> str:
-        return f"{PITCH_NAMES[self.root]} {self.mode}"
-
 
 @dataclass
 class DemoCatalog:
@@ -102,9 +98,6 @@ class DemoCatalog:
 
     def tracks_of_album(self, album_id: str) -> list[DemoTrack]:
         return [t for t in self.tracks if t.album_id == album_id]
-
-    def style_of(self, key: str) -> Style:
-        return STYLE_BY_KEY[key]
 
     def _artists_by_id(self) -> dict[str, DemoArtist]:
         return {a.id: a for a in self.artists}

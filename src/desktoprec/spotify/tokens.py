@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -251,8 +250,3 @@ class TokenManager:
         with self._lock:
             tokens = self._current()
             return tokens.expires_at if tokens else None
-
-
-def seconds_left(manager: TokenManager) -> float:
-    expires = manager.expires_at()
-    return 0.0 if expires is None else max(0.0, expires - time.time())

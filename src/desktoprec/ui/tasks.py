@@ -199,10 +199,6 @@ class TaskRunner(QObject):
         with self._lock:
             return list(self._tasks)
 
-    def cancel_all(self) -> None:
-        for task in self.active_tasks():
-            task.cancel()
-
     def shutdown(self, timeout: float = 4.0) -> bool:
         """Cancel everything, let running work reach a safe point, stop every executor.
 
