@@ -17,6 +17,7 @@ BENCHMARKS = {
     "recommend": "desktoprec.benchmarks.recommend",
     "ui": "desktoprec.benchmarks.ui",
     "accuracy": "desktoprec.benchmarks.accuracy",
+    "sources": "desktoprec.benchmarks.sources",
 }
 
 
