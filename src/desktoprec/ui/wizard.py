@@ -6,6 +6,7 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -67,6 +68,18 @@ class FirstRunDialog(QDialog):
         p.addWidget(self.client_id_edit)
         self.client_id_error = PlainLabel("")
         p.addWidget(self.client_id_error)
+        # Asked once: which online catalogues may be contacted (each says what it is sent).
+        from desktoprec.catalogs import SOURCES
+
+        p.addWidget(PlainLabel("Sound, genres and new artists for tracks you have no file for "
+                               "(off unless you tick them):", elide=False))
+        enabled = set(ctx.services.settings.enabled_source_names())
+        self.source_boxes: dict[str, QCheckBox] = {}
+        for name, info in SOURCES.items():
+            box = QCheckBox(f"{info.label} — contacts {info.contacts}; sends {info.sends}")
+            box.setChecked(name in enabled)
+            self.source_boxes[name] = box
+            p.addWidget(box)
         row = QHBoxLayout()
         self.back_button = QPushButton("Back")
         self.connect_button = QPushButton("Save and sign in")
@@ -93,6 +106,9 @@ class FirstRunDialog(QDialog):
                                            "32-character Client ID from the dashboard.")
             return
         self.client_id = value
+        chosen = [n for n, box in self.source_boxes.items() if box.isChecked()]
+        self.ctx.services.library.set_sources(
+            enable=chosen, disable=[n for n in self.source_boxes if n not in chosen])
         self._finish("spotify")
 
     def _choose_folder(self, folder: str | None = None) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktoprec.settings import PREVIEW_SOURCE_DESCRIPTION
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.output_device import OutputDeviceSelector
 from desktoprec.ui.widgets import PlainLabel, clip
@@ -55,18 +54,23 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         form = QFormLayout()
-        self.preview = QCheckBox("Analyse 30-second previews of tracks you have no file for")
-        # Says exactly what it contacts, from the one place the source itself is described.
-        self.preview.setToolTip(PREVIEW_SOURCE_DESCRIPTION)
-        self.preview_note = PlainLabel(PREVIEW_SOURCE_DESCRIPTION + ". Off by default.",
-                                       elide=False)
-        self.preview_note.setWordWrap(True)
-        self.preview.setChecked(settings.preview_source_enabled)
-        form.addRow("Online sound", self.preview)
-        form.addRow("", self.preview_note)
-        self.metadata = QCheckBox("Look up genres on MusicBrainz (1 request a second)")
-        self.metadata.setChecked(settings.metadata_service_enabled)
-        form.addRow("Online genres", self.metadata)
+        # Online catalogues, one checkbox each, saying what is contacted and what is sent
+        # (the one description lives in desktoprec.catalogs.SOURCES).
+        from desktoprec.catalogs import SOURCES
+
+        enabled = set(settings.enabled_source_names())
+        self.source_boxes: dict[str, QCheckBox] = {}
+        for name, info in SOURCES.items():
+            box = QCheckBox(f"{info.label}: {info.gives}")
+            box.setToolTip(f"Contacts {info.contacts}. Sends {info.sends}. Off by default.")
+            box.setChecked(name in enabled)
+            self.source_boxes[name] = box
+            form.addRow("Online sources" if name == "deezer" else "", box)
+            note = PlainLabel(f"Contacts {info.contacts}; sends {info.sends}.", elide=False)
+            note.setWordWrap(True)
+            form.addRow("", note)
+        self.preview = self.source_boxes["deezer"]
+        self.metadata = self.source_boxes["musicbrainz"]
         self.include_saved = QCheckBox("Also suggest tracks I have already saved")
         self.include_saved.setChecked(settings.include_saved_in_recommendations)
         form.addRow("Recommendations", self.include_saved)
@@ -127,8 +131,8 @@ class SettingsPage(QWidget):
     def save(self) -> None:
         settings = self.ctx.services.settings
         settings.music_folders = self.folder_list()
-        settings.preview_source_enabled = self.preview.isChecked()
-        settings.metadata_service_enabled = self.metadata.isChecked()
+        for name, box in self.source_boxes.items():
+            settings.set_source_enabled(name, box.isChecked())
         settings.include_saved_in_recommendations = self.include_saved.isChecked()
         settings.diversity = self.diversity.value() / 100.0
         settings.close_to_tray = self.close_to_tray.isChecked()
