@@ -121,13 +121,13 @@ def test_mini_and_full_stay_on_screen_under_a_window_manager(desktoprec_home: Pa
             text=True, check=False).stdout, "openbox to manage the screen")
         child = _Child(env, tmp_path / "player.log")
         first = child.read()
-        full = _wait_for(lambda: _visible_windows(env, "^desktoprec — player$"),
+        full = _wait_for(lambda: _visible_windows(env, "^Player"),
                          "the full player to be mapped")[0]
         assert "_NET_WM_STATE_ABOVE" not in _wm_state(env, full)
 
         mini = child.send("mini")
-        assert mini["compact"] and mini["title"] == "desktoprec — mini player"
-        wid = _wait_for(lambda: _visible_windows(env, "^desktoprec — mini player$"),
+        assert mini["compact"] and mini["title"] == "Mini player"
+        wid = _wait_for(lambda: _visible_windows(env, "^Mini player"),
                         "the mini player to be mapped (it vanished before the fix)")[0]
         _wait_for(lambda: "_NET_WM_STATE_ABOVE" in _wm_state(env, wid),
                   "the window manager to keep the mini player above")
@@ -137,7 +137,7 @@ def test_mini_and_full_stay_on_screen_under_a_window_manager(desktoprec_home: Pa
 
         back = child.send("full")
         assert not back["compact"]
-        wid = _wait_for(lambda: _visible_windows(env, "^desktoprec — player$"),
+        wid = _wait_for(lambda: _visible_windows(env, "^Player"),
                         "the full player to come back")[0]
         _wait_for(lambda: "_NET_WM_STATE_ABOVE" not in _wm_state(env, wid),
                   "the full player to stop staying on top")
@@ -147,7 +147,7 @@ def test_mini_and_full_stay_on_screen_under_a_window_manager(desktoprec_home: Pa
 
         moved = child.send("offscreen")
         assert moved["visible"]
-        wid = _wait_for(lambda: _visible_windows(env, "^desktoprec — player$"),
+        wid = _wait_for(lambda: _visible_windows(env, "^Player"),
                         "the moved player to be mapped")[0]
         _wait_for(lambda: _frame_on_screen(env, wid, 1024, 700),
                   "the player to be kept on the screen")

@@ -566,8 +566,10 @@ class PlaybackController(QObject):
         self._position = 0
         self.position_changed.emit(0, self._duration)
         self._set_state("finished" if self.queue else "stopped")
-        self.track_changed.emit(self.queue[-1] if self.queue else None)
         self._emit_queue()
+        if self.queue:
+            self.ctx.status_message.emit("Finished: the end of the queue. Press play to start "
+                                         "it again.")
 
     def previous(self) -> None:
         if self.backend == "local" and self._position > 3000 and self._media is not None:
@@ -692,7 +694,7 @@ class PlayerWindow(QWidget):
         self.compact = False
         self._geometries: dict[bool, QRect] = {}
         self._clamp_after_frame = False
-        self.setWindowTitle("desktoprec — player")
+        self.setWindowTitle("Player")  # Qt adds " — desktoprec" (the application's name)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         self.cover = CoverLabel(140)
@@ -850,10 +852,10 @@ class PlayerWindow(QWidget):
         if was_visible:
             self._geometries[self.compact] = self.geometry()
         self.compact = compact
-        for w in (self.cover, self.devices_row, self.queue_view, self.queue_row, self.where):
+        for w in (self.cover, self.devices_row, self.queue_view, self.queue_row):
             w.setVisible(not compact)
         self.small_cover.setVisible(compact)
-        self.setWindowTitle("desktoprec — mini player" if compact else "desktoprec — player")
+        self.setWindowTitle("Mini player" if compact else "Player")
         self.buttons["compact"].setToolTip("Full player" if compact else "Mini-player")
         self.buttons["compact"].setText("Full" if compact else "Mini")
         if bool(self.windowFlags() & Qt.WindowType.WindowStaysOnTopHint) != compact:
