@@ -473,3 +473,22 @@ def test_cards_mark_the_track_that_plays_and_their_heart_is_a_real_like(qtbot: A
     liked = view.cards[0].rec.track.id
     assert window.ctx.services.feedback.is_liked(liked)
     assert (liked, "like") in window.ctx.services.recommend.feedback_calls
+
+
+def test_library_list_marks_the_track_that_plays(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    page = window.pages["Library"]
+    page.on_shown()
+    qtbot.waitUntil(lambda: page.model.rowCount() > 3, timeout=10_000)
+    model = page.model
+    tracks = [model.items[i].track for i in range(3)]
+    window.player.play_queue(tracks, 1)
+    marked = [r for r in range(model.rowCount())
+              if model.data(model.index(r, 0), Qt.ItemDataRole.DecorationRole) is not None]
+    assert [model.items[r].track.id for r in marked] == [tracks[1].id]
+    window.player.advance(user=False)
+    marked = [r for r in range(model.rowCount())
+              if model.data(model.index(r, 0), Qt.ItemDataRole.DecorationRole) is not None]
+    assert [model.items[r].track.id for r in marked] == [tracks[2].id]
+    window.player.stop()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,13 @@ class LibraryTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[queries.LibraryItem] = []
+        self.now_playing_id: str | None = None  # marked with a play icon (player's now_playing)
+        self.now_playing_icon: Any = None
+
+    def set_now_playing(self, track_id: str | None, icon: Any) -> None:
+        self.now_playing_id, self.now_playing_icon = track_id, icon
+        if self.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, 0))
 
     def set_items(self, items: list[queries.LibraryItem]) -> None:
         self.beginResetModel()
@@ -63,6 +71,10 @@ class LibraryTableModel(QAbstractTableModel):
             return self.cell(index.row(), index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
             return safe_tooltip(self.cell(index.row(), index.column()))
+        if (role == Qt.ItemDataRole.DecorationRole and index.column() == 0
+                and self.now_playing_id is not None
+                and self.items[index.row()].track.id == self.now_playing_id):
+            return self.now_playing_icon
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -93,6 +105,10 @@ class LibraryPage(QWidget):
         self.count = PlainLabel("")
         layout.addWidget(self.count)
         self.model = LibraryTableModel()
+        if ctx.player is not None:
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+            ctx.player.now_playing.connect(
+                lambda _t, _s: self.model.set_now_playing(ctx.player.now_playing_id, icon))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
