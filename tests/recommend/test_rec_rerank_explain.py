@@ -161,3 +161,26 @@ def test_sources_say_none_without_sound() -> None:
     result = engine.recommend(Query(mode="more_like", seeds=[cat.index["rock1_t1"]], n=40,
                                     diversity=0.0, include_saved=True))
     assert all(item.explanation.sources["sound"] in ("Spotify", "none") for item in result.items)
+
+
+def test_deezer_tempo_is_shown_beside_ours_only_when_they_disagree(engine: Engine) -> None:
+    from desktoprec.recommend.engine import UserState
+    from desktoprec.recommend.explain import tempo_disagrees
+
+    assert not tempo_disagrees(120.0, 60.0) and not tempo_disagrees(120.0, 124.0)
+    assert tempo_disagrees(120.0, 95.0)
+    cat = engine.catalog
+    tempo = cat.sound_names.index("tempo")
+    seeds = [cat.index["rock1_t3"]]
+    plain = engine.recommend(Query(mode="more_like", seeds=seeds, n=6, diversity=0.0))
+    first, second = (cat.index[item.track.id] for item in plain.items[:2])
+    state = UserState(sound_evidence={
+        first: {"bpm": float(cat.sound[first, tempo]) - 30.0},  # disagrees
+        second: {"bpm": float(cat.sound[second, tempo]) * 2},  # the same tempo, doubled
+    })
+    result = engine.recommend(Query(mode="more_like", seeds=seeds, n=6, diversity=0.0), state)
+    by_id = {item.track.id: item for item in result.items}
+    texts = [r.text for r in by_id[cat.ids[first]].explanation.reasons]
+    expected = f"(Deezer says {float(cat.sound[first, tempo]) - 30.0:.0f} BPM)"
+    assert any(expected in t and "by our analysis" in t for t in texts)
+    assert not any("Deezer says" in r.text for r in by_id[cat.ids[second]].explanation.reasons)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -263,7 +264,10 @@ def test_recommend_command_json_keys(services: Services) -> None:
     assert len(items) == 5
     for item in items:
         assert {"track_id", "uri", "name", "artists", "score", "explanation", "diversity_pick",
-                "sources"} <= set(item)
+                "sources", "new_artist", "block_shares", "reasons"} <= set(item)
+        assert isinstance(item["new_artist"], bool)
+        assert item["block_shares"] == item["explanation"]["block_shares"]
+        assert item["reasons"] == item["explanation"]["reasons"]
         assert isinstance(item["artists"], list) and item["artists"]
         assert item["explanation"]["summary"] and item["explanation"]["reasons"]
     proc = run_cli("path", "--from", "jazz1_t0", "--to", "rock1_t4", "-n", "4", "--json")
@@ -286,6 +290,13 @@ def test_recommend_command_json_keys(services: Services) -> None:
     assert "Traceback" not in proc.stderr
     proc = run_cli("recommend", "--diversity", "3")
     assert proc.returncode == 2
+    # the human output: no unexplained score numbers; the familiar/new control is checked
+    proc = run_cli("recommend", "-n", "5", "--new", "0.5")
+    assert proc.returncode == 0, proc.stderr
+    assert not re.search(r"\(\d+\.\d{3}\)", proc.stdout)
+    assert proc.stdout.count("\n    ") == 5
+    proc = run_cli("recommend", "--new", "1.5")
+    assert proc.returncode == 2 and "familiar/new" in proc.stderr
 
 
 def test_library_without_sound_or_genres_still_recommends(services: Services) -> None:

@@ -72,6 +72,8 @@ class UserState:
     known_artists: set[str] = field(default_factory=set)
     # Candidate evidence per position (what brought a track from outside the library).
     evidence: dict[int, list[Any]] = field(default_factory=dict)
+    # A service's own figures about a track's sound per position (Deezer's {"bpm": ...}).
+    sound_evidence: dict[int, dict[str, float]] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -489,6 +491,7 @@ class Engine:
             features=[sel.features[i] for i in chosen],
             new_artist=[bool(sel.is_new[i]) for i in chosen],
             from_library=[bool(sel.from_library[i]) for i in chosen],
+            tempo_evidence=state.sound_evidence,
             evidence=[state.evidence.get(int(positions[i]), []) for i in chosen],
         )
         keys = [self.catalog.artist_keys[int(positions[i])][:1] or ("?",) for i in chosen]

@@ -171,6 +171,7 @@ class RecommendService:
             RecentlyPlayedRow,
             RecommendedRow,
             SavedTrackRow,
+            SoundEvidenceRow,
             TopTrackRow,
         )
 
@@ -216,6 +217,11 @@ class RecommendService:
                 found = repo.candidate_evidence(session, [catalog.ids[i] for i in discovery])
                 state.evidence = {index[tid]: list(items) for tid, items in found.items()
                                   if tid in index}
+            for track_id, bpm in session.execute(
+                    select(SoundEvidenceRow.track_id, SoundEvidenceRow.bpm).where(
+                        SoundEvidenceRow.service == "deezer", SoundEvidenceRow.bpm.is_not(None))):
+                if track_id in index and bpm:
+                    state.sound_evidence[index[track_id]] = {"bpm": float(bpm)}
             for kind, value in session.execute(select(DislikedRow.kind, DislikedRow.value)):
                 (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
             horizon = _naive(now - timedelta(days=30))
