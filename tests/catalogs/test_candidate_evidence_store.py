@@ -14,10 +14,11 @@ from desktoprec.storage.migrations import LATEST_VERSION
 
 
 def _track(tid: str, artist: str) -> parse.ApiTrack:
-    return parse.parse_track({
-        "id": tid, "uri": f"spotify:track:{tid}", "name": tid.upper(), "duration_ms": 1000,
-        "artists": [{"id": artist, "name": artist.upper()}], "album": {"id": "al", "name": "Al"},
-        "external_ids": {"isrc": f"XX{tid.upper()}"}})
+    # built directly: these readable ids are not Spotify ids, which parse_track would refuse
+    return parse.ApiTrack(
+        id=tid, uri=f"spotify:track:{tid}", name=tid.upper(), duration_ms=1000,
+        artists=(parse.ArtistRef(id=artist, name=artist.upper(), uri=None),),
+        album=parse.Album(id="al", name="Al"), isrc=f"XX{tid.upper()}")
 
 
 def test_evidence_round_trip_and_known_artists() -> None:

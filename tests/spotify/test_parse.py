@@ -13,11 +13,20 @@ from desktoprec.errors import MalformedResponse
 from desktoprec.spotify import parse
 
 
+def _id(short: str) -> str:
+    """A valid 22-character Spotify id made from a short test name."""
+    return (short + "Z" * 22)[:22]
+
+
+T1, T2, T9, NEW, OLD = _id("t1"), _id("t2"), _id("t9"), _id("new"), _id("old")
+A1, AL1, E1, S1, P1 = _id("a1"), _id("al1"), _id("e1"), _id("s1"), _id("p")
+
+
 def _track(**over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": "t1", "uri": "spotify:track:t1", "name": "Song", "type": "track",
-        "duration_ms": 200000, "artists": [{"id": "a1", "name": "Artist"}],
-        "album": {"id": "al1", "name": "Album", "release_date": "1999-05-01"},
+        "id": T1, "uri": f"spotify:track:{T1}", "name": "Song", "type": "track",
+        "duration_ms": 200000, "artists": [{"id": A1, "name": "Artist"}],
+        "album": {"id": AL1, "name": "Album", "release_date": "1999-05-01"},
         "external_ids": {"isrc": "usabc1234567"},
     }
     data.update(over)
@@ -26,14 +35,14 @@ def _track(**over: Any) -> dict[str, Any]:
 
 def test_track_fields_and_isrc_normalised() -> None:
     track = parse.parse_track(_track())
-    assert track.id == "t1"
+    assert track.id == T1
     assert track.isrc == "USABC1234567"
     assert track.album is not None and track.album.release_year == 1999
     assert [a.name for a in track.artists] == ["Artist"]
 
 
 def test_track_without_optional_fields() -> None:
-    track = parse.parse_track({"id": "t2", "uri": "spotify:track:t2", "name": "X"})
+    track = parse.parse_track({"id": T2, "uri": f"spotify:track:{T2}", "name": "X"})
     assert track.album is None and track.isrc is None and track.duration_ms is None
     # external_ids removed, then empty
     assert parse.parse_track(_track(external_ids={})).isrc is None
@@ -52,15 +61,15 @@ def test_track_bad_duration_names_the_field() -> None:
 
 def test_entry_reads_item_then_track() -> None:
     entry = parse.parse_playlist_entry({"added_at": "2026-01-01T00:00:00Z",
-                                        "item": _track(id="new", uri="spotify:track:new"),
-                                        "track": _track(id="old", uri="spotify:track:old")})
-    assert entry.kind == "track" and entry.track is not None and entry.track.id == "new"
+                                        "item": _track(id=NEW, uri=f"spotify:track:{NEW}"),
+                                        "track": _track(id=OLD, uri=f"spotify:track:{OLD}")})
+    assert entry.kind == "track" and entry.track is not None and entry.track.id == NEW
     old_shape = parse.parse_playlist_entry({"added_at": None, "track": _track()})
-    assert old_shape.track is not None and old_shape.track.id == "t1"
+    assert old_shape.track is not None and old_shape.track.id == T1
     # item present but null while the old key still carries the track
-    fallback = parse.parse_playlist_entry({"item": None, "track": _track(id="t9",
-                                                                          uri="spotify:track:t9")})
-    assert fallback.track is not None and fallback.track.id == "t9"
+    fallback = parse.parse_playlist_entry({"item": None, "track": _track(id=T9,
+                                                                          uri=f"spotify:track:{T9}")})
+    assert fallback.track is not None and fallback.track.id == T9
 
 
 def test_entry_null_is_unavailable() -> None:
@@ -91,16 +100,16 @@ def test_decode_local_uri_odd_shapes() -> None:
 
 def test_entry_episode() -> None:
     entry = parse.parse_playlist_entry({"item": {
-        "id": "e1", "uri": "spotify:episode:e1", "name": "Talk", "type": "episode",
-        "duration_ms": 1000, "show": {"id": "s1", "name": "Show"}}})
+        "id": E1, "uri": f"spotify:episode:{E1}", "name": "Talk", "type": "episode",
+        "duration_ms": 1000, "show": {"id": S1, "name": "Show"}}})
     assert entry.kind == "episode" and entry.track is not None
     assert entry.album_name == "Show"
 
 
 def test_artist_genres_missing_or_empty() -> None:
-    assert parse.parse_artist({"id": "a", "name": "A"}).genres == ()
-    assert parse.parse_artist({"id": "a", "name": "A", "genres": []}).genres == ()
-    assert parse.parse_artist({"id": "a", "name": "A", "genres": ["pop", 3]}).genres == ("pop",)
+    assert parse.parse_artist({"id": A1, "name": "A"}).genres == ()
+    assert parse.parse_artist({"id": A1, "name": "A", "genres": []}).genres == ()
+    assert parse.parse_artist({"id": A1, "name": "A", "genres": ["pop", 3]}).genres == ("pop",)
 
 
 def test_page_requires_items_list() -> None:
@@ -114,9 +123,9 @@ def test_page_requires_items_list() -> None:
 
 
 def test_playlist_counts_from_items_or_tracks() -> None:
-    new = parse.parse_playlist({"id": "p", "name": "P", "snapshot_id": "s",
+    new = parse.parse_playlist({"id": P1, "name": "P", "snapshot_id": "s",
                                 "items": {"total": 7}, "owner": {"id": "u"}})
-    old = parse.parse_playlist({"id": "p", "name": "P", "tracks": {"total": 3}})
+    old = parse.parse_playlist({"id": P1, "name": "P", "tracks": {"total": 3}})
     assert (new.total, new.owner_id, old.total) == (7, "u", 3)
 
 

@@ -14,10 +14,11 @@ from desktoprec.storage.tables import TrackRow
 
 
 def _track(n: int, isrc: str | None = None) -> parse.ApiTrack:
-    return parse.parse_track({
-        "id": f"t{n}", "uri": f"spotify:track:t{n}", "name": f"T{n}", "duration_ms": 1000,
-        "artists": [{"id": "a1", "name": "A"}], "album": {"id": "al", "name": "Al"},
-        "external_ids": {"isrc": isrc} if isrc else {}})
+    # built directly: these readable ids are not Spotify ids, which parse_track would refuse
+    return parse.ApiTrack(
+        id=f"t{n}", uri=f"spotify:track:t{n}", name=f"T{n}", duration_ms=1000,
+        artists=(parse.ArtistRef(id="a1", name="A", uri=None),),
+        album=parse.Album(id="al", name="Al"), isrc=isrc)
 
 
 def test_discovery_upsert_never_demotes_library_tracks(services: Services) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -20,6 +21,23 @@ log = logging.getLogger(__name__)
 
 # Longest string kept from a name field; the API has no such limit but a UI must.
 MAX_TEXT = 1000
+# Spotify ids are 22 base-62 characters; an ISRC is CC-XXX-YY-NNNNN without the dashes. Anything
+# else from the API is not an identifier: it would end up in exports, file names and URLs.
+SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
+ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
+_URI_KINDS = ("track", "episode", "album", "artist", "playlist", "show", "user")
+
+
+def is_spotify_id(value: object) -> bool:
+    return isinstance(value, str) and SPOTIFY_ID.fullmatch(value) is not None
+
+
+def clean_isrc(value: object) -> str | None:
+    """An ISRC as 12 upper-case characters (dashes and spaces dropped), or None."""
+    if not isinstance(value, str):
+        return None
+    compact = re.sub(r"[\s-]", "", value[:64]).upper()
+    return compact if ISRC.fullmatch(compact) else None
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -244,8 +262,38 @@ def release_year(release_date: str | None) -> int | None:
 
 def _id_from_uri(uri: str | None, kind: str) -> str | None:
     prefix = f"spotify:{kind}:"
-    if uri and uri.startswith(prefix) and len(uri) > len(prefix):
+    if uri and uri.startswith(prefix) and is_spotify_id(uri[len(prefix):]):
         return uri[len(prefix):]
+    return None
+
+
+def _opt_id(data: dict[str, Any], key: str, context: str = "") -> str | None:
+    """An optional Spotify id: anything that is not 22 base-62 characters counts as missing."""
+    value = _opt_str(data, key, context)
+    if value is not None and not is_spotify_id(value):
+        log.debug("ignoring a malformed id at %s", _where(context, key))
+        return None
+    return value
+
+
+def _require_id(data: dict[str, Any], key: str, context: str) -> str:
+    value = _require_str(data, key, context)
+    if not is_spotify_id(value):
+        raise MalformedResponse(
+            "Spotify sent a response desktoprec could not understand: "
+            f"`{_where(context, key)}` is not a Spotify id."
+        )
+    return value
+
+
+def _uri(data: dict[str, Any], kind: str, item_id: str | None, context: str) -> str | None:
+    """The object's URI: `spotify:<kind>:<its id>` (the one the API sent only when it says
+    exactly that, so a URI can never carry other text into an export)."""
+    sent = _opt_str(data, "uri", context)
+    if item_id is not None:
+        return f"spotify:{kind}:{item_id}"
+    if sent and kind in _URI_KINDS and _id_from_uri(sent, kind):
+        return sent
     return None
 
 
@@ -264,20 +312,22 @@ def parse_user(data: Any) -> UserProfile:
 
 def parse_artist_ref(data: Any, context: str) -> ArtistRef:
     data = _obj(data, context)
+    artist_id = _opt_id(data, "id", context)
     return ArtistRef(
-        id=_opt_str(data, "id", context),
+        id=artist_id,
         name=_opt_str(data, "name", context) or "",
-        uri=_opt_str(data, "uri", context),
+        uri=_uri(data, "artist", artist_id, context),
     )
 
 
 def parse_artist(data: Any, context: str = "artist") -> Artist:
     data = _obj(data, context)
     genres = tuple(g[:200] for g in _list(data, "genres", context) if isinstance(g, str) and g)
+    artist_id = _require_id(data, "id", context)
     return Artist(
-        id=_require_str(data, "id", context),
+        id=artist_id,
         name=_opt_str(data, "name", context) or "",
-        uri=_opt_str(data, "uri", context),
+        uri=_uri(data, "artist", artist_id, context),
         genres=genres,
         image_url=_image_url(data, context),
     )
@@ -291,10 +341,11 @@ def parse_album(data: Any, context: str = "album") -> Album:
         for i, a in enumerate(_list(data, "artists", context))
     )
     album_type = _opt_str(data, "album_type", context)
+    album_id = _opt_id(data, "id", context)
     return Album(
-        id=_opt_str(data, "id", context),
+        id=album_id,
         name=_opt_str(data, "name", context) or "",
-        uri=_opt_str(data, "uri", context),
+        uri=_uri(data, "album", album_id, context),
         album_type=album_type.lower() if album_type else None,
         release_date=release_date,
         release_year=release_year(release_date),
@@ -310,19 +361,29 @@ def parse_track(data: Any, context: str = "track") -> ApiTrack:
     is_local = bool(data.get("is_local")) or str(data.get("uri") or "").startswith("spotify:local:")
     uri = _require_str(data, "uri", context)
     track_id = _opt_str(data, "id", context)
-    if track_id is None and not is_local:
-        track_id = _id_from_uri(uri, kind)
+    if is_local:
+        if not uri.startswith("spotify:local:"):
+            uri = "spotify:local:::" + ":"  # the parts are unknown; never the text sent
+    else:
+        if track_id is not None and not is_spotify_id(track_id):
+            raise MalformedResponse(
+                "Spotify sent a response desktoprec could not understand: "
+                f"`{context}.id` is not a Spotify id."
+            )
+        track_id = track_id or _id_from_uri(uri, kind)
         if track_id is None:
             raise MalformedResponse(
                 "Spotify sent a response desktoprec could not understand: "
                 f"`{context}.id` is missing."
             )
+        uri = f"spotify:{kind}:{track_id}"
     album_data = data.get("album")
     album = parse_album(album_data, f"{context}.album") if isinstance(album_data, dict) else None
     if kind == "episode" and album is None and isinstance(data.get("show"), dict):
         show = data["show"]
-        album = Album(id=_opt_str(show, "id"), name=_opt_str(show, "name") or "",
-                      uri=_opt_str(show, "uri"), album_type="show",
+        show_id = _opt_id(show, "id")
+        album = Album(id=show_id, name=_opt_str(show, "name") or "",
+                      uri=_uri(show, "show", show_id, ""), album_type="show",
                       release_date=_opt_str(data, "release_date"),
                       release_year=release_year(_opt_str(data, "release_date")),
                       image_url=_image_url(show, f"{context}.show"))
@@ -333,9 +394,7 @@ def parse_track(data: Any, context: str = "track") -> ApiTrack:
     external_ids = data.get("external_ids")
     isrc = None
     if isinstance(external_ids, dict):
-        raw_isrc = external_ids.get("isrc")
-        if isinstance(raw_isrc, str) and raw_isrc.strip():
-            isrc = raw_isrc.strip().upper()[:32]
+        isrc = clean_isrc(external_ids.get("isrc"))
     name = _opt_str(data, "name", context)
     if name is None and not is_local:
         raise MalformedResponse(
@@ -449,10 +508,11 @@ def parse_playlist(data: Any, context: str = "playlist") -> PlaylistSummary:
     counts = data.get("items") if isinstance(data.get("items"), dict) else data.get("tracks")
     total = _opt_int(counts, "total", f"{context}.items") if isinstance(counts, dict) else None
     public = data.get("public")
+    playlist_id = _require_id(data, "id", context)
     return PlaylistSummary(
-        id=_require_str(data, "id", context),
+        id=playlist_id,
         name=_opt_str(data, "name", context) or "",
-        uri=_opt_str(data, "uri", context),
+        uri=_uri(data, "playlist", playlist_id, context),
         snapshot_id=_opt_str(data, "snapshot_id", context),
         owner_id=_opt_str(owner, "id", f"{context}.owner"),
         owner_name=_opt_str(owner, "display_name", f"{context}.owner"),
