@@ -6,9 +6,10 @@ settings, database and token store, so the CLI and the UI do exactly the same th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from desktoprec.paths import AppPaths, app_paths, configure_numba_cache
@@ -39,6 +40,7 @@ class Services:
         self.settings = settings if settings is not None else load_settings(self.paths.settings_file)
         self._db: Database | None = None
         self._lock = threading.RLock()
+        self._settings_lock = threading.RLock()
         self._cache: dict[str, Any] = {}
         # One-line warnings for the user from any area (a damaged file that was rebuilt, ...):
         # the CLI prints them once at the end of the command, the UI may show them.
@@ -65,7 +67,16 @@ class Services:
                 self.notices.append(text)
 
     def save_settings(self) -> None:
-        save_settings(self.settings, self.paths.settings_file)
+        with self._settings_lock:
+            save_settings(self.settings, self.paths.settings_file)
+
+    @contextlib.contextmanager
+    def change_settings(self) -> Iterator[Settings]:
+        """Change several settings as one step from any thread, saved at the end: other changes
+        and saves wait, so no file (and no other writer) sees half of them."""
+        with self._settings_lock:
+            yield self.settings
+            save_settings(self.settings, self.paths.settings_file)
 
     def close(self) -> None:
         with self._lock:

@@ -66,3 +66,29 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.effective_accounts_url() == "http://127.0.0.1:9"
     monkeypatch.delenv("DESKTOPREC_SPOTIFY_API_URL")
     assert settings.effective_api_url() == "https://api.spotify.com/v1"
+
+
+def test_settings_changed_from_threads_are_saved_whole(desktoprec_home: Path) -> None:
+    """Each change_settings block is one step: the file never holds half of a change."""
+    import threading
+
+    from desktoprec.services import Services
+
+    services = Services()
+    pairs = [(f"https://api{k}.example/v1", k) for k in range(40)]
+
+    def change(url: str, k: int) -> None:
+        with services.change_settings() as settings:
+            settings.api_url = url
+            settings.diversity = k / 100
+
+    threads = [threading.Thread(target=change, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = load_settings(services.paths.settings_file)
+    assert (saved.api_url, round(saved.diversity * 100)) in pairs
+    assert (services.settings.api_url, round(services.settings.diversity * 100)) == (
+        saved.api_url, round(saved.diversity * 100))
+    services.close()

@@ -169,7 +169,7 @@ def _read_uris(path: Path) -> list[str]:
 
 
 def handle_export(args: argparse.Namespace, services: Services) -> int:
-    recipe: Any = None
+    recipe: dict[str, Any] | None = None
     if args.from_last:
         last = services.recommend.last_list()
         if last is None or not last.items:
@@ -185,15 +185,16 @@ def handle_export(args: argparse.Namespace, services: Services) -> int:
         raise ExportError("There are no tracks to export.")
     if args.to_file is not None:
         path = services.export.to_file(args.to_file, track_ids)
-        result: dict[str, Any] = {"file": str(path), "tracks": len(track_ids)}
-    else:
-        result = services.export.to_spotify(args.name, uris, public=args.public, recipe=recipe)
+        if args.json:
+            print(json.dumps({"file": str(path), "tracks": len(track_ids)}))
+        else:
+            print(f"wrote {len(track_ids)} tracks to {path}")
+        return 0
+    result = services.export.to_spotify(args.name, uris, public=args.public, recipe=recipe)
     if args.json:
         print(json.dumps(result, default=str))
     elif result.get("queued"):
         print(result["message"])
-    elif "file" in result:
-        print(f"wrote {result['tracks']} tracks to {result['file']}")
     else:
         verb = "created" if result["created"] else "updated"
         print(f"{verb} playlist {result['name']!r} ({result['uri']}) with {result['tracks']} "

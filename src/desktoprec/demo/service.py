@@ -32,6 +32,8 @@ from desktoprec.errors import (
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.spotify.emulator import EmulatorServer
+    from desktoprec.spotify.service import Profile
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class DemoService:
         self.services = services
         self._lock = threading.RLock()
         self._preparing = threading.Lock()  # one prepare() at a time
-        self.emulator: Any | None = None
+        self.emulator: EmulatorServer | None = None
         self._catalog: DemoCatalog | None = None
         self._tracks_per_style: int | None = None
         # A demo size for prepare() calls that name none (the window's), from `demo --tracks-per-style`
@@ -192,7 +194,7 @@ class DemoService:
         return len(todo)
 
     def start_emulator(self, catalog: DemoCatalog | None = None,
-                       progress: Progress | None = None) -> Any:
+                       progress: Progress | None = None) -> EmulatorServer:
         """Serve the demo account on a fresh port (in a daemon thread) and point settings at it."""
         from desktoprec.demo.account import build_emulator_account
         from desktoprec.spotify.emulator import EmulatorServer
@@ -218,7 +220,7 @@ class DemoService:
             return self.emulator
 
     def sign_in(self, progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> dict[str, Any]:
+                cancel: threading.Event | None = None) -> Profile:
         """The real PKCE flow against the emulator; a background HTTP client plays the browser."""
         if progress:
             progress("sign-in", 0, 1)
@@ -248,7 +250,7 @@ class DemoService:
             raise
         if progress:
             progress("sign-in", 1, 1)
-        return dict(profile or {})
+        return profile
 
     def reference_time(self) -> datetime:
         """When the demo listener's history ends: fixed at the first start in this home, so every
@@ -291,13 +293,14 @@ class DemoService:
                 self.services.auth.logout()
             except DesktopRecError as exc:  # the demo's tokens are worthless anyway
                 log.warning("demo: signing out of the demo account failed: %s", exc)
-        if settings.client_id == DEMO_CLIENT_ID:
-            settings.client_id = ""
-        settings.demo_mode = False
-        settings.api_url = DEFAULT_API_URL
-        settings.accounts_url = DEFAULT_ACCOUNTS_URL
-        settings.music_folders = [f for f in settings.music_folders if f != str(self.music_dir)]
-        self.services.save_settings()
+        with self.services.change_settings() as settings:
+            if settings.client_id == DEMO_CLIENT_ID:
+                settings.client_id = ""
+            settings.demo_mode = False
+            settings.api_url = DEFAULT_API_URL
+            settings.accounts_url = DEFAULT_ACCOUNTS_URL
+            settings.music_folders = [f for f in settings.music_folders
+                                      if f != str(self.music_dir)]
         for key in MEMOIZED_SERVICES:
             self.services.forget(key)
         if remove_data:
@@ -339,17 +342,16 @@ class DemoService:
             raise ConfigError("This profile already holds your own music folders, so the demo "
                               "will not mix its generated library into yours.", hint=own_hint)
 
-    def _point_settings_at(self, server: Any) -> None:
+    def _point_settings_at(self, server: EmulatorServer) -> None:
         """Settings for the demo. The emulator's addresses are the demo's state in this process
         only (`Settings.use_local_spotify`), never saved: once the demo ends, its port is free
         for any local user to listen on, and a later sign-in must not go there."""
-        settings = self.services.settings
-        settings.demo_mode = True
-        settings.client_id = DEMO_CLIENT_ID
-        settings.use_local_spotify(server.api_url, server.accounts_url)
-        if str(self.music_dir) not in settings.music_folders:
-            settings.music_folders = [*settings.music_folders, str(self.music_dir)]
-        self.services.save_settings()
+        with self.services.change_settings() as settings:  # prepare runs on a worker thread
+            settings.demo_mode = True
+            settings.client_id = DEMO_CLIENT_ID
+            settings.use_local_spotify(server.api_url, server.accounts_url)
+            if str(self.music_dir) not in settings.music_folders:
+                settings.music_folders = [*settings.music_folders, str(self.music_dir)]
         # Anything holding an API client built for the old address must be rebuilt.
         for key in ("auth", "spotify-api", "sync", "player", "export"):
             self.services.forget(key)

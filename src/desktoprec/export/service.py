@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 
 from desktoprec.domain import Track
 from desktoprec.errors import DesktopRecError, ExportError, NetworkError
 from desktoprec.export.files import render_csv, render_m3u, write_text_atomically
-from desktoprec.export.spotify import make_description, push_playlist, result_dict
+from desktoprec.export.spotify import (
+    ExportOutcome,
+    make_description,
+    push_playlist,
+    result_dict,
+)
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.storage import repo
 from desktoprec.storage.tables import ExportRow, PendingExportRow, PlaylistRow
@@ -25,7 +30,16 @@ log = logging.getLogger(__name__)
 MAX_NAME = 100
 
 
-def recipe_text(recipe: dict[str, Any] | str | None) -> str | None:
+class PendingExport(TypedDict):
+    """An export waiting for the network (`export --pending`)."""
+
+    id: int
+    name: str
+    tracks: int
+    last_error: str | None
+
+
+def recipe_text(recipe: Mapping[str, object] | str | None) -> str | None:
     """A recommendation recipe as a short line: `mode=for_you, diversity=0.5, ...`."""
     if recipe is None or isinstance(recipe, str):
         return recipe
@@ -55,8 +69,9 @@ class ExportService:
     # --- Spotify --------------------------------------------------------------------------------
 
     def to_spotify(self, name: str, uris: Sequence[str], public: bool = False,
-                   description: str | None = None, *, recipe: Any = None,
-                   queue_when_offline: bool = True) -> dict[str, Any]:
+                   description: str | None = None, *,
+                   recipe: Mapping[str, object] | str | None = None,
+                   queue_when_offline: bool = True) -> ExportOutcome:
         """Make or update the playlist `name`; offline, it is queued and sent with the next sync."""
         name = " ".join(name.split())[:MAX_NAME]
         if not name:
@@ -106,7 +121,7 @@ class ExportService:
             session.flush()
             return int(row.id)
 
-    def pending(self) -> list[dict[str, Any]]:
+    def pending(self) -> list[PendingExport]:
         with self.services.db.read() as session:
             rows = session.scalars(select(PendingExportRow).order_by(PendingExportRow.id)).all()
             return [{"id": r.id, "name": r.name, "tracks": len(r.uris or []),

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from desktoprec.errors import ExportError, MalformedResponse, NotAvailable
 from desktoprec.spotify.client import SpotifyClient
@@ -29,6 +29,22 @@ class ExportResult:
     tracks: int
     skipped: int
     requests: int
+
+
+class ExportOutcome(TypedDict, total=False):
+    """What one export to Spotify did (`export --json`); a queued one has pending_id/message."""
+
+    name: str
+    playlist_id: str
+    uri: str | None
+    created: bool
+    tracks: int
+    skipped: int
+    public: bool
+    requests: int
+    queued: bool
+    pending_id: int
+    message: str
 
 
 def make_description(recipe: str | None = None, description: str | None = None) -> str:
@@ -108,7 +124,7 @@ def _still_listed(client: SpotifyClient, playlist_id: str) -> bool:
     return False
 
 
-def result_dict(name: str, result: ExportResult, public: bool) -> dict[str, Any]:
+def result_dict(name: str, result: ExportResult, public: bool) -> ExportOutcome:
     return {"name": name, "playlist_id": result.playlist_id, "uri": result.uri,
             "created": result.created, "tracks": result.tracks, "skipped": result.skipped,
             "public": public, "requests": result.requests, "queued": False}

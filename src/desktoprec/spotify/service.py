@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from desktoprec.errors import ConfigError, DesktopRecError, NetworkError, StorageError
 from desktoprec.spotify.auth import opener_for, run_login
@@ -15,6 +15,7 @@ from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ Spotify Premium, and every user (you too) must be added under the app's "User Ma
 the e-mail address of their Spotify account."""
 
 
+class Profile(TypedDict, total=False):
+    """The signed-in user's /me profile, as far as desktoprec reads it."""
+
+    id: str
+    display_name: str | None
+    uri: str
+
+
 class AuthService:
     """One per Services; the UI and the CLI sign in, out and reach the API only through this."""
 
@@ -46,7 +55,7 @@ class AuthService:
         self._lock = threading.RLock()
         self._manager: TokenManager | None = None
         self._manager_client_id: str | None = None
-        self._client: Any | None = None  # the shared client, kept to close it when replaced
+        self._client: SpotifyClient | None = None  # the shared client, closed when replaced
 
     # --- client ID ---------------------------------------------------------------------------
 
@@ -126,7 +135,7 @@ class AuthService:
     def login(self, open_with: str | None = None, timeout: float = 300,
               cancel: threading.Event | None = None,
               open_url: Callable[[str], None] | None = None,
-              on_url: Callable[[str], None] | None = None) -> dict[str, Any]:
+              on_url: Callable[[str], None] | None = None) -> Profile:
         """Sign in with PKCE through the browser; returns the /me profile (also stored)."""
         client_id = self.client_id()
         if not client_id:
@@ -147,7 +156,7 @@ class AuthService:
         profile = self.api().me()
         self._store_profile(profile)
         log.info("signed in to Spotify as %s", profile.get("id"))
-        return dict(profile)
+        return cast(Profile, dict(profile))
 
     def logout(self) -> None:
         """Forget the tokens (keyring and memory); the synced library stays."""
@@ -157,7 +166,7 @@ class AuthService:
 
     # --- API client --------------------------------------------------------------------------
 
-    def api(self) -> Any:
+    def api(self) -> SpotifyClient:
         """The shared SpotifyClient, built on first use with the effective API URL."""
         from desktoprec.spotify.client import SpotifyClient
 
@@ -166,11 +175,11 @@ class AuthService:
             provider = self.token_provider()
             url = self.services.settings.effective_api_url()
 
-            def build() -> Any:
+            def build() -> SpotifyClient:
                 return SpotifyClient(url, provider)
 
             client = self.services.memo("spotify-api", build)
-            if getattr(client, "api_url", url).rstrip("/") != url:  # the address changed
+            if client.api_url.rstrip("/") != url:  # the address changed
                 self._client = client
                 self._drop_api()
                 client = self.services.memo("spotify-api", build)
@@ -193,7 +202,7 @@ class AuthService:
         with self._lock:
             client, self._client = self._client, None
             self.services.forget("spotify-api")
-            if client is not None and hasattr(client, "close"):
+            if client is not None:
                 try:
                     client.close()
                 except Exception:
