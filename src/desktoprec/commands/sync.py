@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from desktoprec.errors import Cancelled, DesktopRecError, ExportError
+from desktoprec.spotify.uris import parse as parse_spotify_ref
+from desktoprec.spotify.uris import uri as spotify_uri
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -162,8 +164,9 @@ def _read_uris(path: Path) -> list[str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("https://open.spotify.com/track/"):
-            line = "spotify:track:" + line.rsplit("/", 1)[-1].split("?")[0]
+        parsed = parse_spotify_ref(line)
+        if parsed is not None and parsed[0] == "track":
+            line = spotify_uri(*parsed)
         uris.append(line)
     return uris
 

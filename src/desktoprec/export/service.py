@@ -19,6 +19,7 @@ from desktoprec.export.spotify import (
     result_dict,
 )
 from desktoprec.spotify.client import SpotifyClient
+from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 from desktoprec.storage.tables import ExportRow, PendingExportRow, PlaylistRow
 
@@ -54,8 +55,7 @@ def recipe_text(recipe: Mapping[str, object] | str | None) -> str | None:
 
 
 def _track_id(value: str) -> str:
-    value = value.strip()
-    return value.split(":")[-1] if value.startswith("spotify:track:") else value
+    return spotify_id(value, "track")
 
 
 class ExportService:

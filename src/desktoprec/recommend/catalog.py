@@ -16,6 +16,7 @@ import numpy as np
 
 from desktoprec.errors import RecommendError
 from desktoprec.recommend.words import DESCRIPTOR_WORDS
+from desktoprec.spotify.uris import spotify_id
 from desktoprec.text import fold_name, version_title
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class Catalog:
         ref = ref.strip()
         if ref in self.index:
             return self.index[ref]
-        candidate = ref.rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
+        candidate = spotify_id(ref, "track")
         if candidate in self.index:
             return self.index[candidate]
         raise RecommendError(f"The track {ref!r} is not in your library or the catalog.",

@@ -24,6 +24,7 @@ from desktoprec.index.vectors import (
 from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.rerank import list_figures
+from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ class RecommendService:
             if not playlist_id and not seeds:
                 raise RecommendError("Pick a playlist to continue.")
             if playlist_id:
-                pid = playlist_id.rsplit(":", 1)[-1].split("/")[-1]
+                pid = spotify_id(playlist_id, "playlist")
                 if pid not in catalog.context_ids:
                     raise RecommendError(f"The playlist {playlist_id!r} has no readable tracks.",
                                          hint="sync first; only your own playlists can be read")
@@ -484,9 +485,7 @@ class RecommendService:
             return str(catalog.ids[catalog.resolve(ref)])
         except RecommendError:
             pass
-        if ref.startswith("spotify:track:") or "open.spotify.com/track/" in ref:
-            return ref.rsplit(":", 1)[-1].split("/")[-1].split("?")[0]
-        return ref
+        return spotify_id(ref, "track")
 
     def dislike(self, kind: str, value: str) -> None:
         """Never recommend this artist (id) or genre again."""

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from desktoprec.errors import DesktopRecError
+from desktoprec.spotify.uris import web_url
 from desktoprec.ui.errors import describe, show_error
 from desktoprec.ui.tasks import TaskRunner
 
@@ -32,12 +33,7 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-def spotify_web_url(uri: str) -> str:
-    """`spotify:track:ID` → `https://open.spotify.com/track/ID` (other text is returned as is)."""
-    parts = uri.split(":")
-    if len(parts) == 3 and parts[0] == "spotify":
-        return f"https://open.spotify.com/{parts[1]}/{parts[2]}"
-    return uri
+spotify_web_url = web_url  # `spotify:track:ID` → its open.spotify.com link
 
 
 class AppContext(QObject):
