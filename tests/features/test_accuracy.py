@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import pytest
+from midi_writer import midi_file
 
 from desktoprec.benchmarks import accuracy
-
-
-def _varlen(value: int) -> bytes:
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(reversed(out))
-
-
-def midi_file(notes: list[tuple[int, int, int]], *, tempi: list[tuple[int, float]],
-              key: tuple[int, int] | None = None, time_signature: tuple[int, int] = (4, 4),
-              division: int = 480, channel: int = 0) -> bytes:
-    """A format-0 MIDI file: notes (start tick, pitch, length), tempo changes (tick, BPM)."""
-    events: list[tuple[int, int, bytes]] = []  # (tick, order, bytes)
-    for tick, bpm in tempi:
-        events.append((tick, 0, b"\xff\x51\x03" + round(60e6 / bpm).to_bytes(3, "big")))
-    if key is not None:
-        events.append((0, 0, b"\xff\x59\x02" + struct.pack("bB", *key)))
-    num, den = time_signature
-    events.append((0, 0, b"\xff\x58\x04" + bytes([num, den.bit_length() - 1, 24, 8])))
-    for start, pitch, length in notes:
-        events.append((start, 2, bytes([0x90 | channel, pitch, 90])))
-        events.append((start + length, 1, bytes([0x80 | channel, pitch, 0])))
-    events.sort()
-    body, last = b"", 0
-    for tick, _, data in events:
-        body += _varlen(tick - last) + data
-        last = tick
-    body += b"\x00\xff\x2f\x00"
-    return (b"MThd" + struct.pack(">IHHH", 6, 0, 1, division)
-            + b"MTrk" + struct.pack(">I", len(body)) + body)
 
 
 def _scale_notes(steps: tuple[int, ...], tonic: int, beats: int) -> list[tuple[int, int, int]]:

@@ -47,6 +47,7 @@ SET_FILE = Path(__file__).with_name("accuracy_set.json")
 PEERS_SCRIPT = Path(__file__).with_name("accuracy_peers.py")
 RATE = 22050
 WINDOW_SECONDS = 30.0
+MAX_SECONDS = 300.0  # longer renders (game loops of 10-28 min) are cut: the set stays balanced
 WINDOW_CENTRE = 0.4  # where in a track the 30 s window sits (previews start around a third in)
 TEMPO_TOLERANCE = 0.04
 STEADY_SHARE = 0.9  # a tempo scored only when this share of the piece is within 4 % of it
@@ -530,9 +531,29 @@ class SetBuilder:
         return out
 
     def _fluidsynth(self, midi: Path, wav: Path) -> None:
+        """Render raw 16-bit stereo to a pipe and stop after MAX_SECONDS (game loops run on)."""
+        import numpy as np
+        import soundfile
+
         soundfont = self.package_root("deb:timgm6mb-soundfont") / SOUNDFONT
-        _run([_tool("fluidsynth"), "-ni", "-g", "0.5", "-r", str(RATE), "-F", str(wav),
-              str(soundfont), str(midi)])
+        wanted = int(MAX_SECONDS * RATE) * 4
+        with subprocess.Popen([_tool("fluidsynth"), "-ni", "-g", "0.5", "-r", str(RATE),
+                               "-T", "raw", "-O", "s16", "-F", "-", str(soundfont), str(midi)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as render:
+            assert render.stdout is not None
+            chunks, have = [], 0
+            while have < wanted:
+                chunk = render.stdout.read(min(1 << 20, wanted - have))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                have += len(chunk)
+            render.kill()
+        raw = b"".join(chunks)
+        samples = np.frombuffer(raw[: len(raw) - len(raw) % 4], dtype="<i2").reshape(-1, 2)
+        if samples.shape[0] < RATE:
+            raise RuntimeError(f"fluidsynth rendered less than a second of {midi.name}")
+        soundfile.write(str(wav), samples, RATE, subtype="PCM_16")
 
     def window_for(self, piece: dict[str, Any], audio: Path) -> Path | None:
         """A single 30 s window of the piece (None when the piece is shorter than 35 s)."""
@@ -583,7 +604,9 @@ def _to_flac(wav: Path, out: Path) -> None:
     import numpy as np
     import soundfile
 
-    data, rate = soundfile.read(str(wav), dtype="float32", always_2d=True)
+    info = soundfile.info(str(wav))
+    data, rate = soundfile.read(str(wav), dtype="float32", always_2d=True,
+                                frames=int(MAX_SECONDS * info.samplerate))
     mono = data.mean(axis=1)
     peak = float(np.max(np.abs(mono))) if mono.size else 0.0
     if peak > 0.99:  # a loud render that would clip in 16 bits
@@ -650,11 +673,11 @@ def make_set(builder: SetBuilder) -> list[dict[str, Any]]:
             split = source["split"]
             if kind == "midi":
                 facts = read_midi(path.read_bytes())
-                tempo, steady = tempo_truth(facts)
+                tempo, steady = tempo_truth(facts, 0.0, min(facts.duration_s, MAX_SECONDS))
                 key, mode, why = key_truth(facts)
                 truth = {"tempo": tempo, "tempo_steady": steady, "key": key, "mode": mode,
                          "tempo_source": "MIDI tempo map", "key_source": why,
-                         "duration_s": round(facts.duration_s, 1)}
+                         "duration_s": round(min(facts.duration_s, MAX_SECONDS), 1)}
             elif kind == "recorded":
                 chart = path / "notes.mid"
                 if not chart.exists():
@@ -767,6 +790,7 @@ def _child(list_file: str, dsp_file: str | None) -> None:
         spec = importlib.util.spec_from_file_location("desktoprec_baseline_dsp", dsp_file)
         assert spec and spec.loader
         dsp = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = dsp  # dataclasses look their module up while it loads
         spec.loader.exec_module(dsp)
     else:
         from desktoprec.features import dsp  # type: ignore[no-redef]

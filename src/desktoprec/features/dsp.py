@@ -33,7 +33,7 @@ from desktoprec.errors import AnalysisError
 log = logging.getLogger(__name__)
 
 # Bump when any descriptor's meaning or computation changes: cached analyses are keyed by it.
-ANALYZER_VERSION = "dsp-5"
+ANALYZER_VERSION = "dsp-6"
 
 SAMPLE_RATE = 22050
 N_FFT = 4096
@@ -48,17 +48,39 @@ N_MELS = 64
 MIN_TEMPO_SECONDS = 4.0  # shorter audio has too few beats for a tempo
 SILENCE_RMS = 1e-4  # about -80 dBFS
 SHAPE_FRAMES = 1024  # frames sampled for the per-frame spectral shape statistics
-NO_PULSE_REGULARITY = 0.02
+NO_PULSE_REGULARITY = 0.01
 WEAK_PULSE_REGULARITY = 0.1
 WEAK_PULSE_STRENGTH = 0.04
-TEMPO_PRIOR_OCTAVES = 0.75  # width of the preference for tempi near 120 BPM (log-normal)
+WEAK_PULSE_PROMINENCE = 0.7  # a weak pulse whose tempo stands out this far is still a tempo
+# Tempo: the salience of a tempo is the onset envelope's autocorrelation at its period times the
+# envelope's spectrum at its frequency. The autocorrelation also peaks at every multiple of the
+# period (slower levels), the spectrum at every multiple of the frequency (faster levels); their
+# product peaks at the level both agree on. Each level then gains part of the salience of its
+# metrical relatives: twice and half its tempo, three times and a third, 3/2 and 2/3 (a comb over
+# the levels a beat can be mistaken for). A log-normal preference (TEMPO_PRIOR_OCTAVES around
+# TEMPO_PRIOR_BPM) breaks near ties between levels.
+TEMPO_PRIOR_BPM = 120.0
+TEMPO_PRIOR_OCTAVES = 0.75
+TEMPO_SUPPORT = ((2.0, 0.5), (0.5, 0.5), (3.0, 0.2), (1.0 / 3.0, 0.2), (1.5, 0.2),
+                 (2.0 / 3.0, 0.2))  # (tempo factor, share of that tempo's salience)
+TEMPO_RANGE_BPM = (40.0, 240.0)
 FFMPEG_TIMEOUT_S = 120.0
 
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
-# Krumhansl & Kessler's probe-tone ratings (1982) for C major and C minor.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+# Key: a semitone spectrum (MIDI 24-107) of each frame's magnitude, frames weighted equally, from
+# which a share of every lower note's 2nd to 5th harmonics (octave, twelfth, two octaves, major
+# third above) is taken out; folded to 12 pitch classes it is correlated with key profiles that
+# model 4 harmonics of each scale note (slope 0.6), plus a bonus for the key's tonic, dominant
+# and subdominant triads. Measured choices: docs/ACCURACY.md.
+SEMITONE_LOW, SEMITONE_HIGH = 24, 108
+HARMONIC_OFFSETS = ((12, 1.0), (19, 0.7), (24, 0.5), (28, 0.35))  # semitones above, weight
+HARMONIC_SUPPRESSION = 0.5
+PROFILE_HARMONICS, PROFILE_SLOPE = 4, 0.6
+TRIAD_WEIGHT = 0.5
+# Tonic-weighted diatonic profiles of the "bgate" family (Faraldo et al.), C major and C minor.
+_MAJOR_PROFILE = np.array([1.00, 0.00, 0.42, 0.00, 0.53, 0.37, 0.00, 0.77, 0.00, 0.38, 0.21, 0.30])
+_MINOR_PROFILE = np.array([1.00, 0.00, 0.36, 0.39, 0.00, 0.38, 0.00, 0.74, 0.27, 0.00, 0.42, 0.23])
 
 # The numeric descriptors, in the order of a sound vector (see `descriptor_vector`).
 DESCRIPTOR_NAMES: tuple[str, ...] = (
@@ -398,28 +420,30 @@ def _mel_filterbank(freqs: np.ndarray, fmax: float) -> np.ndarray:
     return bank
 
 
-def _chroma_filterbank(freqs: np.ndarray) -> np.ndarray:
-    """Each FFT bin from 55 Hz to 2.1 kHz shared between its nearest pitch classes.
+def _semitone_filterbank(freqs: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Triangular filters one semitone wide at MIDI notes SEMITONE_LOW..SEMITONE_HIGH-1.
 
-    Below 55 Hz is rumble; above 2.1 kHz is mostly overtones and noise.
+    Returns the bank over the FFT bins it touches and that bin range (first, end), so the
+    product skips the bins above 4 kHz that hold no fundamentals.
     """
-    bank = np.zeros((12, freqs.size))
-    usable = (freqs >= 55.0) & (freqs <= 2100.0)
     midi = 69.0 + 12.0 * np.log2(np.maximum(freqs, 1e-9) / 440.0)
-    for pitch_class in range(12):
-        distance = np.abs(((midi - pitch_class) + 6.0) % 12.0 - 6.0)  # semitones, wrapped
-        bank[pitch_class] = np.where(usable, np.maximum(0.0, 1.0 - distance), 0.0)
-    return bank
+    notes = np.arange(SEMITONE_LOW, SEMITONE_HIGH)
+    bank = np.maximum(0.0, 1.0 - np.abs(midi[None, :] - notes[:, None]))
+    bank[:, freqs < 27.0] = 0.0  # below the lowest note: rumble and DC
+    used = np.flatnonzero(bank.any(axis=0))
+    first, end = int(used[0]), int(used[-1]) + 1
+    return bank[:, first:end], first, end
 
 
 @lru_cache(maxsize=1)
-def _filters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Mel and chroma filter banks, the Hann window and the bin frequencies (built once)."""
+def _filters() -> tuple[np.ndarray, tuple[np.ndarray, int, int], np.ndarray, np.ndarray]:
+    """Mel and semitone filter banks, the Hann window and the bin frequencies (built once)."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
     mel = _mel_filterbank(freqs, fmax=11000.0)
-    chroma = _chroma_filterbank(freqs)
+    bank, first, end = _semitone_filterbank(freqs)
     window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)
-    return mel.astype(np.float32), chroma.astype(np.float32), window, freqs.astype(np.float32)
+    return (mel.astype(np.float32), (bank.astype(np.float32), first, end), window,
+            freqs.astype(np.float32))
 
 
 def _frame_count(samples: int) -> int:
@@ -461,63 +485,102 @@ def _onset_envelope(mel_db: np.ndarray) -> np.ndarray:
     return envelope - np.convolve(envelope, np.ones(16) / 16, mode="same")  # remove slow drift
 
 
-def _tempo(envelopes: list[np.ndarray]) -> tuple[float | None, float, float]:
-    """(BPM, beat strength, regularity) from the onset envelopes' summed autocorrelation.
+@dataclass
+class TempoEstimate:
+    """The tempo of some audio, how sure the analysis is of it, and the pulse's descriptors."""
 
-    The autocorrelation is weighted by a log-normal preference around 120 BPM (0.75 octave
-    wide), as listeners tap; that keeps bar-length repetitions from passing for the beat. The peak
-    lag is refined by parabolic interpolation and by the peaks at its multiples, which pin the
-    period down more finely than one hop.
+    bpm: float | None
+    confidence: float
+    strength: float
+    regularity: float
+
+
+_SALIENCE_BPM = np.arange(13.0, 720.5, 0.5)  # support reaches 3x and 1/3 of the chosen range
+
+
+def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
+    """The beat's tempo from the onset envelopes (see TEMPO_PRIOR_BPM for the method).
+
+    Regularity is the autocorrelation at the beat period (0-1); the confidence is that times how
+    far the chosen tempo's salience stands above the best tempo that is not it (0-1), so it is
+    low where the pulse is weak or another tempo is nearly as likely.
     """
     frame_rate = SAMPLE_RATE / HOP
-    max_lag = int(frame_rate * 60.0 / 30.0)  # down to 30 BPM
+    max_lag = int(frame_rate * 60.0 / _SALIENCE_BPM[0]) + 2
     usable = [e for e in envelopes if e.size >= frame_rate * MIN_TEMPO_SECONDS]
     if not usable:
-        return None, 0.0, 0.0
+        return TempoEstimate(None, 0.0, 0.0, 0.0)
     total = np.zeros(max_lag + 1)
+    spectrum_sum = np.zeros(_SALIENCE_BPM.size)
     strength = []
     for env in usable:
         env = np.maximum(env, 0.0)
         strength.append(float(env.mean()))
         centred = env - env.mean()
-        size = 1 << math.ceil(math.log2(2 * centred.size))
+        size = 1 << math.ceil(math.log2(max(2 * centred.size, 8192)))
         spectrum = np.fft.rfft(centred, size)
-        acf = np.fft.irfft(spectrum * np.conj(spectrum), size)[: max_lag + 1]
+        power = spectrum.real ** 2 + spectrum.imag ** 2
+        acf = np.fft.irfft(power, size)[: max_lag + 1]
         # unbiased: each lag averages fewer products
-        acf = acf / np.maximum(1, centred.size - np.arange(max_lag + 1))
-        total += acf
+        total += acf / np.maximum(1, centred.size - np.arange(max_lag + 1))
+        # the envelope's spectrum (Hann-windowed, normalised) at the candidate tempi
+        tapered = np.fft.rfft(centred * np.hanning(centred.size), size)
+        magnitude = np.abs(tapered) / max(float(np.sqrt(np.sum(centred ** 2) * centred.size)),
+                                          1e-12)
+        bins = _SALIENCE_BPM / 60.0 * size / frame_rate
+        spectrum_sum += np.interp(bins, np.arange(magnitude.size), magnitude)
+    beat_strength = float(np.mean(strength))
     if total[0] <= 1e-12:
-        return None, float(np.mean(strength)), 0.0
+        return TempoEstimate(None, 0.0, beat_strength, 0.0)
     acf = total / total[0]
-    lags = np.arange(max_lag + 1, dtype=float)
-    bpm = np.where(lags > 0, 60.0 * frame_rate / np.maximum(lags, 1e-9), np.inf)
-    valid = (bpm >= 40.0) & (bpm <= 240.0)
-    octaves = np.log2(np.where(valid, bpm, 120.0) / 120.0)
-    prior = np.exp(-0.5 * (octaves / TEMPO_PRIOR_OCTAVES) ** 2)
-    weighted = np.where(valid, np.maximum(acf, 0.0) * prior, 0.0)
-    peak = int(np.argmax(weighted))
-    if weighted[peak] <= 0.0:
-        return None, float(np.mean(strength)), 0.0
-    period = _refine_peak(acf, peak)
+    lags = 60.0 * frame_rate / _SALIENCE_BPM
+    base = np.maximum(np.interp(lags, np.arange(acf.size), acf), 0.0) * spectrum_sum / len(usable)
+    salience = base.copy()
+    for factor, share in TEMPO_SUPPORT:
+        salience += share * np.interp(_SALIENCE_BPM * factor, _SALIENCE_BPM, base, left=0.0,
+                                      right=0.0)
+    octaves = np.log2(_SALIENCE_BPM / TEMPO_PRIOR_BPM)
+    lo, hi = TEMPO_RANGE_BPM
+    in_range = (_SALIENCE_BPM >= lo) & (_SALIENCE_BPM <= hi)
+    # a tempo needs its own evidence: support from its double or half alone does not make it
+    weighted = np.where(in_range & (base > 0.0),
+                        salience * np.exp(-0.5 * (octaves / TEMPO_PRIOR_OCTAVES) ** 2), 0.0)
+    best = int(np.argmax(weighted))
+    if weighted[best] <= 0.0:
+        return TempoEstimate(None, 0.0, beat_strength, 0.0)
+    # the period, refined on the autocorrelation near the chosen tempo
+    approx = 60.0 * frame_rate / _SALIENCE_BPM[best]
+    lo_lag, hi_lag = max(1, int(approx * 0.95)), min(max_lag - 1, math.ceil(approx * 1.05))
+    peak = lo_lag + int(np.argmax(acf[lo_lag:hi_lag + 1]))
+    period = _refine_peak(acf, peak) if lo_lag < peak < hi_lag else approx
     # Refine with the peak near a multiple of the period (more lags per beat, finer estimate).
     for multiple in (4, 3, 2):
-        approx = period * multiple
-        if approx + 2 < max_lag:
-            near = round(approx)
-            lo, hi = max(1, near - 2), min(max_lag - 1, near + 2)
-            local = lo + int(np.argmax(acf[lo:hi + 1]))
+        near_lag = period * multiple
+        if near_lag + 2 < max_lag:
+            near = round(near_lag)
+            a, b = max(1, near - 2), min(max_lag - 1, near + 2)
+            local = a + int(np.argmax(acf[a:b + 1]))
             if acf[local] > 0.5 * acf[peak]:
                 period = _refine_peak(acf, local) / multiple
                 break
     regularity = float(np.clip(acf[peak], 0.0, 1.0))
-    beat_strength = float(np.mean(strength))
+    chosen = _SALIENCE_BPM[best]
+    # rivals: tempi other than this one and its double and half (those are the same pulse)
+    others = np.ones(_SALIENCE_BPM.size, dtype=bool)
+    for factor in (1.0, 2.0, 0.5):
+        others &= np.abs(_SALIENCE_BPM / (chosen * factor) - 1.0) > 0.04
+    rival = float(np.max(weighted[others & in_range])) if np.any(others & in_range) else 0.0
+    prominence = 1.0 - rival / float(weighted[best])
+    confidence = float(np.clip(math.sqrt(min(1.0, regularity / 0.4)) * prominence, 0.0, 1.0))
     # A steady tone or plain noise has onset "peaks" from codec and random fluctuations only:
-    # no pulse (measured: tones < 0.01 regularity; noise ~0.06 with strength < 0.03; the least
-    # pulsed real tracks here 0.07 with strength > 0.045).
+    # no pulse (measured: tones < 0.01 regularity; noise ~0.06 with strength < 0.03). Sustained
+    # music (chorales: regularity 0.03-0.05, weak onsets) keeps its estimate when one tempo
+    # stands out, with the low confidence it deserves.
     if regularity < NO_PULSE_REGULARITY or (
-            regularity < WEAK_PULSE_REGULARITY and beat_strength < WEAK_PULSE_STRENGTH):
-        return None, beat_strength, regularity
-    return 60.0 * frame_rate / period, beat_strength, regularity
+            regularity < WEAK_PULSE_REGULARITY and beat_strength < WEAK_PULSE_STRENGTH
+            and prominence < WEAK_PULSE_PROMINENCE):
+        return TempoEstimate(None, confidence, beat_strength, regularity)
+    return TempoEstimate(60.0 * frame_rate / period, confidence, beat_strength, regularity)
 
 
 def _refine_peak(values: np.ndarray, index: int) -> float:
@@ -532,18 +595,64 @@ def _refine_peak(values: np.ndarray, index: int) -> float:
 # --- key ---------------------------------------------------------------------------------------
 
 
-def _key(chroma_mean: np.ndarray) -> tuple[str | None, str | None, float]:
-    """(key, mode, strength): the best-correlated rotated major/minor profile."""
-    if not np.any(chroma_mean > 0) or np.allclose(chroma_mean, chroma_mean.mean()):
+def _harmonic_profile(profile: np.ndarray) -> np.ndarray:
+    """A key profile as the chroma it sounds as: each note with its first harmonics."""
+    out = np.zeros(12)
+    for note in range(12):
+        for harmonic in range(1, PROFILE_HARMONICS + 1):
+            pitch_class = (note + round(12 * math.log2(harmonic))) % 12
+            out[pitch_class] += profile[note] * PROFILE_SLOPE ** (harmonic - 1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _key_templates() -> np.ndarray:
+    """(24, 12): the harmonic profiles of the 12 major then the 12 minor keys, centred, unit."""
+    rows = []
+    for profile in (_MAJOR_PROFILE, _MINOR_PROFILE):
+        sounding = _harmonic_profile(profile)
+        for tonic in range(12):
+            row = np.roll(sounding, tonic)
+            row = row - row.mean()
+            rows.append(row / np.linalg.norm(row))
+    return np.array(rows)
+
+
+def _suppress_harmonics(semitones: np.ndarray) -> np.ndarray:
+    """Take out of each semitone a share of what lower notes' overtones put there."""
+    cleaned = semitones.astype(np.float64).copy()
+    for offset, weight in HARMONIC_OFFSETS:
+        cleaned[offset:] -= HARMONIC_SUPPRESSION * weight * semitones[:-offset]
+    return np.maximum(cleaned, 0.0)
+
+
+def _fold(semitones: np.ndarray) -> np.ndarray:
+    chroma = np.zeros(12)
+    np.add.at(chroma, (np.arange(SEMITONE_LOW, SEMITONE_HIGH)) % 12, semitones)
+    return chroma
+
+
+def _key(semitones: np.ndarray) -> tuple[str | None, str | None, float]:
+    """(key, mode, strength) from the mean semitone spectrum.
+
+    Strength is the correlation of the pitch-class profile with the chosen key's profile.
+    """
+    chroma = _fold(_suppress_harmonics(semitones))
+    spread = float(chroma.std())
+    if not np.any(chroma > 0) or spread <= 1e-12 * max(float(chroma.mean()), 1e-30):
         return None, None, 0.0
-    best = (-2.0, 0, "major")
-    for tonic in range(12):
-        for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
-            score = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
-            if score > best[0]:
-                best = (score, tonic, mode)
-    score, tonic, mode = best
-    return PITCH_CLASSES[tonic], mode, score
+    z = (chroma - chroma.mean()) / spread
+    correlation = _key_templates() @ (z / math.sqrt(12))
+    tonics = np.arange(12)
+    scores = correlation.copy()
+    for row, third in ((slice(0, 12), 4), (slice(12, 24), 3)):
+        tonic_triad = z[tonics] + z[(tonics + third) % 12] + z[(tonics + 7) % 12]
+        dominant = z[(tonics + 7) % 12] + z[(tonics + 11) % 12] + z[(tonics + 2) % 12]
+        subdominant = z[(tonics + 5) % 12] + z[(tonics + 5 + third) % 12] + z[tonics]
+        scores[row] += TRIAD_WEIGHT * (tonic_triad + 0.5 * dominant + 0.5 * subdominant) / 6.0
+    best = int(np.argmax(scores))
+    mode = "major" if best < 12 else "minor"
+    return PITCH_CLASSES[best % 12], mode, float(correlation[best])
 
 
 # --- the analysis ------------------------------------------------------------------------------
@@ -561,7 +670,7 @@ def _finite(value: float | None, digits: int = 4) -> float | None:
 
 def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     """Descriptors of mono float32 windows at SAMPLE_RATE (the pure part, used by the tests too)."""
-    mel_fb, chroma_fb, _, freqs = _filters()
+    mel_fb, (semitone_fb, semitone_first, semitone_end), _, freqs = _filters()
     windows = [w for w in windows if w.size]
     sample_count = sum(w.size for w in windows)
     seconds = sample_count / SAMPLE_RATE
@@ -615,10 +724,15 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     mel_db = np.maximum(mel_db, mel_db.max() - 80.0)
     mfcc = _mfcc(mel_db[:, gate] if gate.any() else mel_db)
 
-    chroma = chroma_fb @ power
-    chroma_mean = chroma.mean(axis=1)
+    # Key: each sounding frame's semitone magnitudes count equally (a loud chord does not
+    # outweigh the rest). The sum is linear, so the frames are weighted before the filter bank.
+    magnitude = np.sqrt(power[semitone_first:semitone_end][:, sounding])
+    frame_totals = semitone_fb.sum(axis=0) @ magnitude
+    frame_weights = 1.0 / (frame_totals + 0.05 * float(frame_totals.mean()) + 1e-12)
+    semitones = semitone_fb @ (magnitude @ frame_weights) / max(1, frame_weights.size)
+    chroma_mean = _fold(semitones)
     chroma_profile = chroma_mean / max(float(chroma_mean.max()), 1e-12)
-    key, mode, key_strength = _key(chroma_mean)
+    key, mode, key_strength = _key(semitones)
 
     # tempo per window (beats do not continue across the gaps between windows)
     envelopes, onset_counts = [], 0
@@ -628,7 +742,8 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
         start += count
         envelopes.append(env)
         onset_counts += _count_onsets(env)
-    tempo, beat_strength, regularity = _tempo(envelopes)
+    pulse = _tempo(envelopes)
+    tempo, beat_strength, regularity = pulse.bpm, pulse.strength, pulse.regularity
     onset_rate = onset_counts / seconds if seconds > 0 else 0.0
     crossings = sum(int(np.count_nonzero(np.diff(np.signbit(w)))) for w in windows)
     zcr = crossings / max(1, sample_count - len(windows))
@@ -653,6 +768,7 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
 
     result.update({
         "tempo_bpm": _finite(tempo, 2),
+        "tempo_confidence": _finite(pulse.confidence, 3),
         "beat_strength": _finite(beat_strength),
         "beat_regularity": _finite(regularity),
         "onset_rate": _finite(onset_rate),
@@ -687,7 +803,8 @@ def _silent_descriptors(seconds: float) -> dict[str, Any]:
     """Silence is analysed: level and zero descriptors, no tempo or key."""
     values: dict[str, Any] = {name: None for name in DESCRIPTOR_NAMES}
     values.update({
-        "tempo_bpm": None, "key": None, "mode": None, "mode_major": None,
+        "tempo_bpm": None, "tempo_confidence": 0.0, "key": None, "mode": None,
+        "mode_major": None,
         "loudness_db": -120.0 if seconds > 0 else None, "energy": 0.0, "danceability": 0.0,
         "beat_strength": 0.0, "beat_regularity": 0.0, "onset_rate": 0.0, "silent": True,
     })
