@@ -17,7 +17,7 @@ separate process per analyzer. `--windows` scores single 30-second windows (what
 preview gives) as well. `--peers PYTHON` runs essentia and librosa in that interpreter (a side
 environment: the app never imports essentia), and `--baseline FILE` an older copy of dsp.py.
 
-Children: `python -m desktoprec.benchmarks.accuracy child LISTFILE [DSP_FILE]`.
+Children: `python -m desktoprec.benchmarks.accuracy child LISTFILE [DSP_FILE [OVERRIDES]]`.
 """
 
 from __future__ import annotations
@@ -80,6 +80,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="derive accuracy_set.json again from the packages, then stop")
     parser.add_argument("--details", type=Path, default=None,
                         help="write every piece's truth and estimates to this JSON file")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="run desktoprec's analyzer with one of features/dsp.py's constants "
+                             "changed (a Python literal), e.g. HARMONIC_SUPPRESSION=0: how the "
+                             "variants in docs/ACCURACY.md were measured")
 
 
 # --- reading MIDI files --------------------------------------------------------------------------
@@ -782,7 +787,24 @@ def _abc_tempo(builder: SetBuilder, piece: dict[str, Any]) -> None:
 # --- running the analyzers -----------------------------------------------------------------------
 
 
-def _child(list_file: str, dsp_file: str | None) -> None:
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """NAME=VALUE pairs (VALUE a Python literal) for the analyzer's constants."""
+    import ast
+
+    overrides = {}
+    for item in items:
+        name, _, text = item.partition("=")
+        if not name.isidentifier() or not name.isupper() or not text:
+            raise SystemExit(f"desktoprec: --set wants NAME=VALUE with an upper-case constant "
+                             f"of features/dsp.py, not {item!r}")
+        try:
+            overrides[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            overrides[name] = text  # a bare word: a string
+    return overrides
+
+
+def _child(list_file: str, dsp_file: str | None, overrides: dict[str, Any] | None = None) -> None:
     """Runs in a fresh process: analyse each listed file, print one JSON line per file."""
     if dsp_file:
         import importlib.util
@@ -794,6 +816,10 @@ def _child(list_file: str, dsp_file: str | None) -> None:
         spec.loader.exec_module(dsp)
     else:
         from desktoprec.features import dsp  # type: ignore[no-redef]
+    for name, value in (overrides or {}).items():
+        if not hasattr(dsp, name):
+            raise SystemExit(f"features/dsp.py has no constant {name}")
+        setattr(dsp, name, value)
     dsp.warm_up()
     for line in Path(list_file).read_text().splitlines():
         piece_id, path = line.split("\t", 1)
@@ -823,7 +849,8 @@ def _run_child(command: list[str], env: dict[str, str]) -> dict[str, dict[str, A
 
 
 def run_analyzers(files: dict[str, Path], scratch: Path, peers: str | None,
-                  baseline: Path | None) -> dict[str, dict[str, dict[str, Any]]]:
+                  baseline: Path | None, overrides: dict[str, Any] | None = None,
+                  ) -> dict[str, dict[str, dict[str, Any]]]:
     """{analyzer: {piece id: estimate}} for ours, the baseline and the peers on the same files."""
     from desktoprec.features.pool import worker_environment
 
@@ -831,7 +858,8 @@ def run_analyzers(files: dict[str, Path], scratch: Path, peers: str | None,
     list_file.write_text("".join(f"{k}\t{v}\n" for k, v in files.items()))
     env = {**os.environ, **worker_environment(), **CHILD_ENV}
     ours = [sys.executable, "-m", "desktoprec.benchmarks.accuracy", "child", str(list_file)]
-    results = {"desktoprec": _run_child(ours, env)}
+    results = {"desktoprec": _run_child(
+        [*ours, "", json.dumps(overrides)] if overrides else ours, env)}
     if baseline is not None:
         results["baseline"] = _run_child([*ours, str(baseline.resolve())], env)
     if peers:
@@ -912,6 +940,7 @@ def evaluate(pieces: list[dict[str, Any]], files: dict[str, Path], builder: SetB
                             for p in pieces),
         "key_scored": sum(bool(p["truth"].get("key")) for p in pieces),
         "key_scorer": scorer_name, "not_rendered": failed or {},
+        "overrides": parse_overrides(getattr(args, "overrides", [])),
     }
     runs = {"whole": (files, minutes)}
     if args.windows:
@@ -923,7 +952,8 @@ def evaluate(pieces: list[dict[str, Any]], files: dict[str, Path], builder: SetB
         runs["window_30s"] = (windowed, _durations(windowed))
     details: dict[str, Any] = {}
     for name, (run_files, run_minutes) in runs.items():
-        results = run_analyzers(run_files, scratch, args.peers, args.baseline)
+        results = run_analyzers(run_files, scratch, args.peers, args.baseline,
+                                parse_overrides(getattr(args, "overrides", [])))
         table = {}
         for analyzer, estimates in results.items():
             row = {}
@@ -991,7 +1021,9 @@ def format_table(figures: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) in (3, 4) and sys.argv[1] == "child":
-        _child(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else None)
+    if len(sys.argv) in (3, 4, 5) and sys.argv[1] == "child":
+        _child(sys.argv[2], sys.argv[3] if len(sys.argv) >= 4 and sys.argv[3] else None,
+               json.loads(sys.argv[4]) if len(sys.argv) == 5 else None)
     else:
-        raise SystemExit("usage: python -m desktoprec.benchmarks.accuracy child LIST [DSP_FILE]")
+        raise SystemExit("usage: python -m desktoprec.benchmarks.accuracy child LIST "
+                         "[DSP_FILE [OVERRIDES_JSON]]")

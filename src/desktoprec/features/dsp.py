@@ -78,9 +78,21 @@ HARMONIC_OFFSETS = ((12, 1.0), (19, 0.7), (24, 0.5), (28, 0.35))  # semitones ab
 HARMONIC_SUPPRESSION = 0.5
 PROFILE_HARMONICS, PROFILE_SLOPE = 4, 0.6
 TRIAD_WEIGHT = 0.5
-# Tonic-weighted diatonic profiles of the "bgate" family (Faraldo et al.), C major and C minor.
-_MAJOR_PROFILE = np.array([1.00, 0.00, 0.42, 0.00, 0.53, 0.37, 0.00, 0.77, 0.00, 0.38, 0.21, 0.30])
-_MINOR_PROFILE = np.array([1.00, 0.00, 0.36, 0.39, 0.00, 0.38, 0.00, 0.74, 0.27, 0.00, 0.42, 0.23])
+# Key profiles, C major then C minor. The one used is KEY_PROFILE; the others are kept for the
+# measurements in docs/ACCURACY.md (`bench accuracy --set KEY_PROFILE=krumhansl`).
+KEY_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    # tonic-weighted diatonic values of the "bgate" family (Faraldo et al.)
+    "bgate": ((1.00, 0.00, 0.42, 0.00, 0.53, 0.37, 0.00, 0.77, 0.00, 0.38, 0.21, 0.30),
+              (1.00, 0.00, 0.36, 0.39, 0.00, 0.38, 0.00, 0.74, 0.27, 0.00, 0.42, 0.23)),
+    # Krumhansl & Kessler's probe-tone ratings (1982)
+    "krumhansl": ((6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
+                  (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)),
+    # Temperley's revision of them (1999)
+    "temperley": ((5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),
+                  (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0)),
+}
+KEY_PROFILE = "bgate"
+KEY_FRAMES_EQUAL = True  # False: loud frames count more (a plain mean of the magnitudes)
 
 # The numeric descriptors, in the order of a sound vector (see `descriptor_vector`).
 DESCRIPTOR_NAMES: tuple[str, ...] = (
@@ -609,8 +621,8 @@ def _harmonic_profile(profile: np.ndarray) -> np.ndarray:
 def _key_templates() -> np.ndarray:
     """(24, 12): the harmonic profiles of the 12 major then the 12 minor keys, centred, unit."""
     rows = []
-    for profile in (_MAJOR_PROFILE, _MINOR_PROFILE):
-        sounding = _harmonic_profile(profile)
+    for profile in KEY_PROFILES[KEY_PROFILE]:
+        sounding = _harmonic_profile(np.asarray(profile))
         for tonic in range(12):
             row = np.roll(sounding, tonic)
             row = row - row.mean()
@@ -728,7 +740,8 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     # outweigh the rest). The sum is linear, so the frames are weighted before the filter bank.
     magnitude = np.sqrt(power[semitone_first:semitone_end][:, sounding])
     frame_totals = semitone_fb.sum(axis=0) @ magnitude
-    frame_weights = 1.0 / (frame_totals + 0.05 * float(frame_totals.mean()) + 1e-12)
+    frame_weights = (1.0 / (frame_totals + 0.05 * float(frame_totals.mean()) + 1e-12)
+                     if KEY_FRAMES_EQUAL else np.full(frame_totals.size, 1.0))
     semitones = semitone_fb @ (magnitude @ frame_weights) / max(1, frame_weights.size)
     chroma_mean = _fold(semitones)
     chroma_profile = chroma_mean / max(float(chroma_mean.max()), 1e-12)
