@@ -198,3 +198,17 @@ def test_rendered_midi_piece_through_the_builder(tmp_path: Path) -> None:
     assert figures["tempo_pieces"] == 1 and figures["key_pieces"] == 1
     assert figures["tempo_acc2"] == 1.0
     assert figures["cpu_s_per_audio_minute"] > 0
+    # a variant of the analyzer (how docs/ACCURACY.md's tables were measured)
+    variant = accuracy.run_analyzers({"tiny": audio}, tmp_path, None, None,
+                                     accuracy.parse_overrides(["KEY_PROFILE=krumhansl"]))
+    assert "error" not in variant["desktoprec"]["tiny"]
+    assert variant["desktoprec"]["tiny"]["key"] in accuracy.PITCH_CLASSES
+
+
+def test_overrides_are_constants_with_literal_values() -> None:
+    assert accuracy.parse_overrides(["TRIAD_WEIGHT=0", "KEY_PROFILE=krumhansl",
+                                     "TEMPO_SUPPORT=((2.0, 0.5),)"]) == {
+        "TRIAD_WEIGHT": 0, "KEY_PROFILE": "krumhansl", "TEMPO_SUPPORT": ((2.0, 0.5),)}
+    for bad in ("lower=1", "NOVALUE=", "=3", "A-B=1"):
+        with pytest.raises(SystemExit, match="NAME=VALUE"):
+            accuracy.parse_overrides([bad])
