@@ -23,10 +23,15 @@ def test_headless_demo_then_recommend(desktoprec_home: Path) -> None:
                         home=desktoprec_home)
     assert first.returncode == 0, first.stderr[-3000:]
     summary = json.loads(first.stdout)
-    assert summary["tracks"] == 72 and summary["files_written"] == 72
+    # each artist's first track has a file; the other 48 are heard only through their previews
+    assert summary["tracks"] == 72 and summary["files_written"] == 24
+    enrich = summary["enrich"]
+    assert enrich["sources"] == ["deezer", "itunes", "musicbrainz", "listenbrainz"]
+    assert enrich["previews_analysed"] >= 0.8 * 48 and enrich["warnings"] == []
+    assert enrich["refresh"]["sound"]["preview"] >= 0.8 * 48
     assert summary["signed_in_as"] == "Demo Listener"
     assert set(summary["seconds"]) >= {"audio", "emulator", "sign_in", "sync", "scan", "analyze",
-                                       "index"}
+                                       "index", "enrich"}
 
     picks = _desktoprec("recommend", "--json", "-n", "20", home=desktoprec_home)
     assert picks.returncode == 0, picks.stderr[-3000:]

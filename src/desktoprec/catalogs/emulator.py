@@ -24,6 +24,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,6 +83,8 @@ class CatalogWorld:
     lb_similar: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     itunes_songs: list[dict[str, Any]] = field(default_factory=list)
     clips: dict[str, Clip] = field(default_factory=dict)
+    # clips made by a renderer of their own (seconds -> MP3 bytes), e.g. the demo's tracks
+    renderers: dict[str, Callable[[float], bytes]] = field(default_factory=dict)
     # exact Deezer paths ("/track/3135556") answered with recorded bytes, verbatim
     recorded: dict[str, bytes] = field(default_factory=dict)
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
@@ -108,7 +111,10 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
                       tracks_per_outsider: int = 4, deezer_share: float = 0.93,
                       preview_share: float = 0.9, itunes_share: float = 0.7,
                       musicbrainz_share: float = 0.75, album_genre_share: float = 0.9,
-                      audio_base: str = "") -> CatalogWorld:
+                      audio_base: str = "", genres: dict[str, str] | None = None,
+                      outsider_ids: set[str] | None = None,
+                      renderer: Callable[[str], Callable[[float], bytes] | None] | None = None,
+                      ) -> CatalogWorld:
     """A catalogue world for a Spotify emulator account (the account gains outsider artists).
 
     Every Spotify artist gets a genre; each of its tracks with an ISRC is on Deezer with
@@ -124,8 +130,10 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
     world = CatalogWorld()
     genre_names = list(GENRES)
     library_artists = list(account.artists.values())
-    genre_of: dict[str, str] = {a["id"]: genre_names[i % len(genre_names)]
+    genre_of: dict[str, str] = {a["id"]: (genres or {}).get(a["id"]) or
+                                genre_names[i % len(genre_names)]
                                 for i, a in enumerate(library_artists)}
+    world.outsider_artist_ids.update(outsider_ids or ())
     # outsiders: in the Spotify catalogue, not in the library
     for number in range(outsiders):
         genre = genre_names[number % len(genre_names)]
@@ -158,15 +166,16 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
         deezer_album_of[album["id"]] = did
         first = (album.get("artists") or [{}])[0].get("id", "")
         genre = genre_of.get(first, "Pop")
-        genre_id = 100 + genre_names.index(genre)
-        genres = [{"id": genre_id, "name": genre,
+        genre_id = 100 + (genre_names.index(genre) if genre in genre_names else
+                          _int_id("genre", genre) % 400 + 50)
+        album_genres = [{"id": genre_id, "name": genre,
                    "picture": f"https://api.deezer.com/genre/{genre_id}/image", "type": "genre"}
                   ] if rng.random() < album_genre_share else []
         main = world.deezer_artists.get(deezer_artist_of.get(first, 0), {})
         world.deezer_albums[did] = {
             "id": did, "title": album["name"], "upc": f"{did:012d}"[:12],
-            "link": f"https://www.deezer.com/album/{did}", "genre_id": genre_id if genres else -1,
-            "genres": {"data": genres}, "label": "Emulated Records",
+            "link": f"https://www.deezer.com/album/{did}", "genre_id": genre_id if album_genres else -1,
+            "genres": {"data": album_genres}, "label": "Emulated Records",
             "nb_tracks": album.get("total_tracks", 0), "duration": 0,
             "release_date": album.get("release_date", ""), "record_type": "album",
             "available": True, "explicit_lyrics": False,
@@ -182,12 +191,17 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
         isrc = found_isrc
         outsider = artists[0]["id"] in world.outsider_artist_ids
         genre = genre_of.get(artists[0]["id"], "Pop")
-        low, high = GENRES[genre]
+        low, high = GENRES.get(genre, (90, 130))
         # a few clips per genre (3 tempos x 2 keys x 2 modes): distinct sounds to analyse stay
         # few, however large the catalogue
         clip = Clip(bpm=low + (high - low) * rng.randrange(3) // 2, root=rng.choice(ROOTS[:2]),
                     mode=rng.choice(MODES), bright=genre in ("Electro", "Metal", "Dance", "Rock"))
-        preview_url = f"{audio_base}/audio/{world.clip_name(clip)}.mp3"
+        own = renderer(track["id"]) if renderer is not None else None
+        if own is not None:
+            world.renderers[track["id"]] = own
+            preview_url = f"{audio_base}/audio/{track['id']}.mp3"
+        else:
+            preview_url = f"{audio_base}/audio/{world.clip_name(clip)}.mp3"
         on_deezer = outsider or rng.random() < deezer_share
         has_preview = rng.random() < preview_share
         seconds = round((track.get("duration_ms") or 200_000) / 1000)
@@ -379,12 +393,14 @@ class CatalogEmulator:
 
     def audio(self, name: str) -> bytes | None:
         clip = self.world.clips.get(name)
-        if clip is None:
+        own = self.world.renderers.get(name)
+        if clip is None and own is None:
             return None
         with self._lock:
             cached = self._clip_cache.get(name)
         if cached is None:
-            cached = render_clip(clip, self.clip_seconds)
+            cached = own(self.clip_seconds) if own is not None else \
+                render_clip(clip, self.clip_seconds)  # type: ignore[arg-type]
             with self._lock:
                 self._clip_cache[name] = cached
         return cached

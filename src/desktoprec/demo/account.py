@@ -151,6 +151,8 @@ def plan_account(catalog: DemoCatalog, reference_time: datetime | None = None) -
     # Saved tracks: each style by taste, but every artist keeps unsaved tracks to discover.
     saved_ids: list[str] = []
     for artist in catalog.artists:
+        if artist.outsider:
+            continue  # outside the library: reachable only through related/similar artists
         tracks = catalog.tracks_of_artist(artist.id)
         share = TASTE.get(artist.style, 0.5)
         count = round(len(tracks) * share)
@@ -167,6 +169,8 @@ def plan_account(catalog: DemoCatalog, reference_time: datetime | None = None) -
 
     # Followed artists: the favourite styles' artists, plus a few others.
     for artist in catalog.artists:
+        if artist.outsider:
+            continue
         liked = TASTE.get(artist.style, 0.5) >= 0.6
         if (liked and rng.random() < 0.6) or (not liked and rng.random() < 0.2):
             account.followed_artists.append(artist.id)
@@ -192,7 +196,7 @@ def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
     playlists = []
     for number, (name, description, styles, public, collaborative, owner) in enumerate(
             PLAYLIST_RECIPES, start=1):
-        pool = [t for t in catalog.tracks if t.style in styles]
+        pool = [t for t in catalog.library_tracks() if t.style in styles]
         # mostly saved favourites, some tracks the listener never saved
         pool.sort(key=lambda t: (t.id not in saved, rng.random()))
         size = min(len(pool), rng.randint(10, 22))
@@ -233,7 +237,7 @@ def _plan_sessions(catalog: DemoCatalog, rng: random.Random, now: datetime, save
     plays: list[tuple[datetime, str, str | None]] = []
     own_playlists = [p for p in playlists if p.owner_id == USER_ID or p.collaborative]
     for hours_ago, styles, count in SESSIONS:
-        pool = [t for t in catalog.tracks if t.style in styles]
+        pool = [t for t in catalog.library_tracks() if t.style in styles]
         # sessions lean on saved tracks, with some of the others mixed in
         pool.sort(key=lambda t: (t.id not in saved) + rng.random() * 1.2)
         matching = [p for p in own_playlists

@@ -443,6 +443,8 @@ class FileJob:
 def file_jobs(catalog: DemoCatalog, music_dir: Path) -> list[FileJob]:
     jobs = []
     for track in catalog.tracks:
+        if not track.has_file:
+            continue  # heard only through its emulated preview
         album = catalog.album(track.album_id)
         style = STYLE_BY_KEY[track.style]
         jobs.append(FileJob(

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktoprec.demo.styles import STYLES, Style
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DEFAULT_TRACKS_PER_STYLE = 18  # 12 styles x 18 = 216 tracks
 DEFAULT_ARTISTS_PER_STYLE = 4  # 48 artists
+OUTSIDERS_PER_STYLE = 1  # artists outside the library, 3 tracks each (demos of 9+ per style)
+OUTSIDERS_FROM = 9  # tracks per style from which the demo has artists outside the library
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
@@ -39,6 +42,9 @@ class DemoArtist:
     id: str
     name: str
     style: str
+    # Outside the listener's library: never saved, played or followed; reachable only through
+    # the catalogues' "related"/"similar" artists (what a real Spotify listener meets).
+    outsider: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ class DemoTrack:
     # a few no ISRC (so matching by artist + title + duration is exercised).
     tag_genre: bool = True
     tag_isrc: bool = True
+    # Most demo tracks have no local file (as for most Spotify listeners): they are heard only
+    # through emulated 30-second previews of their synthesized audio.
+    has_file: bool = True
 
     @property
     def uri(self) -> str:
@@ -92,6 +101,11 @@ class DemoCatalog:
 
     def track(self, track_id: str) -> DemoTrack:
         return self._tracks_by_id()[track_id]
+
+    def library_tracks(self) -> list[DemoTrack]:
+        """Tracks the listener's library may hold (not by artists outside it)."""
+        outsiders = {a.id for a in self.artists if a.outsider}
+        return [t for t in self.tracks if t.artist_ids[0] not in outsiders]
 
     def tracks_of_artist(self, artist_id: str) -> list[DemoTrack]:
         return [t for t in self.tracks if t.artist_ids[0] == artist_id]
@@ -213,13 +227,49 @@ def build_catalog(
                         # whole artists go untagged by genre, so genre must come from sound
                         tag_genre=(artist_index % 2 == 0) or style_index % 3 == 0,
                         tag_isrc=rng.random() >= 0.06,
+                        # each artist's first track has a file; the others only a preview
+                        has_file=not any(t.artist_ids[0] == artist.id
+                                         for t in catalog.tracks),
                     ))
                 if size == 1:
                     # a single is named after its track
                     catalog.albums.append(_renamed(album, title_names[0]))
                 else:
                     catalog.albums.append(album)
+    if tracks_per_style >= OUTSIDERS_FROM:
+        _add_outsiders(catalog, artist_names, next_number)
     return catalog
+
+
+def _add_outsiders(catalog: DemoCatalog, artist_names: set[str], next_number: Any) -> None:
+    """Per style, artists outside the library with a three-track album and no files (added
+    after every other artist, so the library's ids and ISRCs do not change)."""
+    for style in STYLES:
+        rng = random.Random(f"desktoprec-demo-outsiders-{style.key}")
+        for _ in range(OUTSIDERS_PER_STYLE):
+            artist = DemoArtist(id=spotify_id("artist", next_number("artist")),
+                                name=_unique_name(rng, style.artist_words, artist_names),
+                                style=style.key, outsider=True)
+            catalog.artists.append(artist)
+            album = DemoAlbum(id=spotify_id("album", next_number("album")),
+                              name=rng.choice(style.album_words), artist_id=artist.id,
+                              style=style.key, release_year=rng.randint(*style.years),
+                              album_type="album")
+            catalog.albums.append(album)
+            titles: list[str] = []
+            for number in range(1, 4):
+                track_number = next_number("track")
+                title = _track_title(rng, style, titles)
+                titles.append(title)
+                track_id = spotify_id("track", track_number)
+                catalog.tracks.append(DemoTrack(
+                    id=track_id, name=title, artist_ids=(artist.id,), album_id=album.id,
+                    track_number=number,
+                    isrc=f"QZDRC{album.release_year % 100:02d}{track_number:05d}",
+                    duration_ms=int(rng.uniform(15.0, 20.0) * 1000), style=style.key,
+                    tempo=rng.randint(*style.tempo), root=rng.randrange(12),
+                    mode=rng.choice(style.modes), progression=rng.choice(style.progressions),
+                    seed=seed_of(track_id), has_file=False))
 
 
 def _renamed(album: DemoAlbum, name: str) -> DemoAlbum:

@@ -58,6 +58,7 @@ class DemoService:
         self._lock = threading.RLock()
         self._preparing = threading.Lock()  # one prepare() at a time
         self.emulator: EmulatorServer | None = None
+        self.catalogs: Any | None = None  # the demo's Deezer/iTunes/MusicBrainz/ListenBrainz
         self._catalog: DemoCatalog | None = None
         self._tracks_per_style: int | None = None
         # A demo size for prepare() calls that name none (the window's), from `demo --tracks-per-style`
@@ -94,18 +95,18 @@ class DemoService:
     # --- the whole path ----------------------------------------------------------------------------
 
     def prepare(self, progress: Progress | None = None, cancel: threading.Event | None = None,
-                *, tracks_per_style: int | None = None) -> dict[str, Any]:
+                *, tracks_per_style: int | None = None, enrich: bool = True) -> dict[str, Any]:
         """Everything the demo needs; safe to call again (finished work is reused)."""
         if not self._preparing.acquire(blocking=False):
             raise ConfigError("The demo is already being prepared.",
                               hint="wait for it to finish, or cancel it first")
         try:
-            return self._prepare(progress, cancel, tracks_per_style)
+            return self._prepare(progress, cancel, tracks_per_style, enrich)
         finally:
             self._preparing.release()
 
     def _prepare(self, progress: Progress | None, cancel: threading.Event | None,
-                 tracks_per_style: int | None) -> dict[str, Any]:
+                 tracks_per_style: int | None, enrich: bool = True) -> dict[str, Any]:
         self._refuse_real_account()
         catalog = self.catalog(tracks_per_style)
         timings: dict[str, float] = {}
@@ -149,6 +150,8 @@ class DemoService:
             progress=progress, cancel=cancel)))
         summary["index"] = _plain(step("index", lambda: self.services.recommend.rebuild_index(
             progress=progress, cancel=cancel)))
+        if enrich:  # the window asks for it apart, after its first list (enrich=False)
+            summary["enrich"] = step("enrich", lambda: self.enrich(progress, cancel))
         summary["seconds"] = timings
         self._write_json(self.demo_dir / PREPARED_NAME,
                          {"tracks_per_style": self._tracks_per_style,
@@ -214,10 +217,49 @@ class DemoService:
                         f"The demo's local Spotify emulator could not start: {exc}") from exc
                 self.emulator = server
                 log.info("demo: emulator serving at %s", server.api_url)
+                self.start_catalogs(account, catalog or self.catalog())
             self._point_settings_at(self.emulator)
             if progress:
                 progress("emulator", 1, 1)
             return self.emulator
+
+    def start_catalogs(self, account: Any, catalog: DemoCatalog) -> Any:
+        """Serve the demo's own Deezer, iTunes, MusicBrainz and ListenBrainz (catalogs/emulator.py)
+        for `account`, and point this process's enrich step at them (never saved in settings).
+
+        Demo tracks without a file are on "Deezer" with a preview of their own synthesized audio;
+        the artists outside the library are related/similar to the library's artists."""
+        from desktoprec.catalogs.emulator import CatalogEmulator, world_for_account
+        from desktoprec.demo.styles import STYLE_BY_KEY
+
+        with self._lock:
+            if self.catalogs is None:
+                tracks = {t.id: t for t in catalog.tracks}
+                world = world_for_account(
+                    account, seed=7, outsiders=0, deezer_share=0.95, preview_share=0.95,
+                    genres={a.id: STYLE_BY_KEY[a.style].genre for a in catalog.artists},
+                    outsider_ids={a.id for a in catalog.artists if a.outsider},
+                    renderer=lambda tid: _preview_renderer(tracks[tid]) if tid in tracks
+                    else None)
+                self.catalogs = CatalogEmulator(world, clip_seconds=PREVIEW_SECONDS).start()
+                log.info("demo: catalogue emulator serving at %s", self.catalogs.base_url)
+            self.services.library.catalog_urls = self.catalogs.urls()
+            return self.catalogs
+
+    def enrich(self, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Sound for the demo tracks without a file (their previews), genres and new artists from
+        the demo's own catalogue emulator, then the index again; returns the enrich report."""
+        if self.catalogs is None:
+            raise ConfigError("The demo's catalogues are not running.",
+                              hint="prepare the demo first")
+        from desktoprec.catalogs import SOURCE_NAMES
+
+        report = self.services.library.enrich(progress=progress, cancel=cancel,
+                                              sources=list(SOURCE_NAMES),
+                                              urls=self.catalogs.urls())
+        self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
+        return dict(report.to_dict())
 
     def sign_in(self, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> Profile:
@@ -272,6 +314,13 @@ class DemoService:
             server, self.emulator = self.emulator, None
             # its port is free for anyone once it stops: nothing may keep calling it
             self.services.settings.forget_local_spotify()
+            catalogs, self.catalogs = self.catalogs, None
+            self.services.library.catalog_urls = {}
+        if catalogs is not None:
+            try:
+                catalogs.stop()
+            except Exception:  # stopping must never break quitting
+                log.exception("demo: the catalogue emulator did not stop cleanly")
         if server is not None:
             try:
                 server.stop()
@@ -385,6 +434,28 @@ class DemoService:
         except OSError as exc:
             raise StorageError(f"The demo's bookkeeping file {path} could not be written: {exc}"
                                ) from exc
+
+
+PREVIEW_SECONDS = 8.0  # the demo's previews (real ones are 30 s): quick to make and analyse
+
+
+def _preview_renderer(track: Any) -> Any:
+    """seconds -> MP3 bytes of the demo track's own synthesized audio (libsndfile's encoder)."""
+
+    def render(seconds: float) -> bytes:
+        import dataclasses
+        import io
+
+        import soundfile
+
+        from desktoprec.demo import audio
+
+        clip = dataclasses.replace(track, duration_ms=int(min(seconds, 30.0) * 1000))
+        buffer = io.BytesIO()
+        soundfile.write(buffer, audio.synthesize(clip), audio.SAMPLE_RATE, format="MP3")
+        return buffer.getvalue()
+
+    return render
 
 
 def _bypass_proxies_for_loopback() -> None:

@@ -242,8 +242,9 @@ class LibraryService:
         spotify, limits, sleep, refresh."""
         from desktoprec.catalogs.enrich import enrich
 
-        if "urls" not in options and self.catalog_urls:
-            options["urls"] = dict(self.catalog_urls)
+        if self.catalog_urls:  # the demo's own emulator (in memory only): all its sources
+            options.setdefault("urls", dict(self.catalog_urls))
+            options.setdefault("sources", list(self.catalog_urls))
         return enrich(self.services, progress=progress, cancel=cancel, **options)
 
     def source_choices(self) -> list[dict[str, Any]]:

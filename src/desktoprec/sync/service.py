@@ -83,7 +83,8 @@ class SyncService:
         data["summary"] = report.summary()
         data.setdefault("warnings", [])
         library = self.services.library
-        wanted = bool(self.services.settings.enabled_source_names()) if enrich is None else enrich
+        wanted = bool(self.services.settings.enabled_source_names() or library.catalog_urls) \
+            if enrich is None else enrich
         data["enrich"] = None
         if wanted:
             enriched = library.enrich(progress=progress, cancel=cancel, spotify=self.client())

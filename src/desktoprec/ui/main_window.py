@@ -483,8 +483,9 @@ class MainWindow(QMainWindow):
 
     def start_demo(self) -> None:
         services = self.services
+        # the first list comes before the previews: they are fetched next, in the background
         self.run_job("Preparing the demo", lambda progress, cancel: services.demo.prepare(
-            progress=progress, cancel=cancel), on_done=self._on_demo_ready)
+            progress=progress, cancel=cancel, enrich=False), on_done=self._on_demo_ready)
 
     def _on_demo_ready(self, info: Any) -> None:
         self.ctx.demo = True
@@ -496,6 +497,10 @@ class MainWindow(QMainWindow):
         page = self.go_to("For you")
         page._loaded = True
         page.view.refresh()
+        # sound, genres and new artists for the demo tracks that have no file
+        demo = self.services.demo
+        self.run_job("Fetching previews for the demo", lambda progress, cancel: demo.enrich(
+            progress=progress, cancel=cancel), on_done=lambda _r: self.ctx.library_changed.emit())
 
     def sign_in(self) -> None:
         auth = self.services.auth
