@@ -1,5 +1,8 @@
 """Genres from a public metadata service (MusicBrainz tags and genres by ISRC), opt-in and polite.
 
+The app's workflow now asks MusicBrainz in the enrich step (catalogs/musicbrainz.py, with the
+artist MBIDs ListenBrainz needs); this older lookup is kept for its callers and tests only.
+
 Only used when the `metadata_service_enabled` setting is on (off by default), only for tracks that
 have an ISRC and no Spotify or file-tag genres. At most one request per second, a budget of
 requests per refresh, and every answer (hits and misses) cached on disk so a recording is asked

@@ -1,5 +1,9 @@
 """Sound from 30-second previews looked up by ISRC (Deezer's public API), opt-in, polite, cached.
 
+The app's workflow now fetches previews in the enrich step (catalogs/enrich.py, Deezer then
+iTunes, through catalogs/http.py); this module keeps `audio_suffix` (used there) and the older
+single-source `PreviewSource`/`fill_preview_sound`, which nothing in the workflow calls any more.
+
 Used only when the `preview_source_enabled` setting is on (off by default), only for tracks that
 have an ISRC and no other sound (no analysed own file, no Spotify audio features). For each such
 track: `GET {base}/track/isrc:{ISRC}` (JSON, at most 1 MB) names a preview MP3 (at most 2 MB), which
