@@ -835,40 +835,49 @@ def _child(list_file: str, dsp_file: str | None, overrides: dict[str, Any] | Non
         print(json.dumps(found), flush=True)
 
 
-def _run_child(command: list[str], env: dict[str, str]) -> dict[str, dict[str, Any]]:
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False,
-                          timeout=7200)
+def _collect(name: str, process: subprocess.Popen[bytes], output: Path) -> dict[str, Any]:
+    process.wait(timeout=7200)
     results = {}
-    for line in done.stdout.splitlines():
+    for line in output.read_text().splitlines():
         if line.startswith("{"):
             item = json.loads(line)
             results[item.pop("id")] = item
-    if done.returncode != 0 and not results:
-        raise RuntimeError(f"{Path(command[0]).name} child failed: {done.stderr.strip()[-500:]}")
+    if process.returncode != 0 and not results:
+        errors = output.with_suffix(".err").read_text(errors="replace").strip()
+        raise RuntimeError(f"{name} child failed: {errors[-500:]}")
     return results
 
 
 def run_analyzers(files: dict[str, Path], scratch: Path, peers: str | None,
                   baseline: Path | None, overrides: dict[str, Any] | None = None,
                   ) -> dict[str, dict[str, dict[str, Any]]]:
-    """{analyzer: {piece id: estimate}} for ours, the baseline and the peers on the same files."""
+    """{analyzer: {piece id: estimate}} for ours, the baseline and the peers on the same files.
+
+    Each analyzer runs in its own process, all at once (CPU time is counted per process, so
+    running side by side changes the wall time, not the figures).
+    """
     from desktoprec.features.pool import worker_environment
 
     list_file = scratch / f"files-{len(files)}-{os.getpid()}.tsv"
     list_file.write_text("".join(f"{k}\t{v}\n" for k, v in files.items()))
     env = {**os.environ, **worker_environment(), **CHILD_ENV}
     ours = [sys.executable, "-m", "desktoprec.benchmarks.accuracy", "child", str(list_file)]
-    results = {"desktoprec": _run_child(
-        [*ours, "", json.dumps(overrides)] if overrides else ours, env)}
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {
+        "desktoprec": ([*ours, "", json.dumps(overrides)] if overrides else ours, env)}
     if baseline is not None:
-        results["baseline"] = _run_child([*ours, str(baseline.resolve())], env)
+        commands["baseline"] = ([*ours, str(baseline.resolve())], env)
     if peers:
         peer_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         peer_env.update(CHILD_ENV)
         for peer in ("essentia", "librosa"):
-            results[peer] = _run_child([peers, str(PEERS_SCRIPT), peer, str(list_file)],
-                                       peer_env)
-    return results
+            commands[peer] = ([peers, str(PEERS_SCRIPT), peer, str(list_file)], peer_env)
+    running = {}
+    for name, (command, child_env) in commands.items():
+        output = list_file.with_name(f"{list_file.stem}-{name}.out")
+        with output.open("wb") as out, output.with_suffix(".err").open("wb") as err:
+            running[name] = (subprocess.Popen(command, stdout=out, stderr=err, env=child_env),
+                             output)
+    return {name: _collect(name, process, output) for name, (process, output) in running.items()}
 
 
 # --- the benchmark -------------------------------------------------------------------------------
