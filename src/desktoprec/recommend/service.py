@@ -24,6 +24,7 @@ from desktoprec.index.vectors import (
 from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.rerank import list_figures
+from desktoprec.recommend.words import SOURCE_WORDS, describe
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 
@@ -403,13 +404,14 @@ class RecommendService:
                               f"\u201c{catalog.names[end]}\u201d", "sound", round(to_end, 3))]
             for name in ("tempo", "tempo_bpm", "energy"):
                 if name in sound:
-                    reasons.append(Reason(f"{name.replace('_bpm', '')} {sound[name]:.2f}",
-                                          "sound", sound[name]))
+                    reasons.append(Reason(describe(name, sound[name]), "sound", sound[name]))
                     break
             summary = (f"Step {step} of {total}: \u201c{track.name}\u201d, "
                        f"{round(100 * step / total)}% of the way from "
                        f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
-            sources = {"sound": catalog.sound_source[pos] if catalog.has_sound[pos] else "none"}
+            sources = {"sound": SOURCE_WORDS.get(catalog.sound_source[pos],
+                                                 catalog.sound_source[pos])
+                       if catalog.has_sound[pos] else "none"}
             items.append(Recommendation(
                 track=track, score=round(step / total, 4),
                 explanation=Explanation(summary=summary, reasons=tuple(reasons),
