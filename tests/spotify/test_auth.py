@@ -149,11 +149,11 @@ def test_run_login_denied(emulator: EmulatorServer) -> None:
 
 
 def test_run_login_with_a_command_opener(emulator: EmulatorServer, tmp_path) -> None:
-    script = tmp_path / "browser.py"
-    script.write_text("import sys, httpx\nhttpx.get(sys.argv[-1], follow_redirects=True)\n")
     import sys
+    from pathlib import Path
 
-    opener = opener_for(f"{sys.executable} {script}")
+    browser = Path(__file__).resolve().parents[1] / "fake_browser.py"
+    opener = opener_for(f"{sys.executable} {browser}")
     tokens = run_login(emulator.accounts_url, "my-client", open_url=opener, timeout=20,
                        allow_plain_http=True)
     assert tokens.refresh_token
@@ -290,7 +290,9 @@ def test_a_late_request_is_refused_cleanly_never_reset() -> None:
         server = LoopbackServer("st").start()
         thread, _outcome = _wait_in_thread(server)
         with socket.create_connection(server.address) as raw:
-            raw.sendall(b"GET /callback?state=wrong&code=x HTTP/1.1\r\n\r\n")
+            host = f"127.0.0.1:{server.address[1]}".encode()
+            raw.sendall(b"GET /callback?state=wrong&code=x HTTP/1.1\r\nHost: " + host
+                        + b"\r\n\r\n")
             raw.shutdown(socket.SHUT_WR)
             raw.recv(65536)
         try:

@@ -20,7 +20,8 @@ from desktoprec.spotify.emulator import EmulatorServer, generate_account
 REPO = Path(__file__).resolve().parents[2]
 DESKTOPREC = str(Path(sys.executable).parent / "desktoprec")
 PYTHON = sys.executable
-CURL = "curl -s -L -o /dev/null"
+# the browser: reads desktoprec's private forwarding page, then follows it (and redirects)
+CURL = f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}"
 
 
 @pytest.fixture

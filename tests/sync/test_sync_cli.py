@@ -46,9 +46,8 @@ def _env(tmp_path: Path, server: EmulatorServer) -> dict[str, str]:
         "DESKTOPREC_SPOTIFY_ACCOUNTS_URL": server.accounts_url,
         "XDG_DATA_HOME": str(tmp_path / "xdg"),
         "PY": sys.executable,
-        # the "browser": follows the authorize redirect to the loopback callback
-        "OPENER": f"{sys.executable} -c 'import sys, httpx; "
-                  "httpx.get(sys.argv[1], follow_redirects=True)'",
+        # the "browser": reads the private forwarding page, follows it to the loopback callback
+        "OPENER": f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}",
         "OUT": str(tmp_path),
         "PYTHONDONTWRITEBYTECODE": "1",
     })

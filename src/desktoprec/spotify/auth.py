@@ -18,6 +18,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -157,6 +158,14 @@ class LoopbackServer:
 
     def _on_request(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
+        port = self.address[1]
+        host = (request.headers.get("Host") or "").strip().lower()
+        if host not in (f"{LOOPBACK_HOST}:{port}", f"[::1]:{port}"):
+            # DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own Host.
+            # The browser's redirect names 127.0.0.1:PORT exactly; anything else does not count.
+            _answer(request, 421, "Wrong address", "This server answers only as "
+                    f"{LOOPBACK_HOST}:{port}.")
+            return
         if parts.path != CALLBACK_PATH:
             _answer(request, 404, "Not found", "This address is not part of the sign-in.")
             return
@@ -315,6 +324,55 @@ def refresh_tokens(accounts_url: str, client_id: str, refresh_token: str,
 
 
 # --- opening the browser -----------------------------------------------------------------------
+# The consent address carries the sign-in's `state` and PKCE challenge. A command line is readable
+# by every local user (/proc/<pid>/cmdline), so a browser started by desktoprec is given only the
+# file:// address of a private page (mode 0600 in a 0700 folder) that forwards it to Spotify; the
+# page is removed when the sign-in ends.
+
+_REDIRECT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0; url={attr}"><title>desktoprec: Spotify sign-in</title>
+<script>window.location.replace({js});</script></head>
+<body style="font-family: sans-serif; margin: 3em;"><p>Opening Spotify's sign-in page&hellip;
+If nothing happens, <a href="{attr}">continue to Spotify</a>.</p></body></html>
+"""
+_pages: list[Path] = []
+_pages_lock = threading.Lock()
+
+
+def browser_address(url: str) -> str:
+    """What to give a browser for `url`: the file:// address of a private page that forwards to
+    it, so the address itself never appears on a command line (falls back to `url` itself when
+    no private file can be written)."""
+    import html
+    import json
+    import tempfile
+
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="desktoprec-sign-in-"))  # 0700
+        page = folder / "sign-in.html"
+        fd = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_REDIRECT_PAGE.format(attr=html.escape(url, quote=True),
+                                               js=json.dumps(url).replace("</", "<\\/")))
+    except OSError as exc:
+        log.warning("no private sign-in page could be written (%s); the browser gets the "
+                    "address itself", exc)
+        return url
+    with _pages_lock:
+        _pages.append(folder)
+    return page.as_uri()
+
+
+def remove_browser_pages() -> None:
+    """Delete the forwarding pages of finished sign-ins."""
+    import shutil
+
+    with _pages_lock:
+        folders, _pages[:] = list(_pages), []
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 
 def split_command(command: str, windows: bool | None = None) -> list[str]:
@@ -329,10 +387,11 @@ def split_command(command: str, windows: bool | None = None) -> list[str]:
 
 
 def opener_for(open_with: str | None) -> Callable[[str], None]:
-    """`open_with` is a command line: the URL is appended as its last argument. None: browser."""
+    """`open_with` is a command line: the address is appended as its last argument. None: the
+    web browser. Either way the address given is `browser_address(url)`, a private page."""
     if not open_with:
         def open_browser(url: str) -> None:
-            if not webbrowser.open(url):
+            if not webbrowser.open(browser_address(url)):
                 raise AuthError("No web browser could be opened for the Spotify sign-in.",
                                 hint="use --open-with COMMAND, or open the address shown")
         return open_browser
@@ -345,7 +404,7 @@ def opener_for(open_with: str | None) -> Callable[[str], None]:
 
     def run_command(url: str) -> None:
         try:
-            process = subprocess.Popen([*argv, url], stdin=subprocess.DEVNULL,
+            process = subprocess.Popen([*argv, browser_address(url)], stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError as exc:
             raise AuthError(f"The command {argv[0]!r} could not be started to open the "
@@ -386,16 +445,19 @@ def run_login(accounts_url: str, client_id: str, *, open_url: Callable[[str], No
     with server:
         url = pkce.authorize_url(accounts_url, client_id, server.redirect_uri,
                                  pkce.challenge_s256(verifier), state, scopes)
-        if on_url is not None:
-            on_url(url)
         try:
-            open_url(url)
-        except AuthError as exc:
-            if on_url is None:
-                raise
-            # the address was shown: the user can still open it by hand while we wait
-            log.warning("the sign-in page could not be opened automatically: %s", exc)
-        result = server.wait(timeout, cancel)
+            if on_url is not None:
+                on_url(url)
+            try:
+                open_url(url)
+            except AuthError as exc:
+                if on_url is None:
+                    raise
+                # the address was shown: the user can still open it by hand while we wait
+                log.warning("the sign-in page could not be opened automatically: %s", exc)
+            result = server.wait(timeout, cancel)
+        finally:
+            remove_browser_pages()
     if cancel is not None and cancel.is_set():
         raise Cancelled("Sign-in cancelled.")
     return exchange_code(accounts_url, client_id, result.code, server.redirect_uri, verifier,

@@ -514,7 +514,10 @@ class MainWindow(QMainWindow):
         runner = self.ctx.runner
 
         def open_url(url: str) -> None:  # called on a worker thread
-            runner.post(lambda: (dialog.set_url(url), self.ctx.open_url(url)))
+            from desktoprec.spotify.auth import browser_address
+
+            page = browser_address(url)  # the browser's command line shows no sign-in state
+            runner.post(lambda: (dialog.set_url(url), self.ctx.open_url(page)))
 
         task = self.run_job("Signing in", lambda progress, cancel: auth.login(
             open_url=open_url, cancel=cancel, timeout=SIGN_IN_TIMEOUT_S),
