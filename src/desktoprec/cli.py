@@ -30,6 +30,17 @@ COMMAND_MODULES = (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BUG = 0, 1, 2, 130, 70
+EXIT_BROKEN_PIPE = 141  # as if ended by SIGPIPE, what a shell reports for `cmd | head`
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,7 +66,9 @@ def _run(handler: Callable[..., int], args: argparse.Namespace) -> int:
     from desktoprec.services import Services
 
     paths = app_paths().ensure()
-    configure_logging(paths.log_file, debug=args.debug)
+    warning = configure_logging(paths.log_file, debug=args.debug)
+    if warning:
+        print(f"desktoprec: warning: {warning}", file=sys.stderr)
     services = Services(paths)
     try:
         if services.settings.load_warning:
@@ -88,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("desktoprec: interrupted; what was finished is kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`desktoprec sync --json | head`): nothing more to say to it
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except DesktopRecError as exc:
         log.error("%s", exc.user_text(), exc_info=args.debug)
         if args.debug:

@@ -133,21 +133,31 @@ def install_redaction(handler: logging.Handler) -> logging.Handler:
 _configured = False
 
 
-def configure_logging(log_file: Path, *, debug: bool = False, console: bool = False) -> None:
-    """Send everything to a rotating file (and, with --debug, to stderr); redact secrets."""
+def configure_logging(log_file: Path, *, debug: bool = False, console: bool = False) -> str | None:
+    """Send everything to a rotating file (and, with --debug, to stderr); redact secrets.
+
+    A log file that cannot be written (read-only or full profile, a file where the folder should
+    be) is no reason to stop: the app runs without file logs and the returned one-line warning
+    says so (None when the file is in use)."""
     global _configured
     root = logging.getLogger()
     if _configured:
         root.setLevel(logging.DEBUG if debug else logging.INFO)
-        return
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+        return None
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler: logging.Handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
-    handler.setFormatter(fmt)
-    install_redaction(handler)
-    root.addHandler(handler)
+    warning = None
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        warning = (f"logs are not written: {log_file} cannot be opened "
+                   f"({exc.strerror or type(exc).__name__}); running without a log file")
+    else:
+        handler.setFormatter(fmt)
+        install_redaction(handler)
+        root.addHandler(handler)
     if console or debug:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(fmt)
@@ -162,4 +172,9 @@ def configure_logging(log_file: Path, *, debug: bool = False, console: bool = Fa
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     for noisy in ("numba", "urllib3", "httpx", "httpcore", "PIL", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if warning is not None:
+        # without a file, a record must not fall through to logging's last-resort stderr
+        # handler (a warning there would print in the middle of a command's output)
+        root.addHandler(logging.NullHandler())
     _configured = True
+    return warning

@@ -57,7 +57,12 @@ class AppPaths:
     def ensure(self) -> AppPaths:
         """Create the folders, private to this user: they hold listening data and logs."""
         for folder in (self.data_dir, self.config_dir, self.cache_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError:
+                # a read-only profile: whatever needs this folder says so when it is used
+                # (the log file is simply not written, the database names the problem)
+                continue
             if os.name == "posix":
                 try:
                     mode = folder.stat().st_mode & 0o777
@@ -96,6 +101,16 @@ def configure_numba_cache(paths: AppPaths | None = None) -> Path:
     """
     paths = paths or app_paths()
     target = paths.numba_cache_dir
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        # A read-only profile: a fresh private folder instead (a slower start). Never a fixed
+        # name in /tmp: numba's cache holds pickles, which another user could plant there.
+        import tempfile
+
+        try:
+            target = Path(tempfile.mkdtemp(prefix="desktoprec-numba-"))
+        except OSError:
+            pass
     os.environ.setdefault("NUMBA_CACHE_DIR", str(target))
     return Path(os.environ["NUMBA_CACHE_DIR"])
