@@ -15,6 +15,7 @@ from typing import Any
 
 from desktoprec.demo.catalog import DemoCatalog, spotify_id
 from desktoprec.errors import ConfigError
+from desktoprec.timeutil import iso_millis, iso_seconds
 
 log = logging.getLogger(__name__)
 
@@ -128,15 +129,6 @@ class DemoAccount:
                 if t.id not in saved and self.catalog.album(t.album_id).artist_id in followed]
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _iso_ms(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{moment.microsecond // 1000:03d}Z"
-
-
 def default_reference_time() -> datetime:
     """Now, rounded down to the minute: listening history ends shortly before the demo starts."""
     return datetime.now(UTC).replace(second=0, microsecond=0)
@@ -163,7 +155,7 @@ def plan_account(catalog: DemoCatalog, reference_time: datetime | None = None) -
     # added_at: spread over the last year, newest first as /me/tracks returns them
     moments = sorted((now - timedelta(days=rng.uniform(0.5, 365), minutes=rng.randint(0, 1439))
                       for _ in saved_ids), reverse=True)
-    account.saved = [(track_id, _iso(moment)) for track_id, moment in zip(saved_ids, moments,
+    account.saved = [(track_id, iso_seconds(moment)) for track_id, moment in zip(saved_ids, moments,
                                                                           strict=True)]
     saved = set(saved_ids)
 
@@ -211,19 +203,19 @@ def _plan_playlists(catalog: DemoCatalog, rng: random.Random, now: datetime,
             added = created + timedelta(hours=position * rng.uniform(1, 30))
             # in the collaborative playlist the listener added every other track
             added_by = USER_ID if collaborative and position % 2 else None
-            entries.append(PlaylistEntry(kind="track", added_at=_iso(min(added, now)),
+            entries.append(PlaylistEntry(kind="track", added_at=iso_seconds(min(added, now)),
                                          track_id=track.id, added_by=added_by))
         if name in ("Road Trip", "Old Favourites"):
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
-                kind="local", added_at=_iso(created), local_name="Campfire Demo (home recording)",
+                kind="local", added_at=iso_seconds(created), local_name="Campfire Demo (home recording)",
                 local_artist="Demo Listener", local_album="Voice Memos", local_seconds=143))
         if name == "Sunday Morning":
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
-                kind="episode", added_at=_iso(created), local_name=EPISODE_NAME,
+                kind="episode", added_at=iso_seconds(created), local_name=EPISODE_NAME,
                 local_album=EPISODE_SHOW, local_seconds=EPISODE_SECONDS))
         if name in ("Old Favourites", "Party Mix (with friends)"):
             entries.insert(rng.randrange(len(entries) + 1), PlaylistEntry(
-                kind="unavailable", added_at=_iso(created)))
+                kind="unavailable", added_at=iso_seconds(created)))
         playlists.append(DemoPlaylist(
             id=spotify_id("playlist", number), name=name, description=description,
             owner_id=owner_id, owner_name=owner_name, public=public,
@@ -248,7 +240,7 @@ def _plan_sessions(catalog: DemoCatalog, rng: random.Random, now: datetime, save
             plays.append((moment, track.id, context))
             moment -= timedelta(minutes=rng.uniform(2.5, 6.0))
     plays.sort(key=lambda play: play[0], reverse=True)
-    return [(_iso_ms(moment), track_id, context) for moment, track_id, context in plays[:50]]
+    return [(iso_millis(moment), track_id, context) for moment, track_id, context in plays[:50]]
 
 
 def _playlist_styles(catalog: DemoCatalog, playlist: DemoPlaylist) -> set[str]:

@@ -27,6 +27,7 @@ from desktoprec.recommend.rerank import list_figures
 from desktoprec.recommend.words import SOURCE_WORDS, describe
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
+from desktoprec.timeutil import parse_iso, to_db, utcnow
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -47,25 +48,6 @@ _STAMP_SQL = text(
     " (SELECT count(*) FROM track_genres), (SELECT sum(weight) FROM track_genres),"
     " (SELECT count(*) FROM recently_played)"
 )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _naive(moment: datetime) -> datetime:
-    """The database keeps naive UTC datetimes."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _optional_float(value: Any) -> float | None:
@@ -177,7 +159,7 @@ class RecommendService:
             TopTrackRow,
         )
 
-        now = now or _utcnow()
+        now = now or utcnow()
         state = UserState(now=now)
         index = catalog.index
         range_order = {"short_term": 0, "medium_term": 1, "long_term": 2}
@@ -186,7 +168,7 @@ class RecommendService:
                                                              SavedTrackRow.added_at)):
                 if track_id in index:
                     state.saved.add(index[track_id])
-                    added = _parse_iso(added_at)
+                    added = parse_iso(added_at)
                     if added is not None:
                         state.saved_added[index[track_id]] = added
             tops = sorted(session.execute(select(TopTrackRow.time_range, TopTrackRow.rank,
@@ -199,7 +181,7 @@ class RecommendService:
                     state.top.append(index[track_id])
             for played_at, track_id in session.execute(select(RecentlyPlayedRow.played_at,
                                                               RecentlyPlayedRow.track_id)):
-                moment = _parse_iso(played_at)
+                moment = parse_iso(played_at)
                 if track_id in index and moment is not None:
                     state.recent_plays.append((index[track_id], moment))
             for track_id, kind, at in session.execute(
@@ -226,7 +208,7 @@ class RecommendService:
                     state.sound_evidence[index[track_id]] = {"bpm": float(bpm)}
             for kind, value in session.execute(select(DislikedRow.kind, DislikedRow.value)):
                 (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
-            horizon = _naive(now - timedelta(days=30))
+            horizon = to_db(now - timedelta(days=30))
             for track_id, at in session.execute(select(RecommendedRow.track_id, RecommendedRow.at)
                                                 .where(RecommendedRow.at >= horizon)):
                 if track_id in index:
@@ -335,7 +317,7 @@ class RecommendService:
     def _remember(self, result: RecommendationList) -> RecommendationList:
         from desktoprec.storage.tables import RecommendationListRow, RecommendedRow
 
-        now = _naive(_utcnow())
+        now = to_db(utcnow())
         recipe = dict(result.recipe)
         recipe["figures"] = dict(result.figures)
         recipe["summaries"] = [item.explanation.summary for item in result.items]
@@ -438,9 +420,9 @@ class RecommendService:
             raise RecommendError(f"Unknown feedback {kind!r}.",
                                  hint=f"one of: {', '.join(FEEDBACK_KINDS)}")
         track_id = self._track_ref(track_id)
-        now = _utcnow()
+        now = utcnow()
         with self.services.db.write() as session:
-            session.add(FeedbackRow(track_id=track_id, kind=kind, at=_naive(now),
+            session.add(FeedbackRow(track_id=track_id, kind=kind, at=to_db(now),
                                     position_ms=position_ms, context=context))
         answer: dict[str, Any] = {"track_id": track_id, "kind": kind, "stored": True,
                                   "refreshed": False}
@@ -448,7 +430,7 @@ class RecommendService:
             return answer
         with self.services.db.read() as session:
             recent = list(session.scalars(select(FeedbackRow.track_id).where(
-                FeedbackRow.kind == "skip", FeedbackRow.at >= _naive(now - SKIP_REFRESH_WINDOW),
+                FeedbackRow.kind == "skip", FeedbackRow.at >= to_db(now - SKIP_REFRESH_WINDOW),
                 FeedbackRow.position_ms.is_(None) | (FeedbackRow.position_ms < QUICK_SKIP_MS))))
         if position_ms is not None and position_ms >= QUICK_SKIP_MS:
             return answer  # a skip late in a track is not a sign the list is wrong
@@ -496,7 +478,7 @@ class RecommendService:
         if kind not in ("artist", "genre"):
             raise RecommendError("Only artists and genres can be disliked.")
         with self.services.db.write() as session:
-            session.merge(DislikedRow(kind=kind, value=value, at=_naive(_utcnow())))
+            session.merge(DislikedRow(kind=kind, value=value, at=to_db(utcnow())))
 
     def discover(self, client: Any = None, budget: int | None = None,
                  progress: Progress | None = None,

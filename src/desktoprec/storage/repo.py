@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -35,6 +35,7 @@ from desktoprec.storage.tables import (
     TrackArtistRow,
     TrackRow,
 )
+from desktoprec.timeutil import db_now
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ _CHUNK = 400
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now as the database keeps it (naive UTC)."""
+    return db_now()
 
 
 def _chunks(rows: Sequence[dict[str, Any]],

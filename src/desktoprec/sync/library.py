@@ -39,6 +39,7 @@ from desktoprec.storage.tables import (
     PlaylistRow,
     SavedTrackRow,
 )
+from desktoprec.timeutil import iso_seconds, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -75,20 +76,6 @@ UNREADABLE_ENTRY = parse.PlaylistEntry(kind="unavailable", added_at=None, track=
 SKIP_NOT_OWNED = ("followed playlist: Spotify lets apps read the items of playlists you own or "
                   "collaborate on only")
 SKIP_FORBIDDEN = "Spotify refused to share this playlist's items (403)"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except (ValueError, TypeError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -164,7 +151,7 @@ class LibrarySync:
     def run(self) -> SyncReport:
         report = self.report
         started = time.monotonic()
-        report.started_at = _iso(self.now())
+        report.started_at = iso_seconds(self.now())
         with self.db.read() as session:
             first = repo.get_state(session, KEY_LAST) is None
         report.kind = "full" if first or self.force_full else "incremental"
@@ -212,7 +199,7 @@ class LibrarySync:
             self.client.cancel = None
             self.client.on_wait = earlier_on_wait
         report.ok = True
-        report.finished_at = _iso(self.now())
+        report.finished_at = iso_seconds(self.now())
         report.seconds = round(time.monotonic() - started, 3)
         with self.db.write() as session:
             repo.set_state(session, KEY_LAST, {
@@ -227,7 +214,7 @@ class LibrarySync:
         try:
             with self.db.write() as session:
                 repo.set_state(session, KEY_LAST_ERROR, {
-                    "at": _iso(self.now()), "error": report.error,
+                    "at": iso_seconds(self.now()), "error": report.error,
                     "retry_after": report.retry_after,
                 })
                 repo.clear_state(session, KEY_RUNNING)
@@ -526,7 +513,7 @@ class LibrarySync:
     def _phase_top(self) -> None:
         report = self.report
         with self.db.read() as session:
-            fetched = _parse_iso(repo.get_state(session, KEY_TOP))
+            fetched = parse_iso(repo.get_state(session, KEY_TOP))
         if fetched is not None and not self.force_full and self.now() - fetched < TOP_MAX_AGE:
             report.counts["top_lists_fresh"] = 1
             return
@@ -556,7 +543,7 @@ class LibrarySync:
             done += 1
             self.progress("top", done, steps)
         with self.db.write() as session:
-            repo.set_state(session, KEY_TOP, _iso(self.now()))
+            repo.set_state(session, KEY_TOP, iso_seconds(self.now()))
 
     def _phase_recently_played(self) -> None:
         with self.db.read() as session:
@@ -570,7 +557,7 @@ class LibrarySync:
         plays = self._items(page, parse.parse_play_history, "recently-played.items")
         newest = int(after) if isinstance(after, (int, str)) and str(after).isdigit() else 0
         for play in plays:
-            moment = _parse_iso(play.played_at)
+            moment = parse_iso(play.played_at)
             if moment is not None:
                 newest = max(newest, int(moment.timestamp() * 1000))
         with self.db.write() as session:
@@ -588,7 +575,7 @@ class LibrarySync:
         with self.db.read() as session:
             stored = list(session.scalars(select(FollowedArtistRow.artist_id)
                                           .order_by(FollowedArtistRow.position)))
-            checked = _parse_iso(repo.get_state(session, KEY_FOLLOWED))
+            checked = parse_iso(repo.get_state(session, KEY_FOLLOWED))
         fresh = (checked is not None and not self.force_full
                  and self.now() - checked < FOLLOWED_MAX_AGE)
         artists: list[parse.Artist] = []
@@ -609,7 +596,7 @@ class LibrarySync:
         with self.db.write() as session:
             repo.upsert_artists(session, artists)
             repo.replace_followed_artists(session, [a.id for a in artists])
-            repo.set_state(session, KEY_FOLLOWED, _iso(self.now()))
+            repo.set_state(session, KEY_FOLLOWED, iso_seconds(self.now()))
         self.report.counts["followed_artists"] = len({a.id for a in artists})
 
     def _phase_audio_features(self) -> None:
@@ -622,7 +609,7 @@ class LibrarySync:
             ).first() or session.scalars(
                 select(PlaylistEntryRow.track_id).where(PlaylistEntryRow.track_id.is_not(None))
                 .limit(1)).first()
-        checked = _parse_iso(state.get("checked_at"))
+        checked = parse_iso(state.get("checked_at"))
         known = state.get("available")
         if known is not None and checked is not None and not self.force_full \
                 and self.now() - checked < AUDIO_PROBE_MAX_AGE:
@@ -641,7 +628,8 @@ class LibrarySync:
         available = answer is not None
         with self.db.write() as session:
             repo.set_state(session, KEY_AUDIO, {
-                "available": available, "checked_at": _iso(self.now()), "track_id": track_id,
+                "available": available, "checked_at": iso_seconds(self.now()),
+                "track_id": track_id,
                 "detail": "answered" if available else "closed for this app",
             })
             if answer is not None:

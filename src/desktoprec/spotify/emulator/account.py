@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from desktoprec.timeutil import iso_millis, iso_seconds
+
 log = logging.getLogger(__name__)
 
 TIME_RANGES = ("short_term", "medium_term", "long_term")
@@ -35,15 +37,6 @@ def make_id(*parts: object) -> str:
         number, rest = divmod(number, 62)
         chars.append(_BASE62[rest])
     return "".join(chars)
-
-
-def iso_seconds(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_millis(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{moment.microsecond // 1000:03d}Z"
 
 
 def _user_object(user_id: str, display_name: str | None = None) -> dict[str, Any]:
