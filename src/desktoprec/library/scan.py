@@ -134,19 +134,8 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
     Files under a scanned folder that were not found are marked removed. Folders that do not exist
     are reported, and their files are left as they were (an unplugged drive is not a deletion).
     """
-    roots: list[Path] = []
     report = ScanReport()
-    for folder in folders:
-        root = Path(folder).expanduser()
-        try:
-            root = root.resolve()
-        except OSError:
-            pass
-        report.folders.append(str(root))
-        if root.is_dir():
-            roots.append(root)
-        else:
-            report.missing_folders.append(str(root))
+    roots = _roots(folders, report)
     if progress:
         progress("scan", 0, 0)
     paths = list(iter_audio_files(roots, cancel))
@@ -156,24 +145,7 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
                  for row in session.scalars(select(LocalFileRow))}
     pending: list[dict[str, object]] = []
     now = datetime.now(UTC).replace(tzinfo=None)
-    to_read: dict[Path, tuple[int, float, bool]] = {}  # path -> size, mtime, known before
-    for path in paths:
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        text = str(path)
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        previous = known.get(text)
-        if previous and previous[0] == info.st_size and abs(previous[1] - info.st_mtime) < 1e-3:
-            if previous[2]:
-                report.restored += 1
-                pending.append({"path": text, "removed": False})
-            else:
-                report.unchanged += 1
-        else:
-            to_read[path] = (info.st_size, info.st_mtime, previous is not None)
+    to_read = _triage(paths, known, report, pending, cancel)
     settled = len(paths) - len(to_read)
     if progress:
         progress("scan", settled, len(paths))
@@ -201,12 +173,63 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
         _flush(db, pending)
     if cancel is not None and cancel.is_set():
         raise Cancelled()
-    found = {str(p) for p in paths}
+    report.removed = _mark_gone(db, known, {str(p) for p in paths},
+                                None if mark_missing_everywhere else roots)
+    return report
+
+
+def _roots(folders: Iterable[str | os.PathLike[str]], report: ScanReport) -> list[Path]:
+    """The folders that exist, resolved; the others are reported missing (not emptied)."""
+    roots: list[Path] = []
+    for folder in folders:
+        root = Path(folder).expanduser()
+        try:
+            root = root.resolve()
+        except OSError:
+            pass
+        report.folders.append(str(root))
+        if root.is_dir():
+            roots.append(root)
+        else:
+            report.missing_folders.append(str(root))
+    return roots
+
+
+def _triage(paths: list[Path], known: dict[str, tuple[int, float, bool]], report: ScanReport,
+            pending: list[dict[str, object]], cancel: threading.Event | None
+            ) -> dict[Path, tuple[int, float, bool]]:
+    """The files whose tags must be read (new or changed): path -> size, mtime, known before.
+    Unchanged files are counted; files back after being missing are marked present."""
+    to_read: dict[Path, tuple[int, float, bool]] = {}
+    for path in paths:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        text = str(path)
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        previous = known.get(text)
+        if previous and previous[0] == info.st_size and abs(previous[1] - info.st_mtime) < 1e-3:
+            if previous[2]:
+                report.restored += 1
+                pending.append({"path": text, "removed": False})
+            else:
+                report.unchanged += 1
+        else:
+            to_read[path] = (info.st_size, info.st_mtime, previous is not None)
+    return to_read
+
+
+def _mark_gone(db: object, known: dict[str, tuple[int, float, bool]], found: set[str],
+               roots: list[Path] | None) -> int:
+    """Mark removed the known files not found under the scanned roots (anywhere, when roots is
+    None) that are really gone; returns how many."""
     gone = []
     for path_text, (_, _, removed) in known.items():
         if removed or path_text in found:
             continue
-        inside = mark_missing_everywhere or any(_is_under(path_text, root) for root in roots)
+        inside = roots is None or any(_is_under(path_text, root) for root in roots)
         if inside and not Path(path_text).exists():
             gone.append(path_text)
     if gone:
@@ -215,8 +238,7 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
                 row = session.get(LocalFileRow, path_text)
                 if row is not None:
                     row.removed = True
-        report.removed = len(gone)
-    return report
+    return len(gone)
 
 
 def _is_under(path_text: str, root: Path) -> bool:

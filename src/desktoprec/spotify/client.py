@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, urlsplit
@@ -99,6 +100,15 @@ def _error_reason(body: Any) -> tuple[str | None, str | None]:
         if isinstance(body.get("reason"), str):
             return body["reason"], None
     return None, None
+
+
+@dataclass
+class _Tries:
+    """What one request() has been through: retries after failures, rate-limit waits, refresh."""
+
+    failures: int = 0
+    rate_waits: int = 0
+    refreshed: bool = False
 
 
 class SpotifyClient:
@@ -227,9 +237,7 @@ class SpotifyClient:
                 status=403,
             )
         method = method.upper()
-        refreshed = False
-        network_failures = 0
-        rate_waits = 0
+        tries = _Tries()
         token = self.tokens.access_token()
         while True:
             if self.cancel is not None and self.cancel.is_set():
@@ -238,79 +246,92 @@ class SpotifyClient:
                 status, headers, content = self._send_with(
                     method, rel_path, merged or None, json, token
                 )
-            except httpx.TransportError as exc:
-                # A POST that may have reached Spotify is not repeated (it could create twice).
-                safe = method in ("GET", "PUT", "DELETE") or isinstance(
-                    exc, (httpx.ConnectError, httpx.ConnectTimeout)
-                )
-                network_failures += 1
-                if safe and network_failures <= self.retries:
-                    log.info("network error on %s %s (%s); retrying", method, rel_path,
-                             type(exc).__name__)
-                    self._pause(self.retry_delay * network_failures)
-                    continue
-                raise NetworkError(
-                    f"Spotify could not be reached ({_describe_transport(exc)})."
-                ) from exc
-            except httpx.DecodingError as exc:  # a body that claims gzip/br and is not
-                raise MalformedResponse(
-                    f"Spotify's answer to {rel_path} could not be decoded; nothing from it was "
-                    "stored."
-                ) from exc
             except (httpx.HTTPError, OSError, ValueError) as exc:
-                # Anything else the HTTP stack can raise (bad headers, stream errors, odd URLs).
-                raise NetworkError(
-                    f"Spotify could not be reached ({type(exc).__name__})."
-                ) from exc
-
-            if status == 401:
-                if refreshed:
-                    raise AuthError(
-                        "Spotify refused the sign-in even after refreshing it.",
-                        hint="sign in again with `desktoprec login`",
-                    )
-                refreshed = True
-                log.info("401 on %s; refreshing the access token once", rel_path)
-                token = self.tokens.refresh()
+                self._after_transport_error(exc, method, rel_path, tries)
                 continue
-
+            if status == 401:
+                token = self._after_unauthorized(rel_path, tries)
+                continue
             if status == 429:
-                retry_after = _retry_after(headers)
-                reason, _ = _error_reason(_loads_quietly(content))
-                if retry_after <= self.max_wait and rate_waits < self.max_rate_limit_waits:
-                    rate_waits += 1
-                    log.info("rate limited on %s; waiting %.1f s", rel_path, retry_after)
-                    if self.on_wait is not None:
-                        self.on_wait(retry_after, reason)
-                    self._pause(retry_after)
-                    continue
-                quota = " (the app's quota is used up)" if reason == "QUOTA_EXCEEDED" else ""
-                raise RateLimited(
-                    f"Spotify's rate limit was reached{quota}; try again "
-                    f"{describe_wait(retry_after)}. Everything synced so far is kept.",
-                    retry_after=retry_after,
-                    reason=reason,
-                )
-
+                self._after_rate_limit(headers, content, rel_path, tries)
+                continue
             if 500 <= status < 600:
-                network_failures += 1
-                # A POST may have been carried out before the error: never repeat it blindly.
-                if network_failures <= self.retries and method != "POST":
-                    log.info("Spotify answered %d on %s; retrying", status, rel_path)
-                    self._pause(self.retry_delay * network_failures)
-                    continue
-                raise NetworkError(
-                    f"Spotify is having trouble (HTTP {status} on {rel_path}).",
-                    status=status,
-                    hint="try again later; nothing stored was lost",
-                )
-
+                self._after_server_error(status, method, rel_path, tries)
+                continue
             if status >= 400:
                 raise _status_error(status, rel_path, content)
-
             if status == 204 or not content.strip():
                 return None
             return _decode(content, rel_path)
+
+    # --- what request() does after an answer it cannot use: wait and retry, or raise -----------
+
+    def _after_transport_error(self, exc: Exception, method: str, rel_path: str,
+                               tries: _Tries) -> None:
+        if isinstance(exc, httpx.TransportError):
+            # A POST that may have reached Spotify is not repeated (it could create twice).
+            safe = method in ("GET", "PUT", "DELETE") or isinstance(
+                exc, (httpx.ConnectError, httpx.ConnectTimeout)
+            )
+            tries.failures += 1
+            if safe and tries.failures <= self.retries:
+                log.info("network error on %s %s (%s); retrying", method, rel_path,
+                         type(exc).__name__)
+                self._pause(self.retry_delay * tries.failures)
+                return
+            raise NetworkError(
+                f"Spotify could not be reached ({_describe_transport(exc)})."
+            ) from exc
+        if isinstance(exc, httpx.DecodingError):  # a body that claims gzip/br and is not
+            raise MalformedResponse(
+                f"Spotify's answer to {rel_path} could not be decoded; nothing from it was "
+                "stored."
+            ) from exc
+        # Anything else the HTTP stack can raise (bad headers, stream errors, odd URLs).
+        raise NetworkError(f"Spotify could not be reached ({type(exc).__name__}).") from exc
+
+    def _after_unauthorized(self, rel_path: str, tries: _Tries) -> str:
+        if tries.refreshed:
+            raise AuthError(
+                "Spotify refused the sign-in even after refreshing it.",
+                hint="sign in again with `desktoprec login`",
+            )
+        tries.refreshed = True
+        log.info("401 on %s; refreshing the access token once", rel_path)
+        return str(self.tokens.refresh())
+
+    def _after_rate_limit(self, headers: Any, content: bytes, rel_path: str,
+                          tries: _Tries) -> None:
+        retry_after = _retry_after(headers)
+        reason, _ = _error_reason(_loads_quietly(content))
+        if retry_after <= self.max_wait and tries.rate_waits < self.max_rate_limit_waits:
+            tries.rate_waits += 1
+            log.info("rate limited on %s; waiting %.1f s", rel_path, retry_after)
+            if self.on_wait is not None:
+                self.on_wait(retry_after, reason)
+            self._pause(retry_after)
+            return
+        quota = " (the app's quota is used up)" if reason == "QUOTA_EXCEEDED" else ""
+        raise RateLimited(
+            f"Spotify's rate limit was reached{quota}; try again "
+            f"{describe_wait(retry_after)}. Everything synced so far is kept.",
+            retry_after=retry_after,
+            reason=reason,
+        )
+
+    def _after_server_error(self, status: int, method: str, rel_path: str,
+                            tries: _Tries) -> None:
+        tries.failures += 1
+        # A POST may have been carried out before the error: never repeat it blindly.
+        if tries.failures <= self.retries and method != "POST":
+            log.info("Spotify answered %d on %s; retrying", status, rel_path)
+            self._pause(self.retry_delay * tries.failures)
+            return
+        raise NetworkError(
+            f"Spotify is having trouble (HTTP {status} on {rel_path}).",
+            status=status,
+            hint="try again later; nothing stored was lost",
+        )
 
     # --- paging -----------------------------------------------------------------------------------
 
