@@ -76,6 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="score only part of the set (the figures of both parts are "
                              "always reported)")
     parser.add_argument("--limit", type=int, default=0, help="use at most N pieces")
+    parser.add_argument("--every", type=int, default=1, metavar="K",
+                        help="use every K-th piece of the set (a spread sample: the peers take "
+                             "minutes per piece on a busy machine)")
     parser.add_argument("--make-set", action="store_true",
                         help="derive accuracy_set.json again from the packages, then stop")
     parser.add_argument("--details", type=Path, default=None,
@@ -929,6 +932,8 @@ def run(args: argparse.Namespace, services: Any) -> dict[str, Any]:
     pieces = load_set()
     if args.split != "all":
         pieces = [p for p in pieces if p["split"] == args.split]
+    if getattr(args, "every", 1) > 1:
+        pieces = pieces[:: args.every]
     if args.limit:
         pieces = pieces[: args.limit]
     files, failed = build(builder, pieces)
