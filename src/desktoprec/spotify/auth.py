@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from desktoprec.errors import AuthError, Cancelled, NetworkError, SignInRequired
+from desktoprec.httpdeadline import RequestDeadline, default_deadline
 from desktoprec.logs import register_secret
 from desktoprec.settings import is_safe_url
 from desktoprec.spotify import pkce
@@ -255,12 +256,15 @@ def _answer(request: BaseHTTPRequestHandler, status: int, title: str, text: str)
 def _post_token(accounts_url: str, form: dict[str, str],
                 transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     url = f"{accounts_url.rstrip('/')}/api/token"
-    try:
-        with httpx.Client(timeout=HTTP_TIMEOUT_S, transport=transport) as client:
-            response = client.post(url, data=form,
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
-    except httpx.HTTPError as exc:
-        raise NetworkError("Spotify's sign-in service could not be reached.") from exc
+    with RequestDeadline(default_deadline(), None, "Spotify's sign-in service") as guard:
+        try:
+            with httpx.Client(timeout=HTTP_TIMEOUT_S, transport=transport) as client:
+                response = client.post(
+                    url, data=form, extensions={"trace": guard.trace},
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        except (httpx.HTTPError, OSError) as exc:
+            guard.raise_if_stopped()
+            raise NetworkError("Spotify's sign-in service could not be reached.") from exc
     try:
         data = response.json()
     except ValueError:

@@ -35,6 +35,7 @@ from desktoprec.errors import (
     RateLimited,
     SpotifyError,
 )
+from desktoprec.httpdeadline import RequestDeadline, default_deadline
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,21 @@ def closed_endpoint(path: str) -> str | None:
 def describe_wait(seconds: float, now: datetime | None = None) -> str:
     """'in about 1 hour (after 21:14 UTC)' — when to try again, for a person."""
     now = now or datetime.now(UTC)
+    if not math.isfinite(seconds) or seconds > 3650 * 86400:
+        return "in more than ten years (Spotify named no usable time)"
+    seconds = max(0.0, seconds)
     at = now + timedelta(seconds=seconds)
     if seconds < 90:
         span = f"{round(seconds)} seconds"
     elif seconds < 5400:
         span = f"{round(seconds / 60)} minutes"
-    else:
+    elif seconds < 172800:
         span = f"{seconds / 3600:.1f} hours"
-    return f"in about {span} (after {at.strftime('%H:%M')} UTC)"
+    else:
+        span = f"{seconds / 86400:.0f} days"
+    # another day than today: the date too, or "after 21:22" would read as today
+    when = at.strftime("%H:%M") if at.date() == now.date() else at.strftime("%Y-%m-%d %H:%M")
+    return f"in about {span} (after {when} UTC)"
 
 
 def _error_reason(body: Any) -> tuple[str | None, str | None]:
@@ -128,8 +136,11 @@ class SpotifyClient:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_rate_limit_waits: int = 5,
         sleep: Callable[[float], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        # the most one request (headers and body) may take, however slowly the server drips
+        self.deadline = default_deadline(deadline)
         self._base_path = urlsplit(self.api_url).path.rstrip("/")
         self.tokens = token_provider
         self.max_wait = max_wait
@@ -186,7 +197,8 @@ class SpotifyClient:
         else:
             self._sleep(seconds)
 
-    def _read_body(self, response: httpx.Response, path: str) -> bytes:
+    def _read_body(self, response: httpx.Response, path: str,
+                   guard: RequestDeadline | None = None) -> bytes:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise MalformedResponse(
@@ -194,7 +206,7 @@ class SpotifyClient:
             )
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
+        for chunk in (guard.iter_bytes(response) if guard else response.iter_bytes()):
             size += len(chunk)
             if size > self.max_body_bytes:
                 raise MalformedResponse(
@@ -209,11 +221,17 @@ class SpotifyClient:
     ) -> tuple[int, httpx.Headers, bytes]:
         self._count()
         headers = {"Authorization": f"Bearer {token}"}
-        with self._http.stream(
-            method, self.api_url + path, params=params, json=body, headers=headers
-        ) as response:
-            content = self._read_body(response, path)
-            return response.status_code, response.headers, content
+        with RequestDeadline(self.deadline, self.cancel, "Spotify") as guard:
+            try:
+                with self._http.stream(
+                    method, self.api_url + path, params=params, json=body, headers=headers,
+                    extensions={"trace": guard.trace},
+                ) as response:
+                    content = self._read_body(response, path, guard)
+                    return response.status_code, response.headers, content
+            except (httpx.HTTPError, OSError):
+                guard.raise_if_stopped()  # the deadline or Cancel cut it: say so, no retry
+                raise
 
     # --- the one entry point --------------------------------------------------------------------
 

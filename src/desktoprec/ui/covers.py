@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+
+from desktoprec.atomicfile import write_atomically
+from desktoprec.errors import DesktopRecError
+from desktoprec.httpdeadline import RequestDeadline, default_deadline
 
 log = logging.getLogger(__name__)
 
@@ -25,32 +29,64 @@ def cached_cover(covers_dir: Path, url: str | None) -> Path | None:
     return path if path.exists() and path.stat().st_size > 0 else None
 
 
-def fetch_cover(covers_dir: Path, url: str, *, timeout: float = 10.0) -> Path | None:
-    """Download `url` into the cache (atomically) unless it is there; None when it cannot be had."""
+MAX_COVER_REDIRECTS = 3
+COVER_DEADLINE_S = 30.0
+
+
+def redirect_allowed(current: str, target: str) -> bool:
+    """A cover redirect is followed only to https on the same host (and port)."""
+    here, there = urlsplit(current), urlsplit(target)
+    return (there.scheme == "https" and bool(there.hostname)
+            and there.hostname == here.hostname and there.port == here.port
+            and not there.username and not there.password)
+
+
+def fetch_cover(covers_dir: Path, url: str, *, timeout: float = 10.0,
+                deadline: float | None = None) -> Path | None:
+    """Download `url` into the cache (atomically) unless it is there; None when it cannot be had.
+
+    Streamed with a 2 MB cap and a total deadline; a redirect is followed only to https on the
+    same host (never to another host, never down to http)."""
     cached = cached_cover(covers_dir, url)
     if cached is not None:
         return cached
     if not url.startswith(("http://", "https://")):
         return None
     target = cover_path(covers_dir, url)
+    seconds = deadline if deadline is not None else default_deadline(COVER_DEADLINE_S)
     try:
-        # Streamed with a cap: a hostile server's endless "image" must not fill the memory.
-        content = bytearray()
-        with httpx.Client(timeout=timeout, follow_redirects=True) as client, \
-                client.stream("GET", url) as response:
-            if response.status_code != 200:
-                log.info("cover %s not fetched: HTTP %s", url, response.status_code)
+        with RequestDeadline(seconds, None, "The cover server") as guard, \
+                httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            current = url
+            for _hop in range(MAX_COVER_REDIRECTS + 1):
+                with client.stream("GET", current, extensions={"trace": guard.trace}) as response:
+                    if response.is_redirect:
+                        location = str(response.next_request.url) if response.next_request \
+                            else ""
+                        if not location or not redirect_allowed(current, location):
+                            log.info("cover %s not fetched: a redirect to %s is not followed",
+                                     url, location[:200])
+                            return None
+                        current = location
+                        continue
+                    if response.status_code != 200:
+                        log.info("cover %s not fetched: HTTP %s", url, response.status_code)
+                        return None
+                    # Capped: a hostile server's endless "image" must not fill the memory.
+                    content = bytearray()
+                    for chunk in guard.iter_bytes(response):
+                        content += chunk
+                        if len(content) > MAX_COVER_BYTES:
+                            log.info("cover %s not fetched: larger than %d bytes", url,
+                                     MAX_COVER_BYTES)
+                            return None
+                    break
+            else:
+                log.info("cover %s not fetched: too many redirects", url)
                 return None
-            for chunk in response.iter_bytes():
-                content += chunk
-                if len(content) > MAX_COVER_BYTES:
-                    log.info("cover %s not fetched: larger than %d bytes", url, MAX_COVER_BYTES)
-                    return None
         covers_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(bytes(content))
-        os.replace(tmp, target)
+        write_atomically(target, bytes(content))
         return target
-    except (httpx.HTTPError, OSError) as exc:
+    except (httpx.HTTPError, OSError, DesktopRecError) as exc:
         log.info("cover %s not fetched: %s", url, exc)
         return None
