@@ -365,4 +365,4 @@ def _summary(name: str, artist_name: str, reasons: Sequence[Reason]) -> str:
         rest = texts[1:]
         return head + (f"; {rest[0]}" if rest else "") + "."
     texts = [t.replace(f"by {artist_name}, who", "its artist") for t in texts]
-    return f"\u201c{name}\u201d by {artist_name}: " + " and ".join(texts) + "."
+    return f"\u201c{name}\u201d by {artist_name}: " + "; ".join(texts) + "."
