@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from desktoprec.errors import Cancelled
 from desktoprec.features.sources import SOUND_NAMES
 from desktoprec.library.tags import clean_text
+from desktoprec.numeric import column_scale, kmeans
 from desktoprec.storage.tables import (
     ArtistRow,
     CatalogAnswerRow,
@@ -71,33 +72,6 @@ def tag_genres(text: str | None) -> list[str]:
     return out[:5]
 
 
-def kmeans(data: np.ndarray, k: int, *, seed: int = 0, iterations: int = 50
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Plain k-means with k-means++ seeding: (labels, centroids)."""
-    rng = np.random.default_rng(seed)
-    n = data.shape[0]
-    k = max(1, min(k, n))
-    centroids = [data[rng.integers(n)]]
-    for _ in range(1, k):
-        distance = np.min(((data[:, None, :] - np.asarray(centroids)[None]) ** 2).sum(-1), axis=1)
-        total = distance.sum()
-        index = rng.choice(n, p=distance / total) if total > 0 else rng.integers(n)
-        centroids.append(data[index])
-    centers = np.asarray(centroids, dtype=np.float64)
-    labels = np.zeros(n, dtype=int)
-    for step in range(iterations):
-        distance = ((data[:, None, :] - centers[None]) ** 2).sum(-1)
-        new_labels = distance.argmin(axis=1)
-        if step and np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        for c in range(k):
-            members = data[labels == c]
-            if len(members):
-                centers[c] = members.mean(axis=0)
-    return labels, centers
-
-
 def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) -> list[str]:
     """Each centroid (in standard deviations) named by its most distinctive descriptors."""
     names: list[str] = []
@@ -131,10 +105,7 @@ def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed
     if len(ids) < 2:
         return {}, [], np.zeros((0, len(columns))), []
     raw = np.stack([vectors[i][columns] for i in ids]).astype(np.float64)
-    mean = np.nanmean(np.where(np.isfinite(raw), raw, np.nan), axis=0)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    std = np.nanstd(np.where(np.isfinite(raw), raw, np.nan), axis=0)
-    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0)
+    mean, std = column_scale(raw)
     z = np.where(np.isfinite(raw), (raw - mean) / std, 0.0)
     k = k or int(np.clip(round(math.sqrt(len(ids) / 2)), 2, 24))
     labels, centers = kmeans(z, k, seed=seed)

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from desktoprec.atomicfile import write_atomically
 from desktoprec.errors import IndexError_
+from desktoprec.numeric import column_scale
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +189,8 @@ def combine_blocks(
 def sound_block(sound: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Standardized descriptors (a missing single descriptor counts as average), unit rows."""
     has = ~np.all(np.isnan(sound), axis=1) if len(sound) else np.zeros(0, bool)
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(sound[has], axis=0) if has.any() else np.zeros(sound.shape[1])
-        std = np.nanstd(sound[has], axis=0) if has.any() else np.ones(sound.shape[1])
-    mean = np.nan_to_num(mean, nan=0.0).astype(np.float32)
-    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0).astype(np.float32)
+    mean, std = column_scale(sound[has])
+    mean, std = mean.astype(np.float32), std.astype(np.float32)
     z = np.nan_to_num((sound - mean) / std, nan=0.0)
     z[~has] = 0.0
     return _unit_rows(z), has, mean, std

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from desktoprec.errors import RecommendError
+from desktoprec.numeric import kmeans, standardize
 from desktoprec.recommend.words import DESCRIPTOR_WORDS
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.text import fold_name, version_title
@@ -318,16 +319,6 @@ def read_dataset(path: Path) -> Dataset:
 _DESCRIPTOR_WORDS = DESCRIPTOR_WORDS  # one table: recommend/words.py
 
 
-def standardize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Columns to zero mean and unit variance, ignoring nan; nan stays nan."""
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(matrix, axis=0) if len(matrix) else np.zeros(matrix.shape[1])
-        std = np.nanstd(matrix, axis=0) if len(matrix) else np.ones(matrix.shape[1])
-    mean = np.nan_to_num(mean, nan=0.0).astype(np.float32)
-    std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0).astype(np.float32)
-    return ((matrix - mean) / std).astype(np.float32), mean, std
-
-
 def sound_cluster_genres(
     sound: np.ndarray, names: Sequence[str], *, k: int = 24, seed: int = 0, iterations: int = 25
 ) -> tuple[list[str | None], np.ndarray]:
@@ -342,17 +333,7 @@ def sound_cluster_genres(
         return result, np.zeros((0, len(names)), np.float32)
     z, _, _ = standardize(sound[has])
     z = np.nan_to_num(z, nan=0.0)
-    k = max(1, min(k, len(z)))
-    rng = np.random.default_rng(seed)
-    centroids = z[rng.choice(len(z), size=k, replace=False)].copy()
-    labels = np.zeros(len(z), dtype=np.int64)
-    for _ in range(iterations):
-        dist = (z * z).sum(1)[:, None] - 2 * z @ centroids.T + (centroids * centroids).sum(1)[None]
-        labels = dist.argmin(1)
-        for c in range(k):
-            members = z[labels == c]
-            if len(members):
-                centroids[c] = members.mean(0)
+    labels, centroids = kmeans(z, k, seed=seed, iterations=iterations)
     cluster_names: list[str] = []
     used: dict[str, int] = {}
     for centroid in centroids:

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from desktoprec.errors import Cancelled, RecommendError
-from desktoprec.recommend.catalog import Catalog, standardize
+from desktoprec.numeric import standardize
+from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query
 from desktoprec.recommend.model import FEATURES, Ranker, file_sha256, fit_logistic, load_ranker
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
