@@ -34,7 +34,10 @@ bench: $(STAMP)
 	$(BIN)/desktoprec bench analysis
 	$(BIN)/desktoprec bench recommend
 
-package: system-deps-test $(STAMP)
+# the Linux bundle (no host libraries, <= 250 MiB), its self-test and demo run under env -i, the
+# AppStream check, the .deb with lintian, the .tar.gz (packaging/README.md)
+package: $(STAMP)
+	sh scripts/install-system-deps.sh package
 	sh packaging/linux/build.sh
 
 clean:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Unpacks a built .deb into a throwaway root (dpkg -x) and checks that its launcher starts the app:
 # `desktoprec --version`, a short `self-test` and (with xvfb-run) the app window, all through
-# /usr/bin/desktoprec; and the menu entry and icons.
+# /usr/bin/desktoprec; the menu entry, metainfo, man page and icons; that no library from
+# packaging/linux/excludelist is inside, and that every library the bundle leaves to the host is
+# present on this machine and held by a package the .deb depends on.
 # Usage: check-deb.sh PATH.deb
 set -eu
 DEB=$(readlink -f "$1")
@@ -10,14 +12,25 @@ trap 'rm -rf "$ROOT"' EXIT
 fail() { printf 'check-deb.sh: %s\n' "$*" >&2; exit 1; }
 dpkg-deb -x "$DEB" "$ROOT"
 VERSION=$(dpkg-deb -f "$DEB" Version)
-for path in usr/bin/desktoprec opt/desktoprec/desktoprec usr/share/applications/desktoprec.desktop \
+HERE=$(dirname "$(readlink -f "$0")")
+for path in usr/bin/desktoprec opt/desktoprec/desktoprec \
+            usr/share/applications/io.github.desktoprec.desktop \
+            usr/share/metainfo/io.github.desktoprec.metainfo.xml usr/share/man/man1/desktoprec.1.gz \
             usr/share/icons/hicolor/256x256/apps/desktoprec.png \
             usr/share/icons/hicolor/scalable/apps/desktoprec.svg; do
   [ -e "$ROOT/$path" ] || fail "the package lacks /$path"
 done
 if command -v desktop-file-validate >/dev/null 2>&1; then
-  desktop-file-validate "$ROOT/usr/share/applications/desktoprec.desktop"
+  desktop-file-validate "$ROOT/usr/share/applications/io.github.desktoprec.desktop"
 fi
+sh "$HERE/check-host-libs.sh" "$ROOT/opt/desktoprec"
+# every package the bundle's host libraries come from is in Depends
+wanted=$(python3 "$HERE/deb_depends.py" "$ROOT/opt/desktoprec") || fail "host libraries missing here"
+declared=$(dpkg-deb -f "$DEB" Depends)
+for entry in $(echo "$wanted" | sed 's/ ([^)]*)//g' | tr -d ' ' | tr ',' ' '); do
+  echo ", $declared," | grep -q ", $entry[ ,]" || fail "the bundle needs $entry, but Depends lacks it"
+done
+echo "check-deb.sh: Depends names all $(echo "$wanted" | tr ',' '\n' | wc -l) packages of the host libraries"
 HOME_DIR=$ROOT/home
 mkdir -p "$HOME_DIR"
 got=$(env -i HOME="$HOME_DIR" "$ROOT/usr/bin/desktoprec" --version 2>/dev/null)

@@ -1,7 +1,7 @@
 # Builds the Windows installer: the PyInstaller bundle, its self-test, then Inno Setup.
 # Run from the repository root in PowerShell:  pwsh packaging/windows/build.ps1
-# Needs Python 3.11 and Inno Setup 6 (choco install innosetup). Not verified here: see
-# packaging/README.md.
+# Needs Python 3.11 and Inno Setup 6.3 or newer (choco install innosetup --version=6.4.3).
+# Not verified here: see packaging/README.md.
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..\..")
 
@@ -32,6 +32,10 @@ if ($proc.ExitCode -ne 0) {
 Write-Host "==> Inno Setup"
 $iscc = (Get-Command ISCC.exe -ErrorAction SilentlyContinue).Source
 if (-not $iscc) { $iscc = "${env:ProgramFiles(x86)}\Inno Setup 6\ISCC.exe" }
+# desktoprec.iss uses ArchitecturesAllowed=x64compatible, which Inno Setup knows from 6.3 on
+$innoVersion = [version]((Get-Item $iscc).VersionInfo.ProductVersion -replace '[^0-9.].*$', '')
+if ($innoVersion -lt [version]"6.3") { throw "Inno Setup $innoVersion is too old: 6.3 or newer is needed" }
+Write-Host "Inno Setup $innoVersion"
 & $iscc "/DAppVersion=$version" "packaging\windows\desktoprec.iss"
 if ($LASTEXITCODE -ne 0) { throw "Inno Setup failed" }
 

@@ -109,7 +109,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_NAME)
+    app.setDesktopFileName("io.github.desktoprec")  # the .desktop id (packaging/linux)
     app.setQuitOnLastWindowClosed(False)
     return app
 
