@@ -31,6 +31,7 @@ PARTS = [
     ("FAISS", r"^faiss(_cpu\.libs)?/"),
     ("cryptography (keyring's Secret Service session)", r"^cryptography/"),
     ("SQLAlchemy", r"^sqlalchemy/"),
+    ("rapidfuzz (library/match.py; new since the review, generic build only)", r"^rapidfuzz/"),
     ("libsndfile (soundfile)", r"^_soundfile_data/"),
     ("Python runtime and standard library", r"^(libpython|python3\.\d+/|base_library\.zip)"),
     ("dist-info metadata (licences)", r"\.dist-info/"),

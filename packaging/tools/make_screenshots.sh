@@ -22,7 +22,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" sh -c '
   xdotool windowsize "$window" 1280 800 windowmove "$window" 0 0
   sleep "$4"
   import -window root "$3/recommendations.png"
-  xdotool mousemove 60 60 click 1 sleep 0.5       # focus the page list (top left)
+  xdotool mousemove 60 110 click 1 sleep 0.5      # "For you", the first entry of the page list
   for _ in 1 2 3 4; do xdotool key Down; sleep 0.3; done   # For you -> ... -> Library
   sleep 3
   import -window root "$3/library.png"
