@@ -201,20 +201,6 @@ def test_sign_in_dialog_shows_the_address(qtbot: Any) -> None:
     assert dialog.url.text().startswith("http://127.0.0.1")
 
 
-def test_dark_theme_and_stylesheet(qapp: Any) -> None:
-    from PySide6.QtGui import QPalette
-
-    from desktoprec.ui.app import apply_theme, load_stylesheet
-
-    before = qapp.palette()
-    apply_theme(qapp, "dark")
-    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
-    apply_theme(qapp, "light")
-    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 150
-    qapp.setPalette(before)
-    assert "QListWidget#nav" in load_stylesheet()
-
-
 def test_launch_picks_the_demo_without_a_client_id(services: Any, monkeypatch: Any) -> None:
     import argparse
 

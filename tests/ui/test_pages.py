@@ -127,7 +127,7 @@ def test_settings_are_saved(qtbot: Any, window: Any, tmp_path: Any) -> None:
     page.add_folder(str(tmp_path))
     page.diversity.setValue(80)
     page.close_to_tray.setChecked(False)
-    page.theme.setCurrentText("dark")
+    page.theme.setCurrentIndex(page.theme.findData("dark"))
     page.metadata.setChecked(True)
     page.save_button.click()
     saved = load_settings(window.services.paths.settings_file)
@@ -140,7 +140,7 @@ def test_settings_are_saved(qtbot: Any, window: Any, tmp_path: Any) -> None:
 
     app = QApplication.instance()
     assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80  # applied at once
-    page.theme.setCurrentText("light")
+    page.theme.setCurrentIndex(page.theme.findData("light"))
     page.save_button.click()
     assert saved.metadata_service_enabled is True
     page.folders.setCurrentRow(0)

@@ -77,7 +77,7 @@ def test_demo_window_screenshot_and_sigterm(desktoprec_home: Path, tmp_path: Pat
             assert time.monotonic() < deadline, "no recommendations within 150 s"
             time.sleep(0.5)
         time.sleep(2.0)  # the list is drawn right after it is stored
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^desktoprec"],
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "desktoprec$"],
                                env=env, capture_output=True, text=True, timeout=20,
                                check=False)
         assert found.stdout.strip(), "no visible window titled desktoprec"

@@ -146,8 +146,9 @@ def handle_status(args: argparse.Namespace, services: Services) -> int:
         print(f"last error: {data['last_error']}")
     print(f"keyring: {data.get('keyring')}")
     audio = data.get("audio_features_available")
-    print("audio features: " + ("unknown" if audio is None else "available" if audio
-                                else "closed for this app"))
+    print("Spotify's sound data (audio features): " + (
+        "not checked yet" if audio is None else "offered to this app" if audio
+        else "not offered to new apps; desktoprec analyses the sound itself"))
     return 0
 
 

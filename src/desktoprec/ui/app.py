@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication
 
 from desktoprec import APP_NAME, __version__
 from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import CrashHandler, crash_dialogs_wanted
 from desktoprec.ui.single_instance import SingleInstance
 from desktoprec.ui.tasks import TaskRunner
+from desktoprec.ui.theme import theme_manager
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -27,42 +27,20 @@ log = logging.getLogger(__name__)
 SIGNAL_WAKE_MS = 200
 
 
-def apply_theme(app: QApplication, theme: str) -> None:
-    """system: the platform's look; light/dark: Fusion with a matching palette."""
-    if theme not in ("light", "dark"):
-        return
-    style = QStyleFactory.create("Fusion")
-    if style is not None:
-        app.setStyle(style)
-    if theme == "light":
-        app.setPalette(style.standardPalette() if style is not None else QPalette())
-        return
-    palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#2b2d31", QPalette.ColorRole.WindowText: "#e8e8e8",
-        QPalette.ColorRole.Base: "#1f2023", QPalette.ColorRole.AlternateBase: "#2b2d31",
-        QPalette.ColorRole.Text: "#e8e8e8", QPalette.ColorRole.Button: "#35373c",
-        QPalette.ColorRole.ButtonText: "#e8e8e8", QPalette.ColorRole.Highlight: "#4e79a7",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#35373c",
-        QPalette.ColorRole.ToolTipText: "#e8e8e8", QPalette.ColorRole.PlaceholderText: "#9a9a9a",
-        QPalette.ColorRole.Mid: "#9a9a9a",
-    }
-    for role, color in roles.items():
-        palette.setColor(role, QColor(color))
-    app.setPalette(palette)
+def apply_theme(app: QApplication, theme: str) -> str:
+    """Show `theme` ("system", "light" or "dark") now, on every window; returns the one shown."""
+    return theme_manager(app).apply(theme)
 
 
-def load_stylesheet() -> str:
-    """The package's style.qss ("" when missing: the app still works without it)."""
-    from pathlib import Path
-
-    import desktoprec
-
-    path = Path(desktoprec.__file__).parent / "resources" / "style.qss"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
+def quiet_media_logging() -> None:
+    """Qt Multimedia's FFmpeg back end prints each file's stream layout and its own warnings on the
+    terminal while playing; they say nothing to a listener (our own log keeps what matters)."""
+    rules = [r for r in os.environ.get("QT_LOGGING_RULES", "").split(";") if r]
+    for rule in ("qt.multimedia.ffmpeg*=false", "qt.multimedia.*.warning=false"):
+        if rule not in rules:
+            rules.append(rule)
+    os.environ["QT_LOGGING_RULES"] = ";".join(rules)
+    os.environ.setdefault("QT_FFMPEG_DEBUG", "0")
 
 
 def install_signal_handlers(quit_app: Any) -> QTimer:
@@ -104,6 +82,7 @@ def _write_visible_time(path: str) -> None:
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
+        quiet_media_logging()
         app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -133,7 +112,6 @@ def run(services: Services, *, demo: bool = False, argv: Sequence[str] | None = 
     crash = CrashHandler(str(services.paths.log_file),
                          dialogs=crash_dialogs_wanted(not crash_dialog)).install()
     apply_theme(app, services.settings.theme)
-    app.setStyleSheet(load_stylesheet())
     app.setWindowIcon(app_icon())
     runner = TaskRunner()
     ctx = AppContext(services, runner, demo=demo or bool(services.settings.demo_mode))

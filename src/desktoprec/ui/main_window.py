@@ -6,12 +6,18 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
+    QLineEdit,
     QListWidget,
     QMainWindow,
     QProgressBar,
@@ -22,20 +28,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec import APP_NAME
 from desktoprec.domain import RecommendationList, Track
 from desktoprec.errors import Cancelled, SignInRequired
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import describe
 from desktoprec.ui.mpris import start_mpris
+from desktoprec.ui.pages.continue_playlist import ContinuePlaylistPage
+from desktoprec.ui.pages.for_you import ForYouPage
 from desktoprec.ui.pages.insights import InsightsPage
 from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
-from desktoprec.ui.pages.recommendations import (
-    ContinuePlaylistPage,
-    ForYouPage,
-    MoreLikePage,
-    PathPage,
-)
+from desktoprec.ui.pages.more_like import MoreLikePage
+from desktoprec.ui.pages.path import PathPage
 from desktoprec.ui.pages.settings import SettingsPage
 from desktoprec.ui.player_window import PlaybackController, PlayerWindow, install_playback_shortcuts
 from desktoprec.ui.tasks import Task
@@ -49,6 +54,12 @@ log = logging.getLogger(__name__)
 
 SIGN_IN_TIMEOUT_S = 300.0
 _PENDING_JOB = Task(name="starting", lane="network")
+DEMO_CANCELLED = ("The demo was cancelled before it was ready; what was finished is kept. "
+                  "Choose Resume to finish it.")
+# Keys a focused control uses itself; a window-wide shortcut on them (Space: play/pause) must wait
+_OWN_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_KEY_USERS = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QAbstractSlider, QComboBox,
+              QLineEdit)
 PAGE_NAMES = ("For you", "More like this", "Continue a playlist", "A → B path", "Library",
               "Playlists", "Insights", "Settings")
 
@@ -77,6 +88,41 @@ def needs_first_run(services: Services) -> bool:
         return True
 
 
+def sync_summary(report: Any) -> str:
+    """A sync's report in a listener's words ("3 new saved tracks, 2 playlists updated")."""
+    if not isinstance(report, dict):
+        return "Your library is up to date."
+    counts = report.get("counts") or {}
+    parts = []
+    new = int(counts.get("saved_tracks_new", 0) or 0)
+    removed = int(counts.get("saved_tracks_removed", 0) or 0)
+    playlists = int(counts.get("playlists_fetched", 0) or 0)
+    if new:
+        parts.append(f"{new} new saved track{'s' if new != 1 else ''}")
+    if removed:
+        parts.append(f"{removed} saved track{'s' if removed != 1 else ''} removed")
+    if playlists:
+        parts.append(f"{playlists} playlist{'s' if playlists != 1 else ''} updated")
+    sent = int(report.get("pending_exports_sent", 0) or 0)
+    if sent:
+        parts.append(f"{sent} waiting playlist{'s' if sent != 1 else ''} sent to Spotify")
+    if not parts:
+        return "Synced: your library is up to date."
+    return "Synced: " + ", ".join(parts) + "."
+
+
+class FocusedKeys(QObject):
+    """Space and Enter go to the focused button, card list or field, not to a window shortcut."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() in _OWN_KEYS \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier \
+                and isinstance(watched, _KEY_USERS):
+            event.accept()  # the widget gets the key press; the shortcut does not fire
+        return False
+
+
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, *, show_wizard: bool = True) -> None:
         super().__init__()
@@ -90,9 +136,14 @@ class MainWindow(QMainWindow):
         self.last_job_result: Any = None
         self.signed_in: bool | None = None
         self.account: dict[str, Any] | None = None
-        self.setWindowTitle("desktoprec")
+        self.setWindowTitle(APP_NAME)  # a title ending in the app name: Qt does not add it again
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
+        self.demo_ready = False
+        self._focused_keys = FocusedKeys(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._focused_keys)
         self._build_toolbar()
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -112,7 +163,8 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         self.nav = QListWidget()
         self.nav.addItems(list(PAGE_NAMES))
-        self.nav.setFixedWidth(180)
+        self.nav.setMinimumWidth(120)
+        self.nav.setMaximumWidth(180)
         self.nav.setAccessibleName("Pages")
         self.nav.setObjectName("nav")
         self.stack = QStackedWidget()
@@ -170,7 +222,7 @@ class MainWindow(QMainWindow):
         self.mini_player_action = bar.addAction("Mini player")
         bar.addSeparator()
         self.account_label = PlainLabel("")
-        self.account_label.setMinimumWidth(220)
+        self.account_label.setMinimumWidth(120)
         bar.addWidget(self.account_label)
         self.sign_in_action.triggered.connect(self.sign_in)
         self.sync_action.triggered.connect(self.start_sync)
@@ -211,8 +263,6 @@ class MainWindow(QMainWindow):
                             on_error=lambda exc: self.ctx.error("Database", exc, background=True))
         if self.ctx.demo:
             self.start_demo()
-            self.pages["For you"].view.show_state(
-                "Preparing the demo account; your recommendations appear here when it is ready.")
             self.ctx.warm_up()
             return
         if self._show_wizard and needs_first_run(self.services):
@@ -224,12 +274,9 @@ class MainWindow(QMainWindow):
     def _on_settings_changed(self) -> None:
         from desktoprec.ui.app import apply_theme
 
-        theme = self.services.settings.theme
         app = QApplication.instance()
-        if isinstance(app, QApplication) and theme in ("light", "dark"):
-            apply_theme(app, theme)
-        elif theme == "system":
-            self.show_status("The system theme is used from the next start.")
+        if isinstance(app, QApplication):
+            apply_theme(app, self.services.settings.theme)
 
     def _on_recovery_notice(self, notice: str | None) -> None:
         if notice:
@@ -285,16 +332,23 @@ class MainWindow(QMainWindow):
         self.account = account
         if account:
             who = clip(account.get("display_name") or account.get("id") or "", 60)
-            premium = {True: "Premium", False: "Free"}.get(account.get("premium"), "")
-            suffix = " (demo)" if self.ctx.demo else ""
-            self.account_label.set_plain(f"  {who}{suffix} {premium}".rstrip())
-            self.setWindowTitle(f"desktoprec — {who}{suffix}")
+            if self.ctx.demo:
+                self.account_label.set_plain(f"  Demo account: {who}")
+                self.setWindowTitle(f"Demo account — {APP_NAME}")
+            else:
+                plan = {True: " · Spotify Premium", False: " · Spotify Free"}.get(
+                    account.get("premium"), "")
+                self.account_label.set_plain(f"  Signed in as {who}{plan}")
+                self.setWindowTitle(f"{who} — {APP_NAME}")
 
     def update_banner(self) -> None:
         settings = self.services.settings
         if self.job is not None and self.job_title == "Preparing the demo":
-            self._set_banner("Preparing the demo account: generating music, signing in, syncing "
-                             "and analysing. This takes about a minute the first time.", None, "")
+            self._set_banner("Preparing the demo account: signing in and syncing first; your "
+                             "first recommendations appear in a few seconds, and the sound of "
+                             "each track is analysed after that.", None, "")
+        elif self.ctx.demo and not self.demo_ready and self.job is None:
+            self._set_banner(DEMO_CANCELLED, self.start_demo, "Resume")
         elif self.ctx.demo:
             self._set_banner("This is the demo account: a generated library served on your own "
                              "machine. Connect your own Spotify account any time.",
@@ -406,6 +460,7 @@ class MainWindow(QMainWindow):
         self.job = None
         self.progress.hide()
         self.cancel_button.hide()
+        self.show_status("")  # the last phase ("…: index") is over
         self.update_banner()
 
     def _on_job_done(self, title: str, result: Any, on_done: Callable[[Any], None]) -> None:
@@ -417,6 +472,9 @@ class MainWindow(QMainWindow):
     def _on_job_failed(self, title: str, exc: BaseException) -> None:
         self._end_job()
         self.last_job_result = exc
+        if title == "Preparing the demo":
+            self.pages["For you"].view.clear_list(f"The demo could not be prepared: "
+                                                  f"{describe(exc)} Choose Resume to try again.")
         if isinstance(exc, SignInRequired):
             self.signed_in = False
             self.update_banner()
@@ -426,6 +484,9 @@ class MainWindow(QMainWindow):
         self._end_job()
         self.last_job_result = Cancelled()
         self.show_status(f"{title} cancelled; what was finished is kept.")
+        if title == "Preparing the demo":
+            self.pages["For you"].view.clear_list(DEMO_CANCELLED)
+            self.update_banner()
 
     def cancel_job(self) -> None:
         if self.job is not None:
@@ -439,6 +500,9 @@ class MainWindow(QMainWindow):
         self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
 
     def start_sync(self) -> None:
+        if self.ctx.demo and not self.demo_ready:
+            self.start_demo()  # the demo account is synced as part of preparing it
+            return
         sync = self.services.sync
 
         def work(progress: Any, cancel: Any) -> Any:
@@ -448,12 +512,7 @@ class MainWindow(QMainWindow):
         self.run_job("Sync", work, on_done=self._on_synced)
 
     def _on_synced(self, report: Any) -> None:
-        summary = "Your library is up to date."
-        if isinstance(report, dict):
-            numbers = [f"{k.replace('_', ' ')} {v}" for k, v in report.items()
-                       if isinstance(v, int) and not isinstance(v, bool)][:4]
-            if numbers:
-                summary = "Synced: " + ", ".join(numbers)
+        summary = sync_summary(report)
         self.signed_in = True
         self.show_status(summary)
         self.ctx.notified.emit("Sync finished", summary)
@@ -478,25 +537,30 @@ class MainWindow(QMainWindow):
         self.run_job("Scanning your music", work, on_done=self._on_scanned, lane="cpu")
 
     def _on_scanned(self, report: Any) -> None:
+        self.show_status("Your music folders are scanned and analysed.")
         self.ctx.notified.emit("Music folders analysed", "Your files are in the library.")
         self.ctx.library_changed.emit()
 
     def start_demo(self) -> None:
         services = self.services
-        # the first list comes before the previews: they are fetched next, in the background
+        page = self.pages["For you"]
+        page._loaded = True  # its first list comes when the demo is ready, not before
+        page.view.clear_list("Preparing the demo account; your recommendations appear here "
+                             "when it is ready.")
         self.run_job("Preparing the demo", lambda progress, cancel: services.demo.prepare(
             progress=progress, cancel=cancel, enrich=False), on_done=self._on_demo_ready)
 
     def _on_demo_ready(self, info: Any) -> None:
         self.ctx.demo = True
+        self.demo_ready = True
         self.signed_in = True
+        self.show_status("The demo is ready.")
         self.ctx.notified.emit("Demo ready", "Explained recommendations are waiting in For you.")
+        page = self.go_to("For you")
+        page.load()  # the first list replaces the "preparing" note
         self.ctx.library_changed.emit()
         self.load_account()
         self.update_banner()
-        page = self.go_to("For you")
-        page._loaded = True
-        page.view.refresh()
         # sound, genres and new artists for the demo tracks that have no file
         demo = self.services.demo
         self.run_job("Fetching previews for the demo", lambda progress, cancel: demo.enrich(

@@ -20,6 +20,7 @@ from desktoprec.storage.tables import (
     PlaylistEntryRow,
     PlaylistRow,
     RecentlyPlayedRow,
+    SavedTrackRow,
     TrackArtistRow,
     TrackGenreRow,
     TrackRow,
@@ -132,6 +133,15 @@ def library_items(services: Services, text: str = "", source: str = "all",
                                       .where(TrackSoundRow.track_id.in_(ids))).all())
     return [LibraryItem(t, tuple(genres.get(t.id, ())[:3]), sounds.get(t.id, "none"))
             for t in tracks]
+
+
+def saved_track_ids(services: Services, track_ids: list[str]) -> set[str]:
+    """Which of these tracks the user saved in their library."""
+    if not track_ids:
+        return set()
+    with services.db.read() as session:
+        return set(session.scalars(select(SavedTrackRow.track_id).where(
+            SavedTrackRow.track_id.in_(track_ids))))
 
 
 def playlists(services: Services) -> list[dict[str, Any]]:

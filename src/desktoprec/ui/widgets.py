@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 from collections.abc import Sequence
@@ -39,6 +40,77 @@ def color_for(key: str) -> QColor:
     return QColor(PALETTE[sum(map(ord, key)) % len(PALETTE)])
 
 
+def colours_for(keys: Sequence[str]) -> dict[str, QColor]:
+    """One distinct colour per key, in order (the map, its legend and the genre bars share it)."""
+    return {key: QColor(PALETTE[i % len(PALETTE)]) for i, key in enumerate(dict.fromkeys(keys))}
+
+
+def format_duration(ms: int | None) -> str:
+    """3:07, or 1:02:07 past an hour; "" when unknown."""
+    if not ms or ms < 0:
+        return ""
+    seconds = int(ms // 1000)
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours
+            else f"{rest // 60}:{rest % 60:02d}")
+
+
+def readable_number(value: float) -> str:
+    """An axis or bar number people read at a glance: 4,470 · 12.5 · 0.42 (never 4.47e+03)."""
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100:
+        return f"{value:.0f}"
+    if size >= 10 or size == 0 or float(value).is_integer():
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.2f}"
+
+
+def track_line(track: object) -> str:
+    """Title — artists · album · 3:07: enough to tell two tracks of the same name apart."""
+    name = getattr(track, "name", "") or ""
+    artists = ", ".join(getattr(track, "artists", ()) or ()) or "unknown artist"
+    album = getattr(track, "album", None) or ""
+    duration = format_duration(getattr(track, "duration_ms", None))
+    return " · ".join(x for x in (f"{name} — {artists}", album, duration) if x)
+
+
+def cover_colour(key: str) -> QColor:
+    """A colour from a hash of `key`, dark enough that white text on it has contrast ≥ 4.5."""
+    digest = hashlib.sha1(key.encode("utf-8", "replace")).digest()
+    colour = QColor.fromHsv(int.from_bytes(digest[:2], "big") % 360, 150 + digest[2] % 80,
+                            150 + digest[3] % 60)
+    from desktoprec.ui.theme import contrast_ratio
+
+    white = QColor("white")
+    while contrast_ratio(colour, white) < 4.8:
+        colour = colour.darker(110)
+    return colour
+
+
+def initials(text: str) -> str:
+    """Up to two letters from the first words of `text` ("♪" when it has none)."""
+    letters = [w[0] for w in text.split() if w[:1].isalnum()]
+    return "".join(letters[:2]).upper() or "♪"
+
+
+def generated_cover(key: str, title: str, size: int) -> QPixmap:
+    """A readable placeholder cover: a colour of its own per album and its initials in white."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(cover_colour(key or title or "?"))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor("white"))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(9, int(size * 0.36)))
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, initials(title or key))
+    painter.end()
+    return pixmap
+
+
 class PlainLabel(QLabel):
     """A QLabel that never interprets markup and elides long text to its width."""
 
@@ -60,6 +132,12 @@ class PlainLabel(QLabel):
         else:
             self.setWordWrap(True)
         self.set_plain(text)
+
+    def set_muted(self, muted: bool = True) -> None:
+        """Secondary text: the theme's muted colour (still readable: contrast ≥ 4.5)."""
+        self.setProperty("muted", muted)
+        self.style().unpolish(self)
+        self.style().polish(self)
 
     def set_plain(self, text: object) -> None:
         if self._elide:
@@ -95,19 +173,14 @@ class CoverLabel(QLabel):
         self._size = size
         self.setFixedSize(size, size)
         self.has_image = False
+        self.placeholder_colour = QColor()
         self.set_placeholder("♪")
 
-    def set_placeholder(self, key: str) -> None:
-        pixmap = QPixmap(self._size, self._size)
-        pixmap.fill(color_for(key).lighter(130))
-        painter = QPainter(pixmap)
-        painter.setPen(QColor("white"))
-        font = QFont()
-        font.setPointSize(max(8, self._size // 3))
-        painter.setFont(font)
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "♪")
-        painter.end()
-        self.setPixmap(pixmap)
+    def set_placeholder(self, key: str, title: str | None = None) -> None:
+        """A generated cover for `key` (the album, say) showing the initials of `title`."""
+        self.placeholder_colour = cover_colour(key or "?")
+        self.setPixmap(generated_cover(key, title if title is not None else key, self._size))
+        self.setAccessibleName(f"cover: {clip(title or key, 60)}")
         self.has_image = False
 
     def set_image_file(self, path: str) -> bool:
@@ -130,15 +203,22 @@ class BarChartWidget(QWidget):
         self._items: list[tuple[str, float]] = []
         self._format = value_format
         self._max = max_bars
+        self._colours: dict[str, QColor] = {}
         self.setMinimumHeight(60)
 
-    def set_items(self, items: Sequence[tuple[str, float]]) -> None:
+    def set_items(self, items: Sequence[tuple[str, float]],
+                  colours: dict[str, QColor] | None = None) -> None:
+        """Bars for (label, value); `colours` gives a label its colour (else one from a table)."""
         self._items = [(clip(label, 40), float(value)) for label, value in items][: self._max]
+        self._colours = {clip(k, 40): v for k, v in (colours or {}).items()}
         self.setMinimumHeight(max(60, 22 * len(self._items) + 8))
         self.update()
 
     def items(self) -> list[tuple[str, float]]:
         return list(self._items)
+
+    def colour_of(self, label: str) -> QColor:
+        return self._colours.get(label) or color_for(label)
 
     def sizeHint(self) -> QSize:
         return QSize(320, max(60, 22 * len(self._items) + 8))
@@ -162,9 +242,10 @@ class BarChartWidget(QWidget):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(label, Qt.TextElideMode.ElideRight, label_w - 6))
             width = bar_room * abs(value) / peak
-            painter.fillRect(QRectF(label_w, y + 2, width, 14), color_for(label))
+            painter.fillRect(QRectF(label_w, y + 2, width, 14), self.colour_of(label))
             painter.drawText(QRectF(label_w + width + 4, y, 56, 18),
-                             Qt.AlignmentFlag.AlignVCenter, self._format.format(value))
+                             Qt.AlignmentFlag.AlignVCenter,
+                             self._format.format(value) if self._format else readable_number(value))
 
 
 # The descriptors a person can read, in the order they matter most, each with the range its bar
@@ -180,6 +261,27 @@ SOUND_CHART_ROWS: tuple[tuple[str, tuple[str, ...], float, float, str], ...] = (
     ("loudness", ("loudness", "loudness_db"), -40.0, 0.0, "{:.0f} dB"),
     ("beat strength", ("beat_strength",), 0.0, 1.0, "{:.2f}"),
 )
+
+
+# Descriptor names as stored by the analysers, in words and with their unit, for charts.
+DESCRIPTOR_WORDS: dict[str, tuple[str, str]] = {
+    "tempo": ("tempo", "BPM"), "tempo_bpm": ("tempo", "BPM"), "bpm": ("tempo", "BPM"),
+    "energy": ("energy", ""), "rms": ("loudness (RMS)", ""), "brightness": ("brightness", ""),
+    "spectral_centroid": ("brightness", "Hz"), "spectral_centroid_hz": ("brightness", "Hz"),
+    "loudness": ("loudness", "dB"), "loudness_db": ("loudness", "dB"),
+    "danceability": ("danceability", ""), "acousticness": ("acousticness", ""),
+    "zcr": ("noisiness", ""), "onset_rate": ("note onsets", "per s"),
+    "valence": ("mood (valence)", ""), "beat_strength": ("beat strength", ""),
+    "spectral_flatness": ("noisiness", ""), "dynamic_range_db": ("dynamic range", "dB"),
+    "instrumentalness": ("instrumental", ""), "speechiness": ("spoken words", ""),
+    "liveness": ("live feel", ""), "mode": ("major key", ""), "mode_major": ("major key", ""),
+    "key": ("key", ""), "duration_s": ("length", "s"),
+}
+
+
+def descriptor_words(name: str) -> tuple[str, str]:
+    """(words, unit) for a stored descriptor name; unknown names lose their underscores."""
+    return DESCRIPTOR_WORDS.get(name, (name.replace("_", " "), ""))
 
 
 def _first_number(values: dict[str, float], keys: tuple[str, ...]) -> float | None:
@@ -235,20 +337,20 @@ class SoundCompareWidget(QWidget):
             painter.drawText(QRectF(0, y, label_w - 6, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             painter.fillRect(QRectF(label_w, y + 2, room * fraction(value, low, high), 7),
-                             QColor("#4e79a7"))
+                             QColor(PALETTE[0]))
             numbers = fmt.format(value)
             if seed is not None:
-                painter.setPen(QPen(QColor("#f28e2b"), 2))
+                painter.setPen(QPen(QColor(PALETTE[1]), 2))
                 painter.drawRect(QRectF(label_w, y + 10, room * fraction(seed, low, high), 5))
                 numbers += f"  ({fmt.format(seed)})"
             painter.setPen(text_color)
             painter.drawText(QRectF(label_w + room + 6, y, value_w, 16),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, numbers)
         y = 4 + len(self._rows) * 20
-        painter.fillRect(QRectF(label_w, y + 4, 12, 8), QColor("#4e79a7"))
+        painter.fillRect(QRectF(label_w, y + 4, 12, 8), QColor(PALETTE[0]))
         painter.setPen(text_color)
         painter.drawText(QPointF(label_w + 16, y + 12), "this track")
-        painter.setPen(QPen(QColor("#f28e2b"), 2))
+        painter.setPen(QPen(QColor(PALETTE[1]), 2))
         painter.drawRect(QRectF(label_w + 100, y + 4, 12, 8))
         painter.setPen(text_color)
         painter.drawText(QPointF(label_w + 116, y + 12), "your seeds (in brackets)")
@@ -257,9 +359,11 @@ class SoundCompareWidget(QWidget):
 class HistogramWidget(QWidget):
     """A small histogram of one feature across the library."""
 
-    def __init__(self, title: str, parent: QWidget | None = None, bins: int = 16) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None, bins: int = 16,
+                 unit: str = "") -> None:
         super().__init__(parent)
         self.title = clip(title, 40)
+        self.unit = unit
         self._bins = bins
         self._counts: list[int] = []
         self._range = (0.0, 1.0)
@@ -297,11 +401,17 @@ class HistogramWidget(QWidget):
         for i, count in enumerate(self._counts):
             h = (bottom - top) * count / peak
             painter.fillRect(QRectF(i * width + 1, bottom - h, width - 2, h), color)
+        painter.setPen(text_color)
+        for text, align, x in ((self.axis_labels()[0], Qt.AlignmentFlag.AlignLeft, 0.0),
+                               (self.axis_labels()[1], Qt.AlignmentFlag.AlignRight,
+                                self.width() / 2)):
+            painter.drawText(QRectF(x, bottom, self.width() / 2, 16), align, text)
+
+    def axis_labels(self) -> tuple[str, str]:
+        """The two ends of the axis in readable numbers with the unit ("60 BPM", "4,470 Hz")."""
         low, high = self._range
-        painter.drawText(QRectF(0, bottom, self.width() / 2, 16), Qt.AlignmentFlag.AlignLeft,
-                         f"{low:.3g}")
-        painter.drawText(QRectF(self.width() / 2, bottom, self.width() / 2, 16),
-                         Qt.AlignmentFlag.AlignRight, f"{high:.3g}")
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{readable_number(low)}{unit}", f"{readable_number(high)}{unit}"
 
 
 class ScatterMapView(QGraphicsView):
@@ -318,12 +428,20 @@ class ScatterMapView(QGraphicsView):
         self.setMinimumSize(320, 260)
         self._dots: list[QGraphicsEllipseItem] = []
 
-    def set_points(self, points: Sequence[tuple[float, float, str, str, str]]) -> dict[str, QColor]:
-        """points: (x, y, track id, description, colour key). Returns the legend."""
+    def set_points(self, points: Sequence[tuple[float, float, str, str, str]],
+                   colours: dict[str, QColor] | None = None) -> dict[str, QColor]:
+        """points: (x, y, track id, description, colour key). Returns the legend (key → colour,
+        the keys with most dots first); `colours` fixes the colours of keys."""
         scene = self.scene()
         scene.clear()
         self._dots = []
-        legend: dict[str, QColor] = {}
+        counts: dict[str, int] = {}
+        for p in points:
+            counts[p[4]] = counts.get(p[4], 0) + 1
+        order = sorted(counts, key=lambda k: (-counts[k], k))
+        legend = {**colours_for(order), **{k: v for k, v in (colours or {}).items()
+                                          if k in counts}}
+        legend = {k: legend[k] for k in order}
         if not points:
             scene.addText("No sound vectors yet: sync and analyse your music first.")
             return legend
@@ -333,7 +451,7 @@ class ScatterMapView(QGraphicsView):
         sx = 500 / ((x1 - x0) or 1.0)
         sy = 380 / ((y1 - y0) or 1.0)
         for x, y, track_id, description, key in points:
-            color = legend.setdefault(key, color_for(key))
+            color = legend[key]
             dot = scene.addEllipse(QRectF((x - x0) * sx - 4, (y1 - y) * sy - 4, 8, 8),
                                    QPen(color.darker(140)), color)
             dot.setData(0, track_id)
@@ -372,3 +490,46 @@ class ScatterMapView(QGraphicsView):
         if self._dots:
             self.fitInView(self.scene().itemsBoundingRect().adjusted(-10, -10, 10, 10),
                            Qt.AspectRatioMode.KeepAspectRatio)
+
+
+class LegendWidget(QWidget):
+    """The map's legend: a coloured swatch and the name of each key, in the map's colours."""
+
+    def __init__(self, parent: QWidget | None = None, max_rows: int = 16) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, QColor]] = []
+        self._more = 0
+        self._max = max_rows
+        self.setMinimumWidth(150)
+
+    def set_entries(self, entries: dict[str, QColor]) -> None:
+        rows = [(clip(k, 30), c) for k, c in entries.items()]
+        self._rows, self._more = rows[: self._max], max(0, len(rows) - self._max)
+        self.setMinimumHeight(20 * (len(self._rows) + (1 if self._more else 0)) + 6)
+        self.setAccessibleDescription(", ".join(k for k, _ in self._rows))
+        self.update()
+
+    def entries(self) -> list[tuple[str, QColor]]:
+        return list(self._rows)
+
+    def sizeHint(self) -> QSize:
+        return QSize(180, 20 * (len(self._rows) + 1) + 6)
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text_color = self.palette().windowText().color()
+        metrics = painter.fontMetrics()
+        for row, (label, colour) in enumerate(self._rows):
+            y = 4 + row * 20
+            painter.setPen(QPen(colour.darker(140)))
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(2, y + 2, 14, 14), 3, 3)
+            painter.setPen(text_color)
+            painter.drawText(QRectF(22, y, self.width() - 24, 18), Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(label, Qt.TextElideMode.ElideRight,
+                                                self.width() - 24))
+        if self._more:
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(QRectF(22, 4 + len(self._rows) * 20, self.width() - 24, 18),
+                             Qt.AlignmentFlag.AlignVCenter, f"and {self._more} more")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -18,10 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.demo.service import DEMO_CLIENT_ID
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel
 
 log = logging.getLogger(__name__)
+
+DASHBOARD_URL = "https://developer.spotify.com/dashboard"
 
 
 class FirstRunDialog(QDialog):
@@ -58,15 +62,24 @@ class FirstRunDialog(QDialog):
         p.addWidget(PlainLabel("Your own Spotify client ID", bold=True, point_delta=2))
         p.addWidget(PlainLabel("Spotify asks every user of an API app to register one (free; "
                                "it stays in Development Mode for up to 5 users).", elide=False))
+        self.dashboard_link = QLabel(f'<a href="{DASHBOARD_URL}">Open the Spotify developer '
+                                     'dashboard</a> (in your browser) to register the app.')
+        self.dashboard_link.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text
+        self.dashboard_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                                    | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.dashboard_link.linkActivated.connect(self.ctx.open_url)
+        p.addWidget(self.dashboard_link)
         self.help = QPlainTextEdit(self._help_text())
         self.help.setReadOnly(True)
         self.help.setMinimumHeight(150)
         p.addWidget(self.help)
-        self.client_id_edit = QLineEdit(ctx.services.settings.client_id)
+        current = ctx.services.settings.client_id
+        # the demo's own ID is not the user's: it would only be refused
+        self.client_id_edit = QLineEdit("" if current == DEMO_CLIENT_ID else current)
         self.client_id_edit.setPlaceholderText("Client ID (32 hexadecimal characters)")
         self.client_id_edit.setMaxLength(128)
         p.addWidget(self.client_id_edit)
-        self.client_id_error = PlainLabel("")
+        self.client_id_error = PlainLabel("", elide=False)  # the whole message, wrapped
         p.addWidget(self.client_id_error)
         # Asked once: which online catalogues may be contacted (each says what it is sent).
         from desktoprec.catalogs import SOURCES

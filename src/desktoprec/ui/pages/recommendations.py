@@ -1,25 +1,26 @@
-"""The recommendations view (cards, "why" card, diversity dial, mood, activity) and 4 pages."""
+"""The recommendations view the four recommendation pages share: the request, the track cards
+(one tab stop per list, keys on the focused card), the "why" card, the dial and the selectors."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSlider,
-    QSpinBox,
     QSplitter,
     QStyle,
     QToolButton,
@@ -28,10 +29,19 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.domain import Recommendation, RecommendationList, Track
+from desktoprec.recommend.explain import SOURCE_WORDS
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
-from desktoprec.ui.widgets import BarChartWidget, CoverLabel, PlainLabel, SoundCompareWidget, clip
+from desktoprec.ui.widgets import (
+    BarChartWidget,
+    CoverLabel,
+    PlainLabel,
+    SoundCompareWidget,
+    clip,
+    format_duration,
+    safe_tooltip,
+)
 
 if TYPE_CHECKING:
     from desktoprec.recommend.service import RecommendService
@@ -40,9 +50,18 @@ log = logging.getLogger(__name__)
 
 MOODS = ["", "happy", "sad", "calm", "energetic"]
 ACTIVITIES = ["", "exercise", "relax", "party", "focus"]
-SOURCE_WORDS = {"own_file": "your own file", "spotify": "Spotify", "preview": "a preview clip",
-                "none": "no data", "tags": "file tags", "metadata": "online metadata",
-                "cluster": "sound cluster"}
+# Keys on a focused card (the list of cards is one tab stop; arrows move between cards).
+CARD_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("Enter / Space / P", "play", "play from this track"),
+    ("L", "like", "like"), ("D", "dislike", "dislike: never suggest again"),
+    ("S", "skip", "skip"), ("W", "why", "read why it is here"),
+    ("O", "open", "open in Spotify"),
+)
+CARD_KEYS_HELP = "Keys on a card: " + "; ".join(f"{k} {w}" for k, _, w in CARD_KEYS) + \
+    ". Up/Down move between cards, Tab leaves the list."
+_KEY_ACTIONS = {Qt.Key.Key_Return: "play", Qt.Key.Key_Enter: "play", Qt.Key.Key_Space: "play",
+                Qt.Key.Key_P: "play", Qt.Key.Key_L: "like", Qt.Key.Key_D: "dislike",
+                Qt.Key.Key_S: "skip", Qt.Key.Key_W: "why", Qt.Key.Key_O: "open"}
 
 
 @dataclass
@@ -57,6 +76,7 @@ class RecommendRequest:
     activity: str | None = None
     diversity: float | None = None
     path: tuple[str, str] | None = None  # (from, to) for the A→B path
+    avoid: tuple[str, ...] = ()  # Refresh: tracks just shown, so the new list is a fresh one
     extra: dict[str, Any] = field(default_factory=dict)
 
     def call(self, recommend_service: RecommendService) -> RecommendationList:
@@ -65,7 +85,8 @@ class RecommendRequest:
         return recommend_service.recommend(
             mode=self.mode, seeds=tuple(self.seeds), playlist_id=self.playlist_id, n=self.n,
             mood=self.mood or None, activity=self.activity or None,
-            diversity=self.diversity, **self.extra)
+            diversity=self.diversity, **self.extra,
+            **({"avoid": tuple(self.avoid)} if self.avoid else {}))
 
 
 def describe_figures(figures: dict[str, Any], items: tuple[Recommendation, ...]) -> str:
@@ -103,21 +124,21 @@ class TrackCardWidget(QFrame):
     def __init__(self, rec: Recommendation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rec = rec
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.saved = False
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.NoFrame)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         self.cover = CoverLabel(56)
-        self.cover.set_placeholder(rec.track.album or rec.track.name)
+        album_key = f"{rec.track.album or rec.track.name}|{', '.join(rec.track.artists[:1])}"
+        self.cover.set_placeholder(album_key, rec.track.album or rec.track.name)
         layout.addWidget(self.cover)
         text = QVBoxLayout()
         self.title = PlainLabel(rec.track.name, bold=True)
         self.artists = PlainLabel(", ".join(rec.track.artists) or "unknown artist")
-        detail = " · ".join(x for x in (
-            clip(rec.track.album or "", 60), ", ".join(rec.genres[:2]),
-            "diversity pick" if rec.diversity_pick else "",
-            "your file" if rec.track.local_path else "") if x)
-        self.detail = PlainLabel(detail)
-        self.detail.setStyleSheet("color: palette(mid);")
+        self.detail = PlainLabel("")
+        self.detail.set_muted()
+        self._set_detail()
         for w in (self.title, self.artists, self.detail):
             text.addWidget(w)
         layout.addLayout(text, 1)
@@ -134,11 +155,25 @@ class TrackCardWidget(QFrame):
                 button.setIcon(style.standardIcon(icons[name]))
             button.setToolTip(tip)
             button.setAccessibleName(tip)
+            # the card's list is the one tab stop; its keys reach these actions (CARD_KEYS)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, n=name: self.action_requested.emit(n, self.rec))
             layout.addWidget(button)
             self.buttons[name] = button
         if not rec.track.uri or rec.track.uri.startswith("spotify:local:"):
             self.buttons["open"].setEnabled(False)
+
+    def _set_detail(self) -> None:
+        rec = self.rec
+        self.detail.set_plain(" · ".join(x for x in (
+            clip(rec.track.album or "", 60), format_duration(rec.track.duration_ms),
+            ", ".join(rec.genres[:2]), "diversity pick" if rec.diversity_pick else "",
+            "saved" if self.saved else "", "your file" if rec.track.local_path else "") if x))
+
+    def mark_saved(self, saved: bool = True) -> None:
+        """A saved track of the user's (shown when "Include saved" brings them in)."""
+        self.saved = saved
+        self._set_detail()
 
     def mark_liked(self) -> None:
         self.buttons["like"].setText("♥✓")
@@ -149,22 +184,59 @@ class TrackCardWidget(QFrame):
         self.title.set_plain(f"▶ {self.rec.track.name}" if on else self.rec.track.name)
 
 
+class CardListWidget(QListWidget):
+    """The cards of one list: a single tab stop; arrows move, keys act on the current card."""
+
+    key_action = Signal(str, int)  # action name, row
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("cards")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(CARD_KEYS_HELP)
+        self.setAccessibleName("Recommended tracks")
+        self.setAccessibleDescription(CARD_KEYS_HELP)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+
+    def event(self, event: QEvent) -> bool:
+        # Space and the card keys belong to the focused card, not to a window-wide shortcut
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                          Qt.KeyboardModifier.KeypadModifier) \
+                and event.key() in _KEY_ACTIONS:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = _KEY_ACTIONS.get(Qt.Key(event.key()))
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                      Qt.KeyboardModifier.KeypadModifier)
+        if action is not None and plain and self.currentRow() >= 0:
+            self.key_action.emit(action, self.currentRow())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class WhyCardWidget(QFrame):
     """Why this track: summary, numbered reasons, sound vs seeds, score shares, data sources."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("whyCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
+        body.setObjectName("whyBody")
         layout = QVBoxLayout(body)
         self.heading = PlainLabel("Why this track?", bold=True, point_delta=2)
         self.summary = PlainLabel("Pick a track to see why it is here.", elide=False)
         self.reasons = PlainLabel("", elide=False)
-        self.sound_title = PlainLabel("Its sound next to your seeds'", bold=True)
+        self.sound_title = PlainLabel("How it sounds, next to what you play", bold=True)
         self.sound_chart = SoundCompareWidget()
         self.shares_title = PlainLabel("What put it here (share of the score, %)", bold=True)
         self.shares_chart = BarChartWidget(value_format="{:.0f}%")
@@ -179,6 +251,7 @@ class WhyCardWidget(QFrame):
 
     def show_recommendation(self, rec: Recommendation | None) -> None:
         self.current = rec
+        self.scroll.verticalScrollBar().setValue(0)  # each card's reasons start at the top
         if rec is None:
             self.heading.set_plain("Why this track?")
             self.summary.set_plain("Pick a track to see why it is here.")
@@ -202,13 +275,26 @@ class WhyCardWidget(QFrame):
         if sources:
             words = [f"{block}: {SOURCE_WORDS.get(str(src), str(src))}"
                      for block, src in sorted(sources.items())]
-            self.sources.set_plain("Where its data came from — " + "; ".join(words))
+            self.sources.set_plain("Where its data came from: " + "; ".join(words) + ".")
         else:
             self.sources.set_plain("Where its data came from: not recorded.")
 
 
+@dataclass(frozen=True)
+class ListAnswer:
+    """What a worker brings back for the view: the list and which of its tracks are saved."""
+
+    result: RecommendationList
+    saved_ids: frozenset[str] = frozenset()
+    note: str = ""
+
+
 class RecommendationsView(QWidget):
-    """Shows one RecommendationList and re-asks the service when the dial or selectors move."""
+    """Shows one RecommendationList and re-asks the service when the dial or selectors move.
+
+    A list that arrives on its own (after a sync or a scan) never replaces the one on screen: a
+    bar offers it ("A new list is ready … Show").
+    """
 
     list_shown = Signal(object)
 
@@ -222,10 +308,12 @@ class RecommendationsView(QWidget):
         self.request.extra.setdefault(
             "include_saved", bool(ctx.services.settings.include_saved_in_recommendations))
         self.current: RecommendationList | None = None
+        self.pending: ListAnswer | None = None  # a new list offered by the bar
         self._generation = 0
         self.loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # two rows, so the page fits an 800 px wide window
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Similar"))
         self.dial = QSlider(Qt.Orientation.Horizontal)
@@ -234,12 +322,16 @@ class RecommendationsView(QWidget):
         self.dial.setToolTip("Diversity: 0 = the closest matches, 100 = spread over artists "
                              "and genres")
         self.dial.setAccessibleName("Diversity")
-        self.dial.setMaximumWidth(200)
-        controls.addWidget(self.dial)
+        self.dial.setMinimumWidth(120)
+        self.dial.setMaximumWidth(220)
+        controls.addWidget(self.dial, 1)
         controls.addWidget(QLabel("Diverse"))
         self.dial_value = QLabel()
+        # a fixed width for "100": the numbers do not push their neighbours about
+        self.dial_value.setFixedWidth(self.dial_value.fontMetrics().horizontalAdvance("1000"))
+        self.dial_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         controls.addWidget(self.dial_value)
-        controls.addSpacing(12)
+        controls.addSpacing(8)
         controls.addWidget(QLabel("Familiar"))
         self.new_dial = QSlider(Qt.Orientation.Horizontal)
         self.new_dial.setRange(0, 100)
@@ -251,7 +343,7 @@ class RecommendationsView(QWidget):
         self.new_dial.setMaximumWidth(140)
         controls.addWidget(self.new_dial)
         controls.addWidget(QLabel("New"))
-        controls.addSpacing(12)
+        controls.addSpacing(8)
         controls.addWidget(QLabel("Mood"))
         self.mood = QComboBox()
         self.mood.addItems([m or "any" for m in MOODS])
@@ -260,27 +352,47 @@ class RecommendationsView(QWidget):
         self.activity = QComboBox()
         self.activity.addItems([a or "any" for a in ACTIVITIES])
         controls.addWidget(self.activity)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+        actions = QHBoxLayout()
         self.include_saved = QCheckBox("Include saved")
-        self.include_saved.setToolTip("Also suggest tracks you have already saved")
+        self.include_saved.setToolTip("Also suggest tracks you have already saved (marked "
+                                      "“saved” on their cards)")
         self.include_saved.setChecked(
             bool(ctx.services.settings.include_saved_in_recommendations))
-        controls.addWidget(self.include_saved)
-        controls.addStretch(1)
+        actions.addWidget(self.include_saved)
+        actions.addStretch(1)
         self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("A fresh list: tracks shown now are left out")
         self.play_all_button = QPushButton("Play all")
         self.export_button = QPushButton("Add to playlist…")
         for b in (self.refresh_button, self.play_all_button, self.export_button):
-            controls.addWidget(b)
-        layout.addLayout(controls)
+            actions.addWidget(b)
+        layout.addLayout(actions)
+        self.new_list_bar = QFrame()
+        self.new_list_bar.setObjectName("newList")
+        bar = QHBoxLayout(self.new_list_bar)
+        bar.setContentsMargins(8, 4, 8, 4)
+        self.new_list_text = PlainLabel("")
+        self.new_list_button = QPushButton("Show")
+        self.new_list_dismiss = QPushButton("Keep this one")
+        bar.addWidget(self.new_list_text, 1)
+        bar.addWidget(self.new_list_button)
+        bar.addWidget(self.new_list_dismiss)
+        self.new_list_bar.hide()
+        layout.addWidget(self.new_list_bar)
         self.figures = PlainLabel("")
+        self.figures.set_muted()
         layout.addWidget(self.figures)
         self.state = PlainLabel("", elide=False)
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.state)
-        splitter = QSplitter()
-        self.list = QListWidget()
-        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.splitter = splitter = QSplitter()
+        splitter.setChildrenCollapsible(False)
+        self.list = CardListWidget()
+        self.list.setMinimumWidth(260)
         self.why = WhyCardWidget()
+        self.why.setMinimumWidth(200)
         splitter.addWidget(self.list)
         splitter.addWidget(self.why)
         splitter.setStretchFactor(0, 3)
@@ -296,12 +408,15 @@ class RecommendationsView(QWidget):
         self.mood.currentIndexChanged.connect(self._on_context_changed)
         self.activity.currentIndexChanged.connect(self._on_context_changed)
         self.include_saved.toggled.connect(self._on_context_changed)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.fresh_list)
         self.play_all_button.clicked.connect(self.play_all)
         self.export_button.clicked.connect(self.export)
+        self.new_list_button.clicked.connect(self.show_pending)
+        self.new_list_dismiss.clicked.connect(self.dismiss_pending)
         self.list.currentRowChanged.connect(self._on_row_changed)
         if ctx.player is not None:
             ctx.player.now_playing.connect(lambda _t, _s: self.mark_now_playing())
+        self.list.key_action.connect(self._on_key_action)
         self._on_dial_moved(self.dial.value(), schedule=False)
         self._set_has_list(False)
 
@@ -333,31 +448,76 @@ class RecommendationsView(QWidget):
         if run:
             self.refresh()
 
-    def refresh(self) -> None:
+    def fresh_list(self) -> None:
+        """Refresh: the same question, with the tracks on screen left out."""
+        self.refresh(avoid=tuple(c.rec.track.id for c in self.cards))
+
+    def refresh(self, *, avoid: tuple[str, ...] = (), offer: bool = False,
+                note: Callable[[], str] | None = None) -> None:
+        """Ask again. `offer`: a list on screen stays; the new one is offered by the bar."""
         services = self.ctx.services  # the service is looked up (maybe imported) in the worker
         self._generation += 1
         generation = self._generation
-        request = replace(self.request, seeds=tuple(self.request.seeds))
-        self.loading = True
-        self.state.set_plain("Finding tracks…")
-        self.ctx.runner.run(
-            lambda: request.call(services.recommend), lane="cpu", name="recommend",
-            on_done=lambda result: self._on_result(generation, result),
-            on_error=lambda exc: self._on_failed(generation, exc))
+        request = replace(self.request, seeds=tuple(self.request.seeds), avoid=tuple(avoid))
+        offer = offer and bool(self.cards)
+        if not offer:
+            self.loading = True
+            self.show_state("Finding tracks…")
 
-    def _on_result(self, generation: int, result: RecommendationList) -> None:
+        def work() -> ListAnswer:
+            result = request.call(services.recommend)
+            saved = queries.saved_track_ids(services, [r.track.id for r in result.items])
+            return ListAnswer(result, frozenset(saved), note() if note is not None else "")
+
+        self.ctx.runner.run(
+            work, lane="cpu", name="recommend",
+            on_done=lambda answer: self._on_result(generation, answer, offer),
+            on_error=lambda exc: self._on_failed(generation, exc, offer))
+
+    def _on_result(self, generation: int, answer: ListAnswer, offer: bool = False) -> None:
         if generation != self._generation:
             return  # an older request answered after a newer one was made
         self.loading = False
-        self.show_list(result)
+        if offer and self.cards:
+            self.offer(answer)
+        else:
+            self.show_answer(answer)
 
-    def _on_failed(self, generation: int, exc: BaseException) -> None:
+    def _on_failed(self, generation: int, exc: BaseException, offer: bool = False) -> None:
         if generation != self._generation:
             return
         self.loading = False
+        if offer and self.cards:
+            log.info("a new list could not be made: %s", exc)
+            return  # the list on screen stays as it is
         from desktoprec.ui.errors import describe
 
-        self.show_state(f"No recommendations: {describe(exc)}")
+        # nothing of the previous list may stay: it would read as the answer to this question
+        self.clear_list(f"No recommendations: {describe(exc)}")
+
+    # --- a new list, offered -------------------------------------------------------------
+
+    def offer(self, answer: ListAnswer) -> None:
+        shown = [c.rec.track.id for c in self.cards]
+        fresh = [r.track.id for r in answer.result.items]
+        if fresh == shown:
+            return  # nothing new to offer
+        self.pending = answer
+        changed = len(set(fresh) - set(shown))
+        detail = answer.note or (f"{changed} of its tracks are not in this one" if changed
+                                 else "the same tracks in a new order")
+        self.new_list_text.set_plain(f"A new list is ready ({detail}).")
+        self.new_list_bar.show()
+
+    def show_pending(self) -> None:
+        answer, self.pending = self.pending, None
+        self.new_list_bar.hide()
+        if answer is not None:
+            self.show_answer(answer)
+
+    def dismiss_pending(self) -> None:
+        self.pending = None
+        self.new_list_bar.hide()
 
     # --- showing -------------------------------------------------------------------------
 
@@ -365,19 +525,41 @@ class RecommendationsView(QWidget):
         self.state.set_plain(text)
         self.state.setVisible(bool(text))
 
+    def clear_list(self, state: str = "") -> None:
+        """No list (e.g. its source could not be read): nothing of an earlier list stays."""
+        self._generation += 1  # an answer still on its way is for the old question
+        self.loading = False
+        self.current = None
+        self.list.clear()
+        self.cards = []
+        self.figures.set_plain("")
+        self.why.show_recommendation(None)
+        self._set_has_list(False)
+        self.dismiss_pending()
+        self.show_state(state)
+
     def _set_has_list(self, has: bool) -> None:
         self.play_all_button.setEnabled(has)
         self.export_button.setEnabled(has)
+        self.refresh_button.setEnabled(has or self.current is not None)
 
-    def show_list(self, result: RecommendationList) -> None:
+    def show_answer(self, answer: ListAnswer) -> None:
+        self.show_list(answer.result, saved_ids=answer.saved_ids)
+
+    def show_list(self, result: RecommendationList,
+                  saved_ids: frozenset[str] = frozenset()) -> None:
         self.current = result
+        self.dismiss_pending()
         self.list.clear()
         self.cards = []
         for rec in result.items:
             card = TrackCardWidget(rec)
+            if rec.track.id in saved_ids:
+                card.mark_saved()
             card.action_requested.connect(self._on_card_action)
             item = QListWidgetItem()
             item.setSizeHint(card.sizeHint())
+            item.setToolTip(safe_tooltip(f"{rec.track.name} — {', '.join(rec.track.artists)}"))
             self.list.addItem(item)
             self.list.setItemWidget(item, card)
             self.cards.append(card)
@@ -385,6 +567,7 @@ class RecommendationsView(QWidget):
         self.mark_now_playing()
         self.figures.set_plain(describe_figures(result.figures or {}, result.items)
                                if result.items else "")
+        saved_count = sum(1 for c in self.cards if c.saved)
         if not result.items:
             state = ("No tracks to suggest yet. Sync your library or add a music folder, "
                      "then try again.")
@@ -392,6 +575,9 @@ class RecommendationsView(QWidget):
               and self.request.path is None):
             state = (f"Only {len(result.items)} tracks you have not saved fit; tick "
                      "“Include saved” to see more.")
+        elif self.include_saved.isChecked() and self.request.path is None:
+            state = (f"{saved_count} of these are tracks you saved." if saved_count else
+                     "None of your saved tracks fits this list better than these.")
         else:
             state = ""
         self.show_state(state)
@@ -428,6 +614,21 @@ class RecommendationsView(QWidget):
         return [c.rec.track for c in self.cards]
 
     # --- actions -------------------------------------------------------------------------
+
+    def _on_key_action(self, action: str, row: int) -> None:
+        if not 0 <= row < len(self.cards):
+            return
+        card = self.cards[row]
+        if action == "why":
+            self.why.show_recommendation(card.rec)
+            self.why.scroll.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        if action == "open" and not card.buttons["open"].isEnabled():
+            self.ctx.status_message.emit("This track is not on Spotify (a local file).")
+            return
+        self._on_card_action(action, card.rec)
+        if action in ("dislike", "skip") and self.cards:
+            self.list.setCurrentRow(min(row, len(self.cards) - 1))
 
     def _on_card_action(self, action: str, rec: Recommendation) -> None:
         if action == "play":
@@ -501,280 +702,3 @@ class RecommendationsView(QWidget):
                               parent=self)
         dialog.open()
         self.export_dialog = dialog
-
-
-class TrackPickerWidget(QWidget):
-    """Search the library and pick tracks (seeds, path ends)."""
-
-    picked = Signal(object)  # Track
-
-    def __init__(self, ctx: AppContext, placeholder: str = "Search your library…",
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(placeholder)
-        self.search.setClearButtonEnabled(True)
-        self.results = QListWidget()
-        self.results.setMaximumHeight(120)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results)
-        self._tracks: list[Track] = []
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self.run_search)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.results.itemActivated.connect(self._on_activated)
-        self.results.itemDoubleClicked.connect(self._on_activated)
-        self._generation = 0
-
-    def run_search(self) -> None:
-        text = self.search.text()
-        services = self.ctx.services
-        self._generation += 1
-        generation = self._generation
-        self.ctx.runner.run(lambda: queries.library_items(services, text, limit=50), lane="db",
-                            name="search",
-                            on_done=lambda items: self._show(generation, items),
-                            on_error=lambda exc: self.ctx.error("Search failed", exc,
-                                                                background=True))
-
-    def _show(self, generation: int, items: list[queries.LibraryItem]) -> None:
-        if generation != self._generation:
-            return
-        self.results.clear()
-        self._tracks = [i.track for i in items]
-        for track in self._tracks:
-            self.results.addItem(clip(f"{track.name} — {', '.join(track.artists)}", 120))
-
-    def current_track(self) -> Track | None:
-        row = self.results.currentRow()
-        return self._tracks[row] if 0 <= row < len(self._tracks) else None
-
-    def pick_row(self, row: int) -> None:
-        if 0 <= row < len(self._tracks):
-            self.picked.emit(self._tracks[row])
-
-    def _on_activated(self, item: QListWidgetItem) -> None:
-        self.pick_row(self.results.row(item))
-
-
-class _PageBase(QWidget):
-    title = ""
-    blurb = ""
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.layout_ = QVBoxLayout(self)
-        heading = PlainLabel(self.title, bold=True, point_delta=4)
-        self.layout_.addWidget(heading)
-        blurb = PlainLabel(self.blurb, elide=False)
-        self.layout_.addWidget(blurb)
-
-    def on_shown(self) -> None:
-        """Called when the page becomes visible."""
-
-
-class ForYouPage(_PageBase):
-    title = "For you"
-    blurb = ("Picks from everything desktoprec knows about your listening, spread over artists "
-             "and genres. Move the dial towards Similar for closer matches.")
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
-        self.view = RecommendationsView(ctx, RecommendRequest(mode="for_you"))
-        self.layout_.addWidget(self.view, 1)
-        self._loaded = False
-        ctx.library_changed.connect(self._on_library_changed)
-
-    def on_shown(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            self.view.refresh()
-
-    def _on_library_changed(self) -> None:
-        if self._loaded:
-            self.view.refresh()
-
-
-class MoreLikePage(_PageBase):
-    title = "More like this"
-    blurb = "Pick one or more tracks from your library; desktoprec finds tracks that sound and " \
-            "sit like them."
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
-        row = QHBoxLayout()
-        self.picker = TrackPickerWidget(ctx, "Search for a seed track…")
-        row.addWidget(self.picker, 2)
-        seeds_box = QVBoxLayout()
-        seeds_box.addWidget(QLabel("Seeds"))
-        self.seed_list = QListWidget()
-        self.seed_list.setMaximumHeight(120)
-        seeds_box.addWidget(self.seed_list)
-        buttons = QHBoxLayout()
-        self.clear_button = QPushButton("Clear")
-        self.go_button = QPushButton("Find similar")
-        buttons.addWidget(self.clear_button)
-        buttons.addWidget(self.go_button)
-        seeds_box.addLayout(buttons)
-        row.addLayout(seeds_box, 1)
-        self.layout_.addLayout(row)
-        self.view = RecommendationsView(ctx, RecommendRequest(mode="more_like"))
-        self.layout_.addWidget(self.view, 1)
-        self.seeds: list[Track] = []
-        self.picker.picked.connect(self.add_seed)
-        self.clear_button.clicked.connect(self.clear_seeds)
-        self.go_button.clicked.connect(self.run)
-        self.go_button.setEnabled(False)
-
-    def on_shown(self) -> None:
-        if not self.picker.results.count():
-            self.picker.run_search()
-
-    def add_seed(self, track: Track) -> None:
-        if any(s.id == track.id for s in self.seeds):
-            return
-        self.seeds.append(track)
-        self.seed_list.addItem(clip(f"{track.name} — {', '.join(track.artists)}", 120))
-        self.go_button.setEnabled(True)
-
-    def clear_seeds(self) -> None:
-        self.seeds = []
-        self.seed_list.clear()
-        self.go_button.setEnabled(False)
-
-    def run(self) -> None:
-        if self.seeds:
-            self.view.set_request(RecommendRequest(mode="more_like",
-                                                   seeds=tuple(s.id for s in self.seeds)))
-
-
-class ContinuePlaylistPage(_PageBase):
-    title = "Continue a playlist"
-    blurb = "Tracks that carry on one of your playlists (only playlists you own or collaborate " \
-            "on can be read)."
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
-        row = QHBoxLayout()
-        self.playlist = QComboBox()
-        self.playlist.setMinimumWidth(280)
-        self.go_button = QPushButton("Continue it")
-        row.addWidget(QLabel("Playlist"))
-        row.addWidget(self.playlist, 1)
-        row.addWidget(self.go_button)
-        self.layout_.addLayout(row)
-        self.view = RecommendationsView(ctx, RecommendRequest(mode="playlist"))
-        self.layout_.addWidget(self.view, 1)
-        self.go_button.clicked.connect(self.run)
-        ctx.library_changed.connect(self.load_playlists)
-        self._loaded = False
-        self._pending_playlist: str | None = None
-
-    def on_shown(self) -> None:
-        if not self._loaded:
-            self.load_playlists()
-
-    def load_playlists(self) -> None:
-        self._loaded = True
-        services = self.ctx.services
-        self.ctx.runner.run(lambda: queries.playlists(services), lane="db", name="playlists",
-                            on_done=self._show_playlists,
-                            on_error=lambda exc: self.ctx.error("Playlists", exc, background=True))
-
-    def _show_playlists(self, playlists: list[dict[str, Any]]) -> None:
-        current = self.playlist.currentData()
-        self.playlist.clear()
-        for p in playlists:
-            if p.get("readable", True):
-                self.playlist.addItem(clip(f"{p['name']} ({p.get('total') or 0})", 80), p["id"])
-        if current is not None:
-            index = self.playlist.findData(current)
-            if index >= 0:
-                self.playlist.setCurrentIndex(index)
-        self.go_button.setEnabled(self.playlist.count() > 0)
-        pending, self._pending_playlist = self._pending_playlist, None
-        if pending is not None:
-            self.select_playlist(pending)
-            self.run()
-
-    def continue_with(self, playlist_id: str) -> None:
-        """Select the playlist once the list is (re)loaded, then recommend."""
-        self._pending_playlist = playlist_id
-        self.load_playlists()
-
-    def select_playlist(self, playlist_id: str) -> None:
-        index = self.playlist.findData(playlist_id)
-        if index >= 0:
-            self.playlist.setCurrentIndex(index)
-
-    def run(self) -> None:
-        playlist_id = self.playlist.currentData()
-        if playlist_id:
-            self.view.set_request(RecommendRequest(mode="playlist", playlist_id=playlist_id))
-
-
-class PathPage(_PageBase):
-    title = "A → B path"
-    blurb = "A sequence that moves step by step through sound from one track to another."
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent)
-        row = QHBoxLayout()
-        left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(QLabel("From"))
-        self.from_picker = TrackPickerWidget(ctx, "Start track…")
-        left.addWidget(self.from_picker)
-        self.from_label = PlainLabel("not chosen")
-        left.addWidget(self.from_label)
-        right.addWidget(QLabel("To"))
-        self.to_picker = TrackPickerWidget(ctx, "End track…")
-        right.addWidget(self.to_picker)
-        self.to_label = PlainLabel("not chosen")
-        right.addWidget(self.to_label)
-        row.addLayout(left, 1)
-        row.addLayout(right, 1)
-        self.layout_.addLayout(row)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Steps"))
-        self.steps = QSpinBox()
-        self.steps.setRange(3, 50)
-        self.steps.setValue(10)
-        controls.addWidget(self.steps)
-        self.go_button = QPushButton("Make the path")
-        self.go_button.setEnabled(False)
-        controls.addWidget(self.go_button)
-        controls.addStretch(1)
-        self.layout_.addLayout(controls)
-        self.view = RecommendationsView(ctx, RecommendRequest(mode="path"))
-        self.layout_.addWidget(self.view, 1)
-        self.start: Track | None = None
-        self.end: Track | None = None
-        self.from_picker.picked.connect(self.set_start)
-        self.to_picker.picked.connect(self.set_end)
-        self.go_button.clicked.connect(self.run)
-
-    def on_shown(self) -> None:
-        for picker in (self.from_picker, self.to_picker):
-            if not picker.results.count():
-                picker.run_search()
-
-    def set_start(self, track: Track) -> None:
-        self.start = track
-        self.from_label.set_plain(f"{track.name} — {', '.join(track.artists)}")
-        self.go_button.setEnabled(self.end is not None)
-
-    def set_end(self, track: Track) -> None:
-        self.end = track
-        self.to_label.set_plain(f"{track.name} — {', '.join(track.artists)}")
-        self.go_button.setEnabled(self.start is not None)
-
-    def run(self) -> None:
-        if self.start and self.end:
-            self.view.set_request(RecommendRequest(mode="path", n=self.steps.value(),
-                                                   path=(self.start.id, self.end.id)))

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.output_device import OutputDeviceSelector
+from desktoprec.ui.theme import THEME_CHOICES, THEME_WORDS
 from desktoprec.ui.widgets import PlainLabel, clip
 
 log = logging.getLogger(__name__)
 
-THEMES = ["system", "light", "dark"]
 
 
 class SettingsPage(QWidget):
@@ -83,8 +83,11 @@ class SettingsPage(QWidget):
         self.close_to_tray.setChecked(settings.close_to_tray)
         form.addRow("Window", self.close_to_tray)
         self.theme = QComboBox()
-        self.theme.addItems(THEMES)
-        self.theme.setCurrentIndex(THEMES.index(settings.theme) if settings.theme in THEMES else 0)
+        for key in THEME_CHOICES:
+            self.theme.addItem(THEME_WORDS[key], key)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.theme.setToolTip("“Follow the system” switches with your desktop's dark or light "
+                              "setting")
         form.addRow("Theme", self.theme)
         self.audio_output = OutputDeviceSelector(ctx)  # saved and applied as soon as chosen
         form.addRow("Audio output", self.audio_output)
@@ -136,7 +139,7 @@ class SettingsPage(QWidget):
         settings.include_saved_in_recommendations = self.include_saved.isChecked()
         settings.diversity = self.diversity.value() / 100.0
         settings.close_to_tray = self.close_to_tray.isChecked()
-        settings.theme = self.theme.currentText()
+        settings.theme = str(self.theme.currentData())
         try:
             self.ctx.services.save_settings()
         except Exception as exc:  # noqa: BLE001 - shown to the user, settings stay in memory
