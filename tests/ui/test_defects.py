@@ -173,7 +173,7 @@ def test_why_card_starts_at_the_top_for_each_card(qtbot: Any, window: Any) -> No
     why.show()
     why.show_recommendation(view.cards[0].rec)
     QApplication.processEvents()
-    bar = why.scroll.verticalScrollBar()
+    bar = why.scroller.verticalScrollBar()
     assert bar.maximum() > 0
     bar.setValue(bar.maximum())
     why.show_recommendation(view.cards[2].rec)
@@ -337,3 +337,43 @@ def test_wizard_does_not_offer_the_demo_id_and_links_the_dashboard(qtbot: Any, c
     assert opened == [DASHBOARD_URL]
     dialog.connect_button.click()
     assert not dialog.client_id_error._elide  # the whole message shows, wrapped
+
+
+def test_playing_does_not_flood_the_terminal(qtbot: Any, tmp_path: Any, capfd: Any) -> None:
+    """FFmpeg's stream dump ("Input #0, wav …") stays out of the terminal."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+    from conftest import write_wav
+    from desktoprec.ui.app import quiet_ffmpeg
+
+    assert quiet_ffmpeg()
+    path = write_wav(tmp_path / "quiet.wav")
+    player = QMediaPlayer()
+    output = QAudioOutput()
+    player.setAudioOutput(output)
+    capfd.readouterr()
+    player.setSource(QUrl.fromLocalFile(str(path)))
+    qtbot.waitUntil(lambda: player.mediaStatus() in (QMediaPlayer.MediaStatus.LoadedMedia,
+                                                     QMediaPlayer.MediaStatus.InvalidMedia),
+                    timeout=10000)
+    assert player.mediaStatus() == QMediaPlayer.MediaStatus.LoadedMedia
+    player.stop()
+    err = capfd.readouterr().err
+    assert "Input #0" not in err and "Stream #0" not in err
+
+
+def test_no_browser_is_reported_and_xdg_open_stays_quiet(tmp_path: Any, capfd: Any,
+                                                         monkeypatch: Any) -> None:
+    from desktoprec.ui.context import xdg_open
+
+    fake = tmp_path / "bin" / "xdg-open"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    capfd.readouterr()
+    assert xdg_open("https://open.spotify.com/track/x") is False
+    assert "no method available" not in capfd.readouterr().err
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    assert xdg_open("https://open.spotify.com/track/x") is True

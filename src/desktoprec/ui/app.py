@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIGNAL_WAKE_MS = 200
+AV_LOG_ERROR = 16  # FFmpeg's level: errors only (its default prints every stream's layout)
 
 
 def apply_theme(app: QApplication, theme: str) -> str:
@@ -33,14 +34,39 @@ def apply_theme(app: QApplication, theme: str) -> str:
 
 
 def quiet_media_logging() -> None:
-    """Qt Multimedia's FFmpeg back end prints each file's stream layout and its own warnings on the
-    terminal while playing; they say nothing to a listener (our own log keeps what matters)."""
+    """Before the QApplication: Qt Multimedia's own messages ("Using Qt multimedia with FFmpeg
+    …", its warnings) are turned off; they say nothing to a listener."""
     rules = [r for r in os.environ.get("QT_LOGGING_RULES", "").split(";") if r]
     for rule in ("qt.multimedia.ffmpeg*=false", "qt.multimedia.*.warning=false"):
         if rule not in rules:
             rules.append(rule)
     os.environ["QT_LOGGING_RULES"] = ";".join(rules)
-    os.environ.setdefault("QT_FFMPEG_DEBUG", "0")
+
+
+def quiet_ffmpeg() -> bool:
+    """FFmpeg itself prints each file's stream layout ("Input #0, flac …") while playing. Its
+    log level is set to errors only, in the libavutil Qt's FFmpeg back end has loaded (loading
+    it first by hand fails: it resolves its OpenSSL stubs only inside Qt). True when set."""
+    if os.environ.get("QT_FFMPEG_DEBUG"):  # asked for on purpose: leave FFmpeg talking
+        return False
+    import ctypes
+
+    from PySide6.QtMultimedia import QMediaFormat
+
+    QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)  # loads the back end
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            loaded = {line.split()[-1] for line in maps if "libavutil" in line}
+    except OSError:  # not Linux: FFmpeg's default level stays
+        return False
+    for path in sorted(loaded):
+        try:
+            ctypes.CDLL(path, mode=os.RTLD_NOLOAD).av_log_set_level(AV_LOG_ERROR)
+        except (OSError, AttributeError) as exc:
+            log.info("FFmpeg's log level not set (%s): %s", path, exc)
+        else:
+            return True
+    return False
 
 
 def install_signal_handlers(quit_app: Any) -> QTimer:
@@ -126,6 +152,7 @@ def run(services: Services, *, demo: bool = False, argv: Sequence[str] | None = 
     if visible_file:
         QTimer.singleShot(0, lambda: _write_visible_time(visible_file))
     QTimer.singleShot(0, freeze_long_lived_objects)
+    QTimer.singleShot(300, quiet_ffmpeg)
     QTimer.singleShot(0, window.start)
     if os.environ.get("DESKTOPREC_QUIT_AFTER_MS"):  # smoke runs: start, then quit cleanly
         QTimer.singleShot(int(os.environ["DESKTOPREC_QUIT_AFTER_MS"]), window.quit_app)

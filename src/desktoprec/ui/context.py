@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,37 @@ def freeze_long_lived_objects() -> None:
     import gc
 
     gc.freeze()
+
+
+XDG_OPEN_WAIT_S = 0.8
+
+
+def xdg_open(url: str) -> bool:
+    """Open `url` with xdg-open, its complaints kept out of the terminal (they go to our log).
+
+    False when xdg-open gives up at once (no browser); a browser that is still starting counts
+    as opened.
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(["xdg-open", url], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=errors,
+                                       start_new_session=True)
+        except OSError as exc:
+            log.info("xdg-open could not start: %s", exc)
+            return False
+        try:
+            code = process.wait(timeout=XDG_OPEN_WAIT_S)
+        except subprocess.TimeoutExpired:
+            return True
+        errors.seek(0)
+        said = errors.read(2000).decode("utf-8", "replace").strip()
+    if code != 0:
+        log.info("xdg-open %s failed (%s): %s", url, code, said)
+    return code == 0
 
 
 spotify_web_url = web_url  # `spotify:track:ID` → its open.spotify.com link
@@ -90,6 +123,9 @@ class AppContext(QObject):
         self.opened_urls.append(uri_or_url)
         if self.open_url_hook is not None:
             return self.open_url_hook(uri_or_url) is not False
+        if sys.platform.startswith("linux") and shutil.which("xdg-open"):
+            # the web address opens the Spotify app too when it is installed
+            return xdg_open(spotify_web_url(uri_or_url))
         url = QUrl(uri_or_url)
         if uri_or_url.startswith("spotify:"):
             return (QDesktopServices.openUrl(url)

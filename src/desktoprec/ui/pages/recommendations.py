@@ -85,8 +85,7 @@ class RecommendRequest:
         return recommend_service.recommend(
             mode=self.mode, seeds=tuple(self.seeds), playlist_id=self.playlist_id, n=self.n,
             mood=self.mood or None, activity=self.activity or None,
-            diversity=self.diversity, **self.extra,
-            **({"avoid": tuple(self.avoid)} if self.avoid else {}))
+            diversity=self.diversity, avoid=tuple(self.avoid), **self.extra)
 
 
 def describe_figures(figures: dict[str, Any], items: tuple[Recommendation, ...]) -> str:
@@ -227,7 +226,7 @@ class WhyCardWidget(QFrame):
         self.setObjectName("whyCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         outer = QVBoxLayout(self)
-        self.scroll = scroll = QScrollArea()
+        self.scroller = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
@@ -251,7 +250,7 @@ class WhyCardWidget(QFrame):
 
     def show_recommendation(self, rec: Recommendation | None) -> None:
         self.current = rec
-        self.scroll.verticalScrollBar().setValue(0)  # each card's reasons start at the top
+        self.scroller.verticalScrollBar().setValue(0)  # each card's reasons start at the top
         if rec is None:
             self.heading.set_plain("Why this track?")
             self.summary.set_plain("Pick a track to see why it is here.")
@@ -621,7 +620,7 @@ class RecommendationsView(QWidget):
         card = self.cards[row]
         if action == "why":
             self.why.show_recommendation(card.rec)
-            self.why.scroll.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.why.scroller.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         if action == "open" and not card.buttons["open"].isEnabled():
             self.ctx.status_message.emit("This track is not on Spotify (a local file).")
