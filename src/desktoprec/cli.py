@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "desktoprec.commands.sync",  # sync, status, export
     "desktoprec.commands.library",  # scan, analyze
     "desktoprec.commands.sources",  # sources, enrich
+    "desktoprec.commands.tracks",  # tracks --search
     "desktoprec.commands.recommend",  # recommend, path, eval, feedback
     "desktoprec.commands.app",  # app (default), demo, launch
     "desktoprec.commands.demo",  # demo

@@ -377,3 +377,33 @@ def test_no_browser_is_reported_and_xdg_open_stays_quiet(tmp_path: Any, capfd: A
     assert "no method available" not in capfd.readouterr().err
     fake.write_text("#!/bin/sh\nexit 0\n")
     assert xdg_open("https://open.spotify.com/track/x") is True
+
+
+def test_insights_legend_colours_units_and_words(qtbot: Any, window: Any) -> None:
+    from desktoprec.ui.widgets import HistogramWidget, PlainLabel, readable_number
+
+    page = window.go_to("Insights")
+    page.reload()
+    assert page.data is not None and page.map.dot_count() == 24
+    entries = dict(page.legend.entries())
+    assert set(entries) == {"indie pop", "techno", "jazz", "ambient", "metal"}
+    dot_colours: dict[str, QColor] = {}
+    for dot in page.map._dots:
+        key = str(dot.data(1)).rsplit("[", 1)[1].rstrip("]")
+        dot_colours.setdefault(key, dot.brush().color())
+    for key, colour in entries.items():
+        assert dot_colours[key] == colour  # the swatch is the dots' colour
+    assert len({c.name() for c in entries.values()}) == len(entries)  # and tells them apart
+    bar_labels = [bar[0] for bar in page.genres.items()]
+    for label in bar_labels:
+        if label in entries:
+            assert page.genres.colour_of(label) == entries[label]  # bars match the map
+    words = [lbl.full_text() for lbl in page.findChildren(PlainLabel)]
+    words += [h.title for h in page.findChildren(HistogramWidget)]
+    words += [label for label, _ in page.sources.items()]
+    for raw in ("own_file", "spectral_centroid", "_"):
+        assert not any(raw in w for w in words), raw
+    tempo = next(h for h in page.histograms if h.title == "tempo")
+    assert tempo.axis_labels() == ("90 BPM", "113 BPM")
+    assert readable_number(4470.0) == "4,470" and "e+" not in readable_number(12345678.0)
+    assert readable_number(0.1234) == "0.12"

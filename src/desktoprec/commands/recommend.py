@@ -50,8 +50,9 @@ def register(subparsers: Any) -> None:
     rec = subparsers.add_parser("recommend", help="recommend tracks, each with its explanation")
     rec.add_argument("--json", action="store_true", help="print one JSON array")
     rec.add_argument("-n", type=_positive, default=20, help="how many tracks (default 20)")
-    rec.add_argument("--seed-track", nargs="+", action="extend", default=[], metavar="ID|URI",
-                     help="more like these tracks")
+    rec.add_argument("--seed-track", nargs="+", action="extend", default=[],
+                     metavar="TRACK", help="more like these tracks: an id, a Spotify URI or link, "
+                     "or \"Artist – Title\" (see `desktoprec tracks --search`)")
     rec.add_argument("--seed-playlist", metavar="ID", help="continue this playlist")
     rec.add_argument("--style", nargs="+", action="extend", default=[], metavar="STYLE",
                      help="cold start from these styles (genres)")
@@ -74,8 +75,10 @@ def register(subparsers: Any) -> None:
     rec.set_defaults(handler=handle_recommend)
 
     path = subparsers.add_parser("path", help="a sequence from one track to another through sound")
-    path.add_argument("--from", dest="from_id", required=True, metavar="ID")
-    path.add_argument("--to", dest="to_id", required=True, metavar="ID")
+    path.add_argument("--from", dest="from_id", required=True, metavar="TRACK",
+                      help="id, Spotify URI or link, or \"Artist – Title\"")
+    path.add_argument("--to", dest="to_id", required=True, metavar="TRACK",
+                      help="id, Spotify URI or link, or \"Artist – Title\"")
     path.add_argument("-n", type=_positive, default=8, help="steps, both ends included")
     path.add_argument("--json", action="store_true")
     path.set_defaults(handler=handle_path)
@@ -158,8 +161,9 @@ def handle_recommend(args: argparse.Namespace, services: Services) -> int:
             mode = "for_you"
     if mode == "cold_start" and not (args.style or args.seed_track):
         raise ConfigError("Cold start needs 3 to 5 tracks (--seed-track) or styles (--style).")
+    seeds = tuple(services.library.resolve_track(t) for t in args.seed_track)
     result = services.recommend.recommend(
-        mode=mode, seeds=tuple(args.seed_track), playlist_id=args.seed_playlist, n=args.n,
+        mode=mode, seeds=seeds, playlist_id=args.seed_playlist, n=args.n,
         mood=args.mood, activity=args.activity, diversity=args.diversity,
         include_saved=args.include_saved, styles=tuple(args.style), new=args.new,
     )
@@ -168,7 +172,9 @@ def handle_recommend(args: argparse.Namespace, services: Services) -> int:
 
 
 def handle_path(args: argparse.Namespace, services: Services) -> int:
-    result = services.recommend.path(args.from_id, args.to_id, args.n)
+    library = services.library
+    result = services.recommend.path(library.resolve_track(args.from_id),
+                                     library.resolve_track(args.to_id), args.n)
     _print_list(result, args.json)
     return 0
 

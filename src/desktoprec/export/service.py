@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import select
 
@@ -13,7 +13,9 @@ from desktoprec.domain import Track
 from desktoprec.errors import DesktopRecError, ExportError, NetworkError
 from desktoprec.export.files import render_csv, render_m3u, write_text_atomically
 from desktoprec.export.spotify import (
+    BATCH,
     ExportOutcome,
+    exportable,
     make_description,
     push_playlist,
     result_dict,
@@ -21,7 +23,14 @@ from desktoprec.export.spotify import (
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
-from desktoprec.storage.tables import ExportRow, PendingExportRow, PlaylistRow
+from desktoprec.storage.tables import (
+    AccountRow,
+    ExportRow,
+    PendingExportRow,
+    PlaylistEntryRow,
+    PlaylistRow,
+    TrackRow,
+)
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -96,7 +105,84 @@ class ExportService:
                     "message": f"Spotify could not be reached; the playlist {name!r} will be "
                                "sent with the next sync.", "tracks": len(uris)}
         self._remember(name, result.playlist_id, result.uri)
+        self._store_locally(result.playlist_id, uris, name=name, uri=result.uri, public=public,
+                            description=text, replace=True)
         return result_dict(name, result, public)
+
+    def own_playlists(self) -> list[dict[str, Any]]:
+        """The user's own playlists, the ones tracks can be added to (id, name, total)."""
+        with self.services.db.read() as session:
+            account = session.scalars(select(AccountRow)).first()
+            if account is None:
+                return []
+            rows = session.scalars(select(PlaylistRow).where(
+                PlaylistRow.owner_id == account.id, PlaylistRow.removed.is_(False))
+                .order_by(PlaylistRow.list_position, PlaylistRow.name))
+            return [{"id": r.id, "name": r.name or "", "total": r.total or 0} for r in rows]
+
+    def add_to_playlist(self, playlist_id: str, uris: Sequence[str]) -> dict[str, Any]:
+        """Append tracks to one of the user's own playlists (Spotify refuses others' anyway)."""
+        with self.services.db.read() as session:
+            account = session.scalars(select(AccountRow)).first()
+            playlist = session.get(PlaylistRow, playlist_id)
+            if playlist is None or playlist.removed:
+                raise ExportError("That playlist is not in your library; sync and try again.")
+            if account is None or playlist.owner_id != account.id:
+                raise ExportError(f"“{playlist.name}” is not yours, so tracks cannot be added "
+                                  "to it.", hint="add them to a playlist you made")
+            name = playlist.name or playlist_id
+        keep, skipped = exportable(uris)
+        if not keep:
+            raise ExportError("None of these tracks is on Spotify, so none can be added.")
+        client = self.client()
+        before = client.requests_made
+        for start in range(0, len(keep), BATCH):
+            client.request("POST", f"/playlists/{playlist_id}/items",
+                           json={"uris": keep[start:start + BATCH]})
+        self._store_locally(playlist_id, keep, replace=False)
+        return {"name": name, "playlist_id": playlist_id, "uri": f"spotify:playlist:{playlist_id}",
+                "created": False, "added": len(keep), "tracks": len(keep), "skipped": skipped,
+                "requests": client.requests_made - before, "queued": False}
+
+    def _store_locally(self, playlist_id: str, uris: Sequence[str], *, name: str | None = None,
+                       uri: str | None = None, public: bool | None = None,
+                       description: str | None = None, replace: bool) -> None:
+        """What was just sent, in the local library too: Playlists shows it without a sync (the
+        next sync reads it from Spotify again, as it reads every playlist)."""
+        keep, _ = exportable(uris)
+        with self.services.db.write() as session:
+            playlist = session.get(PlaylistRow, playlist_id)
+            account = session.scalars(select(AccountRow)).first()
+            if playlist is None:
+                playlist = PlaylistRow(id=playlist_id, name=name or "", readable=True,
+                                       owner_id=account.id if account else None,
+                                       owner_name=account.display_name if account else None,
+                                       made_by_desktoprec=True, list_position=-1)
+                session.add(playlist)
+            if name is not None:
+                playlist.name = name
+            playlist.uri = uri or playlist.uri or f"spotify:playlist:{playlist_id}"
+            if public is not None:
+                playlist.public = public
+            if description is not None:
+                playlist.description = description
+            entries = list(session.scalars(select(PlaylistEntryRow).where(
+                PlaylistEntryRow.playlist_id == playlist_id)))
+            if replace:
+                for entry in entries:
+                    session.delete(entry)
+                session.flush()
+                start = 0
+            else:
+                start = max((e.position for e in entries), default=-1) + 1
+            known = set(session.scalars(select(TrackRow.id).where(
+                TrackRow.id.in_([_track_id(u) for u in keep]))))
+            for offset, track_uri in enumerate(keep):
+                track_id = _track_id(track_uri)
+                session.add(PlaylistEntryRow(playlist_id=playlist_id, position=start + offset,
+                                             uri=track_uri,
+                                             track_id=track_id if track_id in known else None))
+            playlist.total = start + len(keep)
 
     def _remember(self, name: str, playlist_id: str, uri: str | None) -> None:
         """The playlist desktoprec made under `name`, so the next export updates it."""

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from desktoprec.errors import Cancelled
 from desktoprec.library.scan import ScanReport, content_hash, scan_folders
-from desktoprec.storage.tables import AnalysisRow, LocalFileRow
+from desktoprec.storage.tables import AnalysisRow, LocalFileRow, TrackRow
 
 if TYPE_CHECKING:
+    from desktoprec.domain import Track
     from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,27 @@ class LibraryService:
         settings.sources_asked = True
         self.services.save_settings()
         return settings.enabled_source_names()
+
+    def find_tracks(self, text: str, limit: int = 50) -> list[Track]:
+        """Tracks whose title, artist, album or genre contains `text` (title order)."""
+        from desktoprec.library.lookup import text_match, tracks_from_rows
+        
+        with self.services.db.read() as session:
+            rows = list(session.scalars(select(TrackRow).where(text_match(text))
+                                        .order_by(TrackRow.name).limit(limit)))
+            return tracks_from_rows(session, rows)
+
+    def resolve_track(self, text: str) -> str:
+        """The id of the one track `text` names (id, URI, link or "Artist – Title")."""
+        from desktoprec.library.lookup import resolve_track_id, track_line, tracks_from_rows
+        
+        with self.services.db.read() as session:
+            def describe(track_id: str) -> str:
+                row = session.get(TrackRow, track_id)
+                track = tracks_from_rows(session, [row])[0] if row is not None else None
+                return track_line(track) + f" ({track_id})" if track else track_id
+
+            return resolve_track_id(session, text, describe)
 
     def summary(self) -> dict[str, int]:
         """Counts for status displays: files, matched files, analysed files."""

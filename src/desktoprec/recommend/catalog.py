@@ -115,7 +115,7 @@ class Catalog:
         if candidate in self.index:
             return self.index[candidate]
         raise RecommendError(f"The track {ref!r} is not in your library or the catalog.",
-                             hint="sync first, or pick a track that `desktoprec status` lists")
+                             hint="sync first, or look it up: desktoprec tracks --search TEXT")
 
     def versions_of(self, position: int) -> list[int]:
         """Other versions of the same recording: same ISRC, or same normalized title + artist."""

@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from desktoprec.domain import Track
+from desktoprec.library.lookup import text_match, tracks_from_rows
 from desktoprec.storage.tables import (
     AccountRow,
-    AlbumRow,
-    ArtistRow,
     LocalFileRow,
     PlaylistEntryRow,
     PlaylistRow,
     RecentlyPlayedRow,
     SavedTrackRow,
-    TrackArtistRow,
     TrackGenreRow,
     TrackRow,
     TrackSoundRow,
@@ -58,44 +56,10 @@ class InsightsData:
     track_count: int = 0
 
 
-def _tracks_from_rows(session: Any, rows: list[TrackRow]) -> list[Track]:
-    ids = [r.id for r in rows]
-    if not ids:
-        return []
-    artists: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for link, artist in session.execute(
-        select(TrackArtistRow, ArtistRow).join(ArtistRow, ArtistRow.id == TrackArtistRow.artist_id)
-        .where(TrackArtistRow.track_id.in_(ids))
-    ):
-        artists[link.track_id].append((link.position, artist.name, artist.id))
-    album_ids = {r.album_id for r in rows if r.album_id}
-    albums = {a.id: a for a in session.scalars(select(AlbumRow).where(AlbumRow.id.in_(album_ids)))}
-    paths = {
-        f.track_id: f.path
-        for f in session.scalars(
-            select(LocalFileRow).where(LocalFileRow.track_id.in_(ids),
-                                       LocalFileRow.removed.is_(False))
-        )
-    }
-    tracks = []
-    for row in rows:
-        names = sorted(artists.get(row.id, []))
-        album = albums.get(row.album_id) if row.album_id else None
-        tracks.append(Track(
-            id=row.id, name=row.name or "", artists=tuple(n for _, n, _ in names),
-            artist_ids=tuple(i for _, _, i in names), album=album.name if album else None,
-            uri=row.uri, duration_ms=row.duration_ms, isrc=row.isrc,
-            image_url=album.image_url if album else None,
-            release_year=album.release_year if album else None, source=row.source or "spotify",
-            local_path=paths.get(row.id),
-        ))
-    return tracks
-
-
 def tracks_by_ids(services: Services, ids: list[str]) -> list[Track]:
     with services.db.read() as session:
         rows = list(session.scalars(select(TrackRow).where(TrackRow.id.in_(ids))))
-        by_id = {t.id: t for t in _tracks_from_rows(session, rows)}
+        by_id = {t.id: t for t in tracks_from_rows(session, rows)}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -103,15 +67,8 @@ def library_items(services: Services, text: str = "", source: str = "all",
                   limit: int = 500) -> list[LibraryItem]:
     """Tracks matching `text` in title, artist, album or genre, filtered by where they came from."""
     query = select(TrackRow)
-    needle = text.strip()
-    if needle:
-        like = f"%{needle}%"
-        artist_match = select(TrackArtistRow.track_id).join(
-            ArtistRow, ArtistRow.id == TrackArtistRow.artist_id).where(ArtistRow.name.ilike(like))
-        album_match = select(AlbumRow.id).where(AlbumRow.name.ilike(like))
-        genre_match = select(TrackGenreRow.track_id).where(TrackGenreRow.genre.ilike(like))
-        query = query.where(or_(TrackRow.name.ilike(like), TrackRow.id.in_(artist_match),
-                                TrackRow.album_id.in_(album_match), TrackRow.id.in_(genre_match)))
+    if text.strip():
+        query = query.where(text_match(text))
     if source in ("spotify", "local", "discovery"):
         query = query.where(TrackRow.source == source)
     elif source == "own_file":
@@ -123,7 +80,7 @@ def library_items(services: Services, text: str = "", source: str = "all",
     query = query.order_by(TrackRow.name).limit(limit)
     with services.db.read() as session:
         rows = list(session.scalars(query))
-        tracks = _tracks_from_rows(session, rows)
+        tracks = tracks_from_rows(session, rows)
         ids = [t.id for t in tracks]
         genres: dict[str, list[str]] = defaultdict(list)
         for g in session.scalars(select(TrackGenreRow).where(TrackGenreRow.track_id.in_(ids))
@@ -162,7 +119,7 @@ def playlist_tracks(services: Services, playlist_id: str) -> list[Track]:
             .order_by(PlaylistEntryRow.position)))
         ids = [e.track_id for e in entries if e.track_id]
         rows = list(session.scalars(select(TrackRow).where(TrackRow.id.in_(ids))))
-        by_id = {t.id: t for t in _tracks_from_rows(session, rows)}
+        by_id = {t.id: t for t in tracks_from_rows(session, rows)}
     result = []
     for entry in entries:
         if entry.track_id and entry.track_id in by_id:
@@ -239,7 +196,7 @@ def insights(services: Services, color_by: str = "genre", max_points: int = 3000
         sounds = list(session.scalars(select(TrackSoundRow).limit(max_points)))
         genre_rows = list(session.scalars(select(TrackGenreRow)))
         data.track_count = int(session.scalar(select(func.count()).select_from(TrackRow)) or 0)
-        named = {t.id: t for t in _tracks_from_rows(
+        named = {t.id: t for t in tracks_from_rows(
             session, list(session.scalars(select(TrackRow).where(
                 TrackRow.id.in_([s.track_id for s in sounds])))))}
     best_genre: dict[str, tuple[float, str]] = {}

@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.library.lookup import format_duration, track_line
+
 MAX_SHOWN_CHARS = 300
+__all__ = ["format_duration", "track_line"]  # from library.lookup, for the pages
 PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
@@ -45,16 +48,6 @@ def colours_for(keys: Sequence[str]) -> dict[str, QColor]:
     return {key: QColor(PALETTE[i % len(PALETTE)]) for i, key in enumerate(dict.fromkeys(keys))}
 
 
-def format_duration(ms: int | None) -> str:
-    """3:07, or 1:02:07 past an hour; "" when unknown."""
-    if not ms or ms < 0:
-        return ""
-    seconds = int(ms // 1000)
-    hours, rest = divmod(seconds, 3600)
-    return (f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours
-            else f"{rest // 60}:{rest % 60:02d}")
-
-
 def readable_number(value: float) -> str:
     """An axis or bar number people read at a glance: 4,470 · 12.5 · 0.42 (never 4.47e+03)."""
     size = abs(value)
@@ -65,15 +58,6 @@ def readable_number(value: float) -> str:
     if size >= 10 or size == 0 or float(value).is_integer():
         return f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{value:.2f}"
-
-
-def track_line(track: object) -> str:
-    """Title — artists · album · 3:07: enough to tell two tracks of the same name apart."""
-    name = getattr(track, "name", "") or ""
-    artists = ", ".join(getattr(track, "artists", ()) or ()) or "unknown artist"
-    album = getattr(track, "album", None) or ""
-    duration = format_duration(getattr(track, "duration_ms", None))
-    return " · ".join(x for x in (f"{name} — {artists}", album, duration) if x)
 
 
 def cover_colour(key: str) -> QColor:
@@ -439,8 +423,11 @@ class ScatterMapView(QGraphicsView):
         for p in points:
             counts[p[4]] = counts.get(p[4], 0) + 1
         order = sorted(counts, key=lambda k: (-counts[k], k))
-        legend = {**colours_for(order), **{k: v for k, v in (colours or {}).items()
-                                          if k in counts}}
+        fixed = {k: v for k, v in (colours or {}).items() if k in counts}
+        spare = [QColor(c) for c in PALETTE if QColor(c) not in fixed.values()] or \
+            [QColor(c) for c in PALETTE]
+        others = [k for k in order if k not in fixed]
+        legend = {**fixed, **{k: spare[i % len(spare)] for i, k in enumerate(others)}}
         legend = {k: legend[k] for k in order}
         if not points:
             scene.addText("No sound vectors yet: sync and analyse your music first.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -13,14 +14,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.recommend.explain import SOURCE_WORDS
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import (
     BarChartWidget,
     HistogramWidget,
+    LegendWidget,
     PlainLabel,
     ScatterMapView,
-    clip,
+    colours_for,
+    descriptor_words,
 )
 
 
@@ -52,9 +56,8 @@ class InsightsPage(QWidget):
         self.map = ScatterMapView()
         self.map.setMinimumHeight(340)
         map_row.addWidget(self.map, 3)
-        self.legend = PlainLabel("", elide=False)
-        self.legend.setMinimumWidth(160)
-        map_row.addWidget(self.legend, 1)
+        self.legend = LegendWidget()
+        map_row.addWidget(self.legend, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(map_row)
         self.hover = PlainLabel("Hover over a dot to see the track.")
         layout.addWidget(self.hover)
@@ -93,16 +96,20 @@ class InsightsPage(QWidget):
 
     def show_data(self, data: queries.InsightsData) -> None:
         self.data = data
-        legend = self.map.set_points(data.points)
-        self.legend.set_plain("\n".join(f"● {clip(k, 30)}" for k in list(legend)[:16]))
-        self.genres.set_items(data.top_genres)
-        self.sources.set_items(data.sound_sources)
+        # one colour per genre for the map, its legend and the Top genres bars
+        genre_colours = colours_for([g for g, _ in data.top_genres])
+        by_genre = self.color_by.currentData() == "genre"
+        legend = self.map.set_points(data.points, genre_colours if by_genre else None)
+        self.legend.set_entries(legend)
+        self.genres.set_items(data.top_genres, genre_colours)
+        self.sources.set_items([(SOURCE_WORDS.get(k, k), v) for k, v in data.sound_sources])
         for h in self.histograms:
             self.grid.removeWidget(h)
             h.deleteLater()
         self.histograms = []
         for i, (name, values) in enumerate(data.distributions.items()):
-            h = HistogramWidget(name)
+            words, unit = descriptor_words(name)
+            h = HistogramWidget(words, unit=unit)
             h.set_values(values)
             self.grid.addWidget(h, i // 3, i % 3)
             self.histograms.append(h)
