@@ -149,14 +149,21 @@ def test_prepare_can_be_cancelled_and_then_finishes() -> None:
     cancel = threading.Event()
     phases: list[str] = []
 
+    first_index: list[int] = []
+
     def progress(phase: str, done: int, total: int) -> None:
         phases.append(phase)
-        if phase == "sign-in":
-            cancel.set()  # the user presses Cancel while the demo signs in
+        if phase == "scan":
+            cancel.set()  # the user presses Cancel once the music is written
+
+    def on_first_index() -> None:  # account synced and indexed; no music written yet
+        first_index.append(len(list(demo.music_dir.rglob("*.flac"))))
 
     try:
         with pytest.raises(Cancelled):
-            demo.prepare(progress, cancel, tracks_per_style=1)
+            demo.prepare(progress, cancel, tracks_per_style=1, on_first_index=on_first_index)
+        assert first_index == [0]  # the first list comes before the audio
+        assert phases.index("sign-in") < phases.index("demo audio")
         assert not demo.is_prepared()
         assert len(list(demo.music_dir.rglob("*.flac"))) == 12  # finished work is kept
         phases.clear()

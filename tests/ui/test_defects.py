@@ -210,7 +210,7 @@ def test_cancel_demo_offers_resume_and_no_stale_text(qtbot: Any, services: Any) 
     started = threading.Event()
     calls: list[str] = []
 
-    def prepare(progress: Any = None, cancel: Any = None) -> dict[str, Any]:
+    def prepare(progress: Any = None, cancel: Any = None, **_kw: Any) -> dict[str, Any]:
         calls.append("prepare")
         started.set()
         assert cancel.wait(30)
@@ -407,3 +407,39 @@ def test_insights_legend_colours_units_and_words(qtbot: Any, window: Any) -> Non
     assert tempo.axis_labels() == ("90 BPM", "113 BPM")
     assert readable_number(4470.0) == "4,470" and "e+" not in readable_number(12345678.0)
     assert readable_number(0.1234) == "0.12"
+
+
+def test_demo_shows_a_first_list_before_the_audio_and_offers_the_better_one(
+        qtbot: Any, services: Any, library: list[str]) -> None:
+    """prepare() calls on_first_index once the account is indexed (tests/demo checks that it
+    comes before the audio); the window shows that list at once and offers the final one."""
+    import threading
+
+    from desktoprec.ui.context import AppContext
+    from desktoprec.ui.main_window import MainWindow
+    from desktoprec.ui.tasks import TaskRunner
+
+    go_on = threading.Event()
+
+    def prepare(progress: Any = None, cancel: Any = None,
+                on_first_index: Any = None) -> dict[str, Any]:
+        on_first_index()
+        assert go_on.wait(30)
+        return {}
+
+    services.demo.prepare = prepare
+    ctx = AppContext(services, TaskRunner(), demo=True)
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    win.start()
+    view = win.pages["For you"].view
+    qtbot.waitUntil(lambda: len(view.cards) == 20, timeout=20000)
+    assert win.job is not None  # still preparing: the sound comes later
+    assert "first recommendations are ready" in win.banner_text.full_text()
+    shown = [c.rec.track.id for c in view.cards]
+    services.recommend.feedback_calls.append((shown[0], "skip"))  # the final list differs
+    go_on.set()
+    qtbot.waitUntil(lambda: win.job is None and not view.loading, timeout=20000)
+    qtbot.waitUntil(lambda: view.new_list_bar.isVisibleTo(view), timeout=20000)
+    assert [c.rec.track.id for c in view.cards] == shown  # not swapped under the reader
+    win.quit_app()

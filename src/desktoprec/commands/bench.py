@@ -16,6 +16,7 @@ BENCHMARKS = {
     "analysis": "desktoprec.benchmarks.analysis",
     "recommend": "desktoprec.benchmarks.recommend",
     "ui": "desktoprec.benchmarks.ui",
+    "demo": "desktoprec.benchmarks.demo",
     "accuracy": "desktoprec.benchmarks.accuracy",
     "sources": "desktoprec.benchmarks.sources",
 }

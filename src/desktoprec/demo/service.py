@@ -95,18 +95,28 @@ class DemoService:
     # --- the whole path ----------------------------------------------------------------------------
 
     def prepare(self, progress: Progress | None = None, cancel: threading.Event | None = None,
-                *, tracks_per_style: int | None = None, enrich: bool = True) -> dict[str, Any]:
-        """Everything the demo needs; safe to call again (finished work is reused)."""
+                *, tracks_per_style: int | None = None,
+                enrich: bool = True,
+                on_first_index: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Everything the demo needs; safe to call again (finished work is reused).
+
+        The listener's account comes first (sign-in, sync, discovery) and a first index is built
+        from what that gives (metadata, genres, co-listening); `on_first_index` is called then,
+        so a first list can be shown within seconds. The demo music is written and analysed
+        after that, and the index rebuilt with its sound.
+        """
         if not self._preparing.acquire(blocking=False):
             raise ConfigError("The demo is already being prepared.",
                               hint="wait for it to finish, or cancel it first")
         try:
-            return self._prepare(progress, cancel, tracks_per_style, enrich)
+            return self._prepare(progress, cancel, tracks_per_style, enrich,
+                                 on_first_index)
         finally:
             self._preparing.release()
 
     def _prepare(self, progress: Progress | None, cancel: threading.Event | None,
-                 tracks_per_style: int | None, enrich: bool = True) -> dict[str, Any]:
+                 tracks_per_style: int | None, enrich: bool = True,
+                 on_first_index: Callable[[], None] | None = None) -> dict[str, Any]:
         self._refuse_real_account()
         catalog = self.catalog(tracks_per_style)
         timings: dict[str, float] = {}
@@ -122,16 +132,16 @@ class DemoService:
             log.info("demo: %s took %.2f s", name, timings[name])
             return result
 
-        summary["files_written"] = step("audio", lambda: self.ensure_audio(catalog, progress,
-                                                                            cancel))
         server = step("emulator", lambda: self.start_emulator(catalog, progress))
         summary["emulator"] = server.api_url
         profile = step("sign_in", lambda: self.sign_in(progress, cancel))
         summary["signed_in_as"] = (profile or {}).get("display_name")
         summary["sync"] = _plain(step("sync", lambda: self.services.sync.sync(
             progress=progress, cancel=cancel)))
-        # Discovery while the emulator runs: unsaved tracks on followed and top artists' albums
-        # enter the catalog, so the demo files of those tracks match them by ISRC.
+        self._first_index(step, summary, progress, cancel, on_first_index)
+        # Discovery while the emulator runs (after the first list, which does not wait for it):
+        # unsaved tracks on followed and top artists' albums enter the catalog, so the demo files
+        # of those tracks match them by ISRC.
         recommend = self.services.recommend
         if callable(getattr(recommend, "discover", None)):
             try:
@@ -142,6 +152,8 @@ class DemoService:
             except DesktopRecError as exc:  # optional: the demo works without it
                 log.warning("demo: discovery failed: %s", exc.user_text())
                 summary["discovery"] = {"error": exc.user_text()}
+        summary["files_written"] = step("audio", lambda: self.ensure_audio(catalog, progress,
+                                                                            cancel))
         library = self.services.library
         summary["scan"] = _plain(step("scan", lambda: library.scan(
             [self.music_dir], progress=progress, cancel=cancel)))
@@ -159,6 +171,22 @@ class DemoService:
         return summary
 
     # --- the steps -----------------------------------------------------------------------------
+
+    def _first_index(self, step: Callable[[str, Callable[[], Any]], Any], summary: dict[str, Any],
+                     progress: Progress | None, cancel: threading.Event | None,
+                     on_first_index: Callable[[], None] | None) -> None:
+        """An index from what the account gave (no audio yet), then `on_first_index`. A failure
+        here only delays the first list until the full index exists."""
+        try:
+            summary["first_index"] = _plain(step("first_index", lambda: (
+                self.services.recommend.rebuild_index(progress=progress, cancel=cancel))))
+        except Cancelled:
+            raise
+        except DesktopRecError as exc:
+            log.warning("demo: no first index before the audio: %s", exc.user_text())
+            return
+        if on_first_index is not None:
+            on_first_index()
 
     def ensure_audio(self, catalog: DemoCatalog | None = None, progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> int:

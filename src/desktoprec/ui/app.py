@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLoggingCategory, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktoprec import APP_NAME, __version__
@@ -37,7 +37,7 @@ def quiet_media_logging() -> None:
     """Before the QApplication: Qt Multimedia's own messages ("Using Qt multimedia with FFmpeg
     …", its warnings) are turned off; they say nothing to a listener."""
     rules = [r for r in os.environ.get("QT_LOGGING_RULES", "").split(";") if r]
-    for rule in ("qt.multimedia.ffmpeg*=false", "qt.multimedia.*.warning=false"):
+    for rule in ("qt.multimedia*=false",):
         if rule not in rules:
             rules.append(rule)
     os.environ["QT_LOGGING_RULES"] = ";".join(rules)
@@ -105,11 +105,28 @@ def _write_visible_time(path: str) -> None:
         log.warning("could not write %s: %s", path, exc)
 
 
+def _mark_first_list_and_demo(ctx: AppContext) -> None:
+    """For `bench demo`: the moment the first non-empty list is on screen (and how big the
+    library was then), and the moment the demo's preparation finished, written to the files
+    DESKTOPREC_FIRST_LIST_FILE and DESKTOPREC_DEMO_READY_FILE name."""
+    first_file = os.environ.get("DESKTOPREC_FIRST_LIST_FILE")
+    ready_file = os.environ.get("DESKTOPREC_DEMO_READY_FILE")
+    if first_file:
+        def on_list(result: Any) -> None:
+            if getattr(result, "items", None) and not os.path.exists(first_file):
+                _write_visible_time(first_file)
+
+        ctx.recommendations_shown.connect(on_list)
+    if ready_file:
+        ctx.demo_prepared.connect(lambda: _write_visible_time(ready_file))
+
+
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         quiet_media_logging()
         app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+        QLoggingCategory.setFilterRules("qt.multimedia*=false")  # the env rules may come late
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -151,6 +168,7 @@ def run(services: Services, *, demo: bool = False, argv: Sequence[str] | None = 
     visible_file = os.environ.get("DESKTOPREC_VISIBLE_FILE")  # `bench ui` launch timing
     if visible_file:
         QTimer.singleShot(0, lambda: _write_visible_time(visible_file))
+    _mark_first_list_and_demo(ctx)  # `bench demo` timing
     QTimer.singleShot(0, freeze_long_lived_objects)
     QTimer.singleShot(300, quiet_ffmpeg)
     QTimer.singleShot(0, window.start)

@@ -77,6 +77,7 @@ class AppContext(QObject):
     status_message = Signal(str)  # short, for the status bar
     notified = Signal(str, str)  # title, text: tray notifications (status bar without a tray)
     recommendations_shown = Signal(object)  # the RecommendationList on screen
+    demo_prepared = Signal()  # the demo's preparation finished (its sound analysed)
 
     def __init__(self, services: Services, runner: TaskRunner, *, demo: bool = False) -> None:
         super().__init__()

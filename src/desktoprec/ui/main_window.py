@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
         self.demo_ready = False
+        self.demo_first_list = False
         self._focused_keys = FocusedKeys(self)
         app = QApplication.instance()
         if app is not None:
@@ -343,7 +344,12 @@ class MainWindow(QMainWindow):
 
     def update_banner(self) -> None:
         settings = self.services.settings
-        if self.job is not None and self.job_title == "Preparing the demo":
+        if self.job is not None and self.job_title == "Preparing the demo" \
+                and self.demo_first_list:
+            self._set_banner("Your first recommendations are ready. The sound of each demo track "
+                             "is being analysed now; a better list will be offered when it is "
+                             "done.", None, "")
+        elif self.job is not None and self.job_title == "Preparing the demo":
             self._set_banner("Preparing the demo account: signing in and syncing first; your "
                              "first recommendations appear in a few seconds, and the sound of "
                              "each track is analysed after that.", None, "")
@@ -547,17 +553,33 @@ class MainWindow(QMainWindow):
         page._loaded = True  # its first list comes when the demo is ready, not before
         page.view.clear_list("Preparing the demo account; your recommendations appear here "
                              "when it is ready.")
+        runner = self.ctx.runner
+        self.demo_first_list = False
         self.run_job("Preparing the demo", lambda progress, cancel: services.demo.prepare(
-            progress=progress, cancel=cancel, enrich=False), on_done=self._on_demo_ready)
+            progress=progress, cancel=cancel, enrich=False,
+            on_first_index=lambda: runner.post(self._on_demo_first_index)),
+            on_done=self._on_demo_ready)
+
+    def _on_demo_first_index(self) -> None:
+        """The account is synced and indexed: a first list now; the sound follows."""
+        self.demo_first_list = True
+        self.signed_in = True
+        self.go_to("For you")
+        self.ctx.library_changed.emit()  # For you asks for its first list, the pages reload
+        self.load_account()
+        self.update_banner()
 
     def _on_demo_ready(self, info: Any) -> None:
         self.ctx.demo = True
         self.demo_ready = True
         self.signed_in = True
         self.show_status("The demo is ready.")
+        self.ctx.demo_prepared.emit()
         self.ctx.notified.emit("Demo ready", "Explained recommendations are waiting in For you.")
-        page = self.go_to("For you")
-        page.load()  # the first list replaces the "preparing" note
+        page = self.pages["For you"]
+        if not page.view.cards:
+            self.go_to("For you")
+        # with the sound analysed: a list on screen stays, the better one is offered by a bar
         self.ctx.library_changed.emit()
         self.load_account()
         self.update_banner()
