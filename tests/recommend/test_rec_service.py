@@ -235,6 +235,12 @@ def test_path_and_cold_start_styles(services: Services) -> None:
     assert next(i.track.id for i in result.items) == "jazz1_t0"
     assert [i.track.id for i in result.items][-1] == "rock1_t4"
     assert all(i.explanation.summary.startswith("Step") for i in result.items)
+    # "x % of the way" is where the track's sound lies between the ends, rising step by step
+    shares = [i.score for i in result.items]
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares)
+    for item in result.items:
+        assert f"{round(100 * item.score)}% of the way in sound" in item.explanation.summary
+        assert "similarity" not in " ".join(r.text for r in item.explanation.reasons)
     cold = service.recommend(mode="cold_start", styles=("jazz",), n=4, diversity=0.0, hour=14)
     assert all(i.genres == ("jazz",) for i in cold.items)
     with pytest.raises(RecommendError, match="Unknown style"):

@@ -76,7 +76,9 @@ def test_theme_follows_the_system_by_default(qapp: Any) -> None:
         colours = COLOURS[theme]
         for fg, bg in (("text", "base"), ("window_text", "window"), ("muted", "base"),
                        ("muted", "window"), ("banner_text", "banner"),
-                       ("highlighted_text", "highlight"), ("placeholder", "base")):
+                       ("highlighted_text", "highlight"), ("placeholder", "base"),
+                       ("text", "card_selected"), ("muted", "card_selected"),
+                       ("text", "new_list"), ("window_text", "nav")):
             assert contrast_ratio(QColor(colours[fg]), QColor(colours[bg])) >= 4.5, (theme, fg)
     manager.apply("light")
 

@@ -374,28 +374,39 @@ class RecommendService:
         start, end = catalog.resolve(from_id), catalog.resolve(to_id)
         positions = engine.path(start, end, n)
         blocks = engine.vectors.blocks["sound"]
+        axis = blocks[end] - blocks[start]
+        span = float(axis @ axis) or 1.0
+
+        def along(pos: int) -> float:
+            """How far the track's sound lies from A (0) towards B (1), on the line between."""
+            return min(1.0, max(0.0, float((blocks[pos] - blocks[start]) @ axis) / span))
+
+        # the tracks between the ends in the order their sound goes from A to B: no step back
+        inner = sorted(positions[1:-1], key=along)
+        positions = [positions[0], *inner, positions[-1]]
         items = []
         total = len(positions) - 1
         for step, pos in enumerate(positions):
-            to_start = float(blocks[pos] @ blocks[start])
-            to_end = float(blocks[pos] @ blocks[end])
+            fraction = 0.0 if step == 0 else 1.0 if step == total else along(pos)
             track = catalog.track(pos)
             sound = catalog.sound_dict(pos)
-            reasons = [Reason(f"step {step} of {total}: sound similarity {to_start:.2f} to "
-                              f"\u201c{catalog.names[start]}\u201d and {to_end:.2f} to "
-                              f"\u201c{catalog.names[end]}\u201d", "sound", round(to_end, 3))]
+            where = ("the start" if step == 0 else "the end" if step == total else
+                     f"nearer \u201c{catalog.names[start]}\u201d in sound" if fraction < 0.4 else
+                     f"nearer \u201c{catalog.names[end]}\u201d in sound" if fraction > 0.6 else
+                     "halfway between the two in sound")
+            reasons = [Reason(f"step {step} of {total}: {where}", "sound", round(fraction, 3))]
             for name in ("tempo", "tempo_bpm", "energy"):
                 if name in sound:
                     reasons.append(Reason(describe(name, sound[name]), "sound", sound[name]))
                     break
             summary = (f"Step {step} of {total}: \u201c{track.name}\u201d, "
-                       f"{round(100 * step / total)}% of the way from "
+                       f"{round(100 * fraction)}% of the way in sound from "
                        f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
             sources = {"sound": SOURCE_WORDS.get(catalog.sound_source[pos],
                                                  catalog.sound_source[pos])
                        if catalog.has_sound[pos] else "none"}
             items.append(Recommendation(
-                track=track, score=round(step / total, 4),
+                track=track, score=round(fraction, 4),
                 explanation=Explanation(summary=summary, reasons=tuple(reasons),
                                         block_shares={"sound": 1.0}, sources=sources),
                 genres=tuple(catalog.genres[pos]), sources=sources, sound=sound))

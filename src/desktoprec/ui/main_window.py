@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.nav.addItems(list(PAGE_NAMES))
         self.nav.setMinimumWidth(120)
         self.nav.setMaximumWidth(180)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.nav.setAccessibleName("Pages")
         self.nav.setObjectName("nav")
         self.stack = QStackedWidget()
@@ -333,6 +335,7 @@ class MainWindow(QMainWindow):
         self.account = account
         if account:
             who = clip(account.get("display_name") or account.get("id") or "", 60)
+            self.sign_in_action.setVisible(not self.ctx.demo)  # the demo signs itself in
             if self.ctx.demo:
                 self.account_label.set_plain(f"  Demo account: {who}")
                 self.setWindowTitle(f"Demo account — {APP_NAME}")
@@ -341,6 +344,9 @@ class MainWindow(QMainWindow):
                     account.get("premium"), "")
                 self.account_label.set_plain(f"  Signed in as {who}{plan}")
                 self.setWindowTitle(f"{who} — {APP_NAME}")
+            text = self.account_label.full_text()
+            self.account_label.setMinimumWidth(
+                min(320, self.account_label.fontMetrics().horizontalAdvance(text) + 12))
 
     def update_banner(self) -> None:
         settings = self.services.settings

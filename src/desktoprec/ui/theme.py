@@ -26,7 +26,7 @@ COLOURS: dict[str, dict[str, str]] = {
         "highlighted_text": "#ffffff", "tooltip_base": "#ffffe8", "tooltip_text": "#1b1c20",
         "placeholder": "#5f626a", "link": "#1b57a3", "border": "#c4c6cc",
         "nav": "#e8e9ee", "banner": "#fdf1cf", "banner_text": "#3b2f00",
-        "disabled_text": "#8a8c92", "new_list": "#dcebfb",
+        "disabled_text": "#8a8c92", "new_list": "#dcebfb", "card_selected": "#dce6f4",
     },
     "dark": {
         "window": "#232428", "window_text": "#e6e6e9", "base": "#1a1b1e",
@@ -35,7 +35,7 @@ COLOURS: dict[str, dict[str, str]] = {
         "highlighted_text": "#ffffff", "tooltip_base": "#33353a", "tooltip_text": "#e6e6e9",
         "placeholder": "#9c9ea5", "link": "#8ab4f0", "border": "#45474d",
         "nav": "#1d1e21", "banner": "#3d3620", "banner_text": "#f3e7bf",
-        "disabled_text": "#7c7e85", "new_list": "#1f3550",
+        "disabled_text": "#7c7e85", "new_list": "#1f3550", "card_selected": "#2b3a50",
     },
 }
 

@@ -128,6 +128,7 @@ class TrackCardWidget(QFrame):
         self.setFrameShape(QFrame.Shape.NoFrame)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(3)
         self.cover = CoverLabel(56)
         album_key = f"{rec.track.album or rec.track.name}|{', '.join(rec.track.artists[:1])}"
         self.cover.set_placeholder(album_key, rec.track.album or rec.track.name)
@@ -156,6 +157,7 @@ class TrackCardWidget(QFrame):
             button.setAccessibleName(tip)
             # the card's list is the one tab stop; its keys reach these actions (CARD_KEYS)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFixedSize(28, 26)
             button.clicked.connect(lambda _=False, n=name: self.action_requested.emit(n, self.rec))
             layout.addWidget(button)
             self.buttons[name] = button
@@ -420,6 +422,13 @@ class RecommendationsView(QWidget):
         self.list.key_action.connect(self._on_key_action)
         self._on_dial_moved(self.dial.value(), schedule=False)
         self._set_has_list(False)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        # narrow windows: the cards keep room for their titles, the why card takes the rest
+        total = self.splitter.width()
+        if total < 760 and self.splitter.sizes()[1] > 240:
+            self.splitter.setSizes([total - 240, 240])
 
     # --- asking --------------------------------------------------------------------------
 
