@@ -445,3 +445,21 @@ def test_demo_shows_a_first_list_before_the_audio_and_offers_the_better_one(
     qtbot.waitUntil(lambda: view.new_list_bar.isVisibleTo(view), timeout=20000)
     assert [c.rec.track.id for c in view.cards] == shown  # not swapped under the reader
     win.quit_app()
+
+
+def test_settings_account_data_folder_and_about(qtbot: Any, window: Any) -> None:
+    from desktoprec import __version__
+
+    page = window.go_to("Settings")
+    assert __version__ in page.about.full_text()
+    opened: list[str] = []
+    window.ctx.open_url_hook = opened.append
+    page.open_data_button.click()
+    assert opened and opened[-1].startswith("file://")
+    assert opened[-1].endswith(str(window.services.paths.data_dir))
+    window.services.settings.client_id = "0123456789abcdef0123456789abcdef"
+    window.signed_in = True
+    page.sign_out_button.click()
+    assert "Signed out" in page.message.full_text()
+    assert window.signed_in is False
+    assert "not signed in" in window.banner_text.full_text()

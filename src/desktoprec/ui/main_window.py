@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self.pages["Playlists"].on_continue = self.continue_playlist
         self.pages["Settings"].scan_requested.connect(self.start_scan)
         self.pages["Settings"].saved.connect(self.update_banner)
+        self.pages["Settings"].signed_out.connect(self._on_signed_out)
         ctx.settings_changed.connect(self._on_settings_changed)
         self.nav.currentRowChanged.connect(self._on_nav)
         self._build_status_bar()
@@ -321,6 +322,11 @@ class MainWindow(QMainWindow):
                             on_done=self._on_signed_in_known,
                             on_error=lambda exc: self._on_signed_in_known(False))
         self.load_account()
+
+    def _on_signed_out(self) -> None:
+        self.signed_in = False
+        self.show_status("Signed out of Spotify.")
+        self.update_banner()
 
     def _on_signed_in_known(self, value: bool) -> None:
         self.signed_in = value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
+from desktoprec import APP_NAME, __version__
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.output_device import OutputDeviceSelector
 from desktoprec.ui.theme import THEME_CHOICES, THEME_WORDS
@@ -31,12 +33,22 @@ class SettingsPage(QWidget):
     title = "Settings"
     scan_requested = Signal()
     saved = Signal()
+    signed_out = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         settings = ctx.services.settings
-        layout = QVBoxLayout(self)
+        # the page scrolls, so long option texts never make the window wider than the screen
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(body)
         layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
         layout.addWidget(PlainLabel("Music folders (mp3, flac, ogg, opus, m4a, wav): desktoprec "
                                     "listens to these files to learn their sound.", elide=False))
@@ -99,7 +111,29 @@ class SettingsPage(QWidget):
         layout.addLayout(buttons)
         self.message = PlainLabel("")
         layout.addWidget(self.message)
+        layout.addWidget(PlainLabel("Account and data", bold=True))
+        about = QFormLayout()
+        self.sign_out_button = QPushButton("Sign out of Spotify")
+        self.sign_out_button.setToolTip("Forget the sign-in on this computer; your synced library "
+                                        "stays")
+        about.addRow("Account", self.sign_out_button)
+        data_dir = str(ctx.services.paths.data_dir)
+        folder_row = QHBoxLayout()
+        self.data_folder = PlainLabel(data_dir)
+        self.data_folder.set_muted()
+        self.open_data_button = QPushButton("Open data folder")
+        folder_row.addWidget(self.data_folder, 1)
+        folder_row.addWidget(self.open_data_button)
+        about.addRow("Data folder", folder_row)
+        self.about = PlainLabel(f"{APP_NAME} {__version__}: explained, genre-diverse "
+                                "recommendations from your Spotify library and your own music.",
+                                elide=False)
+        about.addRow("About", self.about)
+        layout.addLayout(about)
         layout.addStretch(1)
+        self.sign_out_button.clicked.connect(self.sign_out)
+        self.open_data_button.clicked.connect(
+            lambda: self.ctx.open_url(QUrl.fromLocalFile(data_dir).toString()))
         self.add_folder_button.clicked.connect(self.choose_folder)
         self.remove_folder_button.clicked.connect(self.remove_folder)
         self.scan_button.clicked.connect(self._scan)
@@ -107,6 +141,16 @@ class SettingsPage(QWidget):
 
     def on_shown(self) -> None:
         pass
+
+    def sign_out(self) -> None:
+        """Forget this computer's Spotify sign-in (the library stays); the banner offers Sign in."""
+        try:
+            self.ctx.services.auth.logout()
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.ctx.error("Not signed out", exc)
+            return
+        self.message.set_plain("Signed out of Spotify. Your library stays on this computer.")
+        self.signed_out.emit()
 
     def folder_list(self) -> list[str]:
         return [self.folders.item(i).text() for i in range(self.folders.count())]
