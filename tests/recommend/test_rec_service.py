@@ -292,7 +292,8 @@ def test_recommend_command_json_keys(services: Services) -> None:
     proc = run_cli("index", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["tracks"] == len(make_catalog())
     proc = run_cli("recommend", "--seed-track", "no_such_track")
-    assert proc.returncode == 1 and "not in your library" in proc.stderr
+    assert proc.returncode == 1 and "No track in your library matches" in proc.stderr
+    assert "tracks --search" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = run_cli("recommend", "--diversity", "3")
     assert proc.returncode == 2

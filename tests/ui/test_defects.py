@@ -423,8 +423,8 @@ def test_demo_shows_a_first_list_before_the_audio_and_offers_the_better_one(
 
     go_on = threading.Event()
 
-    def prepare(progress: Any = None, cancel: Any = None,
-                on_first_index: Any = None) -> dict[str, Any]:
+    def prepare(progress: Any = None, cancel: Any = None, on_first_index: Any = None,
+                **_kw: Any) -> dict[str, Any]:
         on_first_index()
         assert go_on.wait(30)
         return {}

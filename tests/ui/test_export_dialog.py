@@ -50,9 +50,13 @@ def test_tracks_can_be_removed_and_reordered(qtbot: Any, ctx: Any, library: list
     assert [t.id for t in dialog.tracks][:2] == [ids[2], ids[1]]
     dialog.up_button.click()
     assert [t.id for t in dialog.tracks][:2] == [ids[1], ids[2]]
-    dialog.export_to_file("m3u", str(tmp_path / "edited.m3u"))
-    text = (tmp_path / "edited.m3u").read_text(encoding="utf-8")
-    assert text.count("#EXTINF") == 5
+    dialog.export_to_file("csv", str(tmp_path / "edited.csv"))
+    import csv
+
+    with (tmp_path / "edited.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [r[1] for r in rows] == [t.id for t in dialog.tracks]  # the edited list, in order
+    assert len(rows) == 5
 
 
 def test_m3u_and_csv_files(qtbot: Any, ctx: Any, library: list[str], tmp_path: Path) -> None:
