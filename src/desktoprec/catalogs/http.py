@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from desktoprec import __version__
 from desktoprec.catalogs.urls import is_https, is_loopback_http
 from desktoprec.errors import MalformedResponse
+from desktoprec.httpdeadline import DeadlineExceeded, RequestDeadline
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +168,11 @@ class Fetcher:
             if not self.url_allowed(url):
                 raise BadAnswer(f"{what} address is not https (or not the service's own)")
             self._wait_turn()
+            remaining = max(0.1, self.deadline_s - (self.clock() - started))
+            guard = RequestDeadline(remaining, None, self.service)
             try:
-                with self._http().stream("GET", url, params=params) as response:
+                with guard, self._http().stream("GET", url, params=params,
+                                            extensions={"trace": guard.trace}) as response:
                     status = response.status_code
                     if status in (301, 302, 303, 307, 308) and response.headers.get("location"):
                         url = urljoin(str(response.url), response.headers["location"])
@@ -178,7 +182,7 @@ class Fetcher:
                     if declared.isdigit() and int(declared) > limit:
                         raise BadAnswer(f"{what} is too large ({declared} bytes)")
                     body = bytearray()
-                    for chunk in response.iter_bytes():
+                    for chunk in guard.iter_bytes(response):
                         body += chunk
                         if len(body) > limit:
                             raise BadAnswer(f"{what} is too large (over {limit} bytes)")
@@ -187,9 +191,15 @@ class Fetcher:
                                          f"{self.deadline_s:.0f} s for one answer)")
                     headers = {k.lower(): v for k, v in response.headers.items()}
                     return Answer(status, bytes(body), str(response.url), headers)
+            except DeadlineExceeded:
+                self.give_up(f"{self.service} is too slow (over "
+                             f"{self.deadline_s:.0f} s for one answer)")
             except httpx.TimeoutException:
                 self.give_up(f"{self.service} did not answer in time")
             except httpx.HTTPError as exc:
+                if guard.expired:  # the deadline shut the socket down mid-answer
+                    self.give_up(f"{self.service} is too slow (over "
+                                 f"{self.deadline_s:.0f} s for one answer)")
                 self.give_up(f"{self.service} could not be reached ({type(exc).__name__})")
         raise BadAnswer(f"{what} redirected too many times")
 

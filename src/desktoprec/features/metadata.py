@@ -24,6 +24,7 @@ from typing import Any
 
 from desktoprec import __version__
 from desktoprec.atomicfile import write_atomically
+from desktoprec.httpdeadline import DeadlineExceeded, RequestDeadline, default_deadline
 
 log = logging.getLogger(__name__)
 
@@ -95,22 +96,23 @@ class MetadataGenres:
         headers = {"User-Agent": f"desktoprec/{__version__} (desktop music recommender)",
                    "Accept": "application/json"}
         try:
-            with httpx.Client(timeout=10.0, follow_redirects=False) as client, client.stream(
+            with RequestDeadline(default_deadline(60.0), None, "The metadata service") as guard, \
+                    httpx.Client(timeout=10.0, follow_redirects=False) as client, client.stream(
                     "GET", url, params={"inc": "tags genres", "fmt": "json"},
-                    headers=headers) as response:
+                    headers=headers, extensions={"trace": guard.trace}) as response:
                 if response.status_code == 404:
                     return []
                 if response.status_code != 200:
                     log.info("metadata service answered %s for %s", response.status_code, isrc)
                     return None
                 body = b""
-                for chunk in response.iter_bytes():
+                for chunk in guard.iter_bytes(response):
                     body += chunk
                     if len(body) > MAX_RESPONSE_BYTES:
                         log.info("metadata answer for %s too large; ignored", isrc)
                         return []
             return parse_genres(json.loads(body))
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, ValueError, DeadlineExceeded) as exc:
             log.info("metadata service lookup failed for %s: %s", isrc, exc)
             return None
 

@@ -35,6 +35,7 @@ from sqlalchemy import select, update
 from desktoprec import __version__
 from desktoprec.atomicfile import write_atomically
 from desktoprec.errors import Cancelled, MalformedResponse
+from desktoprec.httpdeadline import DeadlineExceeded, RequestDeadline, default_deadline
 from desktoprec.settings import (
     DEFAULT_PREVIEW_API_URL,
     is_loopback_host,
@@ -244,8 +245,10 @@ class PreviewSource:
 
         for _ in range(MAX_REDIRECTS + 1):
             self._wait_turn()
+            guard = RequestDeadline(default_deadline(), None, "The preview service")
             try:
-                with self._http().stream("GET", url) as response:
+                with guard, self._http().stream("GET", url,
+                                            extensions={"trace": guard.trace}) as response:
                     status = response.status_code
                     if status in (301, 302, 303, 307, 308) and response.headers.get("location"):
                         url = urljoin(url, response.headers["location"])
@@ -260,12 +263,17 @@ class PreviewSource:
                         raise RejectedAnswer(f"{what} is too large ({declared} bytes, the limit "
                                              f"is {limit})")
                     body = bytearray()
-                    for chunk in response.iter_bytes():
+                    for chunk in guard.iter_bytes(response):
                         body += chunk
                         if len(body) > limit:
                             raise RejectedAnswer(f"{what} is too large (over {limit} bytes)")
                     return status, bytes(body), url
+            except DeadlineExceeded as exc:
+                raise ServiceUnavailable(exc.message) from exc
             except httpx.HTTPError as exc:
+                if guard.expired:
+                    raise ServiceUnavailable("the preview service did not finish answering in "
+                                             "time") from exc
                 raise ServiceUnavailable(f"the preview service could not be reached "
                                          f"({type(exc).__name__})") from exc
         raise RejectedAnswer(f"{what} redirected too many times")
