@@ -147,11 +147,10 @@ def run(services: Services, *, demo: bool = False, argv: Sequence[str] | None = 
 
     app = create_application(argv)
     single = SingleInstance(services.paths.data_dir)
-    if single.another_is_running():
+    if not single.claim():  # checks and listens under one lock (two quick launches: one runs)
         print("desktoprec is already running; its window was brought to the front.",
               file=sys.stderr)
         return 0
-    single.listen()
     crash = CrashHandler(str(services.paths.log_file),
                          dialogs=crash_dialogs_wanted(not crash_dialog)).install()
     apply_theme(app, services.settings.theme)
