@@ -78,6 +78,20 @@ def test_rate_window_budget_size_limit_and_deadline(recorded: CatalogEmulator) -
         slow.get("/artist/27")
 
 
+def test_the_deadline_counts_from_the_request_not_the_rate_wait(
+        recorded: CatalogEmulator) -> None:
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds  # a long wait for the rate window (iTunes: 20 a minute)
+
+    fetcher = Fetcher("deezer", recorded.urls()["deezer"], Limits(1, 60.0, 10), sleep=sleep,
+                      clock=lambda: clock[0], deadline_s=5.0)
+    fetcher.get("/artist/27")
+    assert fetcher.get("/artist/27").status == 200  # waited 60 s, then answered at once
+    assert clock[0] == 60.0 and fetcher.down is None
+
+
 def test_down_and_503_cost_one_source_down(recorded: CatalogEmulator) -> None:
     recorded.faults["musicbrainz"] = "down"
     with pytest.raises(SourceDown, match="could not be reached"):

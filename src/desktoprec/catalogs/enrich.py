@@ -167,7 +167,7 @@ class _Run:
             return None
         try:
             value = call()
-        except (deezer_mod.NotFound, LookupError):
+        except deezer_mod.NotFound:
             self.cache.put(service, key, "not_found")
             return None
         except BadAnswer as exc:

@@ -163,11 +163,13 @@ class Fetcher:
                   what: str) -> Answer:
         import httpx
 
-        started = self.clock()
+        started: float | None = None
         for _ in range(MAX_REDIRECTS + 1):
             if not self.url_allowed(url):
                 raise BadAnswer(f"{what} address is not https (or not the service's own)")
             self._wait_turn()
+            if started is None:  # the deadline counts from the request, not the rate wait
+                started = self.clock()
             remaining = max(0.1, self.deadline_s - (self.clock() - started))
             guard = RequestDeadline(remaining, None, self.service)
             try:
