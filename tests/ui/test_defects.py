@@ -463,3 +463,25 @@ def test_settings_account_data_folder_and_about(qtbot: Any, window: Any) -> None
     assert "Signed out" in page.message.full_text()
     assert window.signed_in is False
     assert "not signed in" in window.banner_text.full_text()
+
+
+def test_library_sorts_by_any_column_and_columns_can_be_hidden(qtbot: Any, window: Any) -> None:
+    from desktoprec.ui.pages.library import LENGTH_COLUMN
+
+    page = window.go_to("Library")
+    page.reload()
+    header = page.table.horizontalHeader()
+    assert page.model.HEADERS[LENGTH_COLUMN] == "Length"
+    page.table.sortByColumn(LENGTH_COLUMN, Qt.SortOrder.DescendingOrder)
+    lengths = [i.track.duration_ms for i in page.model.items]
+    assert lengths == sorted(lengths, reverse=True) and lengths[0] == 203_000
+    assert page.model.cell(0, LENGTH_COLUMN) == "3:23"
+    page.reload()  # a reload keeps the chosen order
+    assert [i.track.duration_ms for i in page.model.items] == lengths
+    assert header.sortIndicatorSection() == LENGTH_COLUMN
+    assert page.model.cell(0, 5) in ("Spotify library", "my files")  # words, not "spotify"
+    page.column_actions[4].setChecked(False)
+    assert page.table.isColumnHidden(4)
+    page.column_actions[4].setChecked(True)
+    assert not page.table.isColumnHidden(4)
+    assert not page.column_actions[0].isEnabled()  # the title always shows

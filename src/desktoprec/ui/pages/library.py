@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,16 +24,18 @@ from PySide6.QtWidgets import (
 from desktoprec.domain import Track
 from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip
+from desktoprec.ui.widgets import PlainLabel, clip, format_duration, safe_tooltip
 
 _ROOT = QModelIndex()
+SOURCE_WORDS = {"spotify": "Spotify library", "local": "my files", "discovery": "discovery"}
+LENGTH_COLUMN = 3
 SOUND_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview", "none": "—"}
 
 
 class LibraryTableModel(QAbstractTableModel):
     """Library items as rows; every cell is plain text, clipped."""
 
-    HEADERS = ("Title", "Artists", "Album", "Genres", "Source", "Sound from")
+    HEADERS = ("Title", "Artists", "Album", "Length", "Genres", "Source", "Sound from")
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,11 +60,28 @@ class LibraryTableModel(QAbstractTableModel):
         return len(self.HEADERS)
 
     def cell(self, row: int, column: int) -> str:
-        item = self.items[row]
+        return self.text_of(self.items[row], column)
+
+    @staticmethod
+    def text_of(item: queries.LibraryItem, column: int) -> str:
         track = item.track
-        values = (track.name, ", ".join(track.artists), track.album or "", ", ".join(item.genres),
-                  track.source, SOUND_WORDS.get(item.sound_source, item.sound_source))
+        values = (track.name, ", ".join(track.artists), track.album or "",
+                  format_duration(track.duration_ms), ", ".join(item.genres),
+                  SOURCE_WORDS.get(track.source, track.source),
+                  SOUND_WORDS.get(item.sound_source, item.sound_source))
         return clip(values[column], 200)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Click a header to sort by it (length by time, the rest by text, any case)."""
+        def key(item: queries.LibraryItem) -> Any:
+            if column == LENGTH_COLUMN:
+                return item.track.duration_ms or 0
+            return self.text_of(item, column).casefold()
+
+        self.layoutAboutToBeChanged.emit()
+        self.items.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -117,6 +137,20 @@ class LibraryPage(QWidget):
         # size columns from the first rows only: measuring 500 rows took ~60 ms of the UI thread
         self.table.horizontalHeader().setResizeContentsPrecision(40)
         self.table.verticalHeader().setVisible(False)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setToolTip("Click a column to sort by it; right-click to choose the columns")
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.column_actions = []
+        for column, name in enumerate(LibraryTableModel.HEADERS):
+            action = QAction(name, header)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setEnabled(column != 0)  # the title always shows
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+            header.addAction(action)
+            self.column_actions.append(action)
         self.table.doubleClicked.connect(self._on_double_clicked)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
@@ -160,6 +194,8 @@ class LibraryPage(QWidget):
         if generation != self._generation:
             return
         self.model.set_items(items)
+        header = self.table.horizontalHeader()  # the order the user chose stays
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount()):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
