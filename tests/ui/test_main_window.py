@@ -91,6 +91,26 @@ def test_wizard_spotify_choice_signs_in_and_syncs(qtbot: Any, services: Any,
         win._quitting = True
 
 
+def test_wizard_refused_client_id_is_shown_and_starts_no_sign_in(qtbot: Any,
+                                                                  window: Any) -> None:
+    """A client ID the auth service refuses ends in one message on the window, not an exception
+    in the event loop, and no sign-in is started."""
+    from PySide6.QtWidgets import QMessageBox
+
+    before = window.services.settings.client_id
+
+    class Choice:
+        choice = "spotify"
+        client_id = "not a client id!"
+        folder = ""
+
+    window.apply_wizard_choice(Choice())
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "client ID" in boxes[-1].text()
+    assert getattr(window, "sign_in_dialog", None) is None
+    assert window.services.settings.client_id == before
+
+
 def test_wizard_folder_choice_scans(qtbot: Any, window: Any, tmp_path: Path) -> None:
     class Choice:
         choice = "folders"

@@ -297,8 +297,7 @@ class MainWindow(QMainWindow):
     def apply_wizard_choice(self, dialog: Any) -> None:
         choice = dialog.choice
         if choice == "spotify":
-            self.set_client_id(dialog.client_id)
-            self.sign_in()
+            self.set_client_id(dialog.client_id, then=self.sign_in)
         elif choice == "demo":
             self.ctx.demo = True
             self.start_demo()
@@ -308,8 +307,20 @@ class MainWindow(QMainWindow):
             self.start_scan()
         self.update_banner()
 
-    def set_client_id(self, client_id: str) -> None:
-        self.services.auth.set_client_id(client_id)
+    def set_client_id(self, client_id: str, then: Callable[[], None] | None = None) -> None:
+        """Connect a Spotify app through AuthService.set_client_id on the database lane: it may end
+        the demo (closing its database, removing its files), and a refused ID is shown, not
+        raised into the event loop."""
+        auth = self.services.auth
+
+        def connected(_result: object) -> None:
+            self.update_banner()
+            if then is not None:
+                then()
+
+        self.ctx.runner.run(lambda: auth.set_client_id(client_id), lane="db", name="connect",
+                            on_done=connected,
+                            on_error=lambda exc: self.ctx.error("Connect Spotify", exc))
 
     def check_sign_in(self) -> None:
         if not self.services.settings.effective_client_id():
