@@ -146,6 +146,7 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
                     evidence = repo.candidate_evidence(session, candidates)
                     known = repo.user_artist_ids(session)
                     tracks = repo.tracks_by_ids(session, candidates)
+                for_you = home.recommend.recommend(mode="for_you", n=20).items
             finally:
                 home.close()
     finally:
@@ -156,6 +157,12 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     with_sound = sum(1 for t in library if sound.get(t, "none") != "none")
     with_genre = sum(1 for t in library if t in genre_ids)
     new_artist = sum(1 for t in candidates if not set(tracks[t].artist_ids) & known)
+    new_picks = [item for item in for_you if item.new_artist]
+    # an "evidence" reason that names the service which brought the artist (the other kind of
+    # evidence reason is Deezer's tempo beside ours)
+    with_evidence = sum(1 for item in new_picks
+                        if any(reason.block == "evidence" and reason.text.startswith("new to you")
+                               for reason in item.explanation.reasons))
     enrich = result.get("enrich") or {}
     return {
         "account": "recorded" if args.recorded else f"generated seed {args.seed}",
@@ -170,8 +177,12 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
         "candidates_with_evidence": sum(1 for t in candidates if evidence.get(t)),
         "evidence_services": sorted({e.service for v in evidence.values() for e in v}),
         "requests": enrich.get("requests"), "warnings": result.get("warnings"),
+        "for_you_picks": len(for_you), "for_you_new_artist_picks": len(new_picks),
+        "for_you_new_artist_picks_with_evidence": with_evidence,
         "limits": args.limits, "seconds": round(seconds, 1),
         "goal_sound_80": with_sound >= 0.8 * len(library),
         "goal_genre_80": with_genre >= 0.8 * len(library),
         "goal_candidates": new_artist > 0,
+        "goal_for_you_new_30": len(new_picks) >= 0.3 * max(1, len(for_you))
+        and with_evidence == len(new_picks),
     }
