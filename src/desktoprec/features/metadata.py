@@ -119,22 +119,10 @@ class MetadataGenres:
 
 def parse_genres(data: Any, limit: int = 5) -> list[str]:
     """Genre names from a MusicBrainz ISRC answer, most-voted first (tags used when no genres)."""
-    votes: dict[str, int] = {}
-    recordings = data.get("recordings") if isinstance(data, dict) else None
-    for recording in recordings if isinstance(recordings, list) else []:
-        if not isinstance(recording, dict):
-            continue
-        for field in ("genres", "tags"):
-            entries = recording.get(field)
-            for entry in entries if isinstance(entries, list) else []:
-                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-                    continue
-                name = " ".join(entry["name"].split()).lower()[:60]
-                count = entry.get("count")
-                weight = count if isinstance(count, int) and 0 < count < 10**6 else 1
-                if name and not name.isdigit():
-                    votes[name] = votes.get(name, 0) + weight * (2 if field == "genres" else 1)
-    return [name for name, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+    from desktoprec.catalogs.musicbrainz import parse_isrc_answer  # the one parser of the answer
+
+    genres: list[str] = parse_isrc_answer(data, limit)["genres"]
+    return genres
 
 
 def lookup_many(service: MetadataGenres, isrcs: Iterable[tuple[str, str]], *,
