@@ -243,13 +243,13 @@ def check_index() -> str:
     with tempfile.TemporaryDirectory(prefix="desktoprec-selftest-") as folder:
         saved = str(Path(folder) / "selftest.faiss")
         faiss.write_index(index, saved)
-        index = faiss.read_index(saved)
+        loaded = faiss.read_index(saved)
     queries = vectors[[0, 17, 1999]]
-    _scores, ids = index.search(queries, 5)
+    _scores, ids = loaded.search(queries, 5)
     if [int(row[0]) for row in ids] != [0, 17, 1999]:
         raise CheckFailed(f"the index did not find the query vectors themselves: {ids[:, 0]}")
     return (
-        f"built, saved, loaded and queried a {index.ntotal}-vector index "
+        f"built, saved, loaded and queried a {loaded.ntotal}-vector index "
         f"(faiss {getattr(faiss, '__version__', '?')})"
     )
 

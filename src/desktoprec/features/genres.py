@@ -77,7 +77,7 @@ def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) 
     names: list[str] = []
     for center in centers:
         order = np.argsort(-np.abs(center))
-        chosen = []
+        chosen: list[str] = []
         for column in order:
             if len(chosen) == words or abs(center[column]) < 0.25:
                 break

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from desktoprec.storage.db import Database
 from desktoprec.storage.tables import (
     ArtistRow,
     IsrcRow,
@@ -183,7 +184,7 @@ def _by_name(file: LocalFileRow, by_name: dict[tuple[str, str], list[_Candidate]
     return best[1] if best else None
 
 
-def match_files(db: object) -> MatchReport:
+def match_files(db: Database) -> MatchReport:
     """Match every present local file; make local tracks for the rest; drop orphaned ones."""
     report = MatchReport()
     now = datetime.now(UTC).replace(tzinfo=None)

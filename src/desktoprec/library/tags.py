@@ -90,7 +90,7 @@ def clean_isrc(value: Any) -> str | None:
 def _first(tags: Any, keys: tuple[str, ...]) -> Any:
     for key in keys:
         try:
-            value = tags.get(key) if hasattr(tags, "get") else None
+            value: Any = tags.get(key) if hasattr(tags, "get") else None
         except (ValueError, KeyError, TypeError):
             value = None
         if value is None:
