@@ -18,8 +18,6 @@ NOT_YET: set[str] = {
     "DemoService.enrich",
     "DemoService.prepare",
     "DemoService.start_catalogs",
-    "ExportService.add_to_playlist",
-    "ExportService.own_playlists",
     "LibraryService.analyze_files",
     "LibraryService.analyze_library",
     "LibraryService.enrich",

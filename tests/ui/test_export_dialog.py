@@ -137,15 +137,15 @@ def test_add_to_an_existing_playlist_and_new_ones_show_without_a_sync(qtbot: Any
         assert dialog.existing.count() == len(own)
         dialog.existing_choice.setChecked(True)
         assert not dialog.name.isEnabled() and dialog.existing.isEnabled()
-        dialog.existing.setCurrentIndex(dialog.existing.findData(target["id"]))
+        dialog.existing.setCurrentIndex(dialog.existing.findData(target.id))
         dialog.export_to_spotify()
         assert dialog.outcome and dialog.outcome.get("added") == 3, dialog.outcome
         assert "Added 3 tracks" in dialog.result_label.full_text()
         posted = [r for r in server.requests
-                  if r.method == "POST" and r.path.endswith(f"/playlists/{target['id']}/items")]
+                  if r.method == "POST" and r.path.endswith(f"/playlists/{target.id}/items")]
         assert posted
         after = {p["id"]: p["total"] for p in queries.playlists(services)}
-        assert after[target["id"]] == (before[target["id"]] or 0) + 3  # stored locally too
+        assert after[target.id] == (before[target.id] or 0) + 3  # stored locally too
         # a new playlist is in Playlists at once, with its tracks, before any sync
         dialog.new_choice.setChecked(True)
         dialog.name.setText("Fresh picks")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import select
 
@@ -47,6 +48,15 @@ class PendingExport(TypedDict):
     name: str
     tracks: int
     last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistRef:
+    """One of the user's own playlists, one tracks can be added to."""
+
+    id: str
+    name: str
+    total: int
 
 
 def recipe_text(recipe: Mapping[str, object] | str | None) -> str | None:
@@ -109,7 +119,7 @@ class ExportService:
                             description=text, replace=True)
         return result_dict(name, result, public)
 
-    def own_playlists(self) -> list[dict[str, Any]]:
+    def own_playlists(self) -> list[PlaylistRef]:
         """The user's own playlists, the ones tracks can be added to (id, name, total)."""
         with self.services.db.read() as session:
             account = session.scalars(select(AccountRow)).first()
@@ -118,9 +128,9 @@ class ExportService:
             rows = session.scalars(select(PlaylistRow).where(
                 PlaylistRow.owner_id == account.id, PlaylistRow.removed.is_(False))
                 .order_by(PlaylistRow.list_position, PlaylistRow.name))
-            return [{"id": r.id, "name": r.name or "", "total": r.total or 0} for r in rows]
+            return [PlaylistRef(id=r.id, name=r.name or "", total=r.total or 0) for r in rows]
 
-    def add_to_playlist(self, playlist_id: str, uris: Sequence[str]) -> dict[str, Any]:
+    def add_to_playlist(self, playlist_id: str, uris: Sequence[str]) -> ExportOutcome:
         """Append tracks to one of the user's own playlists (Spotify refuses others' anyway)."""
         with self.services.db.read() as session:
             account = session.scalars(select(AccountRow)).first()

@@ -45,6 +45,7 @@ class ExportOutcome(TypedDict, total=False):
     queued: bool
     pending_id: int
     message: str
+    added: int  # adding to an existing playlist: how many tracks were appended
 
 
 def make_description(recipe: str | None = None, description: str | None = None) -> str:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.domain import Track
 from desktoprec.errors import ExportError, NetworkError
+from desktoprec.export.service import PlaylistRef
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.errors import describe
 from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip, track_line
@@ -203,10 +204,10 @@ class ExportDialog(QDialog):
                             on_done=self._show_own_playlists,
                             on_error=lambda exc: log.info("own playlists: %s", exc))
 
-    def _show_own_playlists(self, playlists: list[dict[str, Any]]) -> None:
+    def _show_own_playlists(self, playlists: list[PlaylistRef]) -> None:
         self.existing.clear()
         for p in playlists:
-            self.existing.addItem(clip(f"{p['name']} ({p['total']} tracks)", 80), p["id"])
+            self.existing.addItem(clip(f"{p.name} ({p.total} tracks)", 80), p.id)
         self.existing_choice.setEnabled(bool(playlists))
         if not playlists:
             self.existing_choice.setToolTip("You have no playlist of your own yet")
