@@ -866,7 +866,7 @@ def _count_onsets(envelope: np.ndarray) -> int:
         return 0
     spacing = max(1, int(0.05 * SAMPLE_RATE / HOP))
     kept, last = 0, -spacing
-    for index in indices:
+    for index in indices.tolist():
         if index - last >= spacing:
             kept += 1
             last = index

@@ -93,6 +93,7 @@ def _worker_main(conn: Connection, analyzer_spec: str, memory_mb: int,
             return
         key, path = message
         started = time.process_time()
+        reply: tuple[str, bool, Any, str | None]
         try:
             descriptors = analyzer(path)
             reply = (key, True, descriptors, None)
