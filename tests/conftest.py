@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# numba's compiled kernels are cached once per test run machine-wide, not per test home.
+# librosa (the reference of tests/features, not used by the app) compiles numba kernels: cached
+# once per machine, not per test home.
 os.environ.setdefault(
     "NUMBA_CACHE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "desktoprec-test-numba")
 )

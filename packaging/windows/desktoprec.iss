@@ -56,5 +56,5 @@ Name: "{userstartup}\{#AppName}"; Filename: "{app}\{#AppExe}"; Parameters: "app 
 Filename: "{app}\{#AppExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
 
 [UninstallDelete]
-; the numba kernel cache and logs are rebuilt on demand; the library and settings are the user's and stay
+; the cache and logs are rebuilt on demand; the library and settings are the user's and stay
 Type: filesandordirs; Name: "{localappdata}\desktoprec\Cache"

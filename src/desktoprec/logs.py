@@ -170,7 +170,7 @@ def configure_logging(log_file: Path, *, debug: bool = False, console: bool = Fa
     # Python warnings go through logging as well, so they are redacted and end up in the file.
     logging.captureWarnings(True)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
-    for noisy in ("numba", "urllib3", "httpx", "httpcore", "PIL", "matplotlib"):
+    for noisy in ("urllib3", "httpx", "httpcore", "PIL", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if warning is not None:
         # without a file, a record must not fall through to logging's last-resort stderr

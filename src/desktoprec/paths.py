@@ -43,10 +43,6 @@ class AppPaths:
         return self.cache_dir / "covers"
 
     @property
-    def numba_cache_dir(self) -> Path:
-        return self.cache_dir / "numba"
-
-    @property
     def demo_dir(self) -> Path:
         return self.data_dir / "demo"
 
@@ -91,26 +87,3 @@ def app_paths() -> AppPaths:
         cache_dir=Path(dirs.user_cache_dir),
         log_dir=Path(dirs.user_log_dir),
     )
-
-
-def configure_numba_cache(paths: AppPaths | None = None) -> Path:
-    """Point numba's compiled-kernel cache at the user cache before librosa is imported.
-
-    numba caches next to the library by default, which a frozen or read-only install cannot write,
-    and then pays ~20 s of compilation on every start.
-    """
-    paths = paths or app_paths()
-    target = paths.numba_cache_dir
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        # A read-only profile: a fresh private folder instead (a slower start). Never a fixed
-        # name in /tmp: numba's cache holds pickles, which another user could plant there.
-        import tempfile
-
-        try:
-            target = Path(tempfile.mkdtemp(prefix="desktoprec-numba-"))
-        except OSError:
-            pass
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(target))
-    return Path(os.environ["NUMBA_CACHE_DIR"])

@@ -182,9 +182,6 @@ def _optional_module(name: str) -> Any | None:
 
 
 def check_dsp() -> str:
-    from desktoprec.paths import configure_numba_cache
-
-    configure_numba_cache()  # before anything imports numba (librosa does)
     path = clip_path()
     started = time.perf_counter()
     dsp = _optional_module("desktoprec.features.dsp")

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from desktoprec.paths import AppPaths, app_paths, configure_numba_cache
+from desktoprec.paths import AppPaths, app_paths
 from desktoprec.settings import Settings, load_settings, save_settings
 from desktoprec.storage import Database, open_database
 
@@ -36,7 +36,6 @@ class Services:
 
     def __init__(self, paths: AppPaths | None = None, settings: Settings | None = None) -> None:
         self.paths = (paths or app_paths()).ensure()
-        configure_numba_cache(self.paths)
         self.settings = settings if settings is not None else load_settings(self.paths.settings_file)
         self._db: Database | None = None
         self._lock = threading.RLock()

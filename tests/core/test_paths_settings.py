@@ -13,7 +13,7 @@ from desktoprec.settings import Settings, load_settings, save_settings
 def test_desktoprec_home_moves_everything(desktoprec_home: Path) -> None:
     paths = app_paths().ensure()
     for path in (paths.database, paths.settings_file, paths.log_file, paths.index_dir,
-                 paths.covers_dir, paths.numba_cache_dir):
+                 paths.covers_dir, paths.exports_dir):
         assert desktoprec_home.resolve() in path.resolve().parents
 
 

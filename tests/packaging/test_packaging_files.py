@@ -193,3 +193,36 @@ def test_release_workflow_builds_on_three_systems_and_runs_the_self_test() -> No
 def test_pyinstaller_hooks_parse(hook: Path) -> None:
     tree = ast.parse(hook.read_text(encoding="utf-8"))
     assert ast.get_docstring(tree), f"{hook.name} needs a docstring saying what it is for"
+
+
+def _licences_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("licences", PACKAGING / "pyinstaller/licences.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STALE = ("numba", "llvmlite", "librosa", "spotipy", "authlib", "essentia")
+
+
+def test_spec_carries_the_licences_of_the_runtime_distributions_and_nothing_else() -> None:
+    carried = {name.lower().replace("_", "-") for name in _licences_module().runtime_distributions()}
+    declared = {re.split(r"[<>=!~; \[]", req, maxsplit=1)[0].lower().replace("_", "-")
+                for req in _pyproject()["project"]["dependencies"]}
+    assert declared <= carried  # each declared dependency, and what it pulls in (SecretStorage, ...)
+    assert {"secretstorage", "jeepney", "httpcore", "shiboken6"} <= carried
+    for extra in ("librosa", "pytest", "pyinstaller", "mypy", "ruff", "hypothesis", "pyyaml"):
+        assert extra not in carried
+
+
+def test_spec_and_hooks_name_no_package_the_app_does_not_import() -> None:
+    text = SPEC.read_text(encoding="utf-8").lower()
+    for stale in STALE:
+        assert stale not in text, stale
+    assert "runtime_hooks" in text and "rthook_portable" in text  # the only runtime hook
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "src/desktoprec").rglob("*.py"))
+    for hook in (PACKAGING / "pyinstaller/hooks").glob("hook-*.py"):
+        package = hook.stem.removeprefix("hook-")
+        assert re.search(rf"^\s*(import|from) {package}\b", source, re.MULTILINE), hook.name

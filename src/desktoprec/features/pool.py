@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT_S = 120.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
 DEFAULT_ANALYZER = "desktoprec.features.dsp:analyze"
-STARTUP_LIMIT_S = 180.0  # importing numpy/librosa in a fresh process, on a busy machine
+STARTUP_LIMIT_S = 180.0  # importing numpy/scipy in a fresh process, on a busy machine
 READY = "ready"
 
 Progress = Callable[[str, int, int], None]
@@ -72,7 +72,7 @@ def _silence_native_stderr() -> None:
 def _worker_main(conn: Connection, analyzer_spec: str, memory_mb: int,
                  env: dict[str, str]) -> None:
     """Runs in the child: limits memory, imports the analyzer, analyses what it is sent."""
-    os.environ.update(env)  # NUMBA_CACHE_DIR and single-threaded BLAS, before any import
+    os.environ.update(env)  # single-threaded BLAS, before any import
     _silence_native_stderr()
     if memory_mb > 0:
         _limit_memory(memory_mb)
@@ -152,12 +152,8 @@ class _Worker:
 
 
 def worker_environment() -> dict[str, str]:
-    """What every worker needs before it imports numpy or librosa."""
-    from desktoprec.paths import configure_numba_cache
-
-    env = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                  "NUMBA_NUM_THREADS")}
-    env["NUMBA_CACHE_DIR"] = os.environ.get("NUMBA_CACHE_DIR") or str(configure_numba_cache())
+    """What every worker needs before it imports numpy."""
+    env = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     for name in ("DESKTOPREC_HOME", "PYTHONPATH"):
         if os.environ.get(name):
             env[name] = os.environ[name]
