@@ -510,18 +510,10 @@ class TempoEstimate:
 _SALIENCE_BPM = np.arange(13.0, 720.5, 0.5)  # support reaches 3x and 1/3 of the chosen range
 
 
-def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
-    """The beat's tempo from the onset envelopes (see TEMPO_PRIOR_BPM for the method).
-
-    Regularity is the autocorrelation at the beat period (0-1); the confidence is that times how
-    far the chosen tempo's salience stands above the best tempo that is not it (0-1), so it is
-    low where the pulse is weak or another tempo is nearly as likely.
-    """
-    frame_rate = SAMPLE_RATE / HOP
-    max_lag = int(frame_rate * 60.0 / _SALIENCE_BPM[0]) + 2
-    usable = [e for e in envelopes if e.size >= frame_rate * MIN_TEMPO_SECONDS]
-    if not usable:
-        return TempoEstimate(None, 0.0, 0.0, 0.0)
+def _envelope_evidence(usable: list[np.ndarray], max_lag: int,
+                       frame_rate: float) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Summed over the envelopes: the unbiased autocorrelation up to max_lag, the envelope's
+    spectrum at each candidate tempo, and each envelope's mean (the pulse strength)."""
     total = np.zeros(max_lag + 1)
     spectrum_sum = np.zeros(_SALIENCE_BPM.size)
     strength = []
@@ -541,12 +533,16 @@ def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
                                           1e-12)
         bins = _SALIENCE_BPM / 60.0 * size / frame_rate
         spectrum_sum += np.interp(bins, np.arange(magnitude.size), magnitude)
-    beat_strength = float(np.mean(strength))
-    if total[0] <= 1e-12:
-        return TempoEstimate(None, 0.0, beat_strength, 0.0)
-    acf = total / total[0]
+    return total, spectrum_sum, strength
+
+
+def _weighted_salience(acf: np.ndarray, spectrum_sum: np.ndarray, envelope_count: int,
+                       frame_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(weighted salience per candidate tempo, the candidates in TEMPO_RANGE_BPM): own evidence
+    plus its relatives' (TEMPO_SUPPORT), under the prior around TEMPO_PRIOR_BPM."""
     lags = 60.0 * frame_rate / _SALIENCE_BPM
-    base = np.maximum(np.interp(lags, np.arange(acf.size), acf), 0.0) * spectrum_sum / len(usable)
+    base = (np.maximum(np.interp(lags, np.arange(acf.size), acf), 0.0) * spectrum_sum
+            / envelope_count)
     salience = base.copy()
     for factor, share in TEMPO_SUPPORT:
         salience += share * np.interp(_SALIENCE_BPM * factor, _SALIENCE_BPM, base, left=0.0,
@@ -557,15 +553,17 @@ def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
     # a tempo needs its own evidence: support from its double or half alone does not make it
     weighted = np.where(in_range & (base > 0.0),
                         salience * np.exp(-0.5 * (octaves / TEMPO_PRIOR_OCTAVES) ** 2), 0.0)
-    best = int(np.argmax(weighted))
-    if weighted[best] <= 0.0:
-        return TempoEstimate(None, 0.0, beat_strength, 0.0)
-    # the period, refined on the autocorrelation near the chosen tempo
-    approx = 60.0 * frame_rate / _SALIENCE_BPM[best]
+    return weighted, in_range
+
+
+def _beat_period(acf: np.ndarray, bpm: float, max_lag: int,
+                 frame_rate: float) -> tuple[float, int]:
+    """(period in frames, the autocorrelation peak's lag) of the chosen tempo, refined on the
+    autocorrelation near it and near a multiple of it (more lags per beat, a finer estimate)."""
+    approx = 60.0 * frame_rate / bpm
     lo_lag, hi_lag = max(1, int(approx * 0.95)), min(max_lag - 1, math.ceil(approx * 1.05))
     peak = lo_lag + int(np.argmax(acf[lo_lag:hi_lag + 1]))
     period = _refine_peak(acf, peak) if lo_lag < peak < hi_lag else approx
-    # Refine with the peak near a multiple of the period (more lags per beat, finer estimate).
     for multiple in (4, 3, 2):
         near_lag = period * multiple
         if near_lag + 2 < max_lag:
@@ -575,14 +573,44 @@ def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
             if acf[local] > 0.5 * acf[peak]:
                 period = _refine_peak(acf, local) / multiple
                 break
-    regularity = float(np.clip(acf[peak], 0.0, 1.0))
+    return period, peak
+
+
+def _prominence(weighted: np.ndarray, best: int, in_range: np.ndarray) -> float:
+    """How far the chosen tempo's salience stands above its best rival (0-1); its double and
+    half are the same pulse, not rivals."""
     chosen = _SALIENCE_BPM[best]
-    # rivals: tempi other than this one and its double and half (those are the same pulse)
     others = np.ones(_SALIENCE_BPM.size, dtype=bool)
     for factor in (1.0, 2.0, 0.5):
         others &= np.abs(_SALIENCE_BPM / (chosen * factor) - 1.0) > 0.04
     rival = float(np.max(weighted[others & in_range])) if np.any(others & in_range) else 0.0
-    prominence = 1.0 - rival / float(weighted[best])
+    return 1.0 - rival / float(weighted[best])
+
+
+def _tempo(envelopes: list[np.ndarray]) -> TempoEstimate:
+    """The beat's tempo from the onset envelopes (see TEMPO_PRIOR_BPM for the method).
+
+    Regularity is the autocorrelation at the beat period (0-1); the confidence is that times how
+    far the chosen tempo's salience stands above the best tempo that is not it (0-1), so it is
+    low where the pulse is weak or another tempo is nearly as likely.
+    """
+    frame_rate = SAMPLE_RATE / HOP
+    max_lag = int(frame_rate * 60.0 / _SALIENCE_BPM[0]) + 2
+    usable = [e for e in envelopes if e.size >= frame_rate * MIN_TEMPO_SECONDS]
+    if not usable:
+        return TempoEstimate(None, 0.0, 0.0, 0.0)
+    total, spectrum_sum, strength = _envelope_evidence(usable, max_lag, frame_rate)
+    beat_strength = float(np.mean(strength))
+    if total[0] <= 1e-12:
+        return TempoEstimate(None, 0.0, beat_strength, 0.0)
+    acf = total / total[0]
+    weighted, in_range = _weighted_salience(acf, spectrum_sum, len(usable), frame_rate)
+    best = int(np.argmax(weighted))
+    if weighted[best] <= 0.0:
+        return TempoEstimate(None, 0.0, beat_strength, 0.0)
+    period, peak = _beat_period(acf, float(_SALIENCE_BPM[best]), max_lag, frame_rate)
+    regularity = float(np.clip(acf[peak], 0.0, 1.0))
+    prominence = _prominence(weighted, best, in_range)
     confidence = float(np.clip(math.sqrt(min(1.0, regularity / 0.4)) * prominence, 0.0, 1.0))
     # A steady tone or plain noise has onset "peaks" from codec and random fluctuations only:
     # no pulse (measured: tones < 0.01 regularity; noise ~0.06 with strength < 0.03). Sustained
@@ -680,26 +708,41 @@ def _finite(value: float | None, digits: int = 4) -> float | None:
     return round(float(value), digits)
 
 
-def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
-    """Descriptors of mono float32 windows at SAMPLE_RATE (the pure part, used by the tests too)."""
-    mel_fb, (semitone_fb, semitone_first, semitone_end), _, freqs = _filters()
-    windows = [w for w in windows if w.size]
-    sample_count = sum(w.size for w in windows)
-    seconds = sample_count / SAMPLE_RATE
-    result: dict[str, Any] = {"analyzed_s": round(seconds, 3)}
-    energy_sum = sum(float(np.dot(w, w)) for w in windows)
-    rms_all = math.sqrt(energy_sum / sample_count) if sample_count else 0.0
-    if not windows or rms_all < SILENCE_RMS:
-        result.update(_silent_descriptors(seconds))
-        return result
+@dataclass
+class _Level:
+    """How loud the frames are: each frame's dBFS, which frames have sound, and their summary."""
 
-    # one (bins, frames) array for all windows, filled in place (no concatenated copies)
+    frame_db: np.ndarray
+    gate: np.ndarray
+    loudness: float
+    dynamic_range: float
+
+
+@dataclass
+class _Shape:
+    """The spectral shape of the sounding frames (Hz, ratios and dB)."""
+
+    centroid: float
+    bandwidth: float
+    rolloff: float
+    flatness: float
+    contrast: float
+
+
+def _stacked_power(windows: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """One (bins, frames) power spectrogram for all windows, filled in place (no concatenated
+    copies), and each window's frame count."""
     frame_counts = [_frame_count(w.size) for w in windows]
     power = np.empty((N_FFT // 2 + 1, sum(frame_counts)), dtype=np.float32)
     start = 0
     for window_samples, count in zip(windows, frame_counts, strict=True):
         _power_spectrogram(window_samples, out=power[:, start:start + count])
         start += count
+    return power, frame_counts
+
+
+def _level(power: np.ndarray) -> _Level:
+    """Frame levels, the gate that leaves silences out, loudness and dynamic range."""
     frame_energy = power.sum(axis=0)
     # frame RMS in dBFS (Parseval: sum of |X|^2 over the one-sided spectrum ~ N * sum(w^2 x^2) / 2)
     _, _, window, _ = _filters()
@@ -709,10 +752,12 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     gated = frame_db[gate] if gate.any() else frame_db
     loudness = 10.0 * math.log10(max(float(np.mean(10.0 ** (gated / 10.0))), 1e-12))
     dynamic_range = float(np.percentile(gated, 95) - np.percentile(gated, 10))
+    return _Level(frame_db, gate, loudness, dynamic_range)
 
-    # Spectral shape on frames with sound, weighted by magnitude. A spread-out sample of at most
-    # SHAPE_FRAMES frames carries the same statistics at a fraction of the cost.
-    sounding = np.flatnonzero(gate) if gate.any() else np.arange(frame_db.size)
+
+def _spectral_shape(power: np.ndarray, sounding: np.ndarray, freqs: np.ndarray) -> _Shape:
+    """Spectral shape on the sounding frames, weighted by magnitude. A spread-out sample of at
+    most SHAPE_FRAMES frames carries the same statistics at a fraction of the cost."""
     step = max(1, math.ceil(sounding.size / SHAPE_FRAMES))
     gated_power = power[:, sounding[::step]]
     weights = np.sqrt(gated_power)
@@ -725,29 +770,31 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
     log_mean = np.mean(np.log(gated_power + 1e-10), axis=0)
     flatness_frames = np.exp(log_mean) / (np.mean(gated_power, axis=0) + 1e-10)
     frame_weight = totals / totals.sum()
-    centroid = float(np.sum(centroid_frames * frame_weight))
-    bandwidth = float(np.sum(spread * frame_weight))
-    rolloff = float(np.median(rolloff_frames))
-    flatness = float(np.median(flatness_frames))
-    contrast = _contrast(gated_power, freqs)
+    return _Shape(centroid=float(np.sum(centroid_frames * frame_weight)),
+                  bandwidth=float(np.sum(spread * frame_weight)),
+                  rolloff=float(np.median(rolloff_frames)),
+                  flatness=float(np.median(flatness_frames)),
+                  contrast=_contrast(gated_power, freqs))
 
-    mel = mel_fb @ power
-    mel_db = 10.0 * np.log10(np.maximum(mel, 1e-10))
-    mel_db = np.maximum(mel_db, mel_db.max() - 80.0)
-    mfcc = _mfcc(mel_db[:, gate] if gate.any() else mel_db)
 
-    # Key: each sounding frame's semitone magnitudes count equally (a loud chord does not
-    # outweigh the rest). The sum is linear, so the frames are weighted before the filter bank.
+def _mean_semitones(power: np.ndarray, sounding: np.ndarray) -> np.ndarray:
+    """The mean semitone spectrum of the sounding frames.
+
+    Each frame's semitone magnitudes count equally (a loud chord does not outweigh the rest).
+    The sum is linear, so the frames are weighted before the filter bank.
+    """
+    _, (semitone_fb, semitone_first, semitone_end), _, _ = _filters()
     magnitude = np.sqrt(power[semitone_first:semitone_end][:, sounding])
     frame_totals = semitone_fb.sum(axis=0) @ magnitude
     frame_weights = (1.0 / (frame_totals + 0.05 * float(frame_totals.mean()) + 1e-12)
                      if KEY_FRAMES_EQUAL else np.full(frame_totals.size, 1.0))
-    semitones = semitone_fb @ (magnitude @ frame_weights) / max(1, frame_weights.size)
-    chroma_mean = _fold(semitones)
-    chroma_profile = chroma_mean / max(float(chroma_mean.max()), 1e-12)
-    key, mode, key_strength = _key(semitones)
+    result: np.ndarray = semitone_fb @ (magnitude @ frame_weights) / max(1, frame_weights.size)
+    return result
 
-    # tempo per window (beats do not continue across the gaps between windows)
+
+def _pulse(mel_db: np.ndarray, frame_counts: list[int]) -> tuple[TempoEstimate, int]:
+    """The tempo and the onset count, per window (beats do not continue across the gaps
+    between windows)."""
     envelopes, onset_counts = [], 0
     start = 0
     for count in frame_counts:
@@ -755,53 +802,89 @@ def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
         start += count
         envelopes.append(env)
         onset_counts += _count_onsets(env)
-    pulse = _tempo(envelopes)
-    tempo, beat_strength, regularity = pulse.bpm, pulse.strength, pulse.regularity
-    onset_rate = onset_counts / seconds if seconds > 0 else 0.0
-    crossings = sum(int(np.count_nonzero(np.diff(np.signbit(w)))) for w in windows)
-    zcr = crossings / max(1, sample_count - len(windows))
+    return _tempo(envelopes), onset_counts
 
-    brightness = float(np.clip(math.log2(max(centroid, 100.0) / 250.0) / math.log2(6000 / 250),
-                               0.0, 1.0))
-    energy = (0.55 * _sigmoid((loudness + 16.0) / 4.0)
+
+def _perceptual(level: _Level, shape: _Shape, pulse: TempoEstimate,
+                mode: str | None) -> dict[str, float | None]:
+    """The listener-facing 0-1 descriptors, made from the measured ones."""
+    tempo, beat_strength, regularity = pulse.bpm, pulse.strength, pulse.regularity
+    brightness = float(np.clip(math.log2(max(shape.centroid, 100.0) / 250.0)
+                               / math.log2(6000 / 250), 0.0, 1.0))
+    energy = (0.55 * _sigmoid((level.loudness + 16.0) / 4.0)
               + 0.25 * float(np.clip(beat_strength / 2.0, 0.0, 1.0))
               + 0.20 * brightness)
     tempo_fit = 0.0 if tempo is None else math.exp(-0.5 * (math.log2(tempo / 118.0) / 0.4) ** 2)
     danceability = float(np.clip(0.45 * regularity / 0.6, 0.0, 0.45)
                          + 0.35 * tempo_fit
                          + 0.20 * float(np.clip(beat_strength / 2.0, 0.0, 1.0)))
-    noisiness = float(np.clip(flatness / 0.3, 0.0, 1.0))
+    noisiness = float(np.clip(shape.flatness / 0.3, 0.0, 1.0))
     acousticness = float(np.clip(
         0.45 * (1.0 - brightness) + 0.30 * (1.0 - noisiness)
-        + 0.25 * float(np.clip(dynamic_range / 30.0, 0.0, 1.0)), 0.0, 1.0))
+        + 0.25 * float(np.clip(level.dynamic_range / 30.0, 0.0, 1.0)), 0.0, 1.0))
     mode_major = None if mode is None else (1.0 if mode == "major" else 0.0)
     valence = float(np.clip(
         0.4 * (0.5 if mode_major is None else mode_major)
         + 0.3 * brightness + 0.3 * (0.0 if tempo is None else min(1.0, tempo / 160.0)), 0.0, 1.0))
+    return {"mode_major": mode_major, "energy": energy, "danceability": danceability,
+            "acousticness": acousticness, "brightness": brightness, "valence": valence}
+
+
+def analyze_signal(windows: list[np.ndarray]) -> dict[str, Any]:
+    """Descriptors of mono float32 windows at SAMPLE_RATE (the pure part, used by the tests too)."""
+    mel_fb, _, _, freqs = _filters()
+    windows = [w for w in windows if w.size]
+    sample_count = sum(w.size for w in windows)
+    seconds = sample_count / SAMPLE_RATE
+    result: dict[str, Any] = {"analyzed_s": round(seconds, 3)}
+    energy_sum = sum(float(np.dot(w, w)) for w in windows)
+    rms_all = math.sqrt(energy_sum / sample_count) if sample_count else 0.0
+    if not windows or rms_all < SILENCE_RMS:
+        result.update(_silent_descriptors(seconds))
+        return result
+
+    power, frame_counts = _stacked_power(windows)
+    level = _level(power)
+    gate = level.gate
+    sounding = np.flatnonzero(gate) if gate.any() else np.arange(level.frame_db.size)
+    shape = _spectral_shape(power, sounding, freqs)
+
+    mel = mel_fb @ power
+    mel_db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    mel_db = np.maximum(mel_db, mel_db.max() - 80.0)
+    mfcc = _mfcc(mel_db[:, gate] if gate.any() else mel_db)
+
+    semitones = _mean_semitones(power, sounding)
+    chroma_mean = _fold(semitones)
+    chroma_profile = chroma_mean / max(float(chroma_mean.max()), 1e-12)
+    key, mode, key_strength = _key(semitones)
+
+    pulse, onset_counts = _pulse(mel_db, frame_counts)
+    onset_rate = onset_counts / seconds if seconds > 0 else 0.0
+    crossings = sum(int(np.count_nonzero(np.diff(np.signbit(w)))) for w in windows)
+    zcr = crossings / max(1, sample_count - len(windows))
+    perceptual = _perceptual(level, shape, pulse, mode)
 
     result.update({
-        "tempo_bpm": _finite(tempo, 2),
+        "tempo_bpm": _finite(pulse.bpm, 2),
         "tempo_confidence": _finite(pulse.confidence, 3),
-        "beat_strength": _finite(beat_strength),
-        "beat_regularity": _finite(regularity),
+        "beat_strength": _finite(pulse.strength),
+        "beat_regularity": _finite(pulse.regularity),
         "onset_rate": _finite(onset_rate),
         "key": key,
         "mode": mode,
-        "mode_major": mode_major,
+        "mode_major": perceptual["mode_major"],
         "key_strength": _finite(key_strength),
-        "loudness_db": _finite(loudness, 2),
-        "dynamic_range_db": _finite(dynamic_range, 2),
-        "spectral_centroid_hz": _finite(centroid, 1),
-        "spectral_bandwidth_hz": _finite(bandwidth, 1),
-        "spectral_rolloff_hz": _finite(rolloff, 1),
-        "spectral_flatness": _finite(flatness, 5),
-        "spectral_contrast": _finite(contrast),
+        "loudness_db": _finite(level.loudness, 2),
+        "dynamic_range_db": _finite(level.dynamic_range, 2),
+        "spectral_centroid_hz": _finite(shape.centroid, 1),
+        "spectral_bandwidth_hz": _finite(shape.bandwidth, 1),
+        "spectral_rolloff_hz": _finite(shape.rolloff, 1),
+        "spectral_flatness": _finite(shape.flatness, 5),
+        "spectral_contrast": _finite(shape.contrast),
         "zero_crossing_rate": _finite(zcr, 5),
-        "energy": _finite(energy),
-        "danceability": _finite(danceability),
-        "acousticness": _finite(acousticness),
-        "brightness": _finite(brightness),
-        "valence": _finite(valence),
+        **{name: _finite(perceptual[name]) for name in
+           ("energy", "danceability", "acousticness", "brightness", "valence")},
         "silent": False,
     })
     for i in range(N_MFCC):
