@@ -160,6 +160,102 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+class _PoolRun:
+    """One analyze_many call: the job queue, the workers, the counts and the progress."""
+
+    def __init__(self, jobs: deque[tuple[str, str]], on_result: Callable[[FileResult], None],
+                 spawn: Callable[[], _Worker], time_limit_s: float,
+                 progress: Progress | None, task: str) -> None:
+        self.queue = jobs
+        self.total = len(jobs)
+        self.counts = {"total": self.total, "ok": 0, "failed": 0, "crashed": 0, "timed_out": 0}
+        self.on_result = on_result
+        self.spawn = spawn
+        self.time_limit_s = time_limit_s
+        self.progress = progress
+        self.task = task
+        self.pool: list[_Worker] = []
+        self.done = 0
+
+    def report(self, result: FileResult) -> None:
+        self.done += 1
+        self.counts["ok" if result.ok else "failed"] += 1
+        self.on_result(result)
+        if self.progress:
+            self.progress("analyze", self.done, self.total)
+
+    def start(self, size: int) -> None:
+        self.pool = [self.spawn() for _ in range(size)]
+        for worker in self.pool:
+            if self.queue:
+                worker.give(self.queue.popleft(), self.time_limit_s)
+
+    def busy(self) -> list[_Worker]:
+        return [w for w in self.pool if w.job is not None]
+
+    def wait_round(self, cancel: threading.Event | None) -> None:
+        """Wait (a quarter of a second at most) for a worker to answer, die or run late, and
+        deal with each that did."""
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        busy = self.busy()
+        waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+        now = time.monotonic()
+        timeout = max(0.0, min(min(w.deadline for w in busy) - now, 0.25))
+        ready = wait(waitables, timeout=timeout)
+        for index, worker in enumerate(self.pool):
+            if worker.job is not None:
+                self._check(index, worker, ready)
+
+    def _check(self, index: int, worker: _Worker, ready: list[Any]) -> None:
+        assert worker.job is not None
+        key, path = worker.job
+        result: FileResult | None = None
+        replace = False
+        if worker.conn in ready:
+            try:
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                message = None
+                replace = True
+            if message == READY:
+                worker.mark_ready()
+                return
+            if message is not None:
+                r_key, ok, descriptors, error, cpu = message
+                result = FileResult(r_key, path, ok, descriptors, error, cpu)
+        elif worker.process.sentinel in ready or not worker.process.is_alive():
+            replace = True
+        elif time.monotonic() > worker.deadline:
+            self.counts["timed_out"] += 1
+            result = FileResult(key, path, False, None,
+                                f"{self.task} took longer than {self.time_limit_s:g} s and was "
+                                "stopped (the file may be crafted to hang its reader)")
+            worker = self._replace(index, worker)
+        if replace:
+            worker.process.join(timeout=1)
+            code = worker.process.exitcode
+            self.counts["crashed"] += 1
+            result = FileResult(key, path, False, None,
+                                f"{self.task} crashed or ran out of memory on this file"
+                                + (f" (signal {-code})" if code and code < 0 else ""))
+            worker = self._replace(index, worker)
+        if result is not None:
+            worker.job = None
+            self.report(result)
+            if self.queue:
+                worker.give(self.queue.popleft(), self.time_limit_s)
+
+    def _replace(self, index: int, worker: _Worker) -> _Worker:
+        worker.stop(kill=True)
+        self.pool[index] = fresh = self.spawn()
+        return fresh
+
+    def stop(self, kill: bool) -> None:
+        for worker in self.pool:
+            worker.stop(kill=kill)
+
+
 def analyze_many(
     jobs: Iterable[tuple[str, str]],
     on_result: Callable[[FileResult], None],
@@ -181,80 +277,19 @@ def analyze_many(
     """
     queue = deque(jobs)
     total = len(queue)
-    counts = {"total": total, "ok": 0, "failed": 0, "crashed": 0, "timed_out": 0}
     if progress:
         progress("analyze", 0, total)
     if not queue:
-        return counts
+        return {"total": total, "ok": 0, "failed": 0, "crashed": 0, "timed_out": 0}
     context = multiprocessing.get_context("spawn")
     size = max(1, min(workers or os.cpu_count() or 1, total))
     env = worker_environment()
-    pool: list[_Worker] = []
-    done = 0
-
-    def report(result: FileResult) -> None:
-        nonlocal done
-        done += 1
-        counts["ok" if result.ok else "failed"] += 1
-        on_result(result)
-        if progress:
-            progress("analyze", done, total)
-
+    run = _PoolRun(queue, on_result, lambda: _Worker(context, analyzer, memory_limit_mb, env),
+                   time_limit_s, progress, task)
     try:
-        pool = [_Worker(context, analyzer, memory_limit_mb, env) for _ in range(size)]
-        for worker in pool:
-            if queue:
-                worker.give(queue.popleft(), time_limit_s)
-        while any(w.job is not None for w in pool):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            busy = [w for w in pool if w.job is not None]
-            waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            now = time.monotonic()
-            timeout = max(0.0, min(min(w.deadline for w in busy) - now, 0.25))
-            ready = wait(waitables, timeout=timeout)
-            for index, worker in enumerate(pool):
-                if worker.job is None:
-                    continue
-                key, path = worker.job
-                result: FileResult | None = None
-                replace = False
-                if worker.conn in ready:
-                    try:
-                        message = worker.conn.recv()
-                    except (EOFError, OSError):
-                        message = None
-                        replace = True
-                    if message == READY:
-                        worker.mark_ready()
-                        continue
-                    if message is not None:
-                        r_key, ok, descriptors, error, cpu = message
-                        result = FileResult(r_key, path, ok, descriptors, error, cpu)
-                elif worker.process.sentinel in ready or not worker.process.is_alive():
-                    replace = True
-                elif time.monotonic() > worker.deadline:
-                    counts["timed_out"] += 1
-                    result = FileResult(key, path, False, None,
-                                        f"{task} took longer than {time_limit_s:g} s and was "
-                                        "stopped (the file may be crafted to hang its reader)")
-                    worker.stop(kill=True)
-                    pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)
-                if replace:
-                    worker.process.join(timeout=1)
-                    code = worker.process.exitcode
-                    counts["crashed"] += 1
-                    result = FileResult(key, path, False, None,
-                                        f"{task} crashed or ran out of memory on this file"
-                                        + (f" (signal {-code})" if code and code < 0 else ""))
-                    worker.stop(kill=True)
-                    pool[index] = worker = _Worker(context, analyzer, memory_limit_mb, env)
-                if result is not None:
-                    worker.job = None
-                    report(result)
-                    if queue:
-                        worker.give(queue.popleft(), time_limit_s)
+        run.start(size)
+        while run.busy():
+            run.wait_round(cancel)
     finally:
-        for worker in pool:
-            worker.stop(kill=bool(cancel is not None and cancel.is_set()))
-    return counts
+        run.stop(kill=bool(cancel is not None and cancel.is_set()))
+    return run.counts
