@@ -17,6 +17,7 @@ from desktoprec.settings import Settings, load_settings, save_settings
 from desktoprec.storage import Database, open_database
 
 if TYPE_CHECKING:  # the areas are imported on first use, so the CLI starts fast
+    from desktoprec.browse.service import BrowseService
     from desktoprec.demo.service import DemoService
     from desktoprec.export.service import ExportService
     from desktoprec.library.service import LibraryService
@@ -152,3 +153,11 @@ class Services:
         from desktoprec.demo.service import DemoService
 
         return self.memo("demo", lambda: DemoService(self))
+
+    @property
+    def browse(self) -> BrowseService:
+        """Read models of the library for the pages: tables, playlists, search, artist and album
+        views, insights (browse/service.py: BrowseService)."""
+        from desktoprec.browse.service import BrowseService
+
+        return self.memo("browse", lambda: BrowseService(self))

@@ -133,9 +133,7 @@ class LibraryRecommender:
                            "include_saved": include_saved, "new": new, "avoid": tuple(avoid)})
         if self.fail_with is not None:
             raise self.fail_with
-        from desktoprec.ui import queries
-
-        items = queries.library_items(self.services, limit=200)
+        items = self.services.browse.library_items(limit=200)
         skipped = {t for t, k in self.feedback_calls if k in ("dislike", "skip")}
         pool = [i for i in items if i.track.id not in seeds and i.track.id not in skipped
                 and i.track.id not in avoid]

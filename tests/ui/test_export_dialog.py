@@ -120,7 +120,6 @@ def test_spotify_export_through_the_emulator(qtbot: Any, tmp_path: Path) -> None
 
 def test_add_to_an_existing_playlist_and_new_ones_show_without_a_sync(qtbot: Any) -> None:
     from desktoprec.domain import Track
-    from desktoprec.ui import queries
 
     with EmulatorServer(generate_account(seed=3, saved_tracks=8, playlists=2)) as server:
         services = emulator_services(server)
@@ -129,7 +128,7 @@ def test_add_to_an_existing_playlist_and_new_ones_show_without_a_sync(qtbot: Any
         own = services.export.own_playlists()
         assert own, "the emulator's listener owns playlists"
         target = own[0]
-        before = {p["id"]: p["total"] for p in queries.playlists(services)}
+        before = {p.id: p.total for p in services.browse.playlists()}
         tracks = [Track(id=tid, name=f"T{i}", artists=("A",), uri=f"spotify:track:{tid}")
                   for i, tid in enumerate(list(server.account.tracks)[:3])]
         dialog = ExportDialog(ctx, tracks, {"mode": "for_you"})
@@ -144,15 +143,15 @@ def test_add_to_an_existing_playlist_and_new_ones_show_without_a_sync(qtbot: Any
         posted = [r for r in server.requests
                   if r.method == "POST" and r.path.endswith(f"/playlists/{target.id}/items")]
         assert posted
-        after = {p["id"]: p["total"] for p in queries.playlists(services)}
+        after = {p.id: p.total for p in services.browse.playlists()}
         assert after[target.id] == (before[target.id] or 0) + 3  # stored locally too
         # a new playlist is in Playlists at once, with its tracks, before any sync
         dialog.new_choice.setChecked(True)
         dialog.name.setText("Fresh picks")
         dialog.export_to_spotify()
-        made = [p for p in queries.playlists(services) if p["name"] == "Fresh picks"]
-        assert made and made[0]["total"] == 3
-        assert len(queries.playlist_tracks(services, made[0]["id"])) == 3
+        made = [p for p in services.browse.playlists() if p.name == "Fresh picks"]
+        assert made and made[0].total == 3
+        assert len(services.browse.playlist_tracks(made[0].id)) == 3
         # someone else's playlist is refused with a message
         with services.db.write() as s:
             from desktoprec.storage.tables import PlaylistRow

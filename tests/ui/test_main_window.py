@@ -59,7 +59,7 @@ def test_wizard_spotify_choice_signs_in_and_syncs(qtbot: Any, services: Any,
     import httpx
 
     from desktoprec.spotify.emulator import EmulatorServer, generate_account
-    from desktoprec.ui import main_window, queries
+    from desktoprec.ui import main_window
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setattr(main_window, "SIGN_IN_TIMEOUT_S", 20.0)
@@ -84,7 +84,7 @@ def test_wizard_spotify_choice_signs_in_and_syncs(qtbot: Any, services: Any,
         assert win.signed_in is True, win.describe_last_error()
         assert ctx.opened_urls and ctx.opened_urls[0].startswith("file://")
         assert "state=" not in ctx.opened_urls[0]
-        qtbot.waitUntil(lambda: win.job is None and queries.library_size(services) > 0,
+        qtbot.waitUntil(lambda: win.job is None and services.browse.library_size() > 0,
                         timeout=20000)
         assert "Synced" in win.status_label.full_text() or "up to date" in \
             win.status_label.full_text()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktoprec.browse.insights import project_2d
 from desktoprec.settings import load_settings
-from desktoprec.ui import queries
 
 
 def test_navigation_shows_every_page(qtbot: Any, window: Any) -> None:
@@ -117,9 +117,9 @@ def test_insights_map_hover_genres_and_distributions(qtbot: Any, window: Any) ->
 def test_projection_handles_small_inputs() -> None:
     import numpy as np
 
-    assert queries.project_2d(np.zeros((0, 4), np.float32)).shape == (0, 2)
-    assert queries.project_2d(np.ones((1, 4), np.float32)).shape == (1, 2)
-    assert queries.project_2d(np.random.default_rng(0).normal(size=(10, 4))).shape == (10, 2)
+    assert project_2d(np.zeros((0, 4), np.float32)).shape == (0, 2)
+    assert project_2d(np.ones((1, 4), np.float32)).shape == (1, 2)
+    assert project_2d(np.random.default_rng(0).normal(size=(10, 4))).shape == (10, 2)
 
 
 def test_settings_are_saved(qtbot: Any, window: Any, tmp_path: Any) -> None:

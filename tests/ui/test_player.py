@@ -97,10 +97,8 @@ def test_premium_required_or_no_device_gives_a_plain_message(qtbot: Any, premium
 
 
 def test_two_quick_skips_refresh_up_next(qtbot: Any, ctx: Any, library: list[str]) -> None:
-    from desktoprec.ui import queries
-
     controller = PlaybackController(ctx)
-    tracks = [i.track for i in queries.library_items(ctx.services)][:6]
+    tracks = [i.track for i in ctx.services.browse.library_items()][:6]
     tracks = [Track(id=t.id, name=t.name, artists=t.artists) for t in tracks]  # not playable
     controller.play_queue(tracks, 0)
     stub = ctx.services.recommend

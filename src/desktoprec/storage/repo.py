@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from desktoprec.storage.tables import (
     AlbumRow,
     ArtistRow,
     CandidateEvidenceRow,
+    FeedbackRow,
     FollowedArtistRow,
     IsrcRow,
     LocalFileRow,
@@ -33,7 +35,10 @@ from desktoprec.storage.tables import (
     TopArtistRow,
     TopTrackRow,
     TrackArtistRow,
+    TrackGenreRow,
     TrackRow,
+    TrackSoundFamilyRow,
+    TrackSoundRow,
 )
 from desktoprec.timeutil import db_now
 
@@ -416,3 +421,131 @@ def user_artist_ids(session: Session) -> set[str]:
     known.update(session.scalars(select(FollowedArtistRow.artist_id)))
     known.update(session.scalars(select(TopArtistRow.artist_id)))
     return known
+
+
+# --- read models for browsing (browse/service.py) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaylistSummary:
+    """One of the user's playlists as the pages list it."""
+
+    id: str
+    name: str
+    uri: str | None
+    owner: str
+    total: int | None
+    readable: bool
+    skipped_reason: str | None
+    made_by_desktoprec: bool
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """The signed-in Spotify account as the window shows it."""
+
+    id: str
+    display_name: str
+    premium: bool | None
+
+
+def _in_chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def saved_added_at(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
+    """When each of these tracks was saved to the library (ISO 8601 as Spotify sent it)."""
+    out: dict[str, str] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        out.update(session.execute(select(SavedTrackRow.track_id, SavedTrackRow.added_at)
+                                   .where(SavedTrackRow.track_id.in_(part))).all())
+    return out
+
+
+def play_counts(session: Session, track_ids: Iterable[str]) -> dict[str, int]:
+    """How often desktoprec's player recorded each of these tracks as played (absent: never)."""
+    out: dict[str, int] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        out.update((tid, int(n)) for tid, n in session.execute(
+            select(FeedbackRow.track_id, func.count()).where(
+                FeedbackRow.kind == "play", FeedbackRow.track_id.in_(part))
+            .group_by(FeedbackRow.track_id)).all())
+    return out
+
+
+def track_genres(session: Session, track_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """(genre, source) per track, strongest first; sound families (`cluster`) are not genres."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        for tid, genre, source in session.execute(
+                select(TrackGenreRow.track_id, TrackGenreRow.genre, TrackGenreRow.source)
+                .where(TrackGenreRow.track_id.in_(part), TrackGenreRow.source != "cluster")
+                .order_by(TrackGenreRow.track_id, TrackGenreRow.weight.desc(),
+                          TrackGenreRow.genre)).all():
+            out.setdefault(tid, []).append((genre, source))
+    return out
+
+
+def sound_sources(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
+    """Where each track's sound description came from (own_file | spotify | preview | none)."""
+    out: dict[str, str] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        out.update(session.execute(select(TrackSoundRow.track_id, TrackSoundRow.source)
+                                   .where(TrackSoundRow.track_id.in_(part))).all())
+    return out
+
+
+def sound_family_names(session: Session) -> dict[str, str]:
+    """The sound family of every track that has one (older databases kept them as `cluster`
+    genres; those count when no family row says otherwise)."""
+    out = dict(session.execute(select(TrackGenreRow.track_id, TrackGenreRow.genre)
+                               .where(TrackGenreRow.source == "cluster")).all())
+    out.update(session.execute(select(TrackSoundFamilyRow.track_id,
+                                      TrackSoundFamilyRow.name)).all())
+    return out
+
+
+def playlists(session: Session) -> list[PlaylistSummary]:
+    """The user's playlists that are still there, in Spotify's order."""
+    rows = session.scalars(select(PlaylistRow).where(PlaylistRow.removed.is_(False))
+                           .order_by(PlaylistRow.list_position, PlaylistRow.name))
+    return [PlaylistSummary(id=p.id, name=p.name or "", uri=p.uri, owner=p.owner_name or "",
+                            total=p.total, readable=bool(p.readable),
+                            skipped_reason=p.skipped_reason,
+                            made_by_desktoprec=bool(p.made_by_desktoprec),
+                            image_url=p.image_url) for p in rows]
+
+
+def playlist_tracks(session: Session, playlist_id: str) -> list[Track]:
+    """A playlist's entries in order; entries without a stored track (local files, episodes,
+    gone tracks) become tracks of what the entry itself says."""
+    entries = list(session.scalars(
+        select(PlaylistEntryRow).where(PlaylistEntryRow.playlist_id == playlist_id)
+        .order_by(PlaylistEntryRow.position)))
+    by_id = tracks_by_ids(session, [e.track_id for e in entries if e.track_id])
+    result = []
+    for entry in entries:
+        if entry.track_id and entry.track_id in by_id:
+            result.append(by_id[entry.track_id])
+        elif entry.name:
+            result.append(Track(id=f"entry:{playlist_id}:{entry.position}", name=entry.name,
+                                artists=(entry.artist_name,) if entry.artist_name else (),
+                                album=entry.album_name, uri=entry.uri,
+                                duration_ms=entry.duration_ms, source=entry.kind))
+    return result
+
+
+def account(session: Session) -> AccountSummary | None:
+    row = session.scalars(select(AccountRow)).first()
+    if row is None:
+        return None
+    return AccountSummary(id=row.id, display_name=row.display_name or row.id,
+                          premium=row.premium)
+
+
+def recent_track_ids(session: Session, limit: int = 20) -> list[str]:
+    """The tracks Spotify says were played last, newest first."""
+    return list(session.scalars(select(RecentlyPlayedRow.track_id)
+                                .order_by(RecentlyPlayedRow.played_at.desc()).limit(limit)))

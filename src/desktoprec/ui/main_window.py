@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from desktoprec import APP_NAME
 from desktoprec.domain import RecommendationList, Track
 from desktoprec.errors import Cancelled, SignInRequired
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import describe
 from desktoprec.ui.mpris import start_mpris
@@ -49,6 +48,7 @@ from desktoprec.ui.widgets import PlainLabel, clip
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.storage.repo import AccountSummary
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def needs_first_run(services: Services) -> bool:
     if settings.effective_client_id() or settings.music_folders or settings.demo_mode:
         return False
     try:
-        return queries.library_size(services) == 0
+        return services.browse.library_size() == 0
     except Exception:  # noqa: BLE001 - an unreadable database is reported elsewhere
         return True
 
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.job_title = ""
         self.last_job_result: Any = None
         self.signed_in: bool | None = None
-        self.account: dict[str, Any] | None = None
+        self.account: AccountSummary | None = None
         self.setWindowTitle(APP_NAME)  # a title ending in the app name: Qt does not add it again
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
@@ -345,20 +345,20 @@ class MainWindow(QMainWindow):
 
     def load_account(self) -> None:
         services = self.services
-        self.ctx.runner.run(lambda: queries.account(services), lane="db", name="account",
+        self.ctx.runner.run(services.browse.account, lane="db", name="account",
                             on_done=self._on_account, on_error=lambda exc: None)
 
-    def _on_account(self, account: dict[str, Any] | None) -> None:
+    def _on_account(self, account: AccountSummary | None) -> None:
         self.account = account
         if account:
-            who = clip(account.get("display_name") or account.get("id") or "", 60)
+            who = clip(account.display_name or account.id, 60)
             self.sign_in_action.setVisible(not self.ctx.demo)  # the demo signs itself in
             if self.ctx.demo:
                 self.account_label.set_plain(f"  Demo account: {who}")
                 self.setWindowTitle(f"Demo account — {APP_NAME}")
             else:
                 plan = {True: " · Spotify Premium", False: " · Spotify Free"}.get(
-                    account.get("premium"), "")
+                    account.premium, "")
                 self.account_label.set_plain(f"  Signed in as {who}{plan}")
                 self.setWindowTitle(f"{who} — {APP_NAME}")
             text = self.account_label.full_text()

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from desktoprec.domain import Track
 from desktoprec.errors import NoActiveDevice, PremiumRequired
 from desktoprec.player.queue import REPEAT_MODES, PlayQueue
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext, spotify_web_url
 from desktoprec.ui.covers import cached_cover, fetch_cover
 from desktoprec.ui.errors import describe
@@ -149,7 +148,7 @@ class PlaybackController(QObject):
             then(list(tracks))
             return
         services = self.ctx.services
-        self.ctx.runner.run(lambda: queries.local_paths(services, missing), lane="db",
+        self.ctx.runner.run(lambda: services.browse.local_paths(missing), lane="db",
                             name="local-paths",
                             on_done=lambda paths: then(
                                 [replace(t, local_path=paths[t.id]) if t.id in paths else t

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktoprec.domain import RecommendationList, Track
 from desktoprec.recommend.context import time_of_day
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import clip
 
@@ -29,7 +28,7 @@ def quick_recommend(services: Services, n: int = QUICK_PICKS) -> RecommendationL
 
     The recommend service adds the time of day to the context itself; the recipe records it.
     """
-    recent = queries.recent_track_ids(services, limit=5)
+    recent = services.browse.recent_track_ids(limit=5)
     service = services.recommend
     if recent:
         try:

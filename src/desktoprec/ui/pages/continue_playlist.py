@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from desktoprec.ui import queries
+from desktoprec.browse.service import PlaylistSummary
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.pages.base import PageBase
 from desktoprec.ui.pages.recommendations import RecommendationsView, RecommendRequest
@@ -37,7 +35,7 @@ class ContinuePlaylistPage(PageBase):
         ctx.library_changed.connect(self.load_playlists)
         self._loaded = False
         self._pending_playlist: str | None = None
-        self.all_playlists: list[dict[str, Any]] = []
+        self.all_playlists: list[PlaylistSummary] = []
 
     def on_shown(self) -> None:
         if not self._loaded:
@@ -46,18 +44,18 @@ class ContinuePlaylistPage(PageBase):
     def load_playlists(self) -> None:
         self._loaded = True
         services = self.ctx.services
-        self.ctx.runner.run(lambda: queries.playlists(services), lane="db", name="playlists",
+        self.ctx.runner.run(services.browse.playlists, lane="db", name="playlists",
                             on_done=self._show_playlists,
                             on_error=lambda exc: self.ctx.error("Playlists", exc, background=True))
 
-    def _show_playlists(self, playlists: list[dict[str, Any]]) -> None:
+    def _show_playlists(self, playlists: list[PlaylistSummary]) -> None:
         self.all_playlists = playlists
         current = self.playlist.currentData()
         self.playlist.blockSignals(True)
         self.playlist.clear()
         for p in playlists:
-            if p.get("readable", True):
-                self.playlist.addItem(clip(f"{p['name']} ({p.get('total') or 0})", 80), p["id"])
+            if p.readable:
+                self.playlist.addItem(clip(f"{p.name} ({p.total or 0})", 80), p.id)
         if current is not None:
             index = self.playlist.findData(current)
             if index >= 0:
@@ -72,9 +70,9 @@ class ContinuePlaylistPage(PageBase):
                 self._say_unreadable(pending)
 
     def _say_unreadable(self, playlist_id: str) -> None:
-        known = next((p for p in self.all_playlists if p["id"] == playlist_id), None)
-        name = clip(known["name"], 80) if known else "This playlist"
-        reason = (known or {}).get("skipped_reason") or UNREADABLE
+        known = next((p for p in self.all_playlists if p.id == playlist_id), None)
+        name = clip(known.name, 80) if known else "This playlist"
+        reason = (known.skipped_reason if known else None) or UNREADABLE
         self.view.clear_list(f"“{name}” cannot be continued: {clip(reason, 200)}")
 
     def continue_with(self, playlist_id: str) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.pages.base import PageBase
 from desktoprec.ui.pages.recommendations import RecommendationsView, RecommendRequest
@@ -41,7 +40,7 @@ class ForYouPage(PageBase):
         before = self.library_size
 
         def note() -> str:
-            size = queries.library_size(services)
+            size = services.browse.library_size()
             self.library_size = size
             if before is None or size == before:
                 return ""

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.browse.insights import InsightsData
 from desktoprec.recommend.explain import SOURCE_WORDS
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import (
     BarChartWidget,
@@ -78,7 +78,7 @@ class InsightsPage(QWidget):
         self.reload_button.clicked.connect(self.reload)
         ctx.library_changed.connect(self.reload)
         self._loaded = False
-        self.data: queries.InsightsData | None = None
+        self.data: InsightsData | None = None
 
     def on_shown(self) -> None:
         if not self._loaded:
@@ -89,12 +89,12 @@ class InsightsPage(QWidget):
         services = self.ctx.services
         color_by = self.color_by.currentData()
         self.summary.set_plain("Drawing…")
-        self.ctx.runner.run(lambda: queries.insights(services, color_by), lane="cpu",
+        self.ctx.runner.run(lambda: services.browse.insights(color_by), lane="cpu",
                             name="insights", on_done=self.show_data,
                             on_error=lambda exc: self.summary.set_plain(
                                 f"Insights could not be computed: {exc}"))
 
-    def show_data(self, data: queries.InsightsData) -> None:
+    def show_data(self, data: InsightsData) -> None:
         self.data = data
         # one colour per genre for the map, its legend and the Top genres bars
         genre_colours = colours_for([g for g, _ in data.top_genres])

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec.browse.service import SOURCE_FILTERS, LibraryItem, PlaylistSummary
 from desktoprec.domain import Track
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel, clip, format_duration, safe_tooltip
 
@@ -39,7 +39,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: list[queries.LibraryItem] = []
+        self.items: list[LibraryItem] = []
         self.now_playing_id: str | None = None  # marked with a play icon (player's now_playing)
         self.now_playing_icon: Any = None
 
@@ -48,7 +48,7 @@ class LibraryTableModel(QAbstractTableModel):
         if self.items:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, 0))
 
-    def set_items(self, items: list[queries.LibraryItem]) -> None:
+    def set_items(self, items: list[LibraryItem]) -> None:
         self.beginResetModel()
         self.items = list(items)
         self.endResetModel()
@@ -63,7 +63,7 @@ class LibraryTableModel(QAbstractTableModel):
         return self.text_of(self.items[row], column)
 
     @staticmethod
-    def text_of(item: queries.LibraryItem, column: int) -> str:
+    def text_of(item: LibraryItem, column: int) -> str:
         track = item.track
         values = (track.name, ", ".join(track.artists), track.album or "",
                   format_duration(track.duration_ms), ", ".join(item.genres),
@@ -73,7 +73,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Click a header to sort by it (length by time, the rest by text, any case)."""
-        def key(item: queries.LibraryItem) -> Any:
+        def key(item: LibraryItem) -> Any:
             if column == LENGTH_COLUMN:
                 return item.track.duration_ms or 0
             return self.text_of(item, column).casefold()
@@ -117,7 +117,7 @@ class LibraryPage(QWidget):
         self.search.setPlaceholderText("Search title, artist, album or genre…")
         self.search.setClearButtonEnabled(True)
         self.source = QComboBox()
-        for key, label in queries.SOURCE_FILTERS.items():
+        for key, label in SOURCE_FILTERS.items():
             self.source.addItem(label, key)
         row.addWidget(self.search, 1)
         row.addWidget(self.source)
@@ -184,13 +184,13 @@ class LibraryPage(QWidget):
         services = self.ctx.services
         self._generation += 1
         generation = self._generation
-        self.ctx.runner.run(lambda: queries.library_items(services, text, source), lane="db",
+        self.ctx.runner.run(lambda: services.browse.library_items(text, source), lane="db",
                             name="library",
                             on_done=lambda items: self._show(generation, items),
                             on_error=lambda exc: self.count.set_plain(
                                 f"The library could not be read: {exc}"))
 
-    def _show(self, generation: int, items: list[queries.LibraryItem]) -> None:
+    def _show(self, generation: int, items: list[LibraryItem]) -> None:
         if generation != self._generation:
             return
         self.model.set_items(items)
@@ -249,7 +249,7 @@ class PlaylistsPage(QWidget):
             actions.addWidget(b)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.data: list[dict[str, Any]] = []
+        self.data: list[PlaylistSummary] = []
         self.current_tracks: list[Track] = []
         self.playlists.currentRowChanged.connect(self._on_playlist_changed)
         self.play_button.clicked.connect(self.play)
@@ -264,22 +264,22 @@ class PlaylistsPage(QWidget):
 
     def reload(self) -> None:
         services = self.ctx.services
-        self.ctx.runner.run(lambda: queries.playlists(services), lane="db", name="playlists",
+        self.ctx.runner.run(services.browse.playlists, lane="db", name="playlists",
                             on_done=self._show,
                             on_error=lambda exc: self.note.set_plain(f"Not readable: {exc}"))
 
-    def _show(self, data: list[dict[str, Any]]) -> None:
+    def _show(self, data: list[PlaylistSummary]) -> None:
         self.data = data
         self.playlists.clear()
         for p in data:
-            mark = "" if p.get("readable", True) else "  (not readable)"
-            self.playlists.addItem(clip(f"{p['name']} · {p.get('total') or 0}{mark}", 100))
+            mark = "" if p.readable else "  (not readable)"
+            self.playlists.addItem(clip(f"{p.name} · {p.total or 0}{mark}", 100))
         if not data:
             self.note.set_plain("No playlists yet. Sync your Spotify library first.")
         elif self.playlists.currentRow() < 0:
             self.playlists.setCurrentRow(0)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> PlaylistSummary | None:
         row = self.playlists.currentRow()
         return self.data[row] if 0 <= row < len(self.data) else None
 
@@ -288,15 +288,15 @@ class PlaylistsPage(QWidget):
         self.tracks.clear()
         if playlist is None:
             return
-        if not playlist.get("readable", True):
-            self.note.set_plain(clip(playlist.get("skipped_reason") or
+        if not playlist.readable:
+            self.note.set_plain(clip(playlist.skipped_reason or
                                      "Spotify only lets apps read playlists you own or "
                                      "collaborate on.", 300))
             return
         self.note.set_plain("")
         services = self.ctx.services
-        playlist_id = playlist["id"]
-        self.ctx.runner.run(lambda: queries.playlist_tracks(services, playlist_id), lane="db",
+        playlist_id = playlist.id
+        self.ctx.runner.run(lambda: services.browse.playlist_tracks(playlist_id), lane="db",
                             name="playlist-tracks", on_done=self._show_tracks,
                             on_error=lambda exc: self.note.set_plain(f"Not readable: {exc}"))
 
@@ -314,9 +314,9 @@ class PlaylistsPage(QWidget):
     def _continue(self) -> None:
         playlist = self.current()
         if playlist and self.on_continue is not None:
-            self.on_continue(playlist["id"])
+            self.on_continue(playlist.id)
 
     def _open(self) -> None:
         playlist = self.current()
         if playlist:
-            self.ctx.open_in_spotify(playlist.get("uri"))
+            self.ctx.open_in_spotify(playlist.uri)

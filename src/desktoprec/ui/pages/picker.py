@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from desktoprec.browse.service import LibraryItem
 from desktoprec.domain import Track
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip, track_line
 
@@ -51,13 +51,13 @@ class TrackPickerWidget(QWidget):
         services = self.ctx.services
         self._generation += 1
         generation = self._generation
-        self.ctx.runner.run(lambda: queries.library_items(services, text, limit=50), lane="db",
+        self.ctx.runner.run(lambda: services.browse.library_items(text, limit=50), lane="db",
                             name="search",
                             on_done=lambda items: self._show(generation, items),
                             on_error=lambda exc: self.ctx.error("Search failed", exc,
                                                                 background=True))
 
-    def _show(self, generation: int, items: list[queries.LibraryItem]) -> None:
+    def _show(self, generation: int, items: list[LibraryItem]) -> None:
         if generation != self._generation:
             return
         self.results.clear()

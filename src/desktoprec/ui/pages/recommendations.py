@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from desktoprec.domain import Recommendation, RecommendationList, Track
 from desktoprec.recommend.explain import SOURCE_WORDS
-from desktoprec.ui import queries
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
 from desktoprec.ui.widgets import (
@@ -476,7 +475,7 @@ class RecommendationsView(QWidget):
 
         def work() -> ListAnswer:
             result = request.call(services.recommend)
-            saved = queries.saved_track_ids(services, [r.track.id for r in result.items])
+            saved = services.browse.saved_track_ids([r.track.id for r in result.items])
             return ListAnswer(result, frozenset(saved), note() if note is not None else "")
 
         self.ctx.runner.run(
