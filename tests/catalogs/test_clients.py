@@ -6,6 +6,7 @@ Deezer answers come verbatim from the real recorded responses in ../shared/data/
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,50 @@ def test_listenbrainz_reads_valid_algorithms_from_a_400() -> None:
         assert listenbrainz.algorithms_in(json.dumps(
             {"error": "Valid: session_based_a_1, session_based_b_2"}).encode()) == [
             "session_based_a_1", "session_based_b_2"]
+
+
+def test_musicbrainz_isrc_answer_prefers_genres_and_votes_and_skips_junk() -> None:
+    answer = {"isrc": "GBAAA0000001", "recordings": [{
+        "id": "r1", "title": "Song",
+        "genres": [{"name": "Shoegaze", "count": 3}, {"name": "dream pop", "count": 5}],
+        "tags": [{"name": "1991", "count": 9}, {"name": "noise pop", "count": 1}]}]}
+    assert musicbrainz.parse_isrc_answer(answer)["genres"] == ["dream pop", "shoegaze",
+                                                               "noise pop"]
+    junk = {"recordings": [None, {"genres": "x"}, {"tags": [{"name": 5}]}]}
+    assert musicbrainz.parse_isrc_answer(junk)["genres"] == []
+    assert musicbrainz.parse_isrc_answer([])["genres"] == []
+
+
+def test_preview_bytes_name_their_audio_format() -> None:
+    from desktoprec.catalogs.enrich import audio_suffix
+
+    assert audio_suffix(b"ID3\x04") == ".mp3" and audio_suffix(b"\xff\xfb\x90\x00") == ".mp3"
+    assert audio_suffix(b"RIFF\x00\x00\x00\x00WAVEfmt ") == ".wav"
+    assert audio_suffix(b"OggS\x00") == ".ogg" and audio_suffix(b"fLaC\x00") == ".flac"
+    assert audio_suffix(b"<html>") is None and audio_suffix(b"") is None
+
+
+def test_preview_settings_default_off_and_their_address_is_https_or_loopback(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from desktoprec.settings import (
+        DEFAULT_PREVIEW_API_URL,
+        PREVIEW_SOURCE_DESCRIPTION,
+        Settings,
+        load_settings,
+    )
+
+    settings = Settings()
+    assert settings.preview_source_enabled is False
+    assert "deezer" in PREVIEW_SOURCE_DESCRIPTION.lower()
+    monkeypatch.delenv("DESKTOPREC_PREVIEW_API_URL", raising=False)
+    monkeypatch.delenv("DESKTOPREC_DEEZER_API_URL", raising=False)
+    assert base_url("deezer", settings.preview_api_url) == DEFAULT_PREVIEW_API_URL
+    settings.preview_api_url = "http://evil.example.org"  # plain http elsewhere: refused
+    assert base_url("deezer", settings.preview_api_url) == DEFAULT_PREVIEW_API_URL
+    monkeypatch.setenv("DESKTOPREC_PREVIEW_API_URL", "http://127.0.0.1:9/")
+    assert base_url("deezer", settings.preview_api_url) == "http://127.0.0.1:9"
+    path = tmp_path / "settings.toml"
+    path.write_text('preview_source_enabled = true\npreview_api_url = "ftp://example.org"\n')
+    loaded = load_settings(path)
+    assert loaded.preview_source_enabled is True
+    assert loaded.preview_api_url == DEFAULT_PREVIEW_API_URL

@@ -49,6 +49,19 @@ DEFAULT_LIMITS = {"deezer": deezer_mod.LIMITS, "itunes": itunes_mod.LIMITS,
                   "musicbrainz": musicbrainz_mod.LIMITS, "listenbrainz": listenbrainz_mod.LIMITS}
 
 
+def audio_suffix(head: bytes) -> str | None:
+    """The file suffix for a downloaded preview, from its first bytes (None: not audio we read)."""
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return ".mp3"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return ".wav"
+    if head.startswith(b"OggS"):
+        return ".ogg"
+    if head.startswith(b"fLaC"):
+        return ".flac"
+    return None
+
+
 @dataclass
 class EnrichReport:
     sources: list[str] = field(default_factory=list)
@@ -484,7 +497,6 @@ class _Run:
 
     def previews(self, tracks: list[_Track]) -> None:
         from desktoprec.features.dsp import ANALYZER_VERSION
-        from desktoprec.features.previews import audio_suffix
         from desktoprec.storage.tables import AnalysisRow
 
         todo = [t for t in tracks if t.needs_sound]

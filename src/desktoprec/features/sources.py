@@ -161,14 +161,13 @@ def refresh_sound_evidence(db: Any) -> int:
     return len(rows)
 
 
-def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None,
-                        cancel: threading.Event | None = None, *,
-                        preview_source: Any | None = None) -> dict[str, int]:
+def refresh_track_sound(db: Any, progress: Progress | None = None,
+                        cancel: threading.Event | None = None) -> dict[str, int]:
     """Rewrite `track_sound` for every track; returns how many tracks each source served.
 
     Works through the tracks a chunk at a time (read, then insert-or-replace), and finally drops
-    rows of tracks that no longer exist. When the preview setting is on and a `preview_source`
-    (features.previews.PreviewSource) is given, tracks left with "none" are offered to it.
+    rows of tracks that no longer exist. Previews count once the enrich step (catalogs/enrich.py)
+    has downloaded and analysed them.
     """
     counts = {"own_file": 0, "spotify": 0, "preview": 0, "none": 0}
     with db.read() as session:
@@ -209,10 +208,4 @@ def refresh_track_sound(db: Any, settings: Any, progress: Progress | None = None
     with db.write() as session:
         session.execute(delete(TrackSoundRow).where(
             TrackSoundRow.track_id.not_in(select(TrackRow.id))))
-    if preview_source is not None and getattr(settings, "preview_source_enabled", False):
-        from desktoprec.features.previews import fill_preview_sound
-
-        served = fill_preview_sound(db, preview_source, progress=progress, cancel=cancel)
-        counts["preview"] += served
-        counts["none"] -= served
     return counts

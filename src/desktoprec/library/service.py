@@ -229,7 +229,7 @@ class LibraryService:
         from desktoprec.features.sources import refresh_sound_evidence, refresh_track_sound
 
         settings = self.services.settings
-        sound = refresh_track_sound(self.services.db, settings, progress, cancel)
+        sound = refresh_track_sound(self.services.db, progress, cancel)
         genres = refresh_track_genres(self.services.db, settings, progress, cancel)
         evidence = refresh_sound_evidence(self.services.db)
         return {"sound": sound, "genres": genres, "sound_evidence": evidence}
