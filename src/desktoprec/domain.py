@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -16,6 +16,16 @@ class JsonRecord:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(cast("DataclassInstance", self))
+
+
+# Where a block's data came from, as a code (recommend/words.py has the words people read):
+# sound: own_file | preview | spotify; genre: spotify | tags | deezer | musicbrainz | itunes |
+# listenbrainz | cluster (a sound family); colisten: listening (the user's playlists and plays);
+# metadata: spotify; "none" when the track has no data for the block, "other" for a source code
+# this version does not know.
+SourceCode = Literal["own_file", "preview", "spotify", "tags", "deezer", "musicbrainz", "itunes",
+                     "listenbrainz", "cluster", "listening", "none", "other"]
+SourceBlock = Literal["sound", "genre", "colisten", "metadata"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class Explanation:
     summary: str
     reasons: tuple[Reason, ...]
     block_shares: dict[str, float] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # block -> where its data came from
+    sources: dict[SourceBlock, SourceCode] = field(default_factory=dict)  # block -> its source
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,7 +91,7 @@ class Recommendation:
     explanation: Explanation
     diversity_pick: bool = False
     genres: tuple[str, ...] = ()
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[SourceBlock, SourceCode] = field(default_factory=dict)
     # sound descriptors of this track and of the seeds/profile, for the "why" chart
     sound: dict[str, float] = field(default_factory=dict)
     seed_sound: dict[str, float] = field(default_factory=dict)

@@ -100,7 +100,7 @@ def test_every_pick_is_explained(engine: Engine) -> None:
     for item in result.items:
         ex = item.explanation
         assert set(ex.sources) == {"sound", "genre", "colisten", "metadata"}
-        assert ex.sources["sound"] == "Spotify"
+        assert ex.sources["sound"] == "spotify"
         payload = item.to_dict()
         assert {"track_id", "uri", "name", "artists", "score", "explanation",
                 "diversity_pick", "sources", "new_artist", "block_shares", "reasons"
@@ -160,7 +160,31 @@ def test_sources_say_none_without_sound() -> None:
     assert not engine.vectors.masks["sound"][-1]
     result = engine.recommend(Query(mode="more_like", seeds=[cat.index["rock1_t1"]], n=40,
                                     diversity=0.0, include_saved=True))
-    assert all(item.explanation.sources["sound"] in ("Spotify", "none") for item in result.items)
+    assert all(item.explanation.sources["sound"] in ("spotify", "none") for item in result.items)
+
+
+def test_sources_hold_codes_and_words_come_from_one_table(engine: Engine) -> None:
+    """Explanation.sources holds codes from the closed set; only words.source_word makes words."""
+    from typing import get_args
+
+    from desktoprec.domain import SourceCode
+    from desktoprec.recommend.words import SOURCE_WORDS, source_code, source_word
+
+    codes = set(get_args(SourceCode))
+    assert set(SOURCE_WORDS) == codes  # every code has its word, and no word lacks a code
+    cat = engine.catalog
+    result = engine.recommend(Query(mode="more_like", seeds=[cat.index["rock1_t0"]], n=12))
+    for item in result.items:
+        assert set(item.explanation.sources.values()) <= codes
+        assert item.sources == item.explanation.sources
+        assert item.explanation.sources["colisten"] in ("listening", "none")
+        assert item.explanation.sources["metadata"] in ("spotify", "none")
+    assert source_word("spotify") == "Spotify" and source_word("own_file") == "your own file"
+    assert source_word("listening") == "your playlists and listening"
+    assert source_code("metadata") == "musicbrainz"  # older databases' name for it
+    assert source_code("") == "none" and source_code(None) == "none"
+    assert source_code("a-service-from-the-future") == "other"
+    assert source_word("a-service-from-the-future") == "another source"
 
 
 def test_deezer_tempo_is_shown_beside_ours_only_when_they_disagree(engine: Engine) -> None:

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from rec_catalogs import ARTISTS, make_catalog
 from sqlalchemy import func, select
 
+from desktoprec.domain import SourceCode
 from desktoprec.errors import RecommendError
 from desktoprec.services import Services
 from desktoprec.storage.tables import (
@@ -241,8 +243,11 @@ def test_path_and_cold_start_styles(services: Services) -> None:
     for item in result.items:
         assert f"{round(100 * item.score)}% of the way in sound" in item.explanation.summary
         assert "similarity" not in " ".join(r.text for r in item.explanation.reasons)
+        assert item.explanation.sources["sound"] in ("spotify", "own_file", "preview", "none")
     cold = service.recommend(mode="cold_start", styles=("jazz",), n=4, diversity=0.0, hour=14)
     assert all(i.genres == ("jazz",) for i in cold.items)
+    assert all(set(i.explanation.sources.values()) <= set(get_args(SourceCode))
+               for i in cold.items)
     with pytest.raises(RecommendError, match="Unknown style"):
         service.recommend(mode="cold_start", styles=("polka",))
 

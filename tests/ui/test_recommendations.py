@@ -34,6 +34,7 @@ def test_list_cards_why_card_and_figures(qtbot: Any, ctx: Any, library: list[str
     assert view.why.sound_chart.row_count() == 3
     assert next(k for k, _ in view.why.shares_chart.items()) == "sound"
     assert "Where its data came from" in view.why.sources.full_text()
+    assert "genre: file tags" in view.why.sources.full_text()  # the code "tags", in words
     view.list.setCurrentRow(4)
     assert view.why.current is view.cards[4].rec
     assert "diversity pick" in view.why.reasons.full_text().lower()

@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from desktoprec.domain import Explanation, Reason, Recommendation
+from desktoprec.domain import Explanation, Reason, Recommendation, SourceBlock, SourceCode
 from desktoprec.recommend.context import time_of_day
 from desktoprec.recommend.rerank import Picked
 from desktoprec.recommend.words import (
     DESCRIPTOR_WORDS,
     DIRECTION_WORDS,
     SERVICE_NAMES,
-    SOURCE_WORDS,
     describe,
     format_value,
     label,
+    source_code,
 )
 
 # Signals a reason can name (as in Explanation.block_shares) and the smallest share that may.
@@ -97,6 +97,21 @@ def _evidence_reason(evidence: Sequence[Any], artist_name: str, artist_rank: Map
     else:
         text = f"new to you: {service} lists {candidate} as related to {whom}"
     return Reason(text, "evidence", round(float(best.score or 0.0), 4))
+
+
+def sound_source(catalog: Any, pos: int) -> SourceCode:
+    """Where a track's sound came from, or "none" when it has none."""
+    return source_code(catalog.sound_source[pos]) if catalog.has_sound[pos] else "none"
+
+
+def data_sources(catalog: Any, vectors: Any, pos: int) -> dict[SourceBlock, SourceCode]:
+    """Where each block's data of one track came from, as codes (words.source_word reads them)."""
+    return {
+        "sound": sound_source(catalog, pos),
+        "genre": source_code(catalog.genre_source[pos]) if catalog.genres[pos] else "none",
+        "colisten": "listening" if vectors.masks["colisten"][pos] else "none",
+        "metadata": "spotify" if vectors.masks["metadata"][pos] else "none",
+    }
 
 
 def explain_list(
@@ -320,15 +335,7 @@ def explain_list(
         reasons.sort(key=lambda item: -item[0])
         ordered = tuple(r for _, r in reasons)
         summary = _summary(track.name, artist_name, ordered)
-        sources = {
-            "sound": SOURCE_WORDS.get(catalog.sound_source[pos], catalog.sound_source[pos])
-            if catalog.has_sound[pos] else "none",
-            "genre": SOURCE_WORDS.get(catalog.genre_source[pos], catalog.genre_source[pos])
-            if catalog.genres[pos] else "none",
-            "colisten": "your playlists and listening" if vectors.masks["colisten"][pos]
-            else "none",
-            "metadata": "Spotify" if vectors.masks["metadata"][pos] else "none",
-        }
+        sources = data_sources(catalog, vectors, pos)
         explanation = Explanation(summary=summary, reasons=ordered, block_shares=shares,
                                   sources=sources)
         results.append(Recommendation(

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from desktoprec.domain import Explanation, Reason, Recommendation, RecommendationList
+from desktoprec.domain import (
+    Explanation,
+    Reason,
+    Recommendation,
+    RecommendationList,
+    SourceBlock,
+    SourceCode,
+)
 from desktoprec.errors import Cancelled, IndexError_, RecommendError
 from desktoprec.index.vectors import (
     IndexDamaged,
@@ -23,8 +30,9 @@ from desktoprec.index.vectors import (
 )
 from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
+from desktoprec.recommend.explain import sound_source
 from desktoprec.recommend.rerank import list_figures
-from desktoprec.recommend.words import SOURCE_WORDS, describe
+from desktoprec.recommend.words import describe
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 from desktoprec.timeutil import parse_iso, to_db, utcnow
@@ -402,9 +410,7 @@ class RecommendService:
             summary = (f"Step {step} of {total}: \u201c{track.name}\u201d, "
                        f"{round(100 * fraction)}% of the way in sound from "
                        f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
-            sources = {"sound": SOURCE_WORDS.get(catalog.sound_source[pos],
-                                                 catalog.sound_source[pos])
-                       if catalog.has_sound[pos] else "none"}
+            sources: dict[SourceBlock, SourceCode] = {"sound": sound_source(catalog, pos)}
             items.append(Recommendation(
                 track=track, score=round(fraction, 4),
                 explanation=Explanation(summary=summary, reasons=tuple(reasons),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast, get_args
+
+from desktoprec.domain import SourceCode
+
 # For a descriptor far above / below the average: the word for each side.
 DESCRIPTOR_WORDS: dict[str, tuple[str, str]] = {
     "danceability": ("danceable", "not danceable"),
@@ -64,13 +68,32 @@ DIRECTION_WORDS: dict[str, tuple[str, str]] = {
     "instrumentalness": ("more instrumental", "more vocal"),
 }
 
-# Where a block's data came from, as a listener reads it.
-SOURCE_WORDS: dict[str, str] = {
+# Where a block's data came from (domain.SourceCode), as a listener reads it.
+SOURCE_WORDS: dict[SourceCode, str] = {
     "own_file": "your own file", "spotify": "Spotify", "preview": "a preview clip",
-    "none": "none", "tags": "file tags", "metadata": "MusicBrainz", "musicbrainz": "MusicBrainz",
+    "none": "none", "tags": "file tags", "musicbrainz": "MusicBrainz",
     "deezer": "Deezer", "itunes": "iTunes", "listenbrainz": "ListenBrainz",
-    "cluster": "sound family",
+    "cluster": "sound family", "listening": "your playlists and listening",
+    "other": "another source",
 }
+_SOURCE_CODES: frozenset[str] = frozenset(get_args(SourceCode))
+# Codes older databases hold under another name.
+_SOURCE_ALIASES: dict[str, SourceCode] = {"metadata": "musicbrainz"}
+
+
+def source_code(raw: str | None) -> SourceCode:
+    """The code for a source name as stored ('own_file', 'deezer', ...); unknown ones are 'other'."""
+    if not raw:
+        return "none"
+    if raw in _SOURCE_ALIASES:
+        return _SOURCE_ALIASES[raw]
+    return cast(SourceCode, raw) if raw in _SOURCE_CODES else "other"
+
+
+def source_word(code: str) -> str:
+    """What a listener reads for a source code (the one place codes become words)."""
+    return SOURCE_WORDS[source_code(code)]
+
 
 SERVICE_NAMES: dict[str, str] = {
     "deezer": "Deezer", "listenbrainz": "ListenBrainz", "spotify": "Spotify",

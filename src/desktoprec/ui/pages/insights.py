@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.browse.insights import InsightsData
-from desktoprec.recommend.explain import SOURCE_WORDS
+from desktoprec.recommend.words import source_word
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import (
     BarChartWidget,
@@ -102,7 +102,7 @@ class InsightsPage(QWidget):
         legend = self.map.set_points(data.points, genre_colours if by_genre else None)
         self.legend.set_entries(legend)
         self.genres.set_items(data.top_genres, genre_colours)
-        self.sources.set_items([(SOURCE_WORDS.get(k, k), v) for k, v in data.sound_sources])
+        self.sources.set_items([(source_word(k), v) for k, v in data.sound_sources])
         for h in self.histograms:
             self.grid.removeWidget(h)
             h.deleteLater()

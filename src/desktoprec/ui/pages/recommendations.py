@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.domain import Recommendation, RecommendationList, Track
-from desktoprec.recommend.explain import SOURCE_WORDS
+from desktoprec.recommend.words import source_word
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
 from desktoprec.ui.widgets import (
@@ -273,7 +273,7 @@ class WhyCardWidget(QFrame):
                                            key=lambda kv: -kv[1]))
         sources = {**rec.sources, **rec.explanation.sources}
         if sources:
-            words = [f"{block}: {SOURCE_WORDS.get(str(src), str(src))}"
+            words = [f"{block}: {source_word(src)}"
                      for block, src in sorted(sources.items())]
             self.sources.set_plain("Where its data came from: " + "; ".join(words) + ".")
         else:
