@@ -42,20 +42,20 @@ def test_premium_account_plays_pauses_skips_and_transfers(premium_server: Any) -
     assert player.premium() is None
     devices = player.devices()
     assert len(devices) == 2
-    inactive = next(d for d in devices if not d.get("is_active"))
+    inactive = next(d for d in devices if not d.is_active)
     uris = _track_uris(premium_server)
     player.play(uris)
     state = player.state()
-    assert state is not None and state["is_playing"] is True
-    assert state["item"]["uri"] == uris[0]
+    assert state is not None and state.is_playing is True
+    assert state.item.uri == uris[0]
     player.next()
-    assert player.state()["item"]["uri"] == uris[1]
+    assert player.state().item.uri == uris[1]
     player.previous()
     player.pause()
-    assert player.state()["is_playing"] is False
+    assert player.state().is_playing is False
     player.queue(uris[2])
-    player.transfer(inactive["id"], play=True)
-    assert next(d for d in player.devices() if d["id"] == inactive["id"])["is_active"]
+    player.transfer(inactive.id, play=True)
+    assert next(d for d in player.devices() if d.id == inactive.id).is_active
     assert player.premium() is True
     with services.db.read() as session:
         assert session.get(AccountRow, "emulated-listener").premium is True
@@ -106,16 +106,16 @@ def test_volume_shuffle_repeat_on_connect(premium_server: Any) -> None:
     player = PlayerService(_services(premium_server))
     player.play(_track_uris(premium_server))
     player.volume(25)
-    active = next(d for d in player.devices() if d.get("is_active"))
-    assert active["volume_percent"] == 25
+    active = next(d for d in player.devices() if d.is_active)
+    assert active.volume_percent == 25
     player.volume(250)  # clamped to 100 before it is sent
-    assert next(d for d in player.devices() if d.get("is_active"))["volume_percent"] == 100
+    assert next(d for d in player.devices() if d.is_active).volume_percent == 100
     player.shuffle(True)
     player.repeat("one")
     state = player.state()
-    assert state["shuffle_state"] is True and state["repeat_state"] == "track"
+    assert state.shuffle_state is True and state.repeat_state == "track"
     player.repeat("all")
-    assert player.state()["repeat_state"] == "context"
+    assert player.state().repeat_state == "context"
     with pytest.raises(SpotifyError) as info:
         player._request("PUT", "/me/player/repeat", params={"state": "sometimes"}, control=True)
     assert info.value.status == 400

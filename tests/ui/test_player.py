@@ -332,7 +332,7 @@ def test_volume_shuffle_repeat_and_queue_through_spotify_connect(qtbot: Any) -> 
         assert server.account.playback["queue"] == [tracks[4].uri]
         assert controller.up_next()[-1].id == tracks[4].id
         state = ctx.services.player.state()
-        assert state["shuffle_state"] is True and state["repeat_state"] == "track"
+        assert state.shuffle_state is True and state.repeat_state == "track"
         controller.stop()
         ctx.services.close()
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from desktoprec.domain import Track
 from desktoprec.errors import (
     DesktopRecError,
     NoActiveDevice,
@@ -28,6 +30,61 @@ log = logging.getLogger(__name__)
 RADIO_LOW_WATER = 3  # radio asks for more when this few tracks are left up next
 RADIO_BATCH = 10
 RADIO_SEEDS = 5
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """One of the user's Spotify Connect devices (`GET /me/player/devices`)."""
+
+    id: str
+    name: str
+    type: str
+    is_active: bool
+    volume_percent: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlayingItem:
+    """The track Spotify is playing: what the player needs of it."""
+
+    uri: str | None
+    name: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerState:
+    """Spotify Connect's playback state (`GET /me/player`)."""
+
+    is_playing: bool
+    progress_ms: int | None
+    shuffle_state: bool
+    repeat_state: str  # off | context | track
+    item: PlayingItem | None
+    device: Device | None
+
+
+def _device(data: dict[str, Any]) -> Device:
+    return Device(id=str(data.get("id") or ""), name=str(data.get("name") or ""),
+                  type=str(data.get("type") or ""), is_active=bool(data.get("is_active")),
+                  volume_percent=_int_or_none(data.get("volume_percent")))
+
+
+def _player_state(data: dict[str, Any]) -> PlayerState:
+    item, device = data.get("item"), data.get("device")
+    return PlayerState(
+        is_playing=bool(data.get("is_playing")),
+        progress_ms=_int_or_none(data.get("progress_ms")),
+        shuffle_state=bool(data.get("shuffle_state")),
+        repeat_state=str(data.get("repeat_state") or "off"),
+        item=PlayingItem(uri=item.get("uri"), name=str(item.get("name") or ""),
+                         duration_ms=_int_or_none(item.get("duration_ms")))
+        if isinstance(item, dict) else None,
+        device=_device(device) if isinstance(device, dict) else None)
 
 
 def _reason_of(exc: SpotifyError) -> str:
@@ -120,21 +177,21 @@ class PlayerService:
             self._remember_premium(True)
         return result
 
-    def state(self) -> dict[str, Any] | None:
+    def state(self) -> PlayerState | None:
         """The playback state (`GET /me/player`), or None when nothing is playing anywhere."""
         try:
             result = self._request("GET", "/me/player")
         except NoActiveDevice:
             return None
-        return result if isinstance(result, dict) and result else None
+        return _player_state(result) if isinstance(result, dict) and result else None
 
-    def devices(self) -> list[dict[str, Any]]:
-        """The user's Spotify Connect devices: dicts with id, name, type, is_active, volume."""
+    def devices(self) -> list[Device]:
+        """The user's Spotify Connect devices (those with an id)."""
         result = self._request("GET", "/me/player/devices")
         devices = (result or {}).get("devices") if isinstance(result, dict) else None
         if not isinstance(devices, list):
             return []
-        return [d for d in devices if isinstance(d, dict) and d.get("id")]
+        return [_device(d) for d in devices if isinstance(d, dict) and d.get("id")]
 
     def transfer(self, device_id: str, *, play: bool = True) -> None:
         self._request("PUT", "/me/player", json={"device_ids": [device_id], "play": play},
@@ -206,7 +263,8 @@ class PlayerService:
         queue = queue if queue is not None else self.queue_model
         return len(queue.up_next()) < RADIO_LOW_WATER
 
-    def radio_next_batch(self, queue: PlayQueue | None = None, n: int = RADIO_BATCH) -> list[Any]:
+    def radio_next_batch(self, queue: PlayQueue | None = None,
+                         n: int = RADIO_BATCH) -> list[Track]:
         """More tracks like the recent plays, for "keep playing similar".
 
         Seeds are the last tracks of the queue (what played and what is coming); the recommender
@@ -229,7 +287,7 @@ class PlayerService:
         except DesktopRecError as exc:
             log.info("radio from the queue failed (%s); using For you", exc)
             result = recommend.recommend(mode="for_you", n=n)
-        batch = []
+        batch: list[Track] = []
         for rec in result.items:
             if rec.track.id not in in_queue:
                 in_queue.add(rec.track.id)

@@ -36,7 +36,7 @@ from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip
 
 if TYPE_CHECKING:
     from desktoprec.player.feedback import FeedbackService
-    from desktoprec.player.service import PlayerService
+    from desktoprec.player.service import Device, PlayerService, PlayerState
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class PlaybackController(QObject):
         self.backend = "none"  # local | spotify | none
         self.request: Any = None  # the RecommendRequest behind the queue
         self.refreshes = 0
-        self.devices: list[dict[str, Any]] = []
+        self.devices: list[Device] = []
         self.device_id: str | None = None
         self.radio = False
         self.radio_batches = 0
@@ -279,8 +279,8 @@ class PlaybackController(QObject):
         return ""
 
     def device_name(self) -> str:
-        device = next((d for d in self.devices if str(d.get("id")) == self.device_id), None)
-        return str(device.get("name") or "") if device else ""
+        device = next((d for d in self.devices if d.id == self.device_id), None)
+        return device.name if device else ""
 
     # --- local files ---------------------------------------------------------------------
 
@@ -467,15 +467,13 @@ class PlaybackController(QObject):
             return
         self._remote("state", lambda s: s.state(), on_done=self._on_remote_state)
 
-    def _on_remote_state(self, state: dict[str, Any] | None) -> None:
+    def _on_remote_state(self, state: PlayerState | None) -> None:
         if not state:
             return
-        progress = state.get("progress_ms")
-        item = state.get("item") or {}
-        if isinstance(progress, int):
-            self._position = progress
-        if isinstance(item, dict) and isinstance(item.get("duration_ms"), int):
-            self._duration = item["duration_ms"]
+        if state.progress_ms is not None:
+            self._position = state.progress_ms
+        if state.item is not None and state.item.duration_ms is not None:
+            self._duration = state.item.duration_ms
         self.position_changed.emit(self._position, self._duration)
 
     def _on_tick(self) -> None:
@@ -488,11 +486,11 @@ class PlaybackController(QObject):
     def refresh_devices(self) -> None:
         self._remote("devices", lambda s: s.devices(), on_done=self._on_devices)
 
-    def _on_devices(self, devices: list[dict[str, Any]]) -> None:
+    def _on_devices(self, devices: list[Device]) -> None:
         self.devices = devices
-        active = next((d for d in devices if d.get("is_active")), None)
+        active = next((d for d in devices if d.is_active), None)
         if active is not None and self.device_id is None:
-            self.device_id = str(active.get("id"))
+            self.device_id = active.id
         self.devices_changed.emit(devices)
         self.modes_changed.emit()
 
@@ -1075,12 +1073,11 @@ class PlayerWindow(QWidget):
 
     # --- devices and the hidden list --------------------------------------------------------
 
-    def _on_devices(self, devices: list[dict[str, Any]]) -> None:
+    def _on_devices(self, devices: list[Device]) -> None:
         self.devices.clear()
         for d in devices:
-            mark = " (active)" if d.get("is_active") else ""
-            self.devices.addItem(clip(f"{d.get('name', '?')} · {d.get('type', '')}{mark}", 80),
-                                 str(d.get("id")))
+            mark = " (active)" if d.is_active else ""
+            self.devices.addItem(clip(f"{d.name or '?'} · {d.type}{mark}", 80), d.id)
         if not devices:
             self.devices.addItem("no devices: open Spotify somewhere", None)
 
