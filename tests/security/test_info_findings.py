@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from desktoprec.catalogs.covers import fetch_cover, redirect_allowed
 from desktoprec.errors import RateLimited
 from desktoprec.spotify.client import SpotifyClient, describe_wait
-from desktoprec.ui.covers import fetch_cover, redirect_allowed
 
 from .conftest import Answer, HostileServer, StaticTokens
 

@@ -70,7 +70,7 @@ class Fetcher:
                  deadline_s: float = DEFAULT_DEADLINE_S,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
-                 allowed_hosts: tuple[str, ...] = ()) -> None:
+                 allowed_hosts: tuple[str, ...] = (), accept: str = "application/json") -> None:
         self.service = service
         self.base_url = base_url.rstrip("/")
         self.limits = limits
@@ -84,6 +84,7 @@ class Fetcher:
         self._loopback = is_loopback_http(self.base_url)
         # Downloads (previews) may come from these host suffixes when the base is public.
         self.allowed_hosts = allowed_hosts
+        self.accept = accept  # the Accept header: JSON for the APIs, images for covers
 
     # --- the rules ------------------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class Fetcher:
             self._client = httpx.Client(
                 timeout=httpx.Timeout(min(10.0, self.deadline_s)), follow_redirects=False,
                 trust_env=not self._loopback,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+                headers={"User-Agent": USER_AGENT, "Accept": self.accept})
         return self._client
 
     def close(self) -> None:

@@ -1,92 +1,70 @@
-"""Cover art on disk: fetch an image URL once, keep it in the covers cache (no Qt here)."""
+"""Real covers on screen: album images decoded off the UI thread, else the generated cover.
+
+The download and the cache are catalogs/covers.py (no Qt); this module only decodes and shows.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx
+import shiboken6
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QImageReader
 
-from desktoprec.atomicfile import write_atomically
-from desktoprec.errors import DesktopRecError
-from desktoprec.httpdeadline import RequestDeadline, default_deadline
+from desktoprec.catalogs.covers import fetch_cover
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.widgets import CoverLabel
 
 log = logging.getLogger(__name__)
 
-MAX_COVER_BYTES = 2_000_000
+MAX_COVER_SIDE = 4000  # Spotify's largest album image is 640 px; more is a decompression bomb
+DECODE_LIMIT_MB = 64
 
 
-def cover_path(covers_dir: Path, url: str) -> Path:
-    return covers_dir / (hashlib.sha1(url.encode("utf-8")).hexdigest() + ".img")
-
-
-def cached_cover(covers_dir: Path, url: str | None) -> Path | None:
-    if not url:
+def decode_cover(path: Path, size: int) -> QImage | None:
+    """`path` decoded and scaled to fill `size`×`size`, or None when it is not an image Qt can
+    read or claims more than 4000 px a side. A QImage, so it can be made in a worker thread."""
+    reader = QImageReader(str(path))
+    reader.setAllocationLimit(DECODE_LIMIT_MB)
+    declared = reader.size()
+    if not declared.isValid() or max(declared.width(), declared.height()) > MAX_COVER_SIDE:
+        log.info("cover %s not shown: %s", path.name, reader.errorString() if
+                 not declared.isValid() else f"{declared.width()}×{declared.height()} px")
         return None
-    path = cover_path(covers_dir, url)
-    return path if path.exists() and path.stat().st_size > 0 else None
-
-
-MAX_COVER_REDIRECTS = 3
-COVER_DEADLINE_S = 30.0
-
-
-def redirect_allowed(current: str, target: str) -> bool:
-    """A cover redirect is followed only to https on the same host (and port)."""
-    here, there = urlsplit(current), urlsplit(target)
-    return (there.scheme == "https" and bool(there.hostname)
-            and there.hostname == here.hostname and there.port == here.port
-            and not there.username and not there.password)
-
-
-def fetch_cover(covers_dir: Path, url: str, *, timeout: float = 10.0,
-                deadline: float | None = None) -> Path | None:
-    """Download `url` into the cache (atomically) unless it is there; None when it cannot be had.
-
-    Streamed with a 2 MB cap and a total deadline; a redirect is followed only to https on the
-    same host (never to another host, never down to http)."""
-    cached = cached_cover(covers_dir, url)
-    if cached is not None:
-        return cached
-    if not url.startswith(("http://", "https://")):
+    image = reader.read()
+    if image.isNull():
+        log.info("cover %s not shown: %s", path.name, reader.errorString())
         return None
-    target = cover_path(covers_dir, url)
-    seconds = deadline if deadline is not None else default_deadline(COVER_DEADLINE_S)
-    try:
-        with RequestDeadline(seconds, None, "The cover server") as guard, \
-                httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            current = url
-            for _hop in range(MAX_COVER_REDIRECTS + 1):
-                with client.stream("GET", current, extensions={"trace": guard.trace}) as response:
-                    if response.is_redirect:
-                        location = str(response.next_request.url) if response.next_request \
-                            else ""
-                        if not location or not redirect_allowed(current, location):
-                            log.info("cover %s not fetched: a redirect to %s is not followed",
-                                     url, location[:200])
-                            return None
-                        current = location
-                        continue
-                    if response.status_code != 200:
-                        log.info("cover %s not fetched: HTTP %s", url, response.status_code)
-                        return None
-                    # Capped: a hostile server's endless "image" must not fill the memory.
-                    content = bytearray()
-                    for chunk in guard.iter_bytes(response):
-                        content += chunk
-                        if len(content) > MAX_COVER_BYTES:
-                            log.info("cover %s not fetched: larger than %d bytes", url,
-                                     MAX_COVER_BYTES)
-                            return None
-                    break
-            else:
-                log.info("cover %s not fetched: too many redirects", url)
-                return None
-        covers_dir.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, bytes(content))
-        return target
-    except (httpx.HTTPError, OSError, DesktopRecError) as exc:
-        log.info("cover %s not fetched: %s", url, exc)
-        return None
+    return image.scaled(QSize(size, size), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
+def load_cover(covers_dir: Path, url: str, size: int) -> QImage | None:
+    """Worker: the image of `url` from the cache (downloading it once), decoded; None on any
+    failure (offline, refused, not an image)."""
+    path = fetch_cover(covers_dir, url)
+    return decode_cover(path, size) if path is not None else None
+
+
+def show_cover(ctx: AppContext, labels: Sequence[CoverLabel], url: str | None) -> None:
+    """Put `url`'s real cover on `labels` when it arrives; they keep their generated cover until
+    then, and for good when it cannot be had. A label asked for another cover meanwhile (the
+    player moved on) or gone (the list was redrawn) is left alone."""
+    for label in labels:
+        label.wanted_url = url or ""
+    if not url or not labels:
+        return
+    covers_dir = ctx.services.paths.covers_dir
+    size = max(label.width() for label in labels)
+
+    def apply(image: QImage | None) -> None:
+        if image is None:
+            return
+        for label in labels:
+            if shiboken6.isValid(label) and label.wanted_url == url:
+                label.set_image(image)
+
+    ctx.runner.run(lambda: load_cover(covers_dir, url, size), lane="network", name="cover",
+                   on_done=apply, on_error=lambda exc: log.info("cover not shown: %s", exc))

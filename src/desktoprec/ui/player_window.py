@@ -29,7 +29,7 @@ from desktoprec.domain import Track
 from desktoprec.errors import NoActiveDevice, PremiumRequired
 from desktoprec.player.queue import REPEAT_MODES, PlayQueue
 from desktoprec.ui.context import AppContext, spotify_web_url
-from desktoprec.ui.covers import cached_cover, fetch_cover
+from desktoprec.ui.covers import show_cover
 from desktoprec.ui.errors import describe
 from desktoprec.ui.queue_view import HiddenTracksDialog, QueueView
 from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip
@@ -931,15 +931,7 @@ class PlayerWindow(QWidget):
                             on_error=lambda exc: log.info("like state not read: %s", exc))
         for cover in (self.cover, self.small_cover):
             cover.set_placeholder(track.album or track.name)
-        url = track.image_url
-        covers_dir = self.ctx.services.paths.covers_dir
-        cached = cached_cover(covers_dir, url)
-        if cached is not None:
-            self._set_cover(str(cached))
-        elif url:
-            self.ctx.runner.run(lambda: fetch_cover(covers_dir, url), lane="network",
-                                name="cover", on_done=lambda p: p and self._set_cover(str(p)),
-                                on_error=lambda exc: None)
+        show_cover(self.ctx, [self.cover, self.small_cover], track.image_url)
 
     def _show_liked(self, track: Track, liked: bool) -> None:
         if self.controller.current is not None and self.controller.current.id == track.id:
@@ -953,10 +945,6 @@ class PlayerWindow(QWidget):
         where = self.controller.where_text()
         album = clip(track.album or "", 80) if track is not None else ""
         self.where.set_plain(f"{album} · {where}" if album and where else where)
-
-    def _set_cover(self, path: str) -> None:
-        self.cover.set_image_file(path)
-        self.small_cover.set_image_file(path)
 
     def _on_state_changed(self, state: str) -> None:
         playing = state == "playing"

@@ -6,15 +6,29 @@ import hashlib
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGraphicsEllipseItem,
     QGraphicsScene,
     QGraphicsView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
+    QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -149,6 +163,69 @@ class PlainLabel(QLabel):
             self._apply()
 
 
+class SourceOption(QWidget):
+    """An opt-in checkbox with a short name and, beneath it, a word-wrapped description (what it
+    gives, contacts and sends), so long option texts never make a dialog wider than the screen."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, name: str, description: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(0)
+        self.box = QCheckBox(clip(name, 60))
+        self.box.setAccessibleDescription(clip(description, 500))
+        self.description = PlainLabel(description, elide=False)
+        self.description.set_muted()
+        # the text starts under the name, past the box's indicator
+        indent = self.box.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + \
+            self.box.style().pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing)
+        self.description.setContentsMargins(indent, 0, 0, 0)
+        self.description.setBuddy(self.box)
+        layout.addWidget(self.box)
+        layout.addWidget(self.description)
+        self.box.toggled.connect(self.toggled)
+
+    def isChecked(self) -> bool:
+        return self.box.isChecked()
+
+    def setChecked(self, checked: bool) -> None:
+        self.box.setChecked(checked)
+
+    def text(self) -> str:
+        """All the option says: its name and its description."""
+        return f"{self.box.text()}: {self.description.full_text()}"
+
+
+def source_options(enabled: Sequence[str]) -> dict[str, SourceOption]:
+    """One SourceOption per online catalogue (desktoprec.catalogs.SOURCES), ticked if enabled."""
+    from desktoprec.catalogs import SOURCES
+
+    options = {}
+    for name, info in SOURCES.items():
+        option = SourceOption(info.label, f"Gives {info.gives}. Contacts {info.contacts}; "
+                                          f"sends {info.sends}.")
+        option.setChecked(name in enabled)
+        options[name] = option
+    return options
+
+
+def scrolling_body(owner: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
+    """Fill `owner` with a frameless, vertically scrolling area; returns it and the layout of its
+    body. Wide texts wrap instead of scrolling sideways, so the owner never outgrows the screen."""
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    body = QWidget()
+    scroll.setWidget(body)
+    outer.addWidget(scroll, 1)
+    return scroll, QVBoxLayout(body)
+
+
 class CoverLabel(QLabel):
     """Square cover art with a drawn placeholder until the image arrives."""
 
@@ -157,6 +234,7 @@ class CoverLabel(QLabel):
         self._size = size
         self.setFixedSize(size, size)
         self.has_image = False
+        self.wanted_url = ""  # the real cover on its way (ui/covers.show_cover)
         self.placeholder_colour = QColor()
         self.set_placeholder("♪")
 
@@ -167,13 +245,17 @@ class CoverLabel(QLabel):
         self.setAccessibleName(f"cover: {clip(title or key, 60)}")
         self.has_image = False
 
-    def set_image_file(self, path: str) -> bool:
-        pixmap = QPixmap(path)
-        if pixmap.isNull():
+    def set_image(self, image: QImage) -> bool:
+        """Show a decoded cover (cropped to the square); a null image keeps the placeholder."""
+        if image.isNull():
             return False
-        self.setPixmap(pixmap.scaled(self._size, self._size,
-                                     Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                     Qt.TransformationMode.SmoothTransformation))
+        pixmap = QPixmap.fromImage(image.scaled(
+            self._size, self._size, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+            Qt.TransformationMode.SmoothTransformation))
+        if pixmap.width() > self._size or pixmap.height() > self._size:
+            pixmap = pixmap.copy((pixmap.width() - self._size) // 2,
+                                 (pixmap.height() - self._size) // 2, self._size, self._size)
+        self.setPixmap(pixmap)
         self.has_image = True
         return True
 
@@ -214,22 +296,40 @@ class BarChartWidget(QWidget):
             painter.setPen(self.palette().placeholderText().color())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "nothing to show yet")
             return
-        label_w = min(160, self.width() // 3)
+        label_w = self.label_width()
+        value_w = self.value_width()
         peak = max((abs(v) for _, v in self._items), default=1.0) or 1.0
-        bar_room = max(10, self.width() - label_w - 60)
+        bar_room = max(10, self.width() - label_w - value_w - 4)
         text_color = self.palette().windowText().color()
         for row, (label, value) in enumerate(self._items):
             y = 4 + row * 22
             painter.setPen(text_color)
-            metrics = painter.fontMetrics()
             painter.drawText(QRectF(0, y, label_w - 6, 18),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(label, Qt.TextElideMode.ElideRight, label_w - 6))
+                             self.shown_label(label))
             width = bar_room * abs(value) / peak
             painter.fillRect(QRectF(label_w, y + 2, width, 14), self.colour_of(label))
-            painter.drawText(QRectF(label_w + width + 4, y, 56, 18),
-                             Qt.AlignmentFlag.AlignVCenter,
-                             self._format.format(value) if self._format else readable_number(value))
+            painter.drawText(QRectF(label_w + width + 4, y, value_w, 18),
+                             Qt.AlignmentFlag.AlignVCenter, self.value_text(value))
+
+    def value_text(self, value: float) -> str:
+        return self._format.format(value) if self._format else readable_number(value)
+
+    def value_width(self) -> int:
+        metrics = self.fontMetrics()
+        return max((metrics.horizontalAdvance(self.value_text(v)) for _, v in self._items),
+                   default=0) + 4
+
+    def label_width(self) -> int:
+        """The label column: as wide as the longest label, at most 45 % of the chart."""
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(label) for label, _ in self._items), default=0)
+        return min(longest + 8, max(40, int(self.width() * 0.45)))
+
+    def shown_label(self, label: str) -> str:
+        """The label as drawn: whole when the column has room, else elided with "…"."""
+        return self.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
+                                             self.label_width() - 6)
 
 
 # The descriptors a person can read, in the order they matter most, each with the range its bar
@@ -276,14 +376,35 @@ def _first_number(values: dict[str, float], keys: tuple[str, ...]) -> float | No
     return None
 
 
+@dataclass(frozen=True)
+class SoundRowPlace:
+    """Where one row of the sound chart is drawn: its label, its bars' span and its numbers."""
+
+    label: str
+    label_rect: QRectF
+    bar_x: float
+    bar_room: float
+    bar_y: float
+    numbers: str
+    numbers_rect: QRectF
+
+
 class SoundCompareWidget(QWidget):
-    """Paired bars per descriptor: this track's sound (filled) against the seeds' (outlined)."""
+    """Paired bars per descriptor: this track's sound (filled) against the seeds' (outlined).
+
+    Wide enough, a row is label · bars · numbers on one line; narrow (the why card at 800×600), the
+    label and numbers share a line and the bars take the whole width beneath, so no label is cut.
+    """
+
+    ROW = 20  # one line of a row
+    GAP = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # label, track value, seed value (or None), low, high, number format
         self._rows: list[tuple[str, float, float | None, float, float, str]] = []
         self.setMinimumHeight(80)
+        self.setMinimumWidth(160)
 
     def set_values(self, track: dict[str, float], seeds: dict[str, float]) -> None:
         rows = []
@@ -293,11 +414,82 @@ class SoundCompareWidget(QWidget):
                 continue
             rows.append((label, value, _first_number(seeds, keys), low, high, fmt))
         self._rows = rows
-        self.setMinimumHeight(max(40, 20 * len(rows) + 24))
+        self.updateGeometry()
+        self._fit_height()
         self.update()
 
     def row_count(self) -> int:
         return len(self._rows)
+
+    def _numbers(self, row: tuple[str, float, float | None, float, float, str]) -> str:
+        _name, value, seed, _low, _high, fmt = row
+        return fmt.format(value) + (f"  ({fmt.format(seed)})" if seed is not None else "")
+
+    def stacked(self, width: int | None = None) -> bool:
+        """True when `width` is too narrow for label, bars and numbers on one line."""
+        width = self.width() if width is None else width
+        metrics = self.fontMetrics()
+        label_w = max((metrics.horizontalAdvance(r[0]) for r in self._rows), default=0)
+        value_w = max((metrics.horizontalAdvance(self._numbers(r)) for r in self._rows),
+                      default=0)
+        return width - label_w - value_w - 3 * self.GAP < 80
+
+    def _legend_height(self, width: int) -> int:
+        return 2 * self.ROW if width < self._legend_width() else self.ROW
+
+    def _legend_width(self) -> int:
+        metrics = self.fontMetrics()
+        return 2 * 16 + metrics.horizontalAdvance("this track") + \
+            metrics.horizontalAdvance("your seeds (in brackets)") + 3 * self.GAP
+
+    def height_for(self, width: int) -> int:
+        lines = len(self._rows) * (2 if self.stacked(width) else 1)
+        return max(40, lines * self.ROW + self._legend_height(width) + 8)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self.height_for(width)
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, self.height_for(320))
+
+    def _fit_height(self) -> None:
+        self.setMinimumHeight(self.height_for(max(self.width(), 1)))
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_height()
+
+    def places(self, width: int | None = None) -> list[SoundRowPlace]:
+        """Where each row goes at `width` (this widget's width by default): painting uses it and
+        tests check that every label and number fits its box whole."""
+        width = self.width() if width is None else width
+        metrics = self.fontMetrics()
+        line = self.ROW
+        if self.stacked(width):  # the label on its own line, the bars and numbers beneath
+            places = []
+            for i, row in enumerate(self._rows):
+                y = 2 + i * 2 * line
+                numbers = self._numbers(row)
+                numbers_w = metrics.horizontalAdvance(numbers) + 2
+                label = metrics.elidedText(row[0], Qt.TextElideMode.ElideRight, width)
+                room = max(10.0, width - numbers_w - self.GAP)
+                places.append(SoundRowPlace(
+                    label, QRectF(0, y, width, line - 4), 0.0, room, y + line + 2, numbers,
+                    QRectF(room + self.GAP, y + line, numbers_w, line - 4)))
+            return places
+        label_w = max(metrics.horizontalAdvance(r[0]) for r in self._rows) + 2 if self._rows \
+            else 0
+        value_w = max((metrics.horizontalAdvance(self._numbers(r)) for r in self._rows),
+                      default=0) + 2
+        room = max(10.0, width - label_w - value_w - 3 * self.GAP)
+        bar_x = label_w + self.GAP
+        return [SoundRowPlace(row[0], QRectF(0, 2 + i * line, label_w, line - 4), bar_x, room,
+                              2 + i * line + 2, self._numbers(row),
+                              QRectF(bar_x + room + self.GAP, 2 + i * line, value_w, line - 4))
+                for i, row in enumerate(self._rows)]
 
     def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
@@ -308,36 +500,45 @@ class SoundCompareWidget(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                              "no sound data for this track")
             return
-        label_w = min(110, self.width() // 3)
-        value_w = 140
-        room = max(10, self.width() - label_w - value_w - 10)
+        stacked = self.stacked()
 
         def fraction(value: float, low: float, high: float) -> float:
             return min(1.0, max(0.02, (value - low) / ((high - low) or 1.0)))
 
-        for row, (name, value, seed, low, high, fmt) in enumerate(self._rows):
-            y = 2 + row * 20
+        track_colour, seed_colour = QColor(PALETTE[0]), QColor(PALETTE[1])
+        places = self.places()
+        for place, (_name, value, seed, low, high, _fmt) in zip(places, self._rows, strict=True):
             painter.setPen(text_color)
-            painter.drawText(QRectF(0, y, label_w - 6, 16),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-            painter.fillRect(QRectF(label_w, y + 2, room * fraction(value, low, high), 7),
-                             QColor(PALETTE[0]))
-            numbers = fmt.format(value)
+            label_align = Qt.AlignmentFlag.AlignLeft if stacked else Qt.AlignmentFlag.AlignRight
+            painter.drawText(place.label_rect, label_align | Qt.AlignmentFlag.AlignVCenter,
+                             place.label)
+            painter.drawText(place.numbers_rect,
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             place.numbers)
+            painter.fillRect(QRectF(place.bar_x, place.bar_y,
+                                    place.bar_room * fraction(value, low, high), 7), track_colour)
             if seed is not None:
-                painter.setPen(QPen(QColor(PALETTE[1]), 2))
-                painter.drawRect(QRectF(label_w, y + 10, room * fraction(seed, low, high), 5))
-                numbers += f"  ({fmt.format(seed)})"
-            painter.setPen(text_color)
-            painter.drawText(QRectF(label_w + room + 6, y, value_w, 16),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, numbers)
-        y = 4 + len(self._rows) * 20
-        painter.fillRect(QRectF(label_w, y + 4, 12, 8), QColor(PALETTE[0]))
+                painter.setPen(QPen(seed_colour, 2))
+                painter.drawRect(QRectF(place.bar_x, place.bar_y + 8,
+                                        place.bar_room * fraction(seed, low, high), 5))
+        lines = len(self._rows) * (2 if stacked else 1)
+        self._paint_legend(painter, 4 + lines * self.ROW, text_color, track_colour, seed_colour)
+
+    def _paint_legend(self, painter: QPainter, y: float, text_color: QColor,
+                      track_colour: QColor, seed_colour: QColor) -> None:
+        """"this track" and "your seeds", side by side, or one under the other when narrow."""
+        metrics = self.fontMetrics()
+        x = 0.0
+        second_x, second_y = 16.0 + metrics.horizontalAdvance("this track") + 2 * self.GAP, y
+        if self.width() < self._legend_width():
+            second_x, second_y = 0.0, y + self.ROW
+        painter.fillRect(QRectF(x, y + 4, 12, 8), track_colour)
         painter.setPen(text_color)
-        painter.drawText(QPointF(label_w + 16, y + 12), "this track")
-        painter.setPen(QPen(QColor(PALETTE[1]), 2))
-        painter.drawRect(QRectF(label_w + 100, y + 4, 12, 8))
+        painter.drawText(QPointF(x + 16, y + 12), "this track")
+        painter.setPen(QPen(seed_colour, 2))
+        painter.drawRect(QRectF(second_x, second_y + 4, 12, 8))
         painter.setPen(text_color)
-        painter.drawText(QPointF(label_w + 116, y + 12), "your seeds (in brackets)")
+        painter.drawText(QPointF(second_x + 16, second_y + 12), "your seeds (in brackets)")
 
 
 class HistogramWidget(QWidget):

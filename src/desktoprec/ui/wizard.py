@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.demo.service import DEMO_CLIENT_ID
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.widgets import PlainLabel
+from desktoprec.ui.widgets import PlainLabel, scrolling_body, source_options
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,17 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(self)
         self.pages = QStackedWidget()
         layout.addWidget(self.pages)
-        # page 0: the three ways in
+        self.pages.addWidget(self._start_page())
+        self.pages.addWidget(self._client_id_page())
+        self.spotify_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
+        self.back_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        self.connect_button.clicked.connect(self._accept_client_id)
+        self.demo_button.clicked.connect(lambda: self._finish("demo"))
+        self.folders_button.clicked.connect(self._choose_folder)
+        self.resize(580, 520)
+
+    def _start_page(self) -> QWidget:
+        """Page 0: the three ways in."""
         start = QWidget()
         s = QVBoxLayout(start)
         s.addWidget(PlainLabel("Welcome to desktoprec", bold=True, point_delta=4))
@@ -55,16 +65,20 @@ class FirstRunDialog(QDialog):
             b.setMinimumHeight(44)
             s.addWidget(b)
         s.addStretch(1)
-        self.pages.addWidget(start)
-        # page 1: client ID with the step-by-step help
-        spotify = QWidget()
-        p = QVBoxLayout(spotify)
+        return start
+
+    def _client_id_page(self) -> QWidget:
+        """Page 1: the client ID with step-by-step help, and the online sources; it scrolls, so
+        the dialog fits an 800×600 screen, and its buttons stay in view beneath."""
+        page = QWidget()
+        self.client_id_scroll, p = scrolling_body(page)
         p.addWidget(PlainLabel("Your own Spotify client ID", bold=True, point_delta=2))
         p.addWidget(PlainLabel("Spotify asks every user of an API app to register one (free; "
                                "it stays in Development Mode for up to 5 users).", elide=False))
         self.dashboard_link = QLabel(f'<a href="{DASHBOARD_URL}">Open the Spotify developer '
                                      'dashboard</a> (in your browser) to register the app.')
         self.dashboard_link.setTextFormat(Qt.TextFormat.RichText)  # our own fixed text
+        self.dashboard_link.setWordWrap(True)
         self.dashboard_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                                     | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.dashboard_link.linkActivated.connect(self.ctx.open_url)
@@ -73,7 +87,7 @@ class FirstRunDialog(QDialog):
         self.help.setReadOnly(True)
         self.help.setMinimumHeight(150)
         p.addWidget(self.help)
-        current = ctx.services.settings.client_id
+        current = self.ctx.services.settings.client_id
         # the demo's own ID is not the user's: it would only be refused
         self.client_id_edit = QLineEdit("" if current == DEMO_CLIENT_ID else current)
         self.client_id_edit.setPlaceholderText("Client ID (32 hexadecimal characters)")
@@ -82,17 +96,12 @@ class FirstRunDialog(QDialog):
         self.client_id_error = PlainLabel("", elide=False)  # the whole message, wrapped
         p.addWidget(self.client_id_error)
         # Asked once: which online catalogues may be contacted (each says what it is sent).
-        from desktoprec.catalogs import SOURCES
-
         p.addWidget(PlainLabel("Sound, genres and new artists for tracks you have no file for "
                                "(off unless you tick them):", elide=False))
-        enabled = set(ctx.services.settings.enabled_source_names())
-        self.source_boxes: dict[str, QCheckBox] = {}
-        for name, info in SOURCES.items():
-            box = QCheckBox(f"{info.label} — contacts {info.contacts}; sends {info.sends}")
-            box.setChecked(name in enabled)
-            self.source_boxes[name] = box
-            p.addWidget(box)
+        self.source_boxes = source_options(self.ctx.services.settings.enabled_source_names())
+        for option in self.source_boxes.values():
+            p.addWidget(option)
+        p.addStretch(1)
         row = QHBoxLayout()
         self.back_button = QPushButton("Back")
         self.connect_button = QPushButton("Save and sign in")
@@ -100,14 +109,8 @@ class FirstRunDialog(QDialog):
         row.addWidget(self.back_button)
         row.addStretch(1)
         row.addWidget(self.connect_button)
-        p.addLayout(row)
-        self.pages.addWidget(spotify)
-        self.spotify_button.clicked.connect(lambda: self.pages.setCurrentIndex(1))
-        self.back_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
-        self.connect_button.clicked.connect(self._accept_client_id)
-        self.demo_button.clicked.connect(lambda: self._finish("demo"))
-        self.folders_button.clicked.connect(self._choose_folder)
-        self.resize(560, 420)
+        cast(QVBoxLayout, page.layout()).addLayout(row)  # beneath the scrolling part
+        return page
 
     def _help_text(self) -> str:
         return self.ctx.services.auth.client_id_help()

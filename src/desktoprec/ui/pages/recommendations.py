@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktoprec.domain import Recommendation, RecommendationList, Track
 from desktoprec.recommend.words import source_word
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.covers import cached_cover, fetch_cover
+from desktoprec.ui.covers import show_cover
 from desktoprec.ui.widgets import (
     BarChartWidget,
     CoverLabel,
@@ -54,13 +54,16 @@ CARD_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Enter / Space / P", "play", "play from this track"),
     ("L", "like", "like"), ("D", "dislike", "dislike: never suggest again"),
     ("S", "skip", "skip"), ("W", "why", "read why it is here"),
-    ("O", "open", "open in Spotify"),
+    ("O", "open", "open in Spotify"), ("Q", "queue", "add to the queue"),
+    ("Shift+Q", "next", "play next"),
 )
 CARD_KEYS_HELP = "Keys on a card: " + "; ".join(f"{k} {w}" for k, _, w in CARD_KEYS) + \
     ". Up/Down move between cards, Tab leaves the list."
 _KEY_ACTIONS = {Qt.Key.Key_Return: "play", Qt.Key.Key_Enter: "play", Qt.Key.Key_Space: "play",
                 Qt.Key.Key_P: "play", Qt.Key.Key_L: "like", Qt.Key.Key_D: "dislike",
-                Qt.Key.Key_S: "skip", Qt.Key.Key_W: "why", Qt.Key.Key_O: "open"}
+                Qt.Key.Key_S: "skip", Qt.Key.Key_W: "why", Qt.Key.Key_O: "open",
+                Qt.Key.Key_Q: "queue"}
+_SHIFT_KEY_ACTIONS = {Qt.Key.Key_Q: "next"}
 
 
 @dataclass
@@ -212,6 +215,8 @@ class CardListWidget(QListWidget):
         action = _KEY_ACTIONS.get(Qt.Key(event.key()))
         plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
                                       Qt.KeyboardModifier.KeypadModifier)
+        if event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            action, plain = _SHIFT_KEY_ACTIONS.get(Qt.Key(event.key())), True
         if action is not None and plain and self.currentRow() >= 0:
             self.key_action.emit(action, self.currentRow())
             event.accept()
@@ -599,21 +604,7 @@ class RecommendationsView(QWidget):
         self.ctx.recommendations_shown.emit(result)
 
     def _load_cover(self, card: TrackCardWidget) -> None:
-        url = card.rec.track.image_url
-        covers_dir = self.ctx.services.paths.covers_dir
-        cached = cached_cover(covers_dir, url)
-        if cached is not None:
-            card.cover.set_image_file(str(cached))
-            return
-        if not url:
-            return
-
-        def apply(path: Any) -> None:
-            if path is not None and card in self.cards:
-                card.cover.set_image_file(str(path))
-
-        self.ctx.runner.run(lambda: fetch_cover(covers_dir, url), lane="network", name="cover",
-                            on_done=apply, on_error=lambda exc: None)
+        show_cover(self.ctx, [card.cover], card.rec.track.image_url)
 
     def _on_row_changed(self, row: int) -> None:
         rec = self.cards[row].rec if 0 <= row < len(self.cards) else None
@@ -644,6 +635,10 @@ class RecommendationsView(QWidget):
             self.play_from(rec)
         elif action == "open":
             self.ctx.open_in_spotify(rec.track.uri)
+        elif action == "queue" and self.ctx.player is not None:
+            self.ctx.player.add_to_queue(rec.track)
+        elif action == "next" and self.ctx.player is not None:
+            self.ctx.player.play_next(rec.track)
         elif action in ("like", "dislike", "skip"):
             self.send_feedback(rec, action)
 

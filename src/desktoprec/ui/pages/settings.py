@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QPushButton,
-    QScrollArea,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -23,10 +22,9 @@ from desktoprec import APP_NAME, __version__
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.output_device import OutputDeviceSelector
 from desktoprec.ui.theme import THEME_CHOICES, THEME_WORDS
-from desktoprec.ui.widgets import PlainLabel, clip
+from desktoprec.ui.widgets import PlainLabel, clip, scrolling_body, source_options
 
 log = logging.getLogger(__name__)
-
 
 
 class SettingsPage(QWidget):
@@ -38,23 +36,25 @@ class SettingsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        settings = ctx.services.settings
-        # the page scrolls, so long option texts never make the window wider than the screen
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        body = QWidget()
-        scroll.setWidget(body)
-        outer.addWidget(scroll)
-        layout = QVBoxLayout(body)
+        # the page scrolls, so however long its texts it never makes the window wider
+        self.scroller, layout = scrolling_body(self)
         layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
+        self._add_music_folders(layout)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self._add_sources(form)
+        self._add_preferences(form)
+        layout.addLayout(form)
+        self._add_save_row(layout)
+        self._add_account_and_data(layout)
+        layout.addStretch(1)
+
+    def _add_music_folders(self, layout: QVBoxLayout) -> None:
         layout.addWidget(PlainLabel("Music folders (mp3, flac, ogg, opus, m4a, wav): desktoprec "
                                     "listens to these files to learn their sound.", elide=False))
         self.folders = QListWidget()
         self.folders.setMaximumHeight(120)
-        for folder in settings.music_folders:
+        for folder in self.ctx.services.settings.music_folders:
             self.folders.addItem(clip(folder, 400))
         layout.addWidget(self.folders)
         row = QHBoxLayout()
@@ -65,24 +65,24 @@ class SettingsPage(QWidget):
             row.addWidget(b)
         row.addStretch(1)
         layout.addLayout(row)
-        form = QFormLayout()
-        # Online catalogues, one checkbox each, saying what is contacted and what is sent
-        # (the one description lives in desktoprec.catalogs.SOURCES).
-        from desktoprec.catalogs import SOURCES
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.remove_folder_button.clicked.connect(self.remove_folder)
+        self.scan_button.clicked.connect(self._scan)
 
-        enabled = set(settings.enabled_source_names())
-        self.source_boxes: dict[str, QCheckBox] = {}
-        for name, info in SOURCES.items():
-            box = QCheckBox(f"{info.label}: {info.gives}")
-            box.setToolTip(f"Contacts {info.contacts}. Sends {info.sends}. Off by default.")
-            box.setChecked(name in enabled)
-            self.source_boxes[name] = box
-            form.addRow("Online sources" if name == "deezer" else "", box)
-            note = PlainLabel(f"Contacts {info.contacts}; sends {info.sends}.", elide=False)
-            note.setWordWrap(True)
-            form.addRow("", note)
+    def _add_sources(self, form: QFormLayout) -> None:
+        """Online catalogues, one option each: its name, then what it gives, contacts and sends
+        (the one description lives in desktoprec.catalogs.SOURCES)."""
+        self.source_boxes = source_options(self.ctx.services.settings.enabled_source_names())
+        sources = QVBoxLayout()
+        sources.setSpacing(6)
+        for option in self.source_boxes.values():
+            sources.addWidget(option)
+        form.addRow("Online sources", sources)
         self.preview = self.source_boxes["deezer"]
         self.metadata = self.source_boxes["musicbrainz"]
+
+    def _add_preferences(self, form: QFormLayout) -> None:
+        settings = self.ctx.services.settings
         self.include_saved = QCheckBox("Also suggest tracks I have already saved")
         self.include_saved.setChecked(settings.include_saved_in_recommendations)
         form.addRow("Recommendations", self.include_saved)
@@ -101,9 +101,10 @@ class SettingsPage(QWidget):
         self.theme.setToolTip("“Follow the system” switches with your desktop's dark or light "
                               "setting")
         form.addRow("Theme", self.theme)
-        self.audio_output = OutputDeviceSelector(ctx)  # saved and applied as soon as chosen
+        self.audio_output = OutputDeviceSelector(self.ctx)  # saved and applied as soon as chosen
         form.addRow("Audio output", self.audio_output)
-        layout.addLayout(form)
+
+    def _add_save_row(self, layout: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save")
         buttons.addWidget(self.save_button)
@@ -111,13 +112,17 @@ class SettingsPage(QWidget):
         layout.addLayout(buttons)
         self.message = PlainLabel("")
         layout.addWidget(self.message)
+        self.save_button.clicked.connect(self.save)
+
+    def _add_account_and_data(self, layout: QVBoxLayout) -> None:
         layout.addWidget(PlainLabel("Account and data", bold=True))
         about = QFormLayout()
+        about.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.sign_out_button = QPushButton("Sign out of Spotify")
         self.sign_out_button.setToolTip("Forget the sign-in on this computer; your synced library "
                                         "stays")
         about.addRow("Account", self.sign_out_button)
-        data_dir = str(ctx.services.paths.data_dir)
+        data_dir = str(self.ctx.services.paths.data_dir)
         folder_row = QHBoxLayout()
         self.data_folder = PlainLabel(data_dir)
         self.data_folder.set_muted()
@@ -130,14 +135,9 @@ class SettingsPage(QWidget):
                                 elide=False)
         about.addRow("About", self.about)
         layout.addLayout(about)
-        layout.addStretch(1)
         self.sign_out_button.clicked.connect(self.sign_out)
         self.open_data_button.clicked.connect(
             lambda: self.ctx.open_url(QUrl.fromLocalFile(data_dir).toString()))
-        self.add_folder_button.clicked.connect(self.choose_folder)
-        self.remove_folder_button.clicked.connect(self.remove_folder)
-        self.scan_button.clicked.connect(self._scan)
-        self.save_button.clicked.connect(self.save)
 
     def on_shown(self) -> None:
         pass
