@@ -18,7 +18,7 @@ class JsonRecord:
         return asdict(cast("DataclassInstance", self))
 
 
-# Where a block's data came from, as a code (recommend/words.py has the words people read):
+# Where a block's data came from, as a code (words.py has the words people read):
 # sound: own_file | preview | spotify; genre: spotify | tags | deezer | musicbrainz | itunes |
 # listenbrainz | cluster (a sound family); colisten: listening (the user's playlists and plays);
 # metadata: spotify; "none" when the track has no data for the block, "other" for a source code

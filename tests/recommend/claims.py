@@ -13,7 +13,7 @@ from desktoprec.recommend.explain import (
     SIGNAL_BLOCKS,
     WORD_SD,
 )
-from desktoprec.recommend.words import DESCRIPTOR_LABELS, DESCRIPTOR_WORDS, DIRECTION_WORDS
+from desktoprec.words import DESCRIPTOR_LABELS, DESCRIPTOR_WORDS, DIRECTION_WORDS
 
 # Names a listener must never read.
 INTERNAL = re.compile(r"dynamic_range|spectral_|colisten|own_file|mfcc|chroma|zcr|onset_rate|"

@@ -168,7 +168,7 @@ def test_sources_hold_codes_and_words_come_from_one_table(engine: Engine) -> Non
     from typing import get_args
 
     from desktoprec.domain import SourceCode
-    from desktoprec.recommend.words import SOURCE_WORDS, source_code, source_word
+    from desktoprec.words import SOURCE_WORDS, source_code, source_word
 
     codes = set(get_args(SourceCode))
     assert set(SOURCE_WORDS) == codes  # every code has its word, and no word lacks a code

@@ -35,26 +35,16 @@ from desktoprec.storage.tables import (
     TrackSoundFamilyRow,
     TrackSoundRow,
 )
+from desktoprec.words import DESCRIPTOR_WORDS
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
-# Descriptors used to cluster, and the words for a cluster far above / below the library's mean.
-CLUSTER_WORDS: dict[str, tuple[str, str]] = {
-    "tempo": ("fast", "slow"),
-    "brightness": ("bright", "dark"),
-    "onset_rate": ("percussive", "smooth"),
-    "energy": ("energetic", "calm"),
-    "acousticness": ("acoustic", "electric"),
-    "danceability": ("danceable", "free-flowing"),
-    "mode": ("major", "minor"),
-    "loudness": ("loud", "quiet"),
-    "spectral_flatness": ("noisy", "tonal"),
-    "dynamic_range": ("dynamic", "compressed"),
-    "beat_regularity": ("steady", "loose"),
-}
-CLUSTER_FEATURES = tuple(CLUSTER_WORDS)
+# Descriptors used to cluster; a cluster far above / below the library's mean is named with the
+# listener's words for them (words.DESCRIPTOR_WORDS, the table the explanations use too).
+CLUSTER_FEATURES = ("tempo", "brightness", "onset_rate", "energy", "acousticness", "danceability",
+                    "mode", "loudness", "spectral_flatness", "dynamic_range", "beat_regularity")
 MAX_GENRE_CHARS = 60
 _SPLIT = re.compile(r"\s*[;/,|]\s*|\x00")
 
@@ -81,14 +71,14 @@ def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) 
         for column in order:
             if len(chosen) == words or abs(center[column]) < 0.25:
                 break
-            high, low = CLUSTER_WORDS.get(features[column],
+            high, low = DESCRIPTOR_WORDS.get(features[column],
                                           (f"high {features[column]}", f"low {features[column]}"))
             chosen.append(high if center[column] > 0 else low)
         name = " · ".join(chosen) or "middle of the road"
         if name in names:  # two clusters alike in their top words: say more, then number them
             extra = [c for c in order[len(chosen):] if abs(center[c]) >= 0.1][:1]
             for column in extra:
-                high, low = CLUSTER_WORDS.get(features[column], ("more", "less"))
+                high, low = DESCRIPTOR_WORDS.get(features[column], ("more", "less"))
                 name = f"{name} · {high if center[column] > 0 else low}"
             base, suffix = name, 2
             while name in names:

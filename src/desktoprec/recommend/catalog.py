@@ -16,9 +16,9 @@ import numpy as np
 
 from desktoprec.errors import RecommendError
 from desktoprec.numeric import kmeans, standardize
-from desktoprec.recommend.words import DESCRIPTOR_WORDS
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.text import fold_name, version_title
+from desktoprec.words import DESCRIPTOR_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ def read_dataset(path: Path) -> Dataset:
 
 # --- genres from sound clusters -----------------------------------------------------------------
 
-_DESCRIPTOR_WORDS = DESCRIPTOR_WORDS  # one table: recommend/words.py
+_DESCRIPTOR_WORDS = DESCRIPTOR_WORDS  # one table: words.py
 
 
 def sound_cluster_genres(

@@ -6,7 +6,7 @@ contributions of one pick as shares of their sum (the intercept and the negative
 are left out), so they add up to 1. A reason is given for a signal only when its share is at least
 `MIN_REASON_SHARE`, and it states only what the numbers show: a direction ("less energy") only
 when the track moves that way from the seeds, a closeness ("close to your seeds' 120 BPM") only
-when it is close. Words a listener reads come from recommend/words.py.
+when it is close. Words a listener reads come from words.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from desktoprec.domain import Explanation, Reason, Recommendation, SourceBlock, SourceCode
 from desktoprec.recommend.context import time_of_day
 from desktoprec.recommend.rerank import Picked
-from desktoprec.recommend.words import (
+from desktoprec.words import (
     DESCRIPTOR_WORDS,
     DIRECTION_WORDS,
     SERVICE_NAMES,

@@ -32,10 +32,10 @@ from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.explain import sound_source
 from desktoprec.recommend.rerank import list_figures
-from desktoprec.recommend.words import describe
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 from desktoprec.timeutil import parse_iso, to_db, utcnow
+from desktoprec.words import describe
 
 if TYPE_CHECKING:
     from desktoprec.services import Services

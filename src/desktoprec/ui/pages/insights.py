@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.browse.insights import InsightsData
-from desktoprec.recommend.words import source_word
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import (
     BarChartWidget,
@@ -26,6 +25,7 @@ from desktoprec.ui.widgets import (
     colours_for,
     descriptor_words,
 )
+from desktoprec.words import source_word
 
 
 class InsightsPage(QWidget):

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.domain import Recommendation, RecommendationList, Track
-from desktoprec.recommend.words import source_word
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import show_cover
 from desktoprec.ui.widgets import (
@@ -41,6 +40,7 @@ from desktoprec.ui.widgets import (
     format_duration,
     safe_tooltip,
 )
+from desktoprec.words import source_word
 
 if TYPE_CHECKING:
     from desktoprec.recommend.service import RecommendService

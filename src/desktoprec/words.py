@@ -1,4 +1,4 @@
-"""The words a listener reads for sound descriptors and data sources (one table for recommend/)."""
+"""The words a listener reads for sound descriptors and data sources: the one table of them."""
 
 from __future__ import annotations
 
