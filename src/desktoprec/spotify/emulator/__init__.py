@@ -20,14 +20,9 @@ from desktoprec.spotify.emulator.account import (
     make_id,
     track_json,
 )
+from desktoprec.spotify.emulator.accounts import ALL_SCOPES, loopback_redirect_ok
 from desktoprec.spotify.emulator.faults import Fault, Faults
-from desktoprec.spotify.emulator.server import (
-    ALL_SCOPES,
-    NOT_REGISTERED_TEXT,
-    EmulatorServer,
-    RecordedRequest,
-    loopback_redirect_ok,
-)
+from desktoprec.spotify.emulator.server import NOT_REGISTERED_TEXT, EmulatorServer, RecordedRequest
 
 __all__ = [
     "ALL_SCOPES",
