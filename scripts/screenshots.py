@@ -3,8 +3,9 @@
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshots.py --out shots
 
 Prepares the offline demo in a private temporary home (the user's data is not touched), opens the
-real main window and saves `<page>-<theme>.png` for each page, plus the window at 800×600, the
-export dialog and the first-run wizard. Without a display it renders offscreen.
+real main window and saves `<page>-<theme>.png` for each page, each page again at 800×600
+(`<page>-800x600-<theme>.png`), the export dialog and the first-run wizard (its start, its client-ID
+page and that page scrolled to the online sources). Without a display it renders offscreen.
 """
 
 from __future__ import annotations
@@ -111,10 +112,18 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
             page.on_shown()
             settle(900)
             save(window, f"{_slug(name)}-{theme}")
-        window.go_to("For you")
-        window.resize(800, 600)
-        settle(900)
-        save(window, f"for-you-800x600-{theme}")
+        window.resize(800, 600)  # the smallest window the app promises to be usable at
+        for name in PAGE_NAMES:
+            page = window.go_to(name)
+            page.on_shown()
+            settle(700)
+            save(window, f"{_slug(name)}-800x600-{theme}")
+        settings_page = window.go_to("Settings")
+        bar = settings_page.scroller.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the rest of Settings: account, data folder, About
+        settle(400)
+        save(window, f"settings-end-800x600-{theme}")
+        bar.setValue(0)
         window.resize(width, height)
         view = for_you.view
         if view.cards:
@@ -126,9 +135,15 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
 
         wizard = FirstRunDialog(ctx, window)
         wizard.show()
+        settle(400)
+        save(wizard, f"wizard-start-{theme}")
         wizard.spotify_button.click()
         settle(400)
         save(wizard, f"wizard-client-id-{theme}")
+        wizard.client_id_scroll.verticalScrollBar().setValue(
+            wizard.client_id_scroll.verticalScrollBar().maximum())
+        settle(300)
+        save(wizard, f"wizard-sources-{theme}")
         wizard.close()
     window._quitting = True
     window.player.stop()

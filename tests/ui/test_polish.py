@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from desktoprec.ui.widgets import SOUND_CHART_ROWS, BarChartWidget, SoundCompareWidget
 
@@ -127,3 +127,17 @@ def test_the_wizard_fits_800_by_600(qtbot: Any, ctx: Any) -> None:
         assert option.description.wordWrap()
         assert option.box.sizeHint().width() < 300
     assert dialog.connect_button.isVisible()
+
+
+def test_insights_needs_no_sideways_scrolling_at_800_by_600(qtbot: Any, window: Any) -> None:
+    window.show()
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() <= 800)
+    page = window.go_to("Insights")
+    QApplication.processEvents()
+    scroll = page.findChild(QScrollArea)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    legend = page.legend
+    metrics = legend.fontMetrics()
+    for label, _colour in legend.entries():  # every genre name is whole beside its swatch
+        assert metrics.horizontalAdvance(label) <= legend.width() - 24, label

@@ -26,6 +26,15 @@ from desktoprec.ui.widgets import PlainLabel, scrolling_body, source_options
 log = logging.getLogger(__name__)
 
 DASHBOARD_URL = "https://developer.spotify.com/dashboard"
+# What each of the three ways in means, under its button on the first page.
+WAYS_IN = (
+    ("Your saved tracks, playlists and listening. Spotify asks for a client ID of your own: "
+     "free, about two minutes, step by step next."),
+    ("A made-up listener's library, served and played on this computer: nothing leaves it, and "
+     "you can connect Spotify later."),
+    ("desktoprec listens to your own music files and suggests from their sound; no account "
+     "needed."),
+)
 
 
 class FirstRunDialog(QDialog):
@@ -61,9 +70,14 @@ class FirstRunDialog(QDialog):
         self.spotify_button = QPushButton("Connect my Spotify account…")
         self.demo_button = QPushButton("Try the demo (no account needed)")
         self.folders_button = QPushButton("Just my music folders (no Spotify)")
-        for b in (self.spotify_button, self.demo_button, self.folders_button):
-            b.setMinimumHeight(44)
-            s.addWidget(b)
+        for button, what in zip((self.spotify_button, self.demo_button, self.folders_button),
+                                WAYS_IN, strict=True):
+            button.setMinimumHeight(44)
+            s.addWidget(button)
+            note = PlainLabel(what, elide=False)
+            note.set_muted()
+            s.addWidget(note)
+            s.addSpacing(8)
         s.addStretch(1)
         return start
 

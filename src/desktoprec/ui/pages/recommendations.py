@@ -238,12 +238,14 @@ class WhyCardWidget(QFrame):
         body = QWidget()
         body.setObjectName("whyBody")
         layout = QVBoxLayout(body)
-        self.heading = PlainLabel("Why this track?", bold=True, point_delta=2)
+        self.heading = PlainLabel("Why this track?", bold=True, point_delta=2, elide=False)
         self.summary = PlainLabel("Pick a track to see why it is here.", elide=False)
         self.reasons = PlainLabel("", elide=False)
-        self.sound_title = PlainLabel("How it sounds, next to what you play", bold=True)
+        self.sound_title = PlainLabel("How it sounds, next to what you play", bold=True,
+                                      elide=False)
         self.sound_chart = SoundCompareWidget()
-        self.shares_title = PlainLabel("What put it here (share of the score, %)", bold=True)
+        self.shares_title = PlainLabel("What put it here (share of the score, %)", bold=True,
+                                       elide=False)
         self.shares_chart = BarChartWidget(value_format="{:.0f}%")
         self.sources = PlainLabel("", elide=False)
         for w in (self.heading, self.summary, self.reasons, self.sound_title, self.sound_chart,

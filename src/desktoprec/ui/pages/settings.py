@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,8 @@ from desktoprec.ui.theme import THEME_CHOICES, THEME_WORDS
 from desktoprec.ui.widgets import PlainLabel, clip, scrolling_body, source_options
 
 log = logging.getLogger(__name__)
+
+FIELD_WIDTH = 360  # the widest a choice (theme, audio output) grows
 
 
 class SettingsPage(QWidget):
@@ -53,7 +56,7 @@ class SettingsPage(QWidget):
         layout.addWidget(PlainLabel("Music folders (mp3, flac, ogg, opus, m4a, wav): desktoprec "
                                     "listens to these files to learn their sound.", elide=False))
         self.folders = QListWidget()
-        self.folders.setMaximumHeight(120)
+        self.folders.setMaximumHeight(96)
         for folder in self.ctx.services.settings.music_folders:
             self.folders.addItem(clip(folder, 400))
         layout.addWidget(self.folders)
@@ -103,6 +106,8 @@ class SettingsPage(QWidget):
         form.addRow("Theme", self.theme)
         self.audio_output = OutputDeviceSelector(self.ctx)  # saved and applied as soon as chosen
         form.addRow("Audio output", self.audio_output)
+        for field in (self.theme, self.audio_output):  # a choice, not a bar across the page
+            field.setMaximumWidth(FIELD_WIDTH)
 
     def _add_save_row(self, layout: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
@@ -121,6 +126,7 @@ class SettingsPage(QWidget):
         self.sign_out_button = QPushButton("Sign out of Spotify")
         self.sign_out_button.setToolTip("Forget the sign-in on this computer; your synced library "
                                         "stays")
+        self.sign_out_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         about.addRow("Account", self.sign_out_button)
         data_dir = str(self.ctx.services.paths.data_dir)
         folder_row = QHBoxLayout()
