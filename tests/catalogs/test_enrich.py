@@ -50,14 +50,14 @@ def test_off_by_default_contacts_nothing(world: Any) -> None:
     assert services.settings.enabled_source_names() == []
     report = services.library.enrich(urls=catalogs.urls(), spotify=client)
     assert report.sources == [] and catalogs.requests == []
-    assert report.refresh["sound"]["preview"] == 0
+    assert report.refresh.sound["preview"] == 0
 
 
 def test_sound_genre_candidates_evidence_then_all_cached(world: Any) -> None:
     spotify, catalogs, client, services = world
     report = _enrich(services, catalogs, client, sources=ALL)
     assert report.warnings == []
-    sound, genres = report.refresh["sound"], report.refresh["genres"]
+    sound, genres = report.refresh.sound, report.refresh.genres
     with services.db.read() as session:
         with_isrc = repo.count(session, TrackRow, TrackRow.isrc.is_not(None))
         cluster_rows = repo.count(session, TrackGenreRow, TrackGenreRow.source == "cluster")
@@ -80,7 +80,7 @@ def test_sound_genre_candidates_evidence_then_all_cached(world: Any) -> None:
     again = _enrich(services, catalogs, client, sources=ALL)
     assert len(catalogs.requests) == asked  # everything came from the cache
     assert spotify.count("/search") == 0
-    assert again.refresh["sound"]["preview"] == sound["preview"]
+    assert again.refresh.sound["preview"] == sound["preview"]
 
 
 def test_a_source_that_is_down_costs_one_warning(world: Any) -> None:
@@ -93,8 +93,8 @@ def test_a_source_that_is_down_costs_one_warning(world: Any) -> None:
     assert any("ListenBrainz" in w for w in report.warnings)
     assert catalogs.count("deezer") == 1  # given up after the first failure
     # the other sources still did their part: iTunes previews, MusicBrainz genres
-    assert report.refresh["sound"]["preview"] > 0
-    assert report.refresh["genres"]["musicbrainz"] > 0
+    assert report.refresh.sound["preview"] > 0
+    assert report.refresh.genres["musicbrainz"] > 0
 
 
 def test_cancel_keeps_what_was_fetched_and_the_next_run_continues(world: Any) -> None:
@@ -112,4 +112,4 @@ def test_cancel_keeps_what_was_fetched_and_the_next_run_continues(world: Any) ->
     assert first > 0
     report = _enrich(services, catalogs, client, sources=["deezer"])
     assert catalogs.count("deezer", "/track/isrc:") - first < first  # no lookup asked twice
-    assert report.refresh["sound"]["preview"] > 0
+    assert report.refresh.sound["preview"] > 0

@@ -139,7 +139,7 @@ def test_matching_by_isrc_then_name_then_local(tmp_path: Path, services: Service
         untagged = session.get(TrackRow, rows["untagged.wav"].track_id)
         assert untagged.name == "untagged"
     status = services.library.summary()
-    assert status["local_files"] == 5 and status["matched_files"] == 3
+    assert status.local_files == 5 and status.matched_files == 3
 
     # once Spotify has the track, the file matches it and its local track goes away
     add_spotify_track(services, "sp5", "Long Song", ["Band"], 3.2)

@@ -70,14 +70,14 @@ def test_analyze_library_resumes_and_fills_sources(tmp_path: Path, services: Ser
     assert 2 <= saved < 7  # what finished before the cancel was kept
 
     summary = services.library.analyze_library(workers=2)
-    assert summary["already_analyzed"] == saved
-    assert summary["analyzed"] + summary["failed"] + summary["already_analyzed"] == 7
+    assert summary.already_analyzed == saved
+    assert summary.analyzed + summary.failed + summary.already_analyzed == 7
     with services.db.read() as session:
         outcomes = {r.ok for r in session.scalars(select(AnalysisRow))}
         broken = session.scalars(select(AnalysisRow).where(AnalysisRow.ok.is_(False))).one()
     assert outcomes == {True, False} and broken.error  # the failure is remembered too
     again = services.library.analyze_library(workers=2)
-    assert again["analyzed"] == 0 and again["already_analyzed"] == 7
+    assert again.analyzed == 0 and again.already_analyzed == 7
 
     with services.db.read() as session:
         sounds = {r.track_id: r for r in session.scalars(select(TrackSoundRow))}
@@ -120,7 +120,7 @@ def test_spotify_sources_win_where_there_is_no_file(services: Services) -> None:
         session.add(AudioFeaturesRow(track_id="t1", features={
             "tempo": 123.0, "energy": 0.8, "danceability": 0.7, "mode": 1, "loudness": -6.0}))
     result = services.library.refresh_sources()
-    assert result["sound"] == {"own_file": 0, "spotify": 1, "preview": 0, "none": 1}
+    assert result.sound == {"own_file": 0, "spotify": 1, "preview": 0, "none": 1}
     with services.db.read() as session:
         t1 = session.get(TrackSoundRow, "t1")
         genres = list(session.scalars(select(TrackGenreRow).where(TrackGenreRow.track_id == "t1")

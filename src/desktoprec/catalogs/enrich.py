@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -34,6 +34,9 @@ from desktoprec.catalogs.cache import MISSING, AnswerCache
 from desktoprec.catalogs.http import BadAnswer, BudgetSpent, Fetcher, Limits, SourceDown
 from desktoprec.catalogs.urls import all_base_urls
 from desktoprec.errors import Cancelled
+
+if TYPE_CHECKING:
+    from desktoprec.library.service import SourcesRefresh
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +80,19 @@ class EnrichReport:
     requests: dict[str, int] = field(default_factory=dict)
     stopped: dict[str, str] = field(default_factory=dict)  # service -> why (budget | reason)
     warnings: list[str] = field(default_factory=list)
-    refresh: dict[str, Any] = field(default_factory=dict)
+    refresh: SourcesRefresh | None = None  # the offline refresh that followed, when it ran
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["refresh"] = data["refresh"] or {}
+        return data
 
     def summary(self) -> str:
         if not self.sources:
             return "enrich: no catalogue source is enabled (desktoprec sources --enable ...)"
-        sound = self.refresh.get("sound", {})
-        genres = self.refresh.get("genres", {})
+        sound = self.refresh.sound if self.refresh else {}
+        genres = self.refresh.genres if self.refresh else {}
         return (f"enrich ({', '.join(self.sources)}): {self.previews_analysed} previews "
                 f"analysed, {self.candidates_added} new-artist candidates; sound: "
                 f"{sound.get('preview', 0)} from previews, {sound.get('none', 0)} without; "

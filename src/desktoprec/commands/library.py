@@ -63,7 +63,7 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
     report = library.scan(folders, progress=progress)
     result: dict[str, Any] = report.to_dict()
     if args.analyze:
-        result["analysis"] = library.analyze_library(progress=progress)
+        result["analysis"] = library.analyze_library(progress=progress).to_json()
     if args.json:
         print(json.dumps(result, default=str))
     else:
@@ -114,13 +114,13 @@ def _analyze(args: argparse.Namespace, services: Services) -> int:
         summary = services.library.analyze_library(progress=progress, workers=args.workers,
                                                    retry_failed=args.retry_failed)
         if args.json:
-            print(json.dumps(_json_safe(summary), default=str))
+            print(json.dumps(_json_safe(summary.to_json()), default=str))
         else:
-            print(f"{summary['analyzed']} analysed, {summary['failed']} failed, "
-                  f"{summary['already_analyzed']} already analysed "
-                  f"({summary['seconds']} s)")
-            for failure in summary["failures"]:
-                print(f"  {failure['path']}: {failure['error']}")
+            print(f"{summary.analyzed} analysed, {summary.failed} failed, "
+                  f"{summary.already_analyzed} already analysed "
+                  f"({summary.seconds} s)")
+            for failure in summary.failures:
+                print(f"  {failure.path}: {failure.error}")
         return 0
     paths = _expand(args.paths)
     if not paths:
@@ -129,17 +129,17 @@ def _analyze(args: argparse.Namespace, services: Services) -> int:
     results = services.library.analyze_files(paths, use_cache=not args.no_cache,
                                              progress=progress, workers=args.workers)
     if args.json:
-        print(json.dumps(_json_safe(results), default=str))
+        print(json.dumps(_json_safe([item.to_json() for item in results]), default=str))
     else:
         for item in results:
-            if not item["ok"]:
-                print(f"{item['path']}: error: {item['error']}")
+            if not item.ok:
+                print(f"{item.path}: error: {item.error}")
                 continue
-            tempo = f"{item['tempo_bpm']:.1f} BPM" if item.get("tempo_bpm") else "no tempo"
-            key = f"{item['key']} {item['mode']}" if item.get("key") else "no key"
-            loud = item.get("loudness_db")
-            centroid = item.get("spectral_centroid_hz")
-            print(f"{item['path']}: {item['duration_s']:.1f} s, {tempo}, {key}, "
+            tempo = f"{item.tempo_bpm:.1f} BPM" if item.tempo_bpm else "no tempo"
+            key = f"{item.key} {item.mode}" if item.key else "no key"
+            loud = item.loudness_db
+            centroid = item.spectral_centroid_hz
+            print(f"{item.path}: {item.duration_s or 0.0:.1f} s, {tempo}, {key}, "
                   f"{loud if loud is not None else '?'} dB, "
                   f"centroid {centroid if centroid is not None else '?'} Hz")
-    return 0 if all(item["ok"] for item in results) else 1
+    return 0 if all(item.ok for item in results) else 1

@@ -50,15 +50,15 @@ def handle_sources(args: argparse.Namespace, services: Any) -> int:
         library.set_sources(enable=enable, disable=disable)
     choices = library.source_choices()
     if args.json:
-        print(json.dumps({"sources": choices}))
+        print(json.dumps({"sources": [item.to_json() for item in choices]}))
         return 0
     for item in choices:
-        state = "on " if item["enabled"] else "off"
-        print(f"[{state}] {item['name']:<13} {item['label']}")
-        print(f"      contacts: {item['contacts']}")
-        print(f"      sends:    {item['sends']}")
-        print(f"      for:      {item['gives']}")
-    if not any(item["enabled"] for item in choices):
+        state = "on " if item.enabled else "off"
+        print(f"[{state}] {item.name:<13} {item.label}")
+        print(f"      contacts: {item.contacts}")
+        print(f"      sends:    {item.sends}")
+        print(f"      for:      {item.gives}")
+    if not any(item.enabled for item in choices):
         print("All sources are off. Turn some on with: desktoprec sources --enable "
               "deezer,itunes,musicbrainz,listenbrainz")
     return 0

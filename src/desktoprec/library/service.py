@@ -7,19 +7,24 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from desktoprec.domain import JsonRecord
 from desktoprec.errors import Cancelled
 from desktoprec.library.scan import ScanReport, content_hash, scan_folders
 from desktoprec.storage.tables import AnalysisRow, LocalFileRow, TrackRow
 
 if TYPE_CHECKING:
+    from desktoprec.catalogs.enrich import EnrichReport
+    from desktoprec.catalogs.http import Limits
     from desktoprec.domain import Track
     from desktoprec.services import Services
+    from desktoprec.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,104 @@ def result_object(path: str, ok: bool, error: str | None,
     head.update(values)
     head["cached"] = cached
     return head
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """What analysing one file gave (`analyze FILE --json` prints `to_json()` per file)."""
+
+    path: str
+    ok: bool
+    error: str | None
+    duration_s: float | None = None
+    tempo_bpm: float | None = None
+    key: str | None = None
+    mode: str | None = None
+    loudness_db: float | None = None
+    spectral_centroid_hz: float | None = None
+    others: dict[str, object] = field(default_factory=dict)  # every other descriptor, by name
+    cached: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """The fixed head, then every other descriptor, then `cached`."""
+        descriptors = {name: getattr(self, name) for name in RESULT_HEAD[3:]}
+        return result_object(self.path, self.ok, self.error, {**descriptors, **self.others},
+                             cached=self.cached)
+
+
+def _analysis_result(path: str, ok: bool, error: str | None,
+                     descriptors: dict[str, Any] | None, cached: bool = False) -> AnalysisResult:
+    values = dict(descriptors or {})
+    head = {name: values.pop(name, None) for name in RESULT_HEAD[3:]}
+    return AnalysisResult(path=path, ok=ok, error=error, others=values, cached=cached, **head)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisFailure:
+    path: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesRefresh(JsonRecord):
+    """How many tracks each sound and genre source serves after a refresh of the sources."""
+
+    sound: dict[str, int]  # own_file | preview | spotify | none -> tracks
+    genres: dict[str, int]  # source -> tracks with a genre from it; none; clusters
+    sound_evidence: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryAnalysis:
+    """What `analyze --library` did (`--json` prints `to_json()`)."""
+
+    files: int
+    already_analyzed: int
+    analyzed: int
+    failed: int
+    seconds: float
+    failures: list[AnalysisFailure]  # the first 50
+    sources: SourcesRefresh | None = None  # when the sources were refreshed afterwards
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "files": self.files, "already_analyzed": self.already_analyzed,
+            "analyzed": self.analyzed, "failed": self.failed, "seconds": self.seconds,
+            "failures": [{"path": f.path, "error": f.error} for f in self.failures]}
+        if self.sources is not None:
+            data["sources"] = self.sources.to_json()
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCounts(JsonRecord):
+    """How local files matched Spotify tracks."""
+
+    files: int
+    by_isrc: int
+    by_name: int
+    local_tracks: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryCounts(JsonRecord):
+    """Counts for status displays."""
+
+    local_files: int
+    matched_files: int
+    analyzed_files: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChoice(JsonRecord):
+    """One catalogue source as the user chooses it: on/off, what it contacts, what it sends."""
+
+    name: str
+    label: str
+    enabled: bool
+    contacts: str
+    sends: str
+    gives: str
 
 
 class _ResultWriter:
@@ -106,19 +209,19 @@ class LibraryService:
         self.services.save_settings()
         return folders
 
-    def match(self) -> dict[str, int]:
+    def match(self) -> MatchCounts:
         from desktoprec.library.match import match_files
 
         report = match_files(self.services.db)
-        return {"files": report.files, "by_isrc": report.by_isrc, "by_name": report.by_name,
-                "local_tracks": report.local_tracks}
+        return MatchCounts(files=report.files, by_isrc=report.by_isrc, by_name=report.by_name,
+                           local_tracks=report.local_tracks)
 
     # --- analysis ------------------------------------------------------------------------------
 
     def analyze_files(self, paths: Sequence[str | os.PathLike[str]], *,
                       use_cache: bool = True, progress: Progress | None = None,
                       cancel: threading.Event | None = None,
-                      workers: int | None = None) -> list[dict[str, Any]]:
+                      workers: int | None = None) -> list[AnalysisResult]:
         """The `analyze --json` objects for these files, in order; a bad file never stops others.
 
         Files are analysed in worker processes (a decoder crash costs one file); results for
@@ -128,7 +231,7 @@ class LibraryService:
         from desktoprec.features.pool import analyze_many
 
         texts = [str(p) for p in paths]
-        results: dict[int, dict[str, Any]] = {}
+        results: dict[int, AnalysisResult] = {}
         hashes: dict[int, str] = {}
         jobs: list[tuple[str, str]] = []
         cached_rows = {}
@@ -149,15 +252,16 @@ class LibraryService:
         for index, text in enumerate(texts):
             digest = hashes.get(index)
             if digest and digest in cached_rows:
-                results[index] = result_object(text, True, None, cached_rows[digest], cached=True)
+                results[index] = _analysis_result(text, True, None, cached_rows[digest],
+                                                  cached=True)
             else:
                 jobs.append((str(index), text))
         writer = _ResultWriter(self.services.db)
 
         def on_result(result: Any) -> None:
             index = int(result.key)
-            results[index] = result_object(result.path, result.ok, result.error,
-                                           result.descriptors)
+            results[index] = _analysis_result(result.path, result.ok, result.error,
+                                              result.descriptors)
             digest = hashes.get(index)
             if digest and result.ok:
                 writer.add(digest, True, None, result.descriptors, ANALYZER_VERSION)
@@ -171,7 +275,7 @@ class LibraryService:
     def analyze_library(self, progress: Progress | None = None,
                         cancel: threading.Event | None = None, *, workers: int | None = None,
                         refresh_sources: bool = True, retry_failed: bool = False
-                        ) -> dict[str, Any]:
+                        ) -> LibraryAnalysis:
         """Analyse every present local file not yet analysed by this analyzer version.
 
         Results are saved as they come, so after a crash, quit or cancel a new run continues
@@ -197,12 +301,12 @@ class LibraryService:
             if digest is not None and digest not in done_hashes and digest not in todo:
                 todo[digest] = path
         writer = _ResultWriter(db)
-        failures: list[dict[str, str]] = []
+        failures: list[AnalysisFailure] = []
 
         def on_result(result: Any) -> None:
             writer.add(result.key, result.ok, result.error, result.descriptors, ANALYZER_VERSION)
             if not result.ok:
-                failures.append({"path": result.path, "error": result.error or ""})
+                failures.append(AnalysisFailure(path=result.path, error=result.error or ""))
 
         started = time.monotonic()
         try:
@@ -210,19 +314,16 @@ class LibraryService:
                                   progress=progress, cancel=cancel)
         finally:
             writer.flush()
-        summary: dict[str, Any] = {
-            "files": len(files), "already_analyzed": len(files) - len(todo),
-            "analyzed": counts["ok"], "failed": counts["failed"],
-            "seconds": round(time.monotonic() - started, 2), "failures": failures[:50],
-        }
-        if refresh_sources:
-            summary["sources"] = self.refresh_sources(progress, cancel)
-        return summary
+        return LibraryAnalysis(
+            files=len(files), already_analyzed=len(files) - len(todo),
+            analyzed=counts["ok"], failed=counts["failed"],
+            seconds=round(time.monotonic() - started, 2), failures=failures[:50],
+            sources=self.refresh_sources(progress, cancel) if refresh_sources else None)
 
     # --- sound and genre sources ---------------------------------------------------------------
 
     def refresh_sources(self, progress: Progress | None = None,
-                        cancel: threading.Event | None = None) -> dict[str, Any]:
+                        cancel: threading.Event | None = None) -> SourcesRefresh:
         """Fill `track_sound`, `track_genres`, sound families and sound evidence from what is
         stored (own files, Spotify features, what enrich fetched); contacts nothing."""
         from desktoprec.features.genres import refresh_track_genres
@@ -232,29 +333,32 @@ class LibraryService:
         sound = refresh_track_sound(self.services.db, progress, cancel)
         genres = refresh_track_genres(self.services.db, settings, progress, cancel)
         evidence = refresh_sound_evidence(self.services.db)
-        return {"sound": sound, "genres": genres, "sound_evidence": evidence}
+        return SourcesRefresh(sound=sound, genres=genres, sound_evidence=evidence)
 
     # --- catalogue sources (issue 10) ----------------------------------------------------------
 
     def enrich(self, progress: Progress | None = None, cancel: threading.Event | None = None,
-               **options: Any) -> Any:
-        """Sound, genre and new-artist candidates from the enabled catalogue sources, then the
-        offline refresh (catalogs/enrich.py); returns an EnrichReport. Options: sources, urls,
-        spotify, limits, sleep, refresh."""
+               *, sources: list[str] | None = None, urls: dict[str, str] | None = None,
+               spotify: SpotifyClient | None = None, limits: dict[str, Limits] | None = None,
+               sleep: Callable[[float], None] = time.sleep,
+               refresh: bool = True) -> EnrichReport:
+        """Sound, genre and new-artist candidates from the enabled catalogue sources (or
+        `sources`), then the offline refresh (catalogs/enrich.py)."""
         from desktoprec.catalogs.enrich import enrich
 
         if self.catalog_urls:  # the demo's own emulator (in memory only): all its sources
-            options.setdefault("urls", dict(self.catalog_urls))
-            options.setdefault("sources", list(self.catalog_urls))
-        return enrich(self.services, progress=progress, cancel=cancel, **options)
+            urls = dict(self.catalog_urls) if urls is None else urls
+            sources = list(self.catalog_urls) if sources is None else sources
+        return enrich(self.services, sources=sources, urls=urls, spotify=spotify, limits=limits,
+                      progress=progress, cancel=cancel, sleep=sleep, refresh=refresh)
 
-    def source_choices(self) -> list[dict[str, Any]]:
+    def source_choices(self) -> list[SourceChoice]:
         """Each catalogue source: name, label, on/off, what it contacts, what it sends."""
         from desktoprec.catalogs import SOURCES
 
         enabled = set(self.services.settings.enabled_source_names())
-        return [{"name": info.name, "label": info.label, "enabled": info.name in enabled,
-                 "contacts": info.contacts, "sends": info.sends, "gives": info.gives}
+        return [SourceChoice(name=info.name, label=info.label, enabled=info.name in enabled,
+                             contacts=info.contacts, sends=info.sends, gives=info.gives)
                 for info in SOURCES.values()]
 
     def set_sources(self, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> list[str]:
@@ -289,7 +393,7 @@ class LibraryService:
 
             return resolve_track_id(session, text, describe)
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> LibraryCounts:
         """Counts for status displays: files, matched files, analysed files."""
         from sqlalchemy import func
 
@@ -305,5 +409,5 @@ class LibraryService:
                 .join(AnalysisRow, AnalysisRow.content_hash == LocalFileRow.content_hash)
                 .where(present, AnalysisRow.analyzer_version == ANALYZER_VERSION,
                        AnalysisRow.ok.is_(True)))
-        return {"local_files": int(files or 0), "matched_files": int(matched or 0),
-                "analyzed_files": int(analyzed or 0)}
+        return LibraryCounts(local_files=int(files or 0), matched_files=int(matched or 0),
+                             analyzed_files=int(analyzed or 0))
