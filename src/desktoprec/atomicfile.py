@@ -7,6 +7,7 @@ import glob
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 STALE_TEMPORARY_S = 120.0  # a writer still working on its temporary file touches it sooner
@@ -30,6 +31,20 @@ def remove_stale_temporaries(path: Path, older_than_s: float = STALE_TEMPORARY_S
     return removed
 
 
+@contextlib.contextmanager
+def _temporary_beside(path: Path) -> Iterator[tuple[int, Path]]:
+    """A new unique `.NAME.xxxx.tmp` beside `path` (open descriptor, path); removed on error."""
+    remove_stale_temporaries(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        yield fd, tmp
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a unique temporary file beside `path`, fsync it, then rename it over `path`.
 
@@ -37,15 +52,21 @@ def write_atomically(path: Path, data: bytes) -> None:
     removed on failure, and ones a killed writer left behind are removed by the next write.
     Raises OSError for the caller to turn into a message.
     """
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with _temporary_beside(path) as (fd, tmp):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """`write_atomically` for libraries that write a file by name (soundfile, mutagen): the block
+    writes the temporary path it is given, which is then fsynced and renamed over `path`."""
+    with _temporary_beside(path) as (fd, tmp):
+        os.close(fd)
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)

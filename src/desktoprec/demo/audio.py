@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from desktoprec.atomicfile import replacing
 from desktoprec.demo.catalog import DemoCatalog, DemoTrack
 from desktoprec.demo.styles import MODES, STYLE_BY_KEY, DrumPattern, Style
 from desktoprec.errors import Cancelled, StorageError
@@ -469,27 +470,25 @@ def write_file(job: FileJob) -> str:
     samples = synthesize(job.track)
     path = Path(job.path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
     try:
-        with soundfile.SoundFile(partial, "w", samplerate=SAMPLE_RATE, channels=1,
-                                 format="FLAC", subtype="PCM_16") as out:
-            for start in range(0, len(samples), WRITE_BLOCK_FRAMES):
-                out.write(samples[start:start + WRITE_BLOCK_FRAMES])
-        tagged = mutagen.flac.FLAC(partial)  # type: ignore[no-untyped-call]
-        tagged["title"] = job.title
-        tagged["artist"] = list(job.artists)
-        tagged["album"] = job.album
-        tagged["albumartist"] = job.album_artist
-        tagged["date"] = str(job.year)
-        tagged["tracknumber"] = str(job.track.track_number)
-        if job.genre:
-            tagged["genre"] = job.genre
-        if job.isrc:
-            tagged["isrc"] = job.isrc
-        tagged.save()
-        os.replace(partial, path)
+        with replacing(path) as partial:
+            with soundfile.SoundFile(partial, "w", samplerate=SAMPLE_RATE, channels=1,
+                                     format="FLAC", subtype="PCM_16") as out:
+                for start in range(0, len(samples), WRITE_BLOCK_FRAMES):
+                    out.write(samples[start:start + WRITE_BLOCK_FRAMES])
+            tagged = mutagen.flac.FLAC(partial)  # type: ignore[no-untyped-call]
+            tagged["title"] = job.title
+            tagged["artist"] = list(job.artists)
+            tagged["album"] = job.album
+            tagged["albumartist"] = job.album_artist
+            tagged["date"] = str(job.year)
+            tagged["tracknumber"] = str(job.track.track_number)
+            if job.genre:
+                tagged["genre"] = job.genre
+            if job.isrc:
+                tagged["isrc"] = job.isrc
+            tagged.save()
     except (OSError, RuntimeError, mutagen.MutagenError) as exc:
-        partial.unlink(missing_ok=True)
         raise StorageError(f"The demo audio file {path} could not be written: {exc}") from exc
     return str(path)
 

@@ -447,7 +447,7 @@ class DemoService:
         if not self.music_dir.is_dir():
             return
         for path in self.music_dir.rglob("*"):
-            if path.is_file() and path.suffix in (".flac", ".part") and path not in wanted:
+            if path.is_file() and path.suffix in (".flac", ".tmp", ".part") and path not in wanted:
                 path.unlink(missing_ok=True)
 
     @staticmethod
