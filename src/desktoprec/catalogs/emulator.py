@@ -107,6 +107,195 @@ def _deezer_artist(artist_id: int, name: str, fans: int) -> dict[str, Any]:
             "type": "artist"}
 
 
+@dataclass
+class _WorldBuild:
+    """What building one world keeps at hand: the account, the random source, the ids made."""
+
+    account: Any
+    world: CatalogWorld
+    rng: random.Random
+    genre_of: dict[str, str]
+    deezer_artist_of: dict[str, int] = field(default_factory=dict)
+    deezer_album_of: dict[str, int] = field(default_factory=dict)
+    mbid_of: dict[str, str] = field(default_factory=dict)
+
+
+def _add_outsiders(build: _WorldBuild, seed: int, outsiders: int,
+                   tracks_per_outsider: int) -> None:
+    """New artists in the Spotify catalogue (never the library), each with one album."""
+    from desktoprec.spotify.emulator.account import album_json, artist_json, make_id, track_json
+
+    account, rng, genre_names = build.account, build.rng, list(GENRES)
+    for number in range(outsiders):
+        genre = genre_names[number % len(genre_names)]
+        name = f"{rng.choice(WORDS)} {rng.choice(NOUNS)} X{number}"
+        artist = artist_json(make_id("outsider", seed, number), name)
+        account.artists[artist["id"]] = artist
+        build.world.outsider_artist_ids.add(artist["id"])
+        build.genre_of[artist["id"]] = genre
+        album_id = make_id("outsider-album", seed, number)
+        year = 2000 + rng.randrange(26)
+        album = album_json(album_id, f"{rng.choice(WORDS)} {rng.choice(NOUNS)}", [artist],
+                           f"{year}-05-01", total_tracks=tracks_per_outsider)
+        account.albums[album_id] = album
+        for position in range(1, tracks_per_outsider + 1):
+            track_id = make_id("outsider-track", seed, number, position)
+            isrc = f"QX{seed % 100:02d}{year % 100:02d}{number:04d}{position}"[:12].ljust(12, "0")
+            account.tracks[track_id] = track_json(
+                track_id, f"{rng.choice(WORDS)} {rng.choice(NOUNS)}", album, [artist],
+                rng.randint(150_000, 330_000), isrc, position)
+
+
+def _add_deezer_artists_and_albums(build: _WorldBuild, album_genre_share: float) -> None:
+    """A Deezer artist for every Spotify artist and a Deezer album (with its genre, mostly)
+    for every Spotify album."""
+    world, rng, genre_names = build.world, build.rng, list(GENRES)
+    for artist in build.account.artists.values():
+        did = _int_id("deezer-artist", artist["id"])
+        build.deezer_artist_of[artist["id"]] = did
+        world.deezer_artists[did] = _deezer_artist(did, artist["name"], rng.randint(100, 10**6))
+    for album in build.account.albums.values():
+        did = _int_id("deezer-album", album["id"])
+        build.deezer_album_of[album["id"]] = did
+        first = (album.get("artists") or [{}])[0].get("id", "")
+        genre = build.genre_of.get(first, "Pop")
+        genre_id = 100 + (genre_names.index(genre) if genre in genre_names else
+                          _int_id("genre", genre) % 400 + 50)
+        album_genres = [{"id": genre_id, "name": genre,
+                   "picture": f"https://api.deezer.com/genre/{genre_id}/image", "type": "genre"}
+                  ] if rng.random() < album_genre_share else []
+        main = world.deezer_artists.get(build.deezer_artist_of.get(first, 0), {})
+        world.deezer_albums[did] = {
+            "id": did, "title": album["name"], "upc": f"{did:012d}"[:12],
+            "link": f"https://www.deezer.com/album/{did}", "genre_id": genre_id if album_genres else -1,
+            "genres": {"data": album_genres}, "label": "Emulated Records",
+            "nb_tracks": album.get("total_tracks", 0), "duration": 0,
+            "release_date": album.get("release_date", ""), "record_type": "album",
+            "available": True, "explicit_lyrics": False,
+            "artist": {k: main.get(k) for k in ("id", "name", "picture", "tracklist", "type")},
+            "type": "album", "tracks": {"data": []}}
+
+
+def _deezer_track(build: _WorldBuild, track: dict[str, Any], isrc: str, clip: Clip,
+                  preview: str) -> dict[str, Any]:
+    """The Deezer track object of a Spotify track ("" as `preview`: Deezer has none)."""
+    rng, artists = build.rng, track["artists"]
+    did = _int_id("deezer-track", track["id"])
+    artist = build.world.deezer_artists[build.deezer_artist_of[artists[0]["id"]]]
+    album_did = build.deezer_album_of.get((track.get("album") or {}).get("id", ""), 0)
+    album = build.world.deezer_albums.get(album_did, {})
+    return {
+        "id": did, "readable": True, "title": track["name"],
+        "title_short": track["name"], "title_version": "", "isrc": isrc,
+        "link": f"https://www.deezer.com/track/{did}",
+        "duration": round((track.get("duration_ms") or 200_000) / 1000),
+        "track_position": track.get("track_number", 1), "disk_number": 1,
+        "rank": rng.randint(1000, 900_000), "release_date": album.get("release_date", ""),
+        "explicit_lyrics": False,
+        "preview": preview,
+        "bpm": float(clip.bpm) if rng.random() < 0.8 else 0,
+        "gain": round(rng.uniform(-13.0, -5.0), 1),
+        "contributors": [{**artist, "role": "Main"}],
+        "artist": {k: artist[k] for k in ("id", "name", "link", "picture",
+                                          "tracklist", "type")},
+        "album": {"id": album_did, "title": album.get("title", ""),
+                  "link": f"https://www.deezer.com/album/{album_did}",
+                  "release_date": album.get("release_date", ""), "type": "album"},
+        "type": "track"}
+
+
+def _itunes_song(build: _WorldBuild, track: dict[str, Any], genre: str,
+                 preview_url: str) -> dict[str, Any]:
+    artists = track["artists"]
+    return {
+        "wrapperType": "track", "kind": "song", "artistId": _int_id("it", artists[0]),
+        "trackId": _int_id("it-track", track["id"]), "artistName": artists[0]["name"],
+        "collectionName": (track.get("album") or {}).get("name", ""),
+        "trackName": track["name"], "previewUrl": preview_url,
+        "trackTimeMillis": (track.get("duration_ms") or 0) + build.rng.randint(-900, 900),
+        "primaryGenreName": genre.split("/")[0], "country": "USA", "isStreamable": True}
+
+
+def _mb_recording(build: _WorldBuild, track: dict[str, Any], genre: str) -> dict[str, Any]:
+    tag = genre.lower().replace("rap/hip hop", "hip hop")
+    return {
+        "id": _mbid("recording", track["id"]), "title": track["name"],
+        "length": track.get("duration_ms"), "video": False, "disambiguation": "",
+        "artist-credit": [{"name": a["name"], "joinphrase": "", "artist": {
+            "id": build.mbid_of.get(a["id"], _mbid("artist", a["id"])), "name": a["name"],
+            "sort-name": a["name"], "disambiguation": "", "type": "Group"}}
+            for a in track["artists"]],
+        "genres": [{"id": _mbid("genre", tag), "name": tag, "count": 2,
+                    "disambiguation": ""}] if build.rng.random() < 0.8 else [],
+        "tags": [{"name": tag, "count": 3}, {"name": "seen live", "count": 1}]}
+
+
+def _add_track_entries(build: _WorldBuild, shares: tuple[float, float, float, float],
+                       audio_base: str,
+                       renderer: Callable[[str], Callable[[float], bytes] | None] | None) -> None:
+    """Each Spotify track with an ISRC on Deezer, iTunes and MusicBrainz (by the shares:
+    Deezer, a Deezer preview, iTunes, MusicBrainz), with a preview clip; then each Deezer
+    artist's top tracks."""
+    deezer_share, preview_share, itunes_share, musicbrainz_share = shares
+    world, rng = build.world, build.rng
+    by_artist: dict[int, list[tuple[int, int]]] = {}
+    for track in build.account.tracks.values():
+        found_isrc = (track.get("external_ids") or {}).get("isrc")
+        artists = track.get("artists") or []
+        if not isinstance(found_isrc, str) or not found_isrc or not artists:
+            continue
+        isrc = found_isrc
+        outsider = artists[0]["id"] in world.outsider_artist_ids
+        genre = build.genre_of.get(artists[0]["id"], "Pop")
+        low, high = GENRES.get(genre, (90, 130))
+        # a few clips per genre (3 tempos x 2 keys x 2 modes): distinct sounds to analyse stay
+        # few, however large the catalogue
+        clip = Clip(bpm=low + (high - low) * rng.randrange(3) // 2, root=rng.choice(ROOTS[:2]),
+                    mode=rng.choice(MODES), bright=genre in ("Electro", "Metal", "Dance", "Rock"))
+        own = renderer(track["id"]) if renderer is not None else None
+        if own is not None:
+            world.renderers[track["id"]] = own
+            preview_url = f"{audio_base}/audio/{track['id']}.mp3"
+        else:
+            preview_url = f"{audio_base}/audio/{world.clip_name(clip)}.mp3"
+        on_deezer = outsider or rng.random() < deezer_share
+        has_preview = rng.random() < preview_share
+        if on_deezer:
+            entry = _deezer_track(build, track, isrc, clip, preview_url if has_preview else "")
+            world.deezer_tracks[entry["id"]] = entry
+            world.deezer_by_isrc[isrc] = entry["id"]
+            by_artist.setdefault(entry["artist"]["id"], []).append((entry["rank"], entry["id"]))
+        if not (on_deezer and has_preview) and rng.random() < itunes_share:
+            world.itunes_songs.append(_itunes_song(build, track, genre, preview_url))
+        if outsider or rng.random() < musicbrainz_share:
+            world.mb_recordings[isrc] = [_mb_recording(build, track, genre)]
+    for did, tracks in by_artist.items():
+        world.deezer_top[did] = [t for _, t in sorted(tracks, reverse=True)][:10]
+
+
+def _add_relations(build: _WorldBuild) -> None:
+    """Related (Deezer) and similar (ListenBrainz) artists: outsiders of the same genre first,
+    then library artists of that genre."""
+    world, rng, genre_of = build.world, build.rng, build.genre_of
+    outsiders_by_genre: dict[str, list[str]] = {}
+    library_by_genre: dict[str, list[str]] = {}
+    for aid, genre in genre_of.items():
+        (outsiders_by_genre if aid in world.outsider_artist_ids else library_by_genre) \
+            .setdefault(genre, []).append(aid)
+    mbid_of = build.mbid_of
+    for aid, genre in genre_of.items():
+        pool = [a for a in outsiders_by_genre.get(genre, []) if a != aid]
+        rng.shuffle(pool)
+        near = [a for a in library_by_genre.get(genre, []) if a != aid][:4]
+        chosen = pool[:6] + near
+        world.deezer_related[build.deezer_artist_of[aid]] = [build.deezer_artist_of[a]
+                                                             for a in chosen]
+        world.lb_similar[mbid_of[aid]] = [
+            {"artist_mbid": mbid_of[a], "name": build.account.artists[a]["name"],
+             "comment": "", "type": "Group", "gender": None, "score": 900 - 60 * rank,
+             "reference_mbid": mbid_of[aid]} for rank, a in enumerate(chosen)]
+
+
 def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
                       tracks_per_outsider: int = 4, deezer_share: float = 0.93,
                       preview_share: float = 0.9, itunes_share: float = 0.7,
@@ -124,151 +313,19 @@ def world_for_account(account: Any, *, seed: int = 0, outsiders: int = 40,
     Spotify catalogue (never the library) and are related/similar to library artists of their
     genre. `audio_base` is prefixed to preview URLs (the server fills it in when it starts).
     """
-    from desktoprec.spotify.emulator.account import album_json, artist_json, make_id, track_json
-
-    rng = random.Random(seed * 7919 + 17)
-    world = CatalogWorld()
     genre_names = list(GENRES)
-    library_artists = list(account.artists.values())
     genre_of: dict[str, str] = {a["id"]: (genres or {}).get(a["id"]) or
                                 genre_names[i % len(genre_names)]
-                                for i, a in enumerate(library_artists)}
-    world.outsider_artist_ids.update(outsider_ids or ())
-    # outsiders: in the Spotify catalogue, not in the library
-    for number in range(outsiders):
-        genre = genre_names[number % len(genre_names)]
-        name = f"{rng.choice(WORDS)} {rng.choice(NOUNS)} X{number}"
-        artist = artist_json(make_id("outsider", seed, number), name)
-        account.artists[artist["id"]] = artist
-        world.outsider_artist_ids.add(artist["id"])
-        genre_of[artist["id"]] = genre
-        album_id = make_id("outsider-album", seed, number)
-        year = 2000 + rng.randrange(26)
-        album = album_json(album_id, f"{rng.choice(WORDS)} {rng.choice(NOUNS)}", [artist],
-                           f"{year}-05-01", total_tracks=tracks_per_outsider)
-        account.albums[album_id] = album
-        for position in range(1, tracks_per_outsider + 1):
-            track_id = make_id("outsider-track", seed, number, position)
-            isrc = f"QX{seed % 100:02d}{year % 100:02d}{number:04d}{position}"[:12].ljust(12, "0")
-            account.tracks[track_id] = track_json(
-                track_id, f"{rng.choice(WORDS)} {rng.choice(NOUNS)}", album, [artist],
-                rng.randint(150_000, 330_000), isrc, position)
-
-    # Deezer artists and albums for every Spotify artist/album
-    deezer_artist_of: dict[str, int] = {}
-    for artist in account.artists.values():
-        did = _int_id("deezer-artist", artist["id"])
-        deezer_artist_of[artist["id"]] = did
-        world.deezer_artists[did] = _deezer_artist(did, artist["name"], rng.randint(100, 10**6))
-    deezer_album_of: dict[str, int] = {}
-    for album in account.albums.values():
-        did = _int_id("deezer-album", album["id"])
-        deezer_album_of[album["id"]] = did
-        first = (album.get("artists") or [{}])[0].get("id", "")
-        genre = genre_of.get(first, "Pop")
-        genre_id = 100 + (genre_names.index(genre) if genre in genre_names else
-                          _int_id("genre", genre) % 400 + 50)
-        album_genres = [{"id": genre_id, "name": genre,
-                   "picture": f"https://api.deezer.com/genre/{genre_id}/image", "type": "genre"}
-                  ] if rng.random() < album_genre_share else []
-        main = world.deezer_artists.get(deezer_artist_of.get(first, 0), {})
-        world.deezer_albums[did] = {
-            "id": did, "title": album["name"], "upc": f"{did:012d}"[:12],
-            "link": f"https://www.deezer.com/album/{did}", "genre_id": genre_id if album_genres else -1,
-            "genres": {"data": album_genres}, "label": "Emulated Records",
-            "nb_tracks": album.get("total_tracks", 0), "duration": 0,
-            "release_date": album.get("release_date", ""), "record_type": "album",
-            "available": True, "explicit_lyrics": False,
-            "artist": {k: main.get(k) for k in ("id", "name", "picture", "tracklist", "type")},
-            "type": "album", "tracks": {"data": []}}
-    mbid_of = {a["id"]: _mbid("artist", a["id"]) for a in account.artists.values()}
-    by_artist: dict[int, list[tuple[int, int]]] = {}
-    for track in account.tracks.values():
-        found_isrc = (track.get("external_ids") or {}).get("isrc")
-        artists = track.get("artists") or []
-        if not isinstance(found_isrc, str) or not found_isrc or not artists:
-            continue
-        isrc = found_isrc
-        outsider = artists[0]["id"] in world.outsider_artist_ids
-        genre = genre_of.get(artists[0]["id"], "Pop")
-        low, high = GENRES.get(genre, (90, 130))
-        # a few clips per genre (3 tempos x 2 keys x 2 modes): distinct sounds to analyse stay
-        # few, however large the catalogue
-        clip = Clip(bpm=low + (high - low) * rng.randrange(3) // 2, root=rng.choice(ROOTS[:2]),
-                    mode=rng.choice(MODES), bright=genre in ("Electro", "Metal", "Dance", "Rock"))
-        own = renderer(track["id"]) if renderer is not None else None
-        if own is not None:
-            world.renderers[track["id"]] = own
-            preview_url = f"{audio_base}/audio/{track['id']}.mp3"
-        else:
-            preview_url = f"{audio_base}/audio/{world.clip_name(clip)}.mp3"
-        on_deezer = outsider or rng.random() < deezer_share
-        has_preview = rng.random() < preview_share
-        seconds = round((track.get("duration_ms") or 200_000) / 1000)
-        if on_deezer:
-            did = _int_id("deezer-track", track["id"])
-            artist = world.deezer_artists[deezer_artist_of[artists[0]["id"]]]
-            album_did = deezer_album_of.get((track.get("album") or {}).get("id", ""), 0)
-            album = world.deezer_albums.get(album_did, {})
-            rank = rng.randint(1000, 900_000)
-            world.deezer_tracks[did] = {
-                "id": did, "readable": True, "title": track["name"],
-                "title_short": track["name"], "title_version": "", "isrc": isrc,
-                "link": f"https://www.deezer.com/track/{did}", "duration": seconds,
-                "track_position": track.get("track_number", 1), "disk_number": 1,
-                "rank": rank, "release_date": album.get("release_date", ""),
-                "explicit_lyrics": False,
-                "preview": preview_url if has_preview else "",
-                "bpm": float(clip.bpm) if rng.random() < 0.8 else 0,
-                "gain": round(rng.uniform(-13.0, -5.0), 1),
-                "contributors": [{**artist, "role": "Main"}],
-                "artist": {k: artist[k] for k in ("id", "name", "link", "picture",
-                                                  "tracklist", "type")},
-                "album": {"id": album_did, "title": album.get("title", ""),
-                          "link": f"https://www.deezer.com/album/{album_did}",
-                          "release_date": album.get("release_date", ""), "type": "album"},
-                "type": "track"}
-            world.deezer_by_isrc[isrc] = did
-            by_artist.setdefault(artist["id"], []).append((rank, did))
-        if not (on_deezer and has_preview) and rng.random() < itunes_share:
-            world.itunes_songs.append({
-                "wrapperType": "track", "kind": "song", "artistId": _int_id("it", artists[0]),
-                "trackId": _int_id("it-track", track["id"]), "artistName": artists[0]["name"],
-                "collectionName": (track.get("album") or {}).get("name", ""),
-                "trackName": track["name"], "previewUrl": preview_url,
-                "trackTimeMillis": (track.get("duration_ms") or 0) + rng.randint(-900, 900),
-                "primaryGenreName": genre.split("/")[0], "country": "USA", "isStreamable": True})
-        if outsider or rng.random() < musicbrainz_share:
-            tag = genre.lower().replace("rap/hip hop", "hip hop")
-            world.mb_recordings[isrc] = [{
-                "id": _mbid("recording", track["id"]), "title": track["name"],
-                "length": track.get("duration_ms"), "video": False, "disambiguation": "",
-                "artist-credit": [{"name": a["name"], "joinphrase": "", "artist": {
-                    "id": mbid_of.get(a["id"], _mbid("artist", a["id"])), "name": a["name"],
-                    "sort-name": a["name"], "disambiguation": "", "type": "Group"}}
-                    for a in artists],
-                "genres": [{"id": _mbid("genre", tag), "name": tag, "count": 2,
-                            "disambiguation": ""}] if rng.random() < 0.8 else [],
-                "tags": [{"name": tag, "count": 3}, {"name": "seen live", "count": 1}]}]
-    for did, tracks in by_artist.items():
-        world.deezer_top[did] = [t for _, t in sorted(tracks, reverse=True)][:10]
-    # related / similar: outsiders of the same genre first, then library artists of that genre
-    outsiders_by_genre: dict[str, list[str]] = {}
-    library_by_genre: dict[str, list[str]] = {}
-    for aid, genre in genre_of.items():
-        (outsiders_by_genre if aid in world.outsider_artist_ids else library_by_genre) \
-            .setdefault(genre, []).append(aid)
-    for aid, genre in genre_of.items():
-        pool = [a for a in outsiders_by_genre.get(genre, []) if a != aid]
-        rng.shuffle(pool)
-        near = [a for a in library_by_genre.get(genre, []) if a != aid][:4]
-        chosen = pool[:6] + near
-        world.deezer_related[deezer_artist_of[aid]] = [deezer_artist_of[a] for a in chosen]
-        world.lb_similar[mbid_of[aid]] = [
-            {"artist_mbid": mbid_of[a], "name": account.artists[a]["name"], "comment": "",
-             "type": "Group", "gender": None, "score": 900 - 60 * rank,
-             "reference_mbid": mbid_of[aid]} for rank, a in enumerate(chosen)]
-    return world
+                                for i, a in enumerate(account.artists.values())}
+    build = _WorldBuild(account, CatalogWorld(), random.Random(seed * 7919 + 17), genre_of)
+    build.world.outsider_artist_ids.update(outsider_ids or ())
+    _add_outsiders(build, seed, outsiders, tracks_per_outsider)
+    _add_deezer_artists_and_albums(build, album_genre_share)
+    build.mbid_of = {a["id"]: _mbid("artist", a["id"]) for a in account.artists.values()}
+    _add_track_entries(build, (deezer_share, preview_share, itunes_share, musicbrainz_share),
+                       audio_base, renderer)
+    _add_relations(build)
+    return build.world
 
 
 def load_recorded(world: CatalogWorld, folder: Path) -> int:
