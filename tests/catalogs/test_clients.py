@@ -224,3 +224,39 @@ def test_preview_settings_default_off_and_their_address_is_https_or_loopback(
     loaded = load_settings(path)
     assert loaded.preview_source_enabled is True
     assert loaded.preview_api_url == DEFAULT_PREVIEW_API_URL
+
+
+def test_requests_name_the_app_and_its_real_home_as_the_contact() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import desktoprec
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("User-Agent", ""))
+            body = b'{"recordings": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        fetcher = Fetcher("musicbrainz", f"http://127.0.0.1:{httpd.server_port}", FAST,
+                          sleep=lambda s: None)
+        assert fetcher.get_json("/ws/2/isrc/GBDUW0000059")[0] == 200
+        fetcher.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert seen == [f"desktoprec/{desktoprec.__version__} ( {desktoprec.HOMEPAGE} )"]
+    assert desktoprec.HOMEPAGE.startswith("https://") and "example" not in desktoprec.HOMEPAGE

@@ -226,3 +226,13 @@ def test_spec_and_hooks_name_no_package_the_app_does_not_import() -> None:
     for hook in (PACKAGING / "pyinstaller/hooks").glob("hook-*.py"):
         package = hook.stem.removeprefix("hook-")
         assert re.search(rf"^\s*(import|from) {package}\b", source, re.MULTILINE), hook.name
+
+
+def test_the_project_home_is_the_same_in_pyproject_the_metainfo_and_the_package() -> None:
+    import xml.etree.ElementTree as ET
+
+    urls = _pyproject()["project"]["urls"]
+    root = ET.parse(PACKAGING / "linux/io.github.desktoprec.metainfo.xml").getroot()
+    metainfo = {u.get("type"): u.text for u in root.iter("url")}
+    assert urls["Homepage"] == metainfo["homepage"] == desktoprec.HOMEPAGE
+    assert urls["Issues"] == metainfo["bugtracker"]

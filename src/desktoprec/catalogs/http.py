@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from desktoprec import __version__
+from desktoprec import HOMEPAGE, __version__
 from desktoprec.catalogs.urls import is_https, is_loopback_http
 from desktoprec.errors import MalformedResponse
 from desktoprec.httpdeadline import DeadlineExceeded, RequestDeadline
 
 log = logging.getLogger(__name__)
 
-CONTACT_URL = "https://github.com/desktoprec/desktoprec"
-USER_AGENT = f"desktoprec/{__version__} ( {CONTACT_URL} )"
+USER_AGENT = f"desktoprec/{__version__} ( {HOMEPAGE} )"  # MusicBrainz asks for a contact
 MAX_JSON_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
 DEFAULT_DEADLINE_S = 20.0
