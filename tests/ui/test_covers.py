@@ -208,3 +208,22 @@ def test_a_cover_for_a_track_no_longer_shown_is_not_put_up(qtbot: Any, ctx: Any,
         assert abs(label.pixmap().toImage().pixelColor(28, 28).blue() - 0xa7) < 12
     finally:
         ctx.runner.shutdown(timeout=4.0)
+
+
+def test_the_playlist_view_shows_spotify_s_playlist_image(qtbot: Any, window: Any,
+                                                          cover_server: Any) -> None:
+    from desktoprec.storage.tables import PlaylistRow
+
+    base, _ = cover_server
+    with window.services.db.write() as session:
+        session.get(PlaylistRow, "pl1").image_url = f"{base}/real.png"
+    page = window.go_to("Playlists")
+    page.reload()
+    qtbot.waitUntil(lambda: page.playlists.count() == 2)
+    page.playlists.setCurrentRow(0)
+    assert page.playlist_name.full_text() == "Evening mix"
+    assert page.cover.has_image
+    assert page.cover.pixmap().toImage().pixelColor(36, 36).name() == "#59a14f"
+    page.playlists.setCurrentRow(1)  # no image: the generated cover with its initials
+    assert not page.cover.has_image
+    assert page.cover.accessibleName() == "cover: Someone else's"

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 from desktoprec.browse.service import SOURCE_FILTERS, LibraryItem, PlaylistSummary
 from desktoprec.domain import Track
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.widgets import PlainLabel, clip, format_duration, safe_tooltip
+from desktoprec.ui.covers import show_cover
+from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, format_duration, safe_tooltip
 
 _ROOT = QModelIndex()
 SOURCE_WORDS = {"spotify": "Spotify library", "local": "my files", "discovery": "discovery"}
@@ -236,7 +237,7 @@ class PlaylistsPage(QWidget):
         self.playlists = QListWidget()
         self.tracks = QListWidget()
         splitter.addWidget(self.playlists)
-        splitter.addWidget(self.tracks)
+        splitter.addWidget(self._playlist_view())
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         self.note = PlainLabel("", elide=False)
@@ -257,6 +258,26 @@ class PlaylistsPage(QWidget):
         self.open_button.clicked.connect(self._open)
         ctx.library_changed.connect(self.reload)
         self.on_continue = None  # set by the main window: callable(playlist id)
+
+    def _playlist_view(self) -> QWidget:
+        """The chosen playlist: its cover (Spotify's, else a generated one), name, and tracks."""
+        view = QWidget()
+        column = QVBoxLayout(view)
+        column.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        self.cover = CoverLabel(72)
+        header.addWidget(self.cover)
+        words = QVBoxLayout()
+        self.playlist_name = PlainLabel("", bold=True, point_delta=2)
+        self.playlist_detail = PlainLabel("")
+        self.playlist_detail.set_muted()
+        words.addWidget(self.playlist_name)
+        words.addWidget(self.playlist_detail)
+        words.addStretch(1)
+        header.addLayout(words, 1)
+        column.addLayout(header)
+        column.addWidget(self.tracks, 1)
+        return view
 
     def on_shown(self) -> None:
         if not self.data:
@@ -288,6 +309,12 @@ class PlaylistsPage(QWidget):
         self.tracks.clear()
         if playlist is None:
             return
+        self.cover.set_placeholder(playlist.id, playlist.name)
+        show_cover(self.ctx, [self.cover], playlist.image_url)
+        self.playlist_name.set_plain(playlist.name)
+        self.playlist_detail.set_plain(f"{playlist.total or 0} tracks"
+                                       + (" · made by desktoprec" if playlist.made_by_desktoprec
+                                          else ""))
         if not playlist.readable:
             self.note.set_plain(clip(playlist.skipped_reason or
                                      "Spotify only lets apps read playlists you own or "
