@@ -198,3 +198,35 @@ def test_analyze_cli_expands_folders(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [round(item["tempo_bpm"] / 10) for item in out] == [10, 14]
     (tmp_path / "nothing").mkdir()
     assert main(["analyze", str(tmp_path / "nothing")]) == 1
+
+
+def test_folders_and_sources_changed_from_many_threads_all_reach_the_settings_file(
+        tmp_path: Path, services: Services) -> None:
+    from desktoprec.settings import load_settings
+
+    folders = [tmp_path / f"music-{n}" for n in range(12)]
+    start = threading.Barrier(len(folders) + 2)
+
+    def add(folder: Path) -> None:
+        start.wait()
+        services.library.remember_folders([folder, folder])
+
+    def toggle(enable: str, disable: str) -> None:
+        start.wait()
+        for _ in range(20):
+            services.library.set_sources(enable=[enable], disable=[disable])
+
+    threads = [threading.Thread(target=add, args=(f,)) for f in folders]
+    threads += [threading.Thread(target=toggle, args=("deezer", "itunes")),
+                threading.Thread(target=toggle, args=("musicbrainz", "listenbrainz"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = {str(f.resolve()) for f in folders}
+    assert set(services.settings.music_folders) == expected
+    assert len(services.settings.music_folders) == len(folders)  # each once
+    saved = load_settings(services.paths.settings_file)
+    assert set(saved.music_folders) == expected
+    assert {"deezer", "musicbrainz"} <= set(saved.enabled_source_names())
+    assert not {"itunes", "listenbrainz"} & set(saved.enabled_source_names())

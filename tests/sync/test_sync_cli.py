@@ -195,3 +195,45 @@ echo $? > "$OUT/last.rc"
         assert "recommendation" in (tmp_path / "last.err").read_text()
         status = _last_json(tmp_path / "status.out")
         assert status["saved_tracks"] == 40 and status["signed_in"] is True
+
+
+def test_ctrl_c_mid_sync_exits_130_as_an_interruption_and_keeps_what_was_done(
+        tmp_path: Path) -> None:
+    _needs_tools()
+    account = generate_account(seed=12, saved_tracks=60, playlists=4, tracks_per_playlist=30)
+    with EmulatorServer(account=account) as server:
+        readable = [p for p in account.playlists
+                    if p.owner_id == account.user_id or p.collaborative]
+        stall = server.faults.add(f"/playlists/{readable[1].id}/items", mode="slow", delay=20,
+                                  times=1)
+        # a background job of a script starts with SIGINT ignored; a terminal's does not
+        script = KEYRING_SESSION.format(script="""
+"$PY" -c 'import runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.argv = ["desktoprec", "sync"]
+runpy.run_module("desktoprec", run_name="__main__")' > "$OUT/first.out" 2> "$OUT/first.err" &
+echo $! > "$OUT/sync.pid"
+wait $!
+echo $? > "$OUT/first.rc"
+"$PY" -m desktoprec status --json > "$OUT/status.out" 2> "$OUT/status.err"
+""")
+        proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script],
+                                env=_env(tmp_path, server), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while stall.used == 0:
+                assert proc.poll() is None, (tmp_path / "login.err").read_text()
+                assert time.monotonic() < deadline, "the sync never reached the second playlist"
+                time.sleep(0.05)
+            os.kill(int((tmp_path / "sync.pid").read_text()), signal.SIGINT)
+            output, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, output.decode(errors="replace")
+    errors = (tmp_path / "first.err").read_text()
+    assert (tmp_path / "first.rc").read_text().strip() == "130", errors
+    assert "interrupted" in errors and "Traceback" not in errors
+    status = _last_json(tmp_path / "status.out")
+    assert status["saved_tracks"] == 60 and status["sync_interrupted"] is True

@@ -65,18 +65,15 @@ def handle_sources(args: argparse.Namespace, services: Any) -> int:
 
 
 def handle_enrich(args: argparse.Namespace, services: Any) -> int:
-    from desktoprec.commands.sync import TerminalProgress
+    from desktoprec.commands.sync import TerminalProgress, interrupted
 
     progress = TerminalProgress()
     cancel = threading.Event()
     try:
         report = services.library.enrich(progress=progress, cancel=cancel)
     except KeyboardInterrupt:
-        cancel.set()
-        progress.finish()
-        print("desktoprec: enrich interrupted; what was fetched is kept and the next run "
-              "continues.", file=sys.stderr)
-        return 130
+        return interrupted(progress, cancel, "enrich interrupted; what was fetched is kept and "
+                                             "the next run continues.")
     progress.finish()
     if args.json:
         print(json.dumps(report.to_dict(), default=str))

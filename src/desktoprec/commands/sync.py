@@ -78,6 +78,14 @@ class TerminalProgress:
             self.stream.flush()
 
 
+def interrupted(progress: TerminalProgress, cancel: threading.Event, message: str) -> int:
+    """Ctrl-C in a long command: stop its workers, clear the bar, say `message`; exit 130."""
+    cancel.set()
+    progress.finish()
+    print(f"desktoprec: {message}", file=sys.stderr)
+    return 130
+
+
 def handle_sync(args: argparse.Namespace, services: Services) -> int:
     progress = TerminalProgress()
     cancel = threading.Event()
@@ -90,9 +98,7 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
         else:
             result = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
     except Cancelled as exc:  # an interruption, not a failure
-        progress.finish()
-        print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
-        return 130
+        return interrupted(progress, cancel, exc.user_text())
     except DesktopRecError as exc:
         progress.finish()
         partial = getattr(exc, "report", None)
@@ -101,11 +107,8 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
         print(f"desktoprec: {exc.user_text()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        cancel.set()
-        progress.finish()
-        print("desktoprec: sync interrupted; what was finished is kept and the next sync "
-              "continues.", file=sys.stderr)
-        return 130
+        return interrupted(progress, cancel, "sync interrupted; what was finished is kept and "
+                                             "the next sync continues.")
     progress.finish()
     data = result if isinstance(result, dict) else result.to_dict()
     if args.json:

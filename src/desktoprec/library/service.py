@@ -200,13 +200,13 @@ class LibraryService:
 
     def remember_folders(self, dirs: Iterable[str | os.PathLike[str]]) -> list[str]:
         """Add folders to the Music folders setting (saved); returns the new list."""
-        folders = list(self.services.settings.music_folders)
-        for folder in dirs:
-            text = str(Path(folder).expanduser().resolve())
-            if text not in folders:
-                folders.append(text)
-        self.services.settings.music_folders = folders
-        self.services.save_settings()
+        wanted = [str(Path(folder).expanduser().resolve()) for folder in dirs]
+        with self.services.change_settings() as settings:  # scans run on worker threads
+            folders = list(settings.music_folders)
+            for text in wanted:
+                if text not in folders:
+                    folders.append(text)
+            settings.music_folders = folders
         return folders
 
     def match(self) -> MatchCounts:
@@ -363,14 +363,13 @@ class LibraryService:
 
     def set_sources(self, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> list[str]:
         """Switch sources on/off and save the choice; returns the enabled names."""
-        settings = self.services.settings
-        for name in disable:
-            settings.set_source_enabled(name, False)
-        for name in enable:
-            settings.set_source_enabled(name, True)
-        settings.sources_asked = True
-        self.services.save_settings()
-        return settings.enabled_source_names()
+        with self.services.change_settings() as settings:
+            for name in disable:
+                settings.set_source_enabled(name, False)
+            for name in enable:
+                settings.set_source_enabled(name, True)
+            settings.sources_asked = True
+            return settings.enabled_source_names()
 
     def find_tracks(self, text: str, limit: int = 50) -> list[Track]:
         """Tracks whose title, artist, album or genre contains `text` (title order)."""
