@@ -16,6 +16,7 @@ import pytest
 from claims import check_list
 
 from desktoprec.benchmarks.sync import emulator_tokens
+from desktoprec.errors import RecommendError
 from desktoprec.services import Services
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
@@ -208,7 +209,13 @@ def test_a_library_with_nothing_else_still_gets_a_full_list(tmp_path: Path) -> N
         engine = rec.engine()
         state = rec.user_state(engine.catalog)
         assert len(engine.catalog) - len(state.saved) < 20
-        result = rec.recommend(mode="for_you", n=20, remember=False)
+        # "Include saved" off: not one saved track, however short the list gets (here none is
+        # left, and the message says what would help)
+        with pytest.raises(RecommendError, match="filtered out") as refused:
+            rec.recommend(mode="for_you", n=20, remember=False, include_saved=False)
+        assert "saved" in (refused.value.hint or "")
+        # on: the list is filled from the library
+        result = rec.recommend(mode="for_you", n=20, remember=False, include_saved=True)
         assert len(result.items) == 20
         assert check_list(result, engine, {}) == []
         from_library = [item for item in result.items

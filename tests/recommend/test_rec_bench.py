@@ -25,6 +25,12 @@ def test_bench_recommend_small(shared_data: Path) -> None:
         assert figures[key] > 0
     assert figures["recommend_ms_p50"] <= figures["recommend_ms_p95"] <= figures[
         "recommend_ms_max"]
+    # A→B between sound families: the route's largest step is below the direct distance and
+    # below the straight-line method's largest step
+    assert figures["path_pairs"] == 12
+    assert figures["path_largest_step_ratio_median"] < 1.0
+    assert figures["path_largest_step_ratio_median"] < figures[
+        "straight_path_largest_step_ratio_median"]
 
 
 def test_synthesized_catalog_follows_the_dataset(shared_data: Path) -> None:

@@ -1,4 +1,5 @@
-"""Recommendation speed on a large synthesized catalog: index build, p95 per list, memory.
+"""Recommendation speed on a large synthesized catalog: index build, p95 per list, memory, and the
+A→B path's largest step against the straight-line method's.
 
 The catalog is synthesized from the TidyTuesday file's distribution: its audio-feature rows and
 release years resampled with jitter, artists with a long-tailed number of tracks, sound-cluster
@@ -162,6 +163,7 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
             cpu_ms.append(cpu * 1000)
             sizes.append(len(result.items))
     every = np.concatenate([np.asarray(v) for v in timings.values()])
+    paths = _measure_paths(engine, rng)
     approximate = _measure_hnsw(vectors.matrix, rng) if args.approximate else None
     index_bytes = sum(p.stat().st_size for p in folder.iterdir())
     return {
@@ -190,7 +192,48 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
         "peak_rss_mb": round(_rss_mb(), 1),
         "rss_at_start_mb": round(rss_start, 1),
         "index_kind": "faiss.IndexFlatIP (exact)",
+        **paths,
         **({"hnsw": approximate} if approximate else {}),
+    }
+
+
+def _measure_paths(engine: Any, rng: np.random.Generator, pairs: int = 12,
+                   steps: int = 8) -> dict[str, float]:
+    """A→B between tracks of different sound families: the largest step of the route (as a share
+    of the direct A→B distance) against the straight-line method's, and the time per path."""
+    from desktoprec.errors import RecommendError
+    from desktoprec.recommend import path
+
+    catalog = engine.catalog
+    failed = 0
+    with_sound = np.flatnonzero(engine.vectors.masks["sound"])
+    ratios: list[float] = []
+    straight: list[float] = []
+    ms: list[float] = []
+    while len(ratios) < pairs and len(with_sound) >= 2 and failed < 10 * pairs:
+        a, b = (int(x) for x in rng.choice(with_sound, 2, replace=False))
+        if catalog.genres[a][:1] == catalog.genres[b][:1]:
+            continue  # the same family: no bridge to find
+        try:
+            baseline = path.straight_path(engine, a, b, steps)
+        except RecommendError:
+            failed += 1  # the straight line found too few distinct tracks near it
+            continue
+        begin = time.perf_counter()
+        route = engine.route(a, b, steps)
+        ms.append((time.perf_counter() - begin) * 1000)
+        space = path.route_space(engine, a, b, route.by_sound)
+        ratios.append(route.largest_step_ratio)
+        straight.append(max(path.distances(space, baseline)) / route.direct)
+    if not ratios:
+        return {}
+    return {
+        "path_pairs": len(ratios),
+        "path_largest_step_ratio_median": round(float(np.median(ratios)), 3),
+        "path_largest_step_ratio_max": round(float(np.max(ratios)), 3),
+        "straight_path_largest_step_ratio_median": round(float(np.median(straight)), 3),
+        "path_ms_p95": round(float(np.percentile(ms, 95)), 1),
+        "straight_path_failures": failed,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from desktoprec.index.vectors import (
 )
 from desktoprec.recommend.context import CONTEXT_TARGETS, time_of_day
 from desktoprec.recommend.model import Ranker, load_ranker
+from desktoprec.recommend.path import Route, find_path
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, Picked, list_figures, rerank
 
 log = logging.getLogger(__name__)
@@ -434,14 +435,20 @@ class Engine:
         now = _utc(state.now)
         if not query.include_saved:
             blocked.update(state.saved)
+        blocked.update(self.disliked(state))
         for pos, kind, at in state.feedback:
-            if kind == "dislike" or kind == "skip" and now - _utc(at) <= timedelta(hours=24):
+            if kind == "skip" and now - _utc(at) <= timedelta(hours=24):
                 blocked.add(pos)
         if query.novelty_days > 0:
             horizon = timedelta(days=query.novelty_days)
             grace = timedelta(minutes=query.novelty_grace_minutes)
             blocked.update(p for p, at in state.recommended.items()
                            if grace <= now - _utc(at) <= horizon)
+        return blocked
+
+    def disliked(self, state: UserState) -> set[int]:
+        """Disliked tracks and every track of a disliked artist or genre."""
+        blocked = {pos for pos, kind, _ in state.feedback if kind == "dislike"}
         for key in state.disliked_artists:
             blocked.update(self._by_artist_key.get(key, ()))
         for genre in state.disliked_genres:
@@ -544,6 +551,12 @@ class Engine:
         blocked = self.excluded(query, state, liked)
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
         keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
+        saved_versions = np.zeros(len(scored.positions), dtype=bool)
+        if not query.include_saved and state.saved:
+            # "Include saved" off: no saved track, nor another version of one (a file of the
+            # same song), is recommended, whatever else the list runs short of.
+            saved_versions = self.version_mask(scored.positions, sorted(state.saved))
+            keep &= ~saved_versions
         if (query.mood or query.activity) and shift:
             # A chosen mood or activity leaves out what does not move its way (when fewer than
             # n do, the n that go furthest its way are kept).
@@ -562,9 +575,10 @@ class Engine:
                 < query.n:
             # A small library, where nearly every track is already part of the profile: the
             # list is filled from the profile's own tracks, after every other candidate, and
-            # says so. Dislikes, recent skips and the novelty memory still hold.
-            hard = self.excluded(replace(query, include_saved=True), state, [])
-            back = ~keep & np.isin(scored.positions, liked) & ~np.isin(
+            # says so. Dislikes, recent skips and the novelty memory still hold, and so does
+            # "Include saved": when it is off, only played and top tracks fill the list.
+            hard = self.excluded(query, state, [])
+            back = ~keep & ~saved_versions & np.isin(scored.positions, liked) & ~np.isin(
                 scored.positions, np.fromiter(hard, dtype=np.int64, count=len(hard)))
             keep = keep | back
         positions = scored.positions[keep]
@@ -620,44 +634,11 @@ class Engine:
     # --- A -> B ---------------------------------------------------------------------------------
 
     def path(self, start: int, end: int, steps: int, state: UserState | None = None) -> list[int]:
-        """A sequence from `start` to `end` through sound in `steps` places (both ends included)."""
-        if steps < 2:
-            raise RecommendError("A path needs at least 2 steps.")
-        if start == end:
-            raise RecommendError("Pick two different tracks for a path.")
-        blocks = self.vectors.blocks
-        used = self.versions([start, end])
-        result = [start]
-        last_artist = int(self.catalog.primary_artist[start])
-        end_artist = int(self.catalog.primary_artist[end])
-        for step in range(1, steps - 1):
-            alpha = step / (steps - 1)
-            parts: dict[str, np.ndarray | None] = {}
-            for block in BLOCKS:
-                a = blocks[block][start] if self.vectors.masks[block][start] else None
-                b = blocks[block][end] if self.vectors.masks[block][end] else None
-                if a is None and b is None:
-                    parts[block] = None
-                elif a is None or b is None:
-                    parts[block] = (a if a is not None else b)
-                else:
-                    parts[block] = (1 - alpha) * a + alpha * b
-            # The sound carries the path; the other blocks only keep it coherent.
-            sound_first = {"sound": 3.0 * self.vectors.weights["sound"]}
-            found, _ = self.index.search(self.vectors.combined_query(parts, sound_first), 200)
-            choice = None
-            for pos in found.tolist():
-                artist = int(self.catalog.primary_artist[pos])
-                if pos in used or artist == last_artist or (
-                    step == steps - 2 and artist == end_artist
-                ):
-                    continue
-                choice = pos
-                break
-            if choice is None:
-                raise RecommendError("Not enough different tracks to make that path.")
-            result.append(choice)
-            used |= self.versions([choice])
-            last_artist = int(self.catalog.primary_artist[choice])
-        result.append(end)
-        return result
+        """A sequence from `start` to `end` through sound in `steps` places (both ends included):
+        a route of small steps, sampled evenly along its length (recommend/path.py)."""
+        return self.route(start, end, steps, state).positions
+
+    def route(self, start: int, end: int, steps: int, state: UserState | None = None) -> Route:
+        """The path with the route it follows and each track's progress along it."""
+        with single_threaded():
+            return find_path(self, start, end, steps, state)

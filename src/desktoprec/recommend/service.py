@@ -376,52 +376,65 @@ class RecommendService:
                                   list_id=list_id)
 
     def path(self, from_id: str, to_id: str, n: int = 8) -> RecommendationList:
-        """A→B: n tracks (both ends included) moving through sound from one track to another."""
+        """A→B: n tracks (both ends included) along a route of small steps in sound from one
+        track to the other; each says how far along the route it lies and which genres it is in,
+        so the bridge between the two styles can be seen."""
         engine = self.engine()
         catalog = engine.catalog
         start, end = catalog.resolve(from_id), catalog.resolve(to_id)
-        positions = engine.path(start, end, n)
-        blocks = engine.vectors.blocks["sound"]
-        axis = blocks[end] - blocks[start]
-        span = float(axis @ axis) or 1.0
-
-        def along(pos: int) -> float:
-            """How far the track's sound lies from A (0) towards B (1), on the line between."""
-            return min(1.0, max(0.0, float((blocks[pos] - blocks[start]) @ axis) / span))
-
-        # the tracks between the ends in the order their sound goes from A to B: no step back
-        inner = sorted(positions[1:-1], key=along)
-        positions = [positions[0], *inner, positions[-1]]
-        items = []
+        route = engine.route(start, end, n, self.user_state(catalog))
+        positions = route.positions
         total = len(positions) - 1
-        for step, pos in enumerate(positions):
-            fraction = 0.0 if step == 0 else 1.0 if step == total else along(pos)
+        a_name, b_name = catalog.names[start], catalog.names[end]
+        families = self._sound_families([catalog.ids[p] for p in positions])
+        items = []
+        for step, (pos, fraction) in enumerate(zip(positions, route.progress)):
             track = catalog.track(pos)
             sound = catalog.sound_dict(pos)
+            genres = tuple(catalog.genres[pos])
+            family = families.get(catalog.ids[pos])
+            genre_text = (" · ".join(genres[:2]) if genres else
+                          f"no genre known, sound family \u201c{family}\u201d" if family else
+                          "no genre known")
             where = ("the start" if step == 0 else "the end" if step == total else
-                     f"nearer \u201c{catalog.names[start]}\u201d in sound" if fraction < 0.4 else
-                     f"nearer \u201c{catalog.names[end]}\u201d in sound" if fraction > 0.6 else
+                     f"nearer \u201c{a_name}\u201d in sound" if fraction < 0.4 else
+                     f"nearer \u201c{b_name}\u201d in sound" if fraction > 0.6 else
                      "halfway between the two in sound")
-            reasons = [Reason(f"step {step} of {total}: {where}", "sound", round(fraction, 3))]
+            reasons = [Reason(f"step {step} of {total}: {where}", "sound", round(fraction, 3)),
+                       Reason(f"genre: {genre_text}", "genre")]
             for name in ("tempo", "tempo_bpm", "energy"):
                 if name in sound:
                     reasons.append(Reason(describe(name, sound[name]), "sound", sound[name]))
                     break
-            summary = (f"Step {step} of {total}: \u201c{track.name}\u201d, "
+            summary = (f"Step {step} of {total}: \u201c{track.name}\u201d ({genre_text}), "
                        f"{round(100 * fraction)}% of the way in sound from "
-                       f"\u201c{catalog.names[start]}\u201d to \u201c{catalog.names[end]}\u201d.")
+                       f"\u201c{a_name}\u201d to \u201c{b_name}\u201d.")
             sources: dict[SourceBlock, SourceCode] = {"sound": sound_source(catalog, pos)}
             items.append(Recommendation(
                 track=track, score=round(fraction, 4),
                 explanation=Explanation(summary=summary, reasons=tuple(reasons),
                                         block_shares={"sound": 1.0}, sources=sources),
-                genres=tuple(catalog.genres[pos]), sources=sources, sound=sound))
-        figures = list_figures([catalog.artist_keys[p][0] for p in positions],
-                               [catalog.genres[p][0] if catalog.genres[p] else None
-                                for p in positions])
+                genres=genres, sources=sources, sound=sound))
+        figures: dict[str, Any] = list_figures(
+            [catalog.artist_keys[p][0] for p in positions],
+            [catalog.genres[p][0] if catalog.genres[p] else None for p in positions])
+        # the bridge: the genres the path goes through, in order, each once
+        figures["path_genres"] = list(dict.fromkeys(
+            catalog.genres[p][0] for p in positions if catalog.genres[p]))
+        figures["path_largest_step_ratio"] = round(route.largest_step_ratio, 3)
+        figures["path_route_tracks"] = len(route.route)
         recipe = {"mode": "path", "seeds": [catalog.ids[start], catalog.ids[end]], "n": n}
         return self._remember(RecommendationList(items=tuple(items), recipe=recipe,
                                                  figures=figures))
+
+    def _sound_families(self, track_ids: Sequence[str]) -> dict[str, str]:
+        """The sound family (never a genre) of each of these tracks that has one."""
+        from desktoprec.storage.tables import TrackSoundFamilyRow
+
+        with self.services.db.read() as session:
+            return dict(session.execute(select(TrackSoundFamilyRow.track_id,
+                                               TrackSoundFamilyRow.name).where(
+                TrackSoundFamilyRow.track_id.in_(list(track_ids)))).all())
 
     # --- feedback -------------------------------------------------------------------------------
 
