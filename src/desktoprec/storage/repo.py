@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -464,6 +464,15 @@ def saved_added_at(session: Session, track_ids: Iterable[str]) -> dict[str, str]
     return out
 
 
+def album_ids(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
+    """The album of each of these tracks that has one."""
+    out: dict[str, str] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        out.update((tid, aid) for tid, aid in session.execute(
+            select(TrackRow.id, TrackRow.album_id).where(TrackRow.id.in_(part))).all() if aid)
+    return out
+
+
 def play_counts(session: Session, track_ids: Iterable[str]) -> dict[str, int]:
     """How often desktoprec's player recorded each of these tracks as played (absent: never)."""
     out: dict[str, int] = {}
@@ -549,3 +558,100 @@ def recent_track_ids(session: Session, limit: int = 20) -> list[str]:
     """The tracks Spotify says were played last, newest first."""
     return list(session.scalars(select(RecentlyPlayedRow.track_id)
                                 .order_by(RecentlyPlayedRow.played_at.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class ArtistSummary:
+    """An artist as search results and the artist view name it."""
+
+    id: str
+    name: str
+    image_url: str | None
+    genres: tuple[str, ...]  # as Spotify lists them for the artist (often none now)
+    track_count: int  # tracks of theirs in the database
+
+
+@dataclass(frozen=True)
+class AlbumSummary:
+    """An album as search results, the artist view and the album view show it."""
+
+    id: str
+    name: str
+    artists: tuple[str, ...]
+    artist_ids: tuple[str, ...]
+    release_year: int | None
+    image_url: str | None
+    track_count: int  # tracks of it in the database
+
+
+def artist_summaries(session: Session, artist_ids: Iterable[str]) -> dict[str, ArtistSummary]:
+    ids = list(dict.fromkeys(artist_ids))
+    out: dict[str, ArtistSummary] = {}
+    for part in _in_chunks(ids):
+        counts = dict(session.execute(
+            select(TrackArtistRow.artist_id, func.count(func.distinct(TrackArtistRow.track_id)))
+            .where(TrackArtistRow.artist_id.in_(part))
+            .group_by(TrackArtistRow.artist_id)).all())
+        for row in session.scalars(select(ArtistRow).where(ArtistRow.id.in_(part))):
+            genres = tuple(g for g in (row.genres or []) if isinstance(g, str))
+            out[row.id] = ArtistSummary(row.id, row.name or "", row.image_url, genres,
+                                        int(counts.get(row.id, 0)))
+    return out
+
+
+def album_summaries(session: Session, album_ids: Iterable[str]) -> dict[str, AlbumSummary]:
+    """Albums with their artists: the album's own list, else the artists of its tracks."""
+    ids = list(dict.fromkeys(album_ids))
+    out: dict[str, AlbumSummary] = {}
+    for part in _in_chunks(ids):
+        counts = dict(session.execute(
+            select(TrackRow.album_id, func.count()).where(TrackRow.album_id.in_(part))
+            .group_by(TrackRow.album_id)).all())
+        albums = list(session.scalars(select(AlbumRow).where(AlbumRow.id.in_(part))))
+        track_artists: dict[str, list[str]] = {}
+        for album_id, artist_id in session.execute(
+                select(TrackRow.album_id, TrackArtistRow.artist_id)
+                .join(TrackArtistRow, TrackArtistRow.track_id == TrackRow.id)
+                .where(TrackRow.album_id.in_(part))
+                .order_by(TrackRow.album_id, TrackRow.track_number, TrackArtistRow.position)
+        ).all():
+            if album_id is not None and artist_id not in track_artists.setdefault(album_id, []):
+                track_artists[album_id].append(artist_id)
+        wanted = {a for album in albums for a in (album.artist_ids or []) if isinstance(a, str)}
+        wanted.update(a for found in track_artists.values() for a in found)
+        names = dict(session.execute(select(ArtistRow.id, ArtistRow.name)
+                                     .where(ArtistRow.id.in_(wanted))).all())
+        for album in albums:
+            own = [a for a in (album.artist_ids or []) if isinstance(a, str) and a in names]
+            artist_ids = tuple(own or [a for a in track_artists.get(album.id, []) if a in names])
+            out[album.id] = AlbumSummary(
+                album.id, album.name or "", tuple(names[a] or "" for a in artist_ids), artist_ids,
+                album.release_year, album.image_url, int(counts.get(album.id, 0)))
+    return out
+
+
+def artist_track_ids(session: Session, artist_id: str) -> list[str]:
+    """Every stored track the artist is credited on, by title."""
+    return list(session.scalars(
+        select(TrackRow.id).join(TrackArtistRow, TrackArtistRow.track_id == TrackRow.id)
+        .where(TrackArtistRow.artist_id == artist_id).distinct()
+        .order_by(TrackRow.name, TrackRow.id)))
+
+
+def artist_album_ids(session: Session, artist_id: str) -> list[str]:
+    """Albums the artist made or has a stored track on, newest first."""
+    on_tracks = select(TrackRow.album_id).join(
+        TrackArtistRow, TrackArtistRow.track_id == TrackRow.id).where(
+        TrackArtistRow.artist_id == artist_id, TrackRow.album_id.is_not(None))
+    each = func.json_each(AlbumRow.artist_ids).table_valued("value")
+    own = select(AlbumRow.id).join(each, true()).where(each.c.value == artist_id)
+    return list(session.scalars(
+        select(AlbumRow.id).where(AlbumRow.id.in_(on_tracks) | AlbumRow.id.in_(own))
+        .order_by(AlbumRow.release_year.desc().nulls_last(), AlbumRow.name)))
+
+
+def album_track_ids(session: Session, album_id: str) -> list[str]:
+    """The album's stored tracks in album order (track number, then title)."""
+    return list(session.scalars(
+        select(TrackRow.id).where(TrackRow.album_id == album_id)
+        .order_by(TrackRow.track_number.is_(None), TrackRow.track_number, TrackRow.name)))
