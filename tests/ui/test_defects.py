@@ -313,12 +313,14 @@ def test_plain_words_for_sync_title_and_toolbar(qtbot: Any, window: Any) -> None
                          "pending_exports_sent": 0, "total_requests": 6})
     assert text == "Synced: 3 new saved tracks, 1 playlist updated."
     assert "requests" not in sync_summary({"counts": {}, "total_requests": 6})
-    window._on_account({"display_name": "Test Listener", "premium": True})
+    from desktoprec.storage.repo import AccountSummary
+
+    window._on_account(AccountSummary(id="tester", display_name="Test Listener", premium=True))
     assert window.windowTitle() == "Test Listener — desktoprec"
     assert window.account_label.full_text().strip() == "Signed in as Test Listener · " \
         "Spotify Premium"
     window.ctx.demo = True
-    window._on_account({"display_name": "Demo Listener", "premium": True})
+    window._on_account(AccountSummary(id="demo", display_name="Demo Listener", premium=True))
     assert window.windowTitle().count("desktoprec") == 1
     assert "Premium" not in window.account_label.full_text()
     why = window.pages["For you"].view.why
