@@ -55,6 +55,8 @@ class Settings:
     demo_mode: bool = False
     audio_output: str = ""  # the audio output device's id; "" follows the system default
     volume: int = 80  # the in-app player's volume, 0-100
+    # the Library table's columns the user hid (by key: "added", "plays", "genre_source", ...)
+    library_hidden_columns: list[str] = field(default_factory=list)
     # Not saved: why the file could not be read, for the UI to show once.
     load_warning: str | None = field(default=None, compare=False, repr=False)
     # Not saved: the running demo's emulator (api, accounts) on this machine, for this process

@@ -29,6 +29,8 @@ _FEATURING = re.compile(r"\s*[\(\[]?\b(feat\.?|ft\.?|featuring|with)\s+.*$", re.
 
 def fold(text: str) -> str:
     """NFKC, Latin accents removed, casefolded, '&' spelled 'and'; punctuation is kept."""
+    if text.isascii():  # nothing to decompose: the same answer without the walk per letter
+        return text.casefold().replace("&", " and ")
     out: list[str] = []
     base = 0
     for ch in unicodedata.normalize("NFKD", text):

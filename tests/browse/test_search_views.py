@@ -83,3 +83,16 @@ def test_album_view_has_its_tracks_in_order_with_durations_and_cover(services: S
     assert first.album.image_url == "https://i.scdn.co/image/al1"
     assert services.browse.album_of("t3") == "al3"
     assert services.browse.album("none") is None
+
+
+def test_the_search_benchmark_reports_its_figures(services: Services) -> None:
+    import argparse
+
+    from desktoprec.benchmarks import browse
+
+    parser = argparse.ArgumentParser()
+    browse.add_arguments(parser)
+    figures = browse.run(parser.parse_args(["--tracks", "400", "--rounds", "1"]), services)
+    assert figures["tracks"] == 400 and figures["searches"] == len(browse.QUERIES)
+    assert figures["first_query_tracks_found"] > 0  # "love" is in the generated titles
+    assert figures["warm_search_median_cpu_ms"] >= 0

@@ -4,6 +4,7 @@ kept in memory until the database's contents change."""
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,15 +57,39 @@ def _rank(entry: _Entry, needle: str, words: list[str]) -> int | None:
     return None
 
 
-def _find(entries: list[_Entry], needle: str, words: list[str],
-          limit: int) -> tuple[list[str], int]:
-    ranked = []
-    for entry in entries:
-        rank = _rank(entry, needle, words)
-        if rank is not None:
-            ranked.append((rank, entry.label.casefold(), entry.id))
-    ranked.sort()
-    return [i for _, _, i in ranked[:limit]], len(ranked)
+class _Kind:
+    """One kind's entries and, for finding candidates fast, all their words in one string."""
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self.entries = entries
+        # "key<TAB>context" per entry, one per line; folded words never hold a tab or newline
+        self.starts: list[int] = []
+        parts, at = [], 0
+        for entry in entries:
+            self.starts.append(at)
+            line = f"{entry.key}\t{entry.context}\n"
+            parts.append(line)
+            at += len(line)
+        self.blob = "".join(parts)
+
+    def candidates(self, word: str) -> list[int]:
+        """Indexes of the entries whose key or context holds `word` (str.find does the scan)."""
+        found, pos, blob, starts = [], 0, self.blob, self.starts
+        while (pos := blob.find(word, pos)) >= 0:
+            index = bisect_right(starts, pos) - 1
+            found.append(index)
+            pos = starts[index + 1] if index + 1 < len(starts) else len(blob)
+        return found
+
+    def find(self, needle: str, words: list[str], limit: int) -> tuple[list[str], int]:
+        ranked = []
+        for index in self.candidates(max(words, key=len)):
+            entry = self.entries[index]
+            rank = _rank(entry, needle, words)
+            if rank is not None:
+                ranked.append((rank, entry.label.casefold(), entry.id))
+        ranked.sort()
+        return [i for _, _, i in ranked[:limit]], len(ranked)
 
 
 class SearchIndex:
@@ -73,10 +98,7 @@ class SearchIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] | None = None
-        self._tracks: list[_Entry] = []
-        self._artists: list[_Entry] = []
-        self._albums: list[_Entry] = []
-        self._playlists: list[_Entry] = []
+        self._tracks = self._artists = self._albums = self._playlists = _Kind([])
 
     @staticmethod
     def stamp(session: Session) -> tuple[Any, ...]:
@@ -94,14 +116,15 @@ class SearchIndex:
 
     def _build(self, session: Session) -> None:
         artist_names = dict(session.execute(select(ArtistRow.id, ArtistRow.name)).all())
+        artist_keys = {aid: fold_name(name or "") for aid, name in artist_names.items()}
         album_rows = session.execute(
             select(AlbumRow.id, AlbumRow.name, AlbumRow.artist_ids)).all()
-        album_names = {aid: name or "" for aid, name, _ in album_rows}
+        album_keys = {aid: fold_name(name or "") for aid, name, _ in album_rows}
         by_track: dict[str, list[str]] = {}
         for tid, aid in session.execute(
                 select(TrackArtistRow.track_id, TrackArtistRow.artist_id)
                 .order_by(TrackArtistRow.track_id, TrackArtistRow.position)).all():
-            by_track.setdefault(tid, []).append(artist_names.get(aid, ""))
+            by_track.setdefault(tid, []).append(aid)
         album_artists: dict[str, set[str]] = {}
         tracks = []
         for tid, name, album_id in session.execute(
@@ -109,22 +132,24 @@ class SearchIndex:
             artists = by_track.get(tid, [])
             if album_id:
                 album_artists.setdefault(album_id, set()).update(artists)
-            context = fold_name(" ".join([*artists, album_names.get(album_id or "", "")]))
+            context = " ".join([*(artist_keys.get(a, "") for a in artists),
+                                album_keys.get(album_id or "", "")])
             tracks.append(_Entry(tid, fold_name(name or ""), context, name or ""))
         albums = []
         for aid, name, artist_ids in album_rows:
-            names = album_artists.get(aid, set()) | {
-                artist_names.get(a, "") for a in (artist_ids or []) if isinstance(a, str)}
-            albums.append(_Entry(aid, fold_name(name or ""),
-                                 fold_name(" ".join(sorted(names))), name or ""))
-        self._tracks = tracks
-        self._albums = albums
-        self._artists = [_Entry(aid, fold_name(name or ""), "", name or "")
-                         for aid, name in artist_names.items()]
-        self._playlists = [_Entry(pid, fold_name(name or ""), "", name or "")
-                           for pid, name in session.execute(
-                               select(PlaylistRow.id, PlaylistRow.name)
-                               .where(PlaylistRow.removed.is_(False))).all()]
+            credited = album_artists.get(aid, set()) | {
+                a for a in (artist_ids or []) if isinstance(a, str)}
+            albums.append(_Entry(aid, album_keys[aid],
+                                 " ".join(sorted(artist_keys.get(a, "") for a in credited)),
+                                 name or ""))
+        self._tracks = _Kind(tracks)
+        self._albums = _Kind(albums)
+        self._artists = _Kind([_Entry(aid, artist_keys[aid], "", name or "")
+                               for aid, name in artist_names.items()])
+        self._playlists = _Kind([_Entry(pid, fold_name(name or ""), "", name or "")
+                                 for pid, name in session.execute(
+                                     select(PlaylistRow.id, PlaylistRow.name)
+                                     .where(PlaylistRow.removed.is_(False))).all()])
 
     def find(self, session: Session, text: str, limit: int = 50) -> Matches:
         """Everything whose name holds what was typed (any case, accents, width), best first."""
@@ -137,8 +162,8 @@ class SearchIndex:
             if stamp != self._stamp:
                 self._build(session)
                 self._stamp = stamp
-            tracks, total = _find(self._tracks, needle, words, limit)
-            artists, _ = _find(self._artists, needle, words, limit)
-            albums, _ = _find(self._albums, needle, words, limit)
-            playlists, _ = _find(self._playlists, needle, words, limit)
+            tracks, total = self._tracks.find(needle, words, limit)
+            artists, _ = self._artists.find(needle, words, limit)
+            albums, _ = self._albums.find(needle, words, limit)
+            playlists, _ = self._playlists.find(needle, words, limit)
         return Matches(tracks, artists, albums, playlists, total)

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "demo": "desktoprec.benchmarks.demo",
     "accuracy": "desktoprec.benchmarks.accuracy",
     "sources": "desktoprec.benchmarks.sources",
+    "browse": "desktoprec.benchmarks.browse",
 }
 
 

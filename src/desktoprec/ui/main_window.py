@@ -40,6 +40,7 @@ from desktoprec.ui.pages.insights import InsightsPage
 from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
 from desktoprec.ui.pages.more_like import MoreLikePage
 from desktoprec.ui.pages.path import PathPage
+from desktoprec.ui.pages.search import install_browsing
 from desktoprec.ui.pages.settings import SettingsPage
 from desktoprec.ui.player_window import PlaybackController, PlayerWindow, install_playback_shortcuts
 from desktoprec.ui.tasks import Task
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
                                  quit_app=self.quit_app, parent=self)
         self._show_wizard = show_wizard
         self._started = False
+        self.browsing = install_browsing(self)  # the search box, search/artist/album pages
         self.nav.setCurrentRow(0)
 
     # --- building ------------------------------------------------------------------------
@@ -217,6 +219,7 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main")
         bar.setMovable(False)
+        self.toolbar = bar
         self.addToolBar(bar)
         self.sign_in_action = bar.addAction("Sign in")
         self.sync_action = bar.addAction("Sync now")

@@ -1,10 +1,19 @@
-"""The Library page (search title/artist/album/genre, filter by source) and the Playlists page."""
+"""The Library page (search title/artist/album/genre, filter by source, choose the columns) and
+the Playlists page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QListWidget,
+    QMenu,
     QPushButton,
     QSplitter,
     QStyle,
@@ -23,20 +33,37 @@ from PySide6.QtWidgets import (
 
 from desktoprec.browse.service import SOURCE_FILTERS, LibraryItem, PlaylistSummary
 from desktoprec.domain import Track
+from desktoprec.recommend.words import SOURCE_WORDS as GENRE_SOURCE_WORDS
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import show_cover
 from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, format_duration, safe_tooltip
 
 _ROOT = QModelIndex()
 SOURCE_WORDS = {"spotify": "Spotify library", "local": "my files", "discovery": "discovery"}
-LENGTH_COLUMN = 3
 SOUND_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview", "none": "—"}
+UNKNOWN = "—"
+# (key kept in the settings, header); the first seven are the table's original columns
+COLUMNS = (("title", "Title"), ("artists", "Artists"), ("album", "Album"), ("length", "Length"),
+           ("genres", "Genres"), ("source", "Source"), ("sound", "Sound from"),
+           ("genre_source", "Genre from"), ("added", "Date added"), ("plays", "Plays"))
+COLUMN_KEYS = tuple(key for key, _ in COLUMNS)
+LENGTH_COLUMN = COLUMN_KEYS.index("length")
+_TIPS = {
+    "genre_source": "Which source gave the track its genres: Spotify, the file's tag, Deezer, "
+                    "MusicBrainz or iTunes",
+    "added": "When you saved the track to your Spotify library",
+    "plays": "Plays desktoprec's player recorded",
+}
+
+
+def _date(iso: str | None) -> str:
+    return iso[:10] if iso else UNKNOWN
 
 
 class LibraryTableModel(QAbstractTableModel):
-    """Library items as rows; every cell is plain text, clipped."""
+    """Library items as rows; every cell is plain text, clipped; "—" where nothing is known."""
 
-    HEADERS = ("Title", "Artists", "Album", "Length", "Genres", "Source", "Sound from")
+    HEADERS = tuple(header for _, header in COLUMNS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,23 +93,47 @@ class LibraryTableModel(QAbstractTableModel):
     @staticmethod
     def text_of(item: LibraryItem, column: int) -> str:
         track = item.track
-        values = (track.name, ", ".join(track.artists), track.album or "",
-                  format_duration(track.duration_ms), ", ".join(item.genres),
-                  SOURCE_WORDS.get(track.source, track.source),
-                  SOUND_WORDS.get(item.sound_source, item.sound_source))
-        return clip(values[column], 200)
+        key = COLUMN_KEYS[column]
+        if key == "title":
+            value = track.name
+        elif key == "artists":
+            value = ", ".join(track.artists)
+        elif key == "album":
+            value = track.album or ""
+        elif key == "length":
+            value = format_duration(track.duration_ms) or UNKNOWN
+        elif key == "genres":
+            value = ", ".join(item.genres) or UNKNOWN
+        elif key == "source":
+            value = SOURCE_WORDS.get(track.source, track.source)
+        elif key == "sound":
+            value = SOUND_WORDS.get(item.sound_source, item.sound_source)
+        elif key == "genre_source":
+            value = (GENRE_SOURCE_WORDS.get(item.genre_source, item.genre_source)
+                     if item.genre_source else UNKNOWN)
+        elif key == "added":
+            value = _date(item.added_at)
+        else:
+            value = str(item.plays) if item.plays else UNKNOWN
+        return clip(value, 200)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Click a header to sort by it (length by time, the rest by text, any case)."""
+        """Click a header to sort by it (length by time, plays by count, date added by date,
+        the rest by text, any case); unknown values sort first going up."""
+        key_name = COLUMN_KEYS[column] if 0 <= column < len(COLUMN_KEYS) else "title"
+
         def key(item: LibraryItem) -> Any:
-            if column == LENGTH_COLUMN:
+            if key_name == "length":
                 return item.track.duration_ms or 0
+            if key_name == "plays":
+                return item.plays
+            if key_name == "added":
+                return item.added_at or ""
             return self.text_of(item, column).casefold()
 
         self.layoutAboutToBeChanged.emit()
         self.items.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
         self.layoutChanged.emit()
-
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -92,6 +143,9 @@ class LibraryTableModel(QAbstractTableModel):
             return self.cell(index.row(), index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
             return safe_tooltip(self.cell(index.row(), index.column()))
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMN_KEYS[index.column()] in (
+                "length", "plays"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if (role == Qt.ItemDataRole.DecorationRole and index.column() == 0
                 and self.now_playing_id is not None
                 and self.items[index.row()].track.id == self.now_playing_id):
@@ -100,8 +154,12 @@ class LibraryTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _TIPS.get(COLUMN_KEYS[section])
         return None
 
 
@@ -143,16 +201,21 @@ class LibraryPage(QWidget):
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setToolTip("Click a column to sort by it; right-click to choose the columns")
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        hidden = set(ctx.services.settings.library_hidden_columns)
         self.column_actions = []
         for column, name in enumerate(LibraryTableModel.HEADERS):
             action = QAction(name, header)
             action.setCheckable(True)
-            action.setChecked(True)
-            action.setEnabled(column != 0)  # the title always shows
-            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+            shown = column == 0 or COLUMN_KEYS[column] not in hidden  # the title always shows
+            action.setChecked(shown)
+            self.table.setColumnHidden(column, not shown)
+            action.setEnabled(column != 0)
+            action.toggled.connect(lambda on, c=column: self._show_column(c, on))
             header.addAction(action)
             self.column_actions.append(action)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.play_button = QPushButton("Play")
@@ -175,6 +238,54 @@ class LibraryPage(QWidget):
         ctx.library_changed.connect(self.reload)
         self._generation = 0
         self.on_more_like = None  # set by the main window: callable(Track)
+        # set by the browsing pages (ui/pages/search.py): callable(artist id), callable(album id)
+        self.on_artist: Callable[[str], None] | None = None
+        self.on_album: Callable[[str], None] | None = None
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        """Show or hide a column and remember the choice in the settings."""
+        self.table.setColumnHidden(column, not shown)
+        hidden = [COLUMN_KEYS[c] for c in range(1, len(COLUMN_KEYS))
+                  if self.table.isColumnHidden(c)]
+        try:
+            with self.ctx.services.change_settings() as settings:
+                settings.library_hidden_columns = hidden
+        except Exception as exc:  # noqa: BLE001 - shown for this session, only not remembered
+            self.ctx.status_message.emit(f"The column choice could not be saved: {exc}")
+
+    def selected_item(self) -> LibraryItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else self.table.currentIndex().row()
+        return self.model.items[row] if 0 <= row < len(self.model.items) else None
+
+    def row_actions(self, item: LibraryItem) -> list[tuple[str, Callable[[], None] | None]]:
+        """The row menu's entries for `item` (label, action; None: not possible here)."""
+        track = item.track
+        artist_id = track.artist_ids[0] if track.artist_ids else None
+        on_artist, on_album = self.on_artist, self.on_album
+        return [
+            ("Play", self.play_selected if self.ctx.player is not None else None),
+            ("More like this", self.more_like_selected if self.on_more_like else None),
+            ("Go to artist", (lambda: on_artist(artist_id))
+             if on_artist is not None and artist_id else None),
+            ("Go to album", (lambda: on_album(item.album_id or ""))
+             if on_album is not None and item.album_id else None),
+        ]
+
+    def _row_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        item = self.model.items[index.row()]
+        menu = QMenu(self)
+        for label, action in self.row_actions(item):
+            entry = menu.addAction(label)
+            if action is None:
+                entry.setEnabled(False)
+            else:
+                entry.triggered.connect(action)
+        menu.exec(self.table.viewport().mapToGlobal(point))
 
     def on_shown(self) -> None:
         if not self.model.items:
@@ -206,9 +317,8 @@ class LibraryPage(QWidget):
                              "in Settings.")
 
     def selected_track(self) -> Track | None:
-        rows = self.table.selectionModel().selectedRows()
-        row = rows[0].row() if rows else self.table.currentIndex().row()
-        return self.model.items[row].track if 0 <= row < len(self.model.items) else None
+        item = self.selected_item()
+        return item.track if item is not None else None
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         self.table.selectRow(index.row())
@@ -342,6 +452,24 @@ class PlaylistsPage(QWidget):
         playlist = self.current()
         if playlist and self.on_continue is not None:
             self.on_continue(playlist.id)
+
+    def select_playlist(self, playlist_id: str) -> None:
+        """Show this playlist (once the list is read, when it is not yet)."""
+        row = next((i for i, p in enumerate(self.data) if p.id == playlist_id), -1)
+        if row >= 0:
+            self.playlists.setCurrentRow(row)
+            return
+        services = self.ctx.services
+
+        def then(data: list[PlaylistSummary]) -> None:
+            self._show(data)
+            found = next((i for i, p in enumerate(data) if p.id == playlist_id), -1)
+            if found >= 0:
+                self.playlists.setCurrentRow(found)
+
+        self.ctx.runner.run(services.browse.playlists, lane="db", name="playlists",
+                            on_done=then,
+                            on_error=lambda exc: self.note.set_plain(f"Not readable: {exc}"))
 
     def _open(self) -> None:
         playlist = self.current()

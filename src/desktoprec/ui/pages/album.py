@@ -1,0 +1,207 @@
+"""The album view: its cover, artists, year, and its tracks in album order with their lengths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktoprec.browse.service import AlbumView, LibraryItem
+from desktoprec.domain import Track
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.covers import cached_cover, fetch_cover
+from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, format_duration, safe_tooltip
+
+UNKNOWN = "—"
+
+
+def show_cover(ctx: AppContext, label: CoverLabel, url: str | None,
+               still_wanted: Callable[[], bool]) -> None:
+    """Put the image at `url` on `label`: from the covers cache at once, else fetched in the
+    network lane and shown if `still_wanted()` then (the page may show something else by then)."""
+    covers_dir = ctx.services.paths.covers_dir
+    cached = cached_cover(covers_dir, url)
+    if cached is not None:
+        label.set_image_file(str(cached))
+        return
+    if not url:
+        return
+
+    def apply(path: Any) -> None:
+        if path is not None and still_wanted():
+            label.set_image_file(str(path))
+
+    ctx.runner.run(lambda: fetch_cover(covers_dir, url), lane="network", name="cover",
+                   on_done=apply, on_error=lambda exc: None)
+
+
+def track_rows(tree: QTreeWidget, items: list[LibraryItem], *, numbered: bool) -> None:
+    """Fill `tree` (columns: #, Title, Artists, Album, Length, Plays) with one row per track."""
+    tree.clear()
+    for position, item in enumerate(items, 1):
+        track = item.track
+        values = [str(position) if numbered else "", track.name, ", ".join(track.artists),
+                  track.album or "", format_duration(track.duration_ms) or UNKNOWN,
+                  str(item.plays) if item.plays else UNKNOWN]
+        row = QTreeWidgetItem([clip(v, 160) for v in values])
+        for column, value in enumerate(values):
+            row.setToolTip(column, safe_tooltip(value))
+        for column in (0, 4, 5):
+            row.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        tree.addTopLevelItem(row)
+
+
+def track_tree() -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setHeaderLabels(["#", "Title", "Artists", "Album", "Length", "Plays"])
+    tree.setRootIsDecorated(False)
+    tree.setUniformRowHeights(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    tree.setAlternatingRowColors(True)
+    tree.setColumnWidth(0, 36)
+    tree.setColumnWidth(1, 240)
+    tree.setColumnWidth(2, 160)
+    tree.setColumnWidth(3, 160)
+    return tree
+
+
+class TrackListActions(QWidget):
+    """Play / Play all / More like this under a list of tracks."""
+
+    def __init__(self, ctx: AppContext, tree: QTreeWidget,
+                 tracks: Callable[[], list[Track]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.tree, self.tracks = ctx, tree, tracks
+        self.on_more_like: Callable[[Track], None] | None = None
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.play_button = QPushButton("Play")
+        self.play_all_button = QPushButton("Play all")
+        self.more_like_button = QPushButton("More like this")
+        for button in (self.play_button, self.play_all_button, self.more_like_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        self.play_button.clicked.connect(lambda: self.play(self.current_row()))
+        self.play_all_button.clicked.connect(lambda: self.play(0))
+        self.more_like_button.clicked.connect(self.more_like)
+        tree.itemActivated.connect(lambda item, _c: self.play(tree.indexOfTopLevelItem(item)))
+
+    def current_row(self) -> int:
+        current = self.tree.currentItem()
+        return max(0, self.tree.indexOfTopLevelItem(current)) if current is not None else 0
+
+    def play(self, start: int) -> None:
+        tracks = self.tracks()
+        if tracks and self.ctx.player is not None:
+            self.ctx.player.play_queue(tracks, max(0, min(start, len(tracks) - 1)))
+
+    def more_like(self) -> None:
+        tracks = self.tracks()
+        if tracks and self.on_more_like is not None:
+            self.on_more_like(tracks[min(self.current_row(), len(tracks) - 1)])
+
+
+class AlbumPage(QWidget):
+    title = "Album"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view: AlbumView | None = None
+        self.album_id: str | None = None
+        self.on_back: Callable[[], None] | None = None
+        self.on_artist: Callable[[str], None] | None = None
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.back_button = QPushButton("← Back")
+        self.back_button.clicked.connect(lambda: self.on_back() if self.on_back else None)
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        layout.addLayout(top)
+        head = QHBoxLayout()
+        self.cover = CoverLabel(128)
+        head.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignTop)
+        words = QVBoxLayout()
+        self.name = PlainLabel("", bold=True, point_delta=4)
+        self.facts = PlainLabel("")
+        self.facts.set_muted()
+        self.artist_buttons = QHBoxLayout()
+        self.artist_buttons.setContentsMargins(0, 0, 0, 0)
+        words.addWidget(self.name)
+        words.addLayout(self.artist_buttons)
+        words.addWidget(self.facts)
+        words.addStretch(1)
+        head.addLayout(words, 1)
+        layout.addLayout(head)
+        self.tracks = track_tree()
+        self.tracks.setColumnHidden(3, True)  # every row is this album
+        layout.addWidget(self.tracks, 1)
+        self.track_actions = TrackListActions(ctx, self.tracks, self.track_list)
+        layout.addWidget(self.track_actions)
+        self._generation = 0
+
+    def on_shown(self) -> None:
+        """Shown again (Back): nothing to reload."""
+
+    def track_list(self) -> list[Track]:
+        return [i.track for i in self.view.tracks] if self.view is not None else []
+
+    def show_album(self, album_id: str) -> None:
+        self.album_id = album_id
+        self._generation += 1
+        generation = self._generation
+        self.name.set_plain("Reading the album…")
+        self.facts.set_plain("")
+        self.tracks.clear()
+        services = self.ctx.services
+        self.ctx.runner.run(lambda: services.browse.album(album_id), lane="db", name="album",
+                            on_done=lambda view: self._show(generation, album_id, view),
+                            on_error=lambda exc: self.name.set_plain(
+                                f"The album could not be read: {exc}"))
+
+    def _show(self, generation: int, album_id: str, view: AlbumView | None) -> None:
+        if generation != self._generation:
+            return
+        self.view = view
+        while self.artist_buttons.count():
+            taken = self.artist_buttons.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        if view is None:
+            self.name.set_plain("This album is not in your library.")
+            self.cover.set_placeholder(album_id)
+            return
+        album = view.album
+        self.name.set_plain(album.name or "Untitled album")
+        self.cover.set_placeholder(album.id, album.name)
+        show_cover(self.ctx, self.cover, album.image_url,
+                   lambda: self.album_id == album_id)
+        for artist_id, artist in zip(album.artist_ids, album.artists):
+            button = QPushButton(clip(artist or "Unknown artist", 60))
+            button.setFlat(True)
+            button.setToolTip("Go to this artist")
+            button.setAccessibleName(f"artist: {clip(artist, 60)}")
+            button.clicked.connect(
+                lambda _c=False, a=artist_id: self.on_artist(a) if self.on_artist else None)
+            self.artist_buttons.addWidget(button)
+        self.artist_buttons.addStretch(1)
+        count = len(view.tracks)
+        parts = [str(album.release_year) if album.release_year else "",
+                 f"{count} track{'s' if count != 1 else ''} in your library",
+                 format_duration(view.duration_ms)]
+        self.facts.set_plain(" · ".join(p for p in parts if p))
+        track_rows(self.tracks, view.tracks, numbered=True)
+        first = self.tracks.topLevelItem(0)
+        if first is not None:
+            self.tracks.setCurrentItem(first)
