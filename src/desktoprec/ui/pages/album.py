@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktoprec.browse.service import AlbumView, LibraryItem
+from desktoprec.browse.service import AlbumView, ArtistView, LibraryItem
 from desktoprec.domain import Track
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import cached_cover, fetch_cover
@@ -111,43 +111,34 @@ class TrackListActions(QWidget):
             self.on_more_like(tracks[min(self.current_row(), len(tracks) - 1)])
 
 
-class AlbumPage(QWidget):
-    title = "Album"
+class DetailPage(QWidget):
+    """What the artist and album views share: Back, a cover beside a name and a line of facts
+    (`self.words` takes more), the tracks below with Play / Play all / More like this."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, cover_size: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.view: AlbumView | None = None
-        self.album_id: str | None = None
+        self.view: AlbumView | ArtistView | None = None
         self.on_back: Callable[[], None] | None = None
-        self.on_artist: Callable[[str], None] | None = None
-        layout = QVBoxLayout(self)
+        self.layout_ = QVBoxLayout(self)
         top = QHBoxLayout()
         self.back_button = QPushButton("← Back")
         self.back_button.clicked.connect(lambda: self.on_back() if self.on_back else None)
         top.addWidget(self.back_button)
         top.addStretch(1)
-        layout.addLayout(top)
+        self.layout_.addLayout(top)
         head = QHBoxLayout()
-        self.cover = CoverLabel(128)
+        self.cover = CoverLabel(cover_size)
         head.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignTop)
-        words = QVBoxLayout()
+        self.words = QVBoxLayout()
         self.name = PlainLabel("", bold=True, point_delta=4)
         self.facts = PlainLabel("")
-        self.facts.set_muted()
-        self.artist_buttons = QHBoxLayout()
-        self.artist_buttons.setContentsMargins(0, 0, 0, 0)
-        words.addWidget(self.name)
-        words.addLayout(self.artist_buttons)
-        words.addWidget(self.facts)
-        words.addStretch(1)
-        head.addLayout(words, 1)
-        layout.addLayout(head)
+        self.words.addWidget(self.name)
+        self.words.addWidget(self.facts)
+        head.addLayout(self.words, 1)
+        self.layout_.addLayout(head)
         self.tracks = track_tree()
-        self.tracks.setColumnHidden(3, True)  # every row is this album
-        layout.addWidget(self.tracks, 1)
         self.track_actions = TrackListActions(ctx, self.tracks, self.track_list)
-        layout.addWidget(self.track_actions)
         self._generation = 0
 
     def on_shown(self) -> None:
@@ -155,6 +146,30 @@ class AlbumPage(QWidget):
 
     def track_list(self) -> list[Track]:
         return [i.track for i in self.view.tracks] if self.view is not None else []
+
+    def show_tracks(self, items: list[LibraryItem], *, numbered: bool) -> None:
+        track_rows(self.tracks, items, numbered=numbered)
+        first = self.tracks.topLevelItem(0)
+        if first is not None:
+            self.tracks.setCurrentItem(first)
+
+
+class AlbumPage(DetailPage):
+    title = "Album"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, 128, parent)
+        self.view: AlbumView | None = None
+        self.album_id: str | None = None
+        self.on_artist: Callable[[str], None] | None = None
+        self.facts.set_muted()
+        self.artist_buttons = QHBoxLayout()
+        self.artist_buttons.setContentsMargins(0, 0, 0, 0)
+        self.words.insertLayout(1, self.artist_buttons)
+        self.words.addStretch(1)
+        self.tracks.setColumnHidden(3, True)  # every row is this album
+        self.layout_.addWidget(self.tracks, 1)
+        self.layout_.addWidget(self.track_actions)
 
     def show_album(self, album_id: str) -> None:
         self.album_id = album_id
@@ -201,7 +216,4 @@ class AlbumPage(QWidget):
                  f"{count} track{'s' if count != 1 else ''} in your library",
                  format_duration(view.duration_ms)]
         self.facts.set_plain(" · ".join(p for p in parts if p))
-        track_rows(self.tracks, view.tracks, numbered=True)
-        first = self.tracks.topLevelItem(0)
-        if first is not None:
-            self.tracks.setCurrentItem(first)
+        self.show_tracks(view.tracks, numbered=True)

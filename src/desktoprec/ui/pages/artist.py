@@ -7,52 +7,31 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from desktoprec.browse.service import ArtistView
-from desktoprec.domain import Track
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.pages.album import TrackListActions, show_cover, track_rows, track_tree
-from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, safe_tooltip
+from desktoprec.ui.pages.album import DetailPage, show_cover
+from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip
 
 
-class ArtistPage(QWidget):
+class ArtistPage(DetailPage):
     title = "Artist"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, 96, parent)
         self.view: ArtistView | None = None
         self.artist_id: str | None = None
-        self.on_back: Callable[[], None] | None = None
         self.on_album: Callable[[str], None] | None = None
-        layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.back_button = QPushButton("← Back")
-        self.back_button.clicked.connect(lambda: self.on_back() if self.on_back else None)
-        top.addWidget(self.back_button)
-        top.addStretch(1)
-        layout.addLayout(top)
-        head = QHBoxLayout()
-        self.cover = CoverLabel(96)
-        head.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignTop)
-        words = QVBoxLayout()
-        self.name = PlainLabel("", bold=True, point_delta=4)
-        self.facts = PlainLabel("")
         self.genres = PlainLabel("")
         self.genres.set_muted()
-        for label in (self.name, self.facts, self.genres):
-            words.addWidget(label)
-        words.addStretch(1)
-        head.addLayout(words, 1)
-        layout.addLayout(head)
+        self.words.addWidget(self.genres)
+        self.words.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         albums_box = QWidget()
         albums_layout = QVBoxLayout(albums_box)
@@ -65,22 +44,13 @@ class ArtistPage(QWidget):
         tracks_layout = QVBoxLayout(tracks_box)
         tracks_layout.setContentsMargins(0, 0, 0, 0)
         tracks_layout.addWidget(PlainLabel("Tracks in your library", bold=True))
-        self.tracks = track_tree()
         tracks_layout.addWidget(self.tracks, 1)
-        self.track_actions = TrackListActions(ctx, self.tracks, self.track_list)
         tracks_layout.addWidget(self.track_actions)
         splitter.addWidget(albums_box)
         splitter.addWidget(tracks_box)
         splitter.setStretchFactor(1, 3)
-        layout.addWidget(splitter, 1)
+        self.layout_.addWidget(splitter, 1)
         self.albums.itemActivated.connect(self._open_album)
-        self._generation = 0
-
-    def on_shown(self) -> None:
-        """Shown again (Back): nothing to reload."""
-
-    def track_list(self) -> list[Track]:
-        return [i.track for i in self.view.tracks] if self.view is not None else []
 
     def show_artist(self, artist_id: str) -> None:
         self.artist_id = artist_id
@@ -124,10 +94,7 @@ class ArtistPage(QWidget):
             item.setToolTip(safe_tooltip(text))
             item.setData(Qt.ItemDataRole.UserRole, album.id)
             self.albums.addItem(item)
-        track_rows(self.tracks, view.tracks, numbered=False)
-        first = self.tracks.topLevelItem(0)
-        if first is not None:
-            self.tracks.setCurrentItem(first)
+        self.show_tracks(view.tracks, numbered=False)
 
     def _open_album(self, item: QListWidgetItem) -> None:
         album_id = item.data(Qt.ItemDataRole.UserRole)
