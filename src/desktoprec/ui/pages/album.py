@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,30 +18,10 @@ from PySide6.QtWidgets import (
 from desktoprec.browse.service import AlbumView, ArtistView, LibraryItem
 from desktoprec.domain import Track
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.covers import cached_cover, fetch_cover
+from desktoprec.ui.covers import show_cover
 from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, format_duration, safe_tooltip
 
 UNKNOWN = "—"
-
-
-def show_cover(ctx: AppContext, label: CoverLabel, url: str | None,
-               still_wanted: Callable[[], bool]) -> None:
-    """Put the image at `url` on `label`: from the covers cache at once, else fetched in the
-    network lane and shown if `still_wanted()` then (the page may show something else by then)."""
-    covers_dir = ctx.services.paths.covers_dir
-    cached = cached_cover(covers_dir, url)
-    if cached is not None:
-        label.set_image_file(str(cached))
-        return
-    if not url:
-        return
-
-    def apply(path: Any) -> None:
-        if path is not None and still_wanted():
-            label.set_image_file(str(path))
-
-    ctx.runner.run(lambda: fetch_cover(covers_dir, url), lane="network", name="cover",
-                   on_done=apply, on_error=lambda exc: None)
 
 
 def track_rows(tree: QTreeWidget, items: list[LibraryItem], *, numbered: bool) -> None:
@@ -200,8 +179,7 @@ class AlbumPage(DetailPage):
         album = view.album
         self.name.set_plain(album.name or "Untitled album")
         self.cover.set_placeholder(album.id, album.name)
-        show_cover(self.ctx, self.cover, album.image_url,
-                   lambda: self.album_id == album_id)
+        show_cover(self.ctx, [self.cover], album.image_url)
         for artist_id, artist in zip(album.artist_ids, album.artists):
             button = QPushButton(clip(artist or "Unknown artist", 60))
             button.setFlat(True)

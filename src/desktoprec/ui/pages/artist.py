@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from desktoprec.browse.service import ArtistView
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.pages.album import DetailPage, show_cover
+from desktoprec.ui.covers import show_cover
+from desktoprec.ui.pages.album import DetailPage
 from desktoprec.ui.widgets import PlainLabel, clip, safe_tooltip
 
 
@@ -78,7 +79,7 @@ class ArtistPage(DetailPage):
         artist = view.artist
         self.name.set_plain(artist.name or "Unknown artist")
         self.cover.set_placeholder(artist.id, artist.name)
-        show_cover(self.ctx, self.cover, artist.image_url, lambda: self.artist_id == artist_id)
+        show_cover(self.ctx, [self.cover], artist.image_url)
         count = len(view.tracks)
         played = (f"{view.played} played ({view.plays} play{'s' if view.plays != 1 else ''})"
                   if view.plays else "none played in desktoprec yet")

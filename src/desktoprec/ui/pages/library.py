@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 
 from desktoprec.browse.service import SOURCE_FILTERS, LibraryItem, PlaylistSummary
 from desktoprec.domain import Track
-from desktoprec.recommend.words import SOURCE_WORDS as GENRE_SOURCE_WORDS
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.covers import show_cover
 from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip, format_duration, safe_tooltip
+from desktoprec.words import source_word
 
 _ROOT = QModelIndex()
 SOURCE_WORDS = {"spotify": "Spotify library", "local": "my files", "discovery": "discovery"}
@@ -109,8 +109,7 @@ class LibraryTableModel(QAbstractTableModel):
         elif key == "sound":
             value = SOUND_WORDS.get(item.sound_source, item.sound_source)
         elif key == "genre_source":
-            value = (GENRE_SOURCE_WORDS.get(item.genre_source, item.genre_source)
-                     if item.genre_source else UNKNOWN)
+            value = source_word(item.genre_source) if item.genre_source else UNKNOWN
         elif key == "added":
             value = _date(item.added_at)
         else:
