@@ -109,6 +109,12 @@ def test_source_options_wrap_so_settings_fits_800_by_600(qtbot: Any, window: Any
     assert deezer.description.height() > deezer.box.height()  # it takes more than one line
     deezer.box.click()
     assert deezer.isChecked()
+    # one column of fields: account and data line up with the choices above them
+    column = {page.theme.mapTo(body, page.theme.rect().topLeft()).x()}
+    for field in (page.sign_out_button, page.data_folder, page.about, deezer):
+        column.add(field.mapTo(body, field.rect().topLeft()).x())
+    assert len(column) == 1, column
+    assert page.sign_out_button.width() < page.theme.width()  # a button, not a bar
 
 
 def test_the_wizard_fits_800_by_600(qtbot: Any, ctx: Any) -> None:

@@ -47,9 +47,9 @@ class SettingsPage(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._add_sources(form)
         self._add_preferences(form)
+        self._add_save_row(form)
+        self._add_account_and_data(form)  # the same form: its fields line up with the ones above
         layout.addLayout(form)
-        self._add_save_row(layout)
-        self._add_account_and_data(layout)
         layout.addStretch(1)
 
     def _add_music_folders(self, layout: QVBoxLayout) -> None:
@@ -109,25 +109,25 @@ class SettingsPage(QWidget):
         for field in (self.theme, self.audio_output):  # a choice, not a bar across the page
             field.setMaximumWidth(FIELD_WIDTH)
 
-    def _add_save_row(self, layout: QVBoxLayout) -> None:
+    def _add_save_row(self, form: QFormLayout) -> None:
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save")
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
+        form.addRow(buttons)
         self.message = PlainLabel("")
-        layout.addWidget(self.message)
+        form.addRow(self.message)
         self.save_button.clicked.connect(self.save)
 
-    def _add_account_and_data(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(PlainLabel("Account and data", bold=True))
-        about = QFormLayout()
-        about.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    def _add_account_and_data(self, form: QFormLayout) -> None:
+        heading = PlainLabel("Account and data", bold=True)
+        heading.setContentsMargins(0, 12, 0, 0)
+        form.addRow(heading)
         self.sign_out_button = QPushButton("Sign out of Spotify")
         self.sign_out_button.setToolTip("Forget the sign-in on this computer; your synced library "
                                         "stays")
         self.sign_out_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        about.addRow("Account", self.sign_out_button)
+        form.addRow("Account", self.sign_out_button)
         data_dir = str(self.ctx.services.paths.data_dir)
         folder_row = QHBoxLayout()
         self.data_folder = PlainLabel(data_dir)
@@ -135,12 +135,11 @@ class SettingsPage(QWidget):
         self.open_data_button = QPushButton("Open data folder")
         folder_row.addWidget(self.data_folder, 1)
         folder_row.addWidget(self.open_data_button)
-        about.addRow("Data folder", folder_row)
+        form.addRow("Data folder", folder_row)
         self.about = PlainLabel(f"{APP_NAME} {__version__}: explained, genre-diverse "
                                 "recommendations from your Spotify library and your own music.",
                                 elide=False)
-        about.addRow("About", self.about)
-        layout.addLayout(about)
+        form.addRow("About", self.about)
         self.sign_out_button.clicked.connect(self.sign_out)
         self.open_data_button.clicked.connect(
             lambda: self.ctx.open_url(QUrl.fromLocalFile(data_dir).toString()))
