@@ -260,3 +260,16 @@ def test_requests_name_the_app_and_its_real_home_as_the_contact() -> None:
         httpd.server_close()
     assert seen == [f"desktoprec/{desktoprec.__version__} ( {desktoprec.HOMEPAGE} )"]
     assert desktoprec.HOMEPAGE.startswith("https://") and "example" not in desktoprec.HOMEPAGE
+
+
+def test_catalogue_addresses_use_the_one_loopback_check() -> None:
+    from desktoprec.catalogs.urls import is_https, is_loopback_http
+
+    for local in ("http://127.0.0.1:5/x", "http://127.1:5", "http://[::1]:5", "http://localhost:5",
+                  "http://0x7f000001:5"):
+        assert is_loopback_http(local) and not is_https(local), local
+    for remote in ("http://example.org", "http://127.0.0.1.example.org", "ftp://127.0.0.1",
+                   "http://user:pw@127.0.0.1:5", "https://user@example.org", "", "not a url"):
+        assert not is_loopback_http(remote), remote
+    assert is_https("https://api.deezer.com") and is_https(" HTTPS://api.deezer.com ")
+    assert not is_https("https://user:pw@api.deezer.com") and not is_https("https://")

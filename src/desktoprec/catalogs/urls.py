@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from urllib.parse import urlsplit
+
+from desktoprec.settings import is_safe_url
 
 log = logging.getLogger(__name__)
 
@@ -21,30 +22,16 @@ ENV_NAMES = {
     "musicbrainz": ("DESKTOPREC_MUSICBRAINZ_API_URL", "DESKTOPREC_MUSICBRAINZ_URL"),
     "listenbrainz": ("DESKTOPREC_LISTENBRAINZ_API_URL",),
 }
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.lower().strip("[]")
-    return host in _LOOPBACK or host.startswith("127.")
 
 
 def is_https(url: str) -> bool:
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return (parts.scheme == "https" and bool(parts.hostname) and not parts.username
-            and not parts.password)
+    """An https address with a host and no credentials in it."""
+    return is_safe_url(url) and url.strip().lower().startswith("https:")
 
 
 def is_loopback_http(url: str) -> bool:
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return (parts.scheme == "http" and is_loopback_host(parts.hostname or "")
-            and not parts.username and not parts.password)
+    """A plain-http address on this machine (settings.is_loopback_host: every spelling of it)."""
+    return is_safe_url(url) and not is_https(url)
 
 
 def base_url(service: str, configured: str = "") -> str:
