@@ -36,6 +36,7 @@ from desktoprec.catalogs.urls import all_base_urls
 from desktoprec.errors import Cancelled
 
 if TYPE_CHECKING:
+    from desktoprec.domain import CandidateEvidence
     from desktoprec.library.service import SourcesRefresh
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,30 @@ def _norm(name: str) -> str:
     from desktoprec.library.match import normalize_artist
 
     return normalize_artist(name or "")
+
+
+class _CandidatePool:
+    """The new-artist candidate tracks found so far, with the best evidence per source."""
+
+    def __init__(self, known_ids: set[str]) -> None:
+        self.known_ids = known_ids
+        self.found: dict[str, dict[str, Any]] = {}  # spotify track id -> track JSON
+        self.evidence: dict[str, dict[tuple[str, str], CandidateEvidence]] = {}
+        self.neighbours: set[str] = set()
+
+    def add(self, spotify_track: dict[str, Any] | None, ev: CandidateEvidence) -> None:
+        found = self.found
+        if not spotify_track or len(found) >= MAX_CANDIDATE_TRACKS and \
+                spotify_track["id"] not in found:
+            return
+        credits = [a for a in spotify_track.get("artists") or [] if isinstance(a, dict)]
+        if any(a.get("id") in self.known_ids for a in credits):
+            return  # by an artist the user knows: not a new-artist candidate
+        found[spotify_track["id"]] = spotify_track
+        slot = self.evidence.setdefault(spotify_track["id"], {})
+        old = slot.get((ev.service, ev.via_artist_id))
+        if old is None or old.score < ev.score:
+            slot[(ev.service, ev.via_artist_id)] = ev
 
 
 class _Run:
@@ -406,11 +431,7 @@ class _Run:
 
     def candidates(self, tracks: list[_Track]) -> list[str]:
         """Find, map and store new-artist candidates; returns the new Spotify track ids."""
-        from desktoprec.domain import CandidateEvidence
-        from desktoprec.errors import SpotifyError
-        from desktoprec.spotify.parse import parse_track
         from desktoprec.storage import repo
-        from desktoprec.storage.tables import TrackRow
 
         if self.deezer is None and self.listenbrainz is None:
             return []
@@ -418,71 +439,85 @@ class _Run:
             known_ids = repo.user_artist_ids(session)
         artists = [(a, n) for a, n in self.user_artists() if a in known_ids][:USER_ARTISTS]
         known_names = {_norm(n) for _, n in self.user_artists()}
-        found: dict[str, dict[str, Any]] = {}  # spotify track id -> track JSON
-        evidence: dict[str, dict[tuple[str, str], CandidateEvidence]] = {}
-        neighbours: set[str] = set()
-
-        def add(spotify_track: dict[str, Any] | None, ev: CandidateEvidence) -> None:
-            if not spotify_track or len(found) >= MAX_CANDIDATE_TRACKS and \
-                    spotify_track["id"] not in found:
-                return
-            credits = [a for a in spotify_track.get("artists") or [] if isinstance(a, dict)]
-            if any(a.get("id") in known_ids for a in credits):
-                return  # by an artist the user knows: not a new-artist candidate
-            found[spotify_track["id"]] = spotify_track
-            slot = evidence.setdefault(spotify_track["id"], {})
-            old = slot.get((ev.service, ev.via_artist_id))
-            if old is None or old.score < ev.score:
-                slot[(ev.service, ev.via_artist_id)] = ev
-
-        def tracks_for(name: str, deezer_id: int | None) -> list[tuple[dict[str, Any], str]]:
-            """(Spotify track, candidate artist name) pairs for one neighbour artist."""
-            out = []
-            if self.deezer is not None and "deezer" not in self.stopped:
-                deezer_id = deezer_id or self.deezer_artist_by_name(name)
-                if deezer_id is not None:
-                    for item in self.deezer_tracks_of(deezer_id):
-                        mapped = self.spotify_by_isrc(item["isrc"])
-                        if mapped:
-                            out.append((mapped, name))
-                    return out
-            for item in self.spotify_by_artist(name):
-                out.append((item, name))
-            return out
-
+        pool = _CandidatePool(known_ids)
         total = len(artists)
         for done, (artist_id, name) in enumerate(artists, start=1):
             self.check()
             self.tick("candidates", done - 1, total)
             if self.deezer is not None and "deezer" not in self.stopped:
-                deezer_id = self.deezer_artist_id(artist_id, name, tracks)
-                if deezer_id is not None:
-                    related = self.ask("deezer", f"related:{deezer_id}",
-                                       partial(self.deezer.related, deezer_id, 20)) or []
-                    fresh = [r for r in related if _norm(r.get("name", "")) not in known_names]
-                    for rank, item in enumerate(fresh[:RELATED_PER_ARTIST]):
-                        score = round(1.0 - rank / max(1, len(fresh[:RELATED_PER_ARTIST])), 4)
-                        neighbours.add(_norm(item["name"]))
-                        for spotify_track, cand in tracks_for(item["name"], int(item["id"])):
-                            add(spotify_track, CandidateEvidence(
-                                "deezer", "related", artist_id, name, cand, score))
+                self._deezer_candidates(pool, artist_id, name, tracks, known_names)
             if self.listenbrainz is not None and "listenbrainz" not in self.stopped:
-                mbid = self.mbid_of(artist_id, name, tracks)
-                if mbid:
-                    similar = self.ask("listenbrainz", f"similar:{mbid}",
-                                       partial(self.listenbrainz.similar, mbid)) or []
-                    fresh_lb = [s for s in similar if _norm(s.get("name", "")) not in known_names
-                                and s.get("mbid") != mbid]
-                    for item in fresh_lb[:RELATED_PER_ARTIST]:
-                        neighbours.add(_norm(item["name"]))
-                        for spotify_track, cand in tracks_for(item["name"], None):
-                            add(spotify_track, CandidateEvidence(
-                                "listenbrainz", "similar", artist_id, name, cand,
-                                float(item.get("score", 0.0))))
+                self._listenbrainz_candidates(pool, artist_id, name, tracks, known_names)
             if done % 5 == 0:
                 self.cache.flush()
         self.tick("candidates", total, total)
-        self.report.candidate_artists = len(neighbours)
+        self.report.candidate_artists = len(pool.neighbours)
+        self._store_candidates(pool)
+        return list(pool.found)
+
+    def _deezer_candidates(self, pool: _CandidatePool, artist_id: str, name: str,
+                           tracks: list[_Track], known_names: set[str]) -> None:
+        """The tracks of the artists Deezer relates to one of the user's artists."""
+        from desktoprec.domain import CandidateEvidence
+
+        assert self.deezer is not None
+        deezer_id = self.deezer_artist_id(artist_id, name, tracks)
+        if deezer_id is None:
+            return
+        related = self.ask("deezer", f"related:{deezer_id}",
+                           partial(self.deezer.related, deezer_id, 20)) or []
+        fresh = [r for r in related if _norm(r.get("name", "")) not in known_names]
+        for rank, item in enumerate(fresh[:RELATED_PER_ARTIST]):
+            score = round(1.0 - rank / max(1, len(fresh[:RELATED_PER_ARTIST])), 4)
+            pool.neighbours.add(_norm(item["name"]))
+            for spotify_track, cand in self._neighbour_tracks(item["name"], int(item["id"])):
+                pool.add(spotify_track, CandidateEvidence(
+                    "deezer", "related", artist_id, name, cand, score))
+
+    def _listenbrainz_candidates(self, pool: _CandidatePool, artist_id: str, name: str,
+                                 tracks: list[_Track], known_names: set[str]) -> None:
+        """The tracks of the artists ListenBrainz finds similar to one of the user's artists."""
+        from desktoprec.domain import CandidateEvidence
+
+        assert self.listenbrainz is not None
+        mbid = self.mbid_of(artist_id, name, tracks)
+        if not mbid:
+            return
+        similar = self.ask("listenbrainz", f"similar:{mbid}",
+                           partial(self.listenbrainz.similar, mbid)) or []
+        fresh_lb = [s for s in similar if _norm(s.get("name", "")) not in known_names
+                    and s.get("mbid") != mbid]
+        for item in fresh_lb[:RELATED_PER_ARTIST]:
+            pool.neighbours.add(_norm(item["name"]))
+            for spotify_track, cand in self._neighbour_tracks(item["name"], None):
+                pool.add(spotify_track, CandidateEvidence(
+                    "listenbrainz", "similar", artist_id, name, cand,
+                    float(item.get("score", 0.0))))
+
+    def _neighbour_tracks(self, name: str,
+                          deezer_id: int | None) -> list[tuple[dict[str, Any], str]]:
+        """(Spotify track, candidate artist name) pairs for one neighbour artist."""
+        out = []
+        if self.deezer is not None and "deezer" not in self.stopped:
+            deezer_id = deezer_id or self.deezer_artist_by_name(name)
+            if deezer_id is not None:
+                for item in self.deezer_tracks_of(deezer_id):
+                    mapped = self.spotify_by_isrc(item["isrc"])
+                    if mapped:
+                        out.append((mapped, name))
+                return out
+        for item in self.spotify_by_artist(name):
+            out.append((item, name))
+        return out
+
+    def _store_candidates(self, pool: _CandidatePool) -> None:
+        """Store the candidate tracks that parse, with their evidence."""
+        from desktoprec.errors import SpotifyError
+        from desktoprec.spotify.parse import parse_track
+        from desktoprec.storage import repo
+        from desktoprec.storage.tables import TrackRow
+
+        found, evidence = pool.found, pool.evidence
         parsed = []
         for index, (tid, data) in enumerate(found.items()):
             try:
@@ -496,7 +531,6 @@ class _Run:
                 self.report.candidate_evidence += repo.upsert_candidate_evidence(
                     session, tid, items.values())
         self.report.candidates_added = len([t for t in found if t not in before])
-        return list(found)
 
     # --- 3. previews -----------------------------------------------------------------------------
 
