@@ -500,25 +500,11 @@ _NOUNS = ("Lights", "Heart", "Road", "Sky", "Machine", "Garden", "City", "Waves"
           "Frequency")
 
 
-def generate_account(seed: int = 0, saved_tracks: int = 200, playlists: int = 10, *,
-                     tracks_per_playlist: int = 20, catalog_size: int | None = None,
-                     artists: int | None = None, premium: bool = True, devices: int = 1,
-                     user_id: str = "emulated-listener",
-                     now: datetime | None = None) -> EmulatorAccount:
-    """A deterministic account: the same arguments give the same JSON.
-
-    The catalog holds `catalog_size` tracks (default 1.5 x saved, at least 60) on albums of 6-12
-    tracks; playlists are mostly the user's own, every 7th is collaborative and every 5th is
-    owned by someone else (listed, items 403); the first own playlist holds a local file, a
-    removed track (null item) and an episode. Fast enough for 10,000 saved tracks and 200
-    playlists (well under a second).
-    """
-    rng = random.Random(seed)
-    now = (now or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)).astimezone(UTC)
-    account = EmulatorAccount(user_id=user_id, display_name=f"Listener {seed}", premium=premium)
-    catalog_size = catalog_size or max(60, saved_tracks * 3 // 2)
-    artist_count = artists or max(8, catalog_size // 25)
-
+def _generate_catalog(account: EmulatorAccount, rng: random.Random, seed: int,
+                      catalog_size: int, artist_count: int) -> tuple[list[dict[str, Any]],
+                                                                      list[str]]:
+    """Artists, then albums of 6-12 tracks until the catalogue holds `catalog_size` tracks;
+    returns the artists and the track ids in order."""
     artist_objects = []
     for number in range(artist_count):
         name = f"{rng.choice(_WORDS)} {rng.choice(_NOUNS)} {number}"
@@ -549,12 +535,14 @@ def generate_account(seed: int = 0, saved_tracks: int = 200, playlists: int = 10
                 rng.randint(120_000, 420_000), isrc, position)
             track_ids.append(track_id)
         album_number += 1
+    return artist_objects, track_ids
 
-    saved_ids = rng.sample(track_ids, min(saved_tracks, len(track_ids)))
-    moments = sorted((now - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
-                      for _ in saved_ids), reverse=True)
-    account.saved = [(t, iso_seconds(m)) for t, m in zip(saved_ids, moments, strict=True)]
 
+def _generate_playlists(account: EmulatorAccount, rng: random.Random, seed: int, now: datetime,
+                        playlists: int, tracks_per_playlist: int, track_ids: list[str]) -> None:
+    """Mostly the user's own playlists; every 7th collaborative, every 5th someone else's; the
+    first own one holds a local file, a removed track and an episode."""
+    user_id = account.user_id
     episode = episode_json(make_id("episode", seed), "Episode 12: Listening", "Emulated Show",
                            1_800_000)
     account.episodes[episode["id"]] = episode
@@ -582,6 +570,10 @@ def generate_account(seed: int = 0, saved_tracks: int = 200, playlists: int = 10
             description="", public=number % 2 == 0, collaborative=collaborative,
             entries=entries))
 
+
+def _generate_listening(account: EmulatorAccount, rng: random.Random, seed: int, now: datetime,
+                        saved_ids: list[str], track_ids: list[str]) -> None:
+    """Top tracks and artists per time range (from the saved tracks) and the recent plays."""
     ranked = saved_ids[: min(50, len(saved_ids))]
     for index, time_range in enumerate(TIME_RANGES):
         shuffled = ranked[:]
@@ -600,6 +592,34 @@ def generate_account(seed: int = 0, saved_tracks: int = 200, playlists: int = 10
         account.recently_played.append(Play(track_id, iso_millis(moment), context))
         moment -= timedelta(seconds=rng.randint(150, 400))
 
+
+def generate_account(seed: int = 0, saved_tracks: int = 200, playlists: int = 10, *,
+                     tracks_per_playlist: int = 20, catalog_size: int | None = None,
+                     artists: int | None = None, premium: bool = True, devices: int = 1,
+                     user_id: str = "emulated-listener",
+                     now: datetime | None = None) -> EmulatorAccount:
+    """A deterministic account: the same arguments give the same JSON.
+
+    The catalog holds `catalog_size` tracks (default 1.5 x saved, at least 60) on albums of 6-12
+    tracks; playlists are mostly the user's own, every 7th is collaborative and every 5th is
+    owned by someone else (listed, items 403); the first own playlist holds a local file, a
+    removed track (null item) and an episode. Fast enough for 10,000 saved tracks and 200
+    playlists (well under a second).
+    """
+    rng = random.Random(seed)
+    now = (now or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)).astimezone(UTC)
+    account = EmulatorAccount(user_id=user_id, display_name=f"Listener {seed}", premium=premium)
+    catalog_size = catalog_size or max(60, saved_tracks * 3 // 2)
+    artist_count = artists or max(8, catalog_size // 25)
+    artist_objects, track_ids = _generate_catalog(account, rng, seed, catalog_size, artist_count)
+
+    saved_ids = rng.sample(track_ids, min(saved_tracks, len(track_ids)))
+    moments = sorted((now - timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
+                      for _ in saved_ids), reverse=True)
+    account.saved = [(t, iso_seconds(m)) for t, m in zip(saved_ids, moments, strict=True)]
+
+    _generate_playlists(account, rng, seed, now, playlists, tracks_per_playlist, track_ids)
+    _generate_listening(account, rng, seed, now, saved_ids, track_ids)
     account.followed_artists = [a["id"] for a in artist_objects[: max(1, artist_count // 3)]]
     for number in range(devices):
         account.add_device(make_id("device", seed, number), f"Emulated Device {number + 1}",
