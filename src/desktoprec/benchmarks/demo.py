@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktoprec.benchmarks.launching import add_launch_options, platform_env
+
 if TYPE_CHECKING:
     from desktoprec.services import Services
 
@@ -25,10 +27,8 @@ FIRST_LIST_GOAL_S = 15.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--launches", type=int, default=2,
-                        help="launches on the same home (the first prepares the demo)")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="give up on a launch after this many seconds")
+    add_launch_options(parser, 2, "launches on the same home (the first prepares the demo)",
+                       "give up on a launch after this many seconds")
     parser.add_argument("--tracks-per-style", type=int, default=None,
                         help="demo size (default: the demo's own)")
 
@@ -48,9 +48,7 @@ def _launch(home: Path, tmp: Path, number: int, timeout_s: float,
             tracks_per_style: int | None) -> dict[str, Any]:
     first = tmp / f"first-{number}"
     ready = tmp / f"ready-{number}"
-    env = dict(os.environ)
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        env["QT_QPA_PLATFORM"] = "offscreen"
+    env = platform_env()
     env.update({"DESKTOPREC_HOME": str(home), "CI": "1",
                 "DESKTOPREC_FIRST_LIST_FILE": str(first), "DESKTOPREC_DEMO_READY_FILE": str(ready),
                 "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})

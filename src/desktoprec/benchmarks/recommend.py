@@ -107,42 +107,33 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
+def _bench_user(catalog: Any, rng: np.random.Generator) -> Any:
+    """A listener with 500 saved tracks and 200 likes, plays and skips over 80 days."""
     from datetime import datetime, timedelta
 
-    from desktoprec.index.vectors import VectorIndex, build_vectors
-    from desktoprec.recommend.engine import Engine, Query, UserState
+    from desktoprec.recommend.engine import UserState
 
-    rss_start = _rss_mb()
-    started = time.perf_counter()
-    catalog = synthesize_catalog(args.tracks, args.playlists, args.seed,
-                                 _find_dataset(args.dataset))
-    synth_seconds = time.perf_counter() - started
-    gc.collect()
-    t0 = time.perf_counter()
-    vectors = build_vectors(catalog)
-    t1 = time.perf_counter()
-    index = VectorIndex.build(vectors.matrix, catalog.ids, catalog.fingerprint())
-    t2 = time.perf_counter()
-    engine = Engine(catalog, vectors, index)
-    t3 = time.perf_counter()
-    folder = services.paths.cache_dir / "bench-index"
-    index.save(folder)
-    t4 = time.perf_counter()
-    rng = np.random.default_rng(args.seed + 1)
     now = datetime.now(UTC)
-    state = UserState(now=now,
-                      saved=set(rng.integers(0, len(catalog), 500).tolist()),
-                      feedback=[(int(p), str(k), now - timedelta(days=float(d))) for p, k, d in
-                                zip(rng.integers(0, len(catalog), 200),
-                                    rng.choice(["like", "play", "skip"], 200),
-                                    rng.uniform(0, 80, 200))])
+    return UserState(now=now,
+                     saved=set(rng.integers(0, len(catalog), 500).tolist()),
+                     feedback=[(int(p), str(k), now - timedelta(days=float(d))) for p, k, d in
+                               zip(rng.integers(0, len(catalog), 200),
+                                   rng.choice(["like", "play", "skip"], 200),
+                                   rng.uniform(0, 80, 200))])
+
+
+def _time_lists(engine: Any, catalog: Any, state: Any, rng: np.random.Generator,
+                queries: int) -> tuple[dict[str, list[float]], list[int], list[float]]:
+    """(wall ms per mode, list lengths, thread CPU ms) of `queries` lists after 5 warm-up ones,
+    the modes taking turns."""
+    from desktoprec.recommend.engine import Query
+
     modes = ("more_like", "playlist", "for_you")
     timings: dict[str, list[float]] = {m: [] for m in modes}
     sizes: list[int] = []
     # CPU time of this thread as well: on a shared machine wall time also counts waiting.
     cpu_ms: list[float] = []
-    for q in range(args.queries + 5):
+    for q in range(queries + 5):
         mode = modes[q % len(modes)]
         if mode == "playlist":
             context = catalog.contexts[int(rng.integers(0, len(catalog.contexts)))]
@@ -162,6 +153,32 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
             timings[mode].append(elapsed * 1000)
             cpu_ms.append(cpu * 1000)
             sizes.append(len(result.items))
+    return timings, sizes, cpu_ms
+
+
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
+    from desktoprec.index.vectors import VectorIndex, build_vectors
+    from desktoprec.recommend.engine import Engine
+
+    rss_start = _rss_mb()
+    started = time.perf_counter()
+    catalog = synthesize_catalog(args.tracks, args.playlists, args.seed,
+                                 _find_dataset(args.dataset))
+    synth_seconds = time.perf_counter() - started
+    gc.collect()
+    t0 = time.perf_counter()
+    vectors = build_vectors(catalog)
+    t1 = time.perf_counter()
+    index = VectorIndex.build(vectors.matrix, catalog.ids, catalog.fingerprint())
+    t2 = time.perf_counter()
+    engine = Engine(catalog, vectors, index)
+    t3 = time.perf_counter()
+    folder = services.paths.cache_dir / "bench-index"
+    index.save(folder)
+    t4 = time.perf_counter()
+    rng = np.random.default_rng(args.seed + 1)
+    state = _bench_user(catalog, rng)
+    timings, sizes, cpu_ms = _time_lists(engine, catalog, state, rng, args.queries)
     every = np.concatenate([np.asarray(v) for v in timings.values()])
     paths = _measure_paths(engine, rng)
     approximate = _measure_hnsw(vectors.matrix, rng) if args.approximate else None

@@ -15,11 +15,15 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.sync.service import SyncService
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,16 +92,102 @@ def recorded_account(folder: Path) -> Any:
     return account
 
 
-def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
+@contextmanager
+def _catalog_limits(mode: str) -> Iterator[None]:
+    """DESKTOPREC_CATALOG_LIMITS set to `relaxed` (or unset for `real`) while the block runs."""
+    previous = os.environ.get("DESKTOPREC_CATALOG_LIMITS")
+    if mode == "relaxed":
+        os.environ["DESKTOPREC_CATALOG_LIMITS"] = "relaxed"
+    else:
+        os.environ.pop("DESKTOPREC_CATALOG_LIMITS", None)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DESKTOPREC_CATALOG_LIMITS", None)
+        else:
+            os.environ["DESKTOPREC_CATALOG_LIMITS"] = previous
+
+
+@dataclass
+class _Measured:
+    """What one sync-and-enrich run left in the database, and what it answered."""
+
+    result: dict[str, Any]
+    status: dict[str, Any]
+    seconds: float
+    library: list[str]  # the library's Spotify tracks with an ISRC
+    sound: dict[str, str]  # track id -> where its sound came from
+    genre_ids: set[str]  # tracks with a real (non-cluster) genre
+    cluster_rows: int
+    candidates: list[str]
+    evidence: dict[str, Any]
+    known: set[str]  # the user's artists
+    tracks: dict[str, Any]  # the candidates' tracks
+    for_you: Sequence[Any] = ()
+
+
+def _read_coverage(home: Services, sync: SyncService, result: dict[str, Any],
+                   seconds: float) -> _Measured:
+    from desktoprec.storage import repo
+    from desktoprec.storage.tables import TrackGenreRow, TrackRow, TrackSoundRow
+
+    status = sync.status()
+    with home.db.read() as session:
+        library = [tid for tid, isrc in session.execute(
+            TrackRow.__table__.select().with_only_columns(
+                TrackRow.id, TrackRow.isrc).where(TrackRow.source == "spotify"))
+            if isrc]
+        sound = dict(session.execute(
+            TrackSoundRow.__table__.select().with_only_columns(
+                TrackSoundRow.track_id, TrackSoundRow.source)).all())
+        genre_ids = set(session.scalars(
+            TrackGenreRow.__table__.select().with_only_columns(
+                TrackGenreRow.track_id).where(TrackGenreRow.source != "cluster")))
+        cluster_rows = repo.count(session, TrackGenreRow, TrackGenreRow.source == "cluster")
+        candidates = repo.candidate_track_ids(session)
+        evidence = repo.candidate_evidence(session, candidates)
+        known = repo.user_artist_ids(session)
+        tracks = repo.tracks_by_ids(session, candidates)
+    return _Measured(result, status, seconds, library, sound, genre_ids, cluster_rows,
+                     candidates, evidence, known, tracks)
+
+
+def _sync_and_measure(args: argparse.Namespace, account: Any, world: Any) -> _Measured:
+    """Serve the account and the catalogues, sync and enrich a private home, read the result."""
     from desktoprec.benchmarks.sync import emulator_tokens
-    from desktoprec.catalogs.emulator import CatalogEmulator, world_for_account
+    from desktoprec.catalogs.emulator import CatalogEmulator
     from desktoprec.paths import AppPaths
     from desktoprec.services import Services
     from desktoprec.spotify.client import SpotifyClient
-    from desktoprec.spotify.emulator import EmulatorServer, generate_account
-    from desktoprec.storage import repo
-    from desktoprec.storage.tables import TrackGenreRow, TrackRow, TrackSoundRow
+    from desktoprec.spotify.emulator import EmulatorServer
     from desktoprec.sync.service import SyncService
+
+    with EmulatorServer(account=account) as spotify, \
+            CatalogEmulator(world, clip_seconds=args.clip_seconds) as catalogs, \
+            tempfile.TemporaryDirectory(prefix="desktoprec-bench-sources-") as tmp:
+        root = Path(tmp)
+        home = Services(AppPaths(data_dir=root / "data", config_dir=root / "config",
+                                 cache_dir=root / "cache", log_dir=root / "logs"))
+        try:
+            client = SpotifyClient(spotify.api_url, emulator_tokens(spotify))
+            sync = SyncService(home, client=client)
+            home.memo("sync", lambda: sync)
+            home.library.catalog_urls = catalogs.urls()
+            home.library.set_sources(enable=["deezer", "itunes", "musicbrainz",
+                                             "listenbrainz"])
+            started = time.perf_counter()
+            result = sync.sync_and_enrich()
+            measured = _read_coverage(home, sync, result, time.perf_counter() - started)
+            measured.for_you = home.recommend.recommend(mode="for_you", n=20).items
+        finally:
+            home.close()
+    return measured
+
+
+def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
+    from desktoprec.catalogs.emulator import world_for_account
+    from desktoprec.spotify.emulator import generate_account
 
     if args.recorded is not None:
         account = recorded_account(args.recorded)
@@ -106,80 +196,35 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
                                    playlists=args.playlists,
                                    tracks_per_playlist=args.per_playlist)
     world = world_for_account(account, seed=args.seed, outsiders=args.outsiders)
-    previous = os.environ.get("DESKTOPREC_CATALOG_LIMITS")
-    if args.limits == "relaxed":
-        os.environ["DESKTOPREC_CATALOG_LIMITS"] = "relaxed"
-    else:
-        os.environ.pop("DESKTOPREC_CATALOG_LIMITS", None)
-    try:
-        with EmulatorServer(account=account) as spotify, \
-                CatalogEmulator(world, clip_seconds=args.clip_seconds) as catalogs, \
-                tempfile.TemporaryDirectory(prefix="desktoprec-bench-sources-") as tmp:
-            root = Path(tmp)
-            home = Services(AppPaths(data_dir=root / "data", config_dir=root / "config",
-                                     cache_dir=root / "cache", log_dir=root / "logs"))
-            try:
-                client = SpotifyClient(spotify.api_url, emulator_tokens(spotify))
-                sync = SyncService(home, client=client)
-                home.memo("sync", lambda: sync)
-                home.library.catalog_urls = catalogs.urls()
-                home.library.set_sources(enable=["deezer", "itunes", "musicbrainz",
-                                                 "listenbrainz"])
-                started = time.perf_counter()
-                result = sync.sync_and_enrich()
-                seconds = time.perf_counter() - started
-                status = sync.status()
-                with home.db.read() as session:
-                    library = [tid for tid, isrc in session.execute(
-                        TrackRow.__table__.select().with_only_columns(
-                            TrackRow.id, TrackRow.isrc).where(TrackRow.source == "spotify"))
-                        if isrc]
-                    sound = dict(session.execute(
-                        TrackSoundRow.__table__.select().with_only_columns(
-                            TrackSoundRow.track_id, TrackSoundRow.source)).all())
-                    genre_ids = set(session.scalars(
-                        TrackGenreRow.__table__.select().with_only_columns(
-                            TrackGenreRow.track_id).where(TrackGenreRow.source != "cluster")))
-                    cluster_rows = repo.count(session, TrackGenreRow,
-                                              TrackGenreRow.source == "cluster")
-                    candidates = repo.candidate_track_ids(session)
-                    evidence = repo.candidate_evidence(session, candidates)
-                    known = repo.user_artist_ids(session)
-                    tracks = repo.tracks_by_ids(session, candidates)
-                for_you = home.recommend.recommend(mode="for_you", n=20).items
-            finally:
-                home.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DESKTOPREC_CATALOG_LIMITS", None)
-        else:
-            os.environ["DESKTOPREC_CATALOG_LIMITS"] = previous
-    with_sound = sum(1 for t in library if sound.get(t, "none") != "none")
-    with_genre = sum(1 for t in library if t in genre_ids)
-    new_artist = sum(1 for t in candidates if not set(tracks[t].artist_ids) & known)
+    with _catalog_limits(args.limits):
+        m = _sync_and_measure(args, account, world)
+    library, candidates, evidence, for_you = m.library, m.candidates, m.evidence, m.for_you
+    with_sound = sum(1 for t in library if m.sound.get(t, "none") != "none")
+    with_genre = sum(1 for t in library if t in m.genre_ids)
+    new_artist = sum(1 for t in candidates if not set(m.tracks[t].artist_ids) & m.known)
     new_picks = [item for item in for_you if item.new_artist]
     # an "evidence" reason that names the service which brought the artist (the other kind of
     # evidence reason is Deezer's tempo beside ours)
     with_evidence = sum(1 for item in new_picks
                         if any(reason.block == "evidence" and reason.text.startswith("new to you")
                                for reason in item.explanation.reasons))
-    enrich = result.get("enrich") or {}
+    status, enrich = m.status, m.result.get("enrich") or {}
     return {
         "account": "recorded" if args.recorded else f"generated seed {args.seed}",
         "saved_tracks": status["saved_tracks"], "playlists": status["playlists"],
         "library_tracks_with_isrc": len(library),
         "sound_share": round(with_sound / max(1, len(library)), 4),
         "genre_share": round(with_genre / max(1, len(library)), 4),
-        "cluster_genre_rows": cluster_rows,
+        "cluster_genre_rows": m.cluster_rows,
         "sound_coverage": status["sound_coverage"], "genre_coverage": status["genre_coverage"],
         "new_artist_candidates": status["new_artist_candidates"],
         "candidates_by_new_artists": new_artist,
         "candidates_with_evidence": sum(1 for t in candidates if evidence.get(t)),
         "evidence_services": sorted({e.service for v in evidence.values() for e in v}),
-        "requests": enrich.get("requests"), "warnings": result.get("warnings"),
+        "requests": enrich.get("requests"), "warnings": m.result.get("warnings"),
         "for_you_picks": len(for_you), "for_you_new_artist_picks": len(new_picks),
         "for_you_new_artist_picks_with_evidence": with_evidence,
-        "limits": args.limits, "seconds": round(seconds, 1),
+        "limits": args.limits, "seconds": round(m.seconds, 1),
         "goal_sound_80": with_sound >= 0.8 * len(library),
         "goal_genre_80": with_genre >= 0.8 * len(library),
         "goal_candidates": new_artist > 0,

@@ -11,18 +11,24 @@ Both run on a private temporary DESKTOPREC_HOME; the user's own data is not touc
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktoprec.benchmarks.launching import add_launch_options, platform_env
+
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +40,90 @@ LAUNCH_GOAL_S = 1.5
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tracks-per-style", type=int, default=18,
                         help="demo size for the stall measurement (18: the full demo)")
-    parser.add_argument("--launches", type=int, default=4,
-                        help="app launches for the launch time (the first is the cold one)")
+    add_launch_options(parser, 4, "app launches for the launch time (the first is the cold one)",
+                       "give up on the demo preparation after this many seconds")
     parser.add_argument("--skip-stall", action="store_true", help="only measure launch time")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="give up on the demo preparation after this many seconds")
 
 
-def _platform_env() -> dict[str, str]:
-    env = dict(os.environ)
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return env
+class _LoopWatch:
+    """How late each 5 ms tick of the main thread's timer comes, and the long garbage
+    collections (a collection on the main thread stalls the window too)."""
+
+    def __init__(self, status: Callable[[], str]) -> None:
+        from PySide6.QtCore import QElapsedTimer
+
+        self.status = status
+        self.gaps: list[float] = []
+        self.stalls: list[tuple[float, float, str]] = []
+        self.collections: list[tuple[int, float, bool]] = []
+        self._gc_started: dict[int, float] = {}
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self._last = self.clock.nsecsElapsed()
+
+    def tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        gap = (now - self._last) / 1e6
+        self.gaps.append(gap)
+        self._last = now
+        if gap - TICK_MS > STALL_GOAL_MS / 2:  # where the long ones happen, for the report
+            self.stalls.append((round(now / 1e9, 2), round(gap - TICK_MS, 1),
+                                self.status()[:80]))
+
+    def on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        ident = threading.get_ident()
+        if phase == "start":
+            self._gc_started[ident] = time.perf_counter()
+        elif ident in self._gc_started:
+            spent = (time.perf_counter() - self._gc_started.pop(ident)) * 1000
+            if spent > 20:
+                self.collections.append((int(info.get("generation", -1)), round(spent, 1),
+                                         ident == threading.main_thread().ident))
+
+    def lateness(self) -> list[float]:
+        """How late each tick came (ms), smallest first."""
+        return sorted(max(0.0, g - TICK_MS) for g in self.gaps)
+
+
+def _run_demo_until_shown(window: MainWindow, timeout_s: float) -> None:
+    """Start the window's demo preparation and run the event loop until it has finished and
+    shown a list (or failed, or `timeout_s` passed), then one more second to draw it."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from desktoprec.ui.context import freeze_long_lived_objects
+
+    started = time.perf_counter()
+    freeze_long_lived_objects()  # as ui.app.run does once the window is up
+    window.start()
+    loop = QEventLoop()
+
+    def check() -> None:
+        finished = window.job is None and window.last_job_result is not None
+        shown = window.pages["For you"].view.current is not None
+        if (finished and (shown or isinstance(window.last_job_result, BaseException))) \
+                or time.perf_counter() - started > timeout_s:
+            loop.quit()
+
+    poll = QTimer()
+    poll.setInterval(100)
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    # let the last list be drawn, still measuring
+    settle = QEventLoop()
+    QTimer.singleShot(1000, settle.quit)
+    settle.exec()
+    poll.stop()
 
 
 def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
-    os.environ.update({k: v for k, v in _platform_env().items() if k == "QT_QPA_PLATFORM"})
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    os.environ.update({k: v for k, v in platform_env().items() if k == "QT_QPA_PLATFORM"})
+    from PySide6.QtCore import QTimer
 
     from desktoprec.paths import AppPaths
     from desktoprec.services import Services
     from desktoprec.ui.app import create_application
-    from desktoprec.ui.context import AppContext, freeze_long_lived_objects
+    from desktoprec.ui.context import AppContext
     from desktoprec.ui.main_window import MainWindow
     from desktoprec.ui.tasks import TaskRunner
 
@@ -70,70 +138,17 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         ctx = AppContext(services, runner, demo=True)
         window = MainWindow(ctx, show_wizard=False)
         window.show()
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        clock.start()
-        last = [clock.nsecsElapsed()]
-
-        stalls: list[tuple[float, float, str]] = []
-
-        def tick() -> None:
-            now = clock.nsecsElapsed()
-            gap = (now - last[0]) / 1e6
-            gaps.append(gap)
-            last[0] = now
-            if gap - TICK_MS > STALL_GOAL_MS / 2:  # where the long ones happen, for the report
-                stalls.append((round(now / 1e9, 2), round(gap - TICK_MS, 1),
-                               window.status_label.full_text()[:80]))
-
-        import gc
-        import threading
-
-        collections: list[tuple[int, float, bool]] = []
-        gc_started: dict[int, float] = {}
-
-        def on_gc(phase: str, info: dict[str, Any]) -> None:
-            ident = threading.get_ident()
-            if phase == "start":
-                gc_started[ident] = time.perf_counter()
-            elif ident in gc_started:
-                spent = (time.perf_counter() - gc_started.pop(ident)) * 1000
-                if spent > 20:
-                    collections.append((int(info.get("generation", -1)), round(spent, 1),
-                                        ident == threading.main_thread().ident))
-
-        gc.callbacks.append(on_gc)
+        watch = _LoopWatch(window.status_label.full_text)
+        gc.callbacks.append(watch.on_gc)
         timer = QTimer()
         timer.setInterval(TICK_MS)
-        timer.timeout.connect(tick)
+        timer.timeout.connect(watch.tick)
         timer.start()
         started = time.perf_counter()
-        freeze_long_lived_objects()  # as ui.app.run does once the window is up
-        window.start()
-        loop = QEventLoop()
-        phases: list[str] = []
-        ctx.status_message.connect(lambda text: phases.append(text))
-
-        def check() -> None:
-            finished = window.job is None and window.last_job_result is not None
-            shown = window.pages["For you"].view.current is not None
-            if (finished and (shown or isinstance(window.last_job_result, BaseException))) \
-                    or time.perf_counter() - started > timeout_s:
-                loop.quit()
-
-        poll = QTimer()
-        poll.setInterval(100)
-        poll.timeout.connect(check)
-        poll.start()
-        loop.exec()
-        # let the last list be drawn, still measuring
-        settle = QEventLoop()
-        QTimer.singleShot(1000, settle.quit)
-        settle.exec()
+        _run_demo_until_shown(window, timeout_s)
         elapsed = time.perf_counter() - started
         timer.stop()
-        poll.stop()
-        gc.callbacks.remove(on_gc)
+        gc.callbacks.remove(watch.on_gc)
         result = window.last_job_result
         failed = isinstance(result, BaseException)
         view = window.pages["For you"].view
@@ -144,7 +159,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
             log.info("demo emulator did not stop cleanly: %s", exc)
         services.close()
         app.processEvents()
-    lateness = sorted(max(0.0, g - TICK_MS) for g in gaps)
+    lateness = watch.lateness()
     worst = lateness[-1] if lateness else 0.0
     p99 = lateness[int(0.99 * (len(lateness) - 1))] if lateness else 0.0
     return {
@@ -158,9 +173,9 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         "demo_ok": not failed,
         "demo_error": str(result) if failed else None,
         "recommendations_shown": len(view.cards),
-        "ticks": len(gaps),
-        "stalls_over_50ms_at": stalls[:10],
-        "gc_pauses_over_20ms": collections[:10],
+        "ticks": len(watch.gaps),
+        "stalls_over_50ms_at": watch.stalls[:10],
+        "gc_pauses_over_20ms": watch.collections[:10],
         "slow_ui_callbacks": sorted(runner.slow_callbacks, key=lambda kv: -kv[1])[:8],
         "platform": platform,
     }
@@ -169,7 +184,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
 def measure_launch(launches: int) -> dict[str, Any]:
     times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="desktoprec-bench-launch-") as tmp:
-        env = _platform_env()
+        env = platform_env()
         env.update({"DESKTOPREC_HOME": str(Path(tmp) / "home"), "CI": "1",
                     "DESKTOPREC_QUIT_AFTER_MS": "300",
                     "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
