@@ -143,6 +143,12 @@ def _drum_kit(rng: np.random.Generator, style: Style, pattern: DrumPattern) -> _
     return _DrumKit(kick, snare, hat, open_hat, ride, shaker)
 
 
+def _grid(track: DemoTrack, total: int) -> tuple[float, float, float, float]:
+    """(length, beat, 4/4 bar, sixteenth step) in seconds of `total` samples of the track."""
+    beat = 60.0 / track.tempo
+    return total / SAMPLE_RATE, beat, 4 * beat, beat / 4
+
+
 def _render_drums(rng: np.random.Generator, style: Style, track: DemoTrack,
                   total: int) -> np.ndarray:
     bus = np.zeros(total)
@@ -150,8 +156,8 @@ def _render_drums(rng: np.random.Generator, style: Style, track: DemoTrack,
     if pattern is None:
         return bus
     kit = _drum_kit(rng, style, pattern)
-    step = 60.0 / track.tempo / 4.0
-    steps = int(total / SAMPLE_RATE / step) + 1
+    seconds, _, _, step = _grid(track, total)
+    steps = int(seconds / step) + 1
     voices = (("kick", 1.0), ("snare", 0.8), ("hat", 0.5), ("open_hat", 0.5),
               ("ride", 0.5), ("shaker", 0.6))
     for index in range(steps):
@@ -268,10 +274,7 @@ def _render_bass(rng: np.random.Generator, style: Style, track: DemoTrack,
     bus = np.zeros(total)
     if style.bass == "none":
         return bus
-    seconds = total / SAMPLE_RATE
-    beat = 60.0 / track.tempo
-    bar = 4 * beat
-    step = beat / 4
+    seconds, beat, bar, step = _grid(track, total)
     bass_octave = max(1, style.octave - 2) if style.bass != "pedal" else 2
     bars = int(seconds / bar) + 1
     if style.bass == "pedal":
@@ -311,10 +314,7 @@ def _render_chords(rng: np.random.Generator, style: Style, track: DemoTrack,
     bus = np.zeros(total)
     if style.chords == "none":
         return bus
-    seconds = total / SAMPLE_RATE
-    beat = 60.0 / track.tempo
-    bar = 4 * beat
-    step = beat / 4
+    seconds, beat, bar, step = _grid(track, total)
     for b in range(int(seconds / bar) + 1):
         degree = track.progression[b % len(track.progression)]
         start = b * bar
@@ -368,8 +368,7 @@ def _render_lead(rng: np.random.Generator, style: Style, track: DemoTrack,
     bus = np.zeros(total)
     if style.lead == "none":
         return bus
-    seconds = total / SAMPLE_RATE
-    beat = 60.0 / track.tempo
+    seconds, beat, _, _ = _grid(track, total)
     degree = 0
     at = beat * rng.integers(0, 4)
     spacing = {"bell": 2.0, "sine": 1.0, "pluck": 1.0, "saw": 0.5}[style.lead]

@@ -140,6 +140,100 @@ def _unique_name(rng: random.Random, words: tuple[tuple[str, ...], tuple[str, ..
     return f"{base} {number}"
 
 
+class _Numbering:
+    """The next number of each kind of object (artist, album, track), counting from 1."""
+
+    def __init__(self) -> None:
+        self.counters = {"artist": 0, "album": 0, "track": 0}
+
+    def __call__(self, kind: str) -> int:
+        self.counters[kind] += 1
+        return self.counters[kind]
+
+
+def _album_sizes(share: int) -> list[int]:
+    """One album per three tracks or so; a lone track is a single."""
+    remaining = share
+    album_sizes = []
+    while remaining > 0:
+        size = min(remaining, 3 if remaining != 4 else 2)
+        album_sizes.append(size)
+        remaining -= size
+    return album_sizes
+
+
+@dataclass
+class _StyleBuild:
+    """One style being dealt out: its random source, its artists, the numbering, clip lengths."""
+
+    catalog: DemoCatalog
+    style: Style
+    style_index: int
+    rng: random.Random
+    artists: list[DemoArtist]
+    next_number: _Numbering
+    seconds: tuple[float, float]
+
+
+def _add_album_tracks(build: _StyleBuild, artist_index: int, album: DemoAlbum,
+                      size: int) -> list[str]:
+    """The album's tracks (into the catalog); returns their titles."""
+    rng, style, artist = build.rng, build.style, build.artists[artist_index]
+    catalog = build.catalog
+    title_names: list[str] = []
+    for number in range(1, size + 1):
+        track_number = build.next_number("track")
+        title = _track_title(rng, style, title_names)
+        title_names.append(title)
+        featured: tuple[str, ...] = ()
+        if rng.random() < 0.12 and len(build.artists) > 1:
+            other = build.artists[(artist_index + 1) % len(build.artists)]
+            featured = (other.id,)
+        track_id = spotify_id("track", track_number)
+        catalog.tracks.append(DemoTrack(
+            id=track_id,
+            name=title,
+            artist_ids=(artist.id, *featured),
+            album_id=album.id,
+            track_number=number,
+            isrc=f"QZDRC{album.release_year % 100:02d}{track_number:05d}",
+            duration_ms=int(rng.uniform(*build.seconds) * 1000),
+            style=style.key,
+            tempo=rng.randint(*style.tempo),
+            root=rng.randrange(12),
+            mode=rng.choice(style.modes),
+            progression=rng.choice(style.progressions),
+            seed=seed_of(track_id),
+            # whole artists go untagged by genre, so genre must come from sound
+            tag_genre=(artist_index % 2 == 0) or build.style_index % 3 == 0,
+            tag_isrc=rng.random() >= 0.06,
+            # each artist's first track has a file; the others only a preview
+            has_file=not any(t.artist_ids[0] == artist.id for t in catalog.tracks),
+        ))
+    return title_names
+
+
+def _add_artist_albums(build: _StyleBuild, artist_index: int, share: int,
+                       album_names_taken: set[str]) -> None:
+    rng, style, artist = build.rng, build.style, build.artists[artist_index]
+    for size in _album_sizes(share):
+        album_name = rng.choice(style.album_words)
+        if album_name in album_names_taken:
+            album_name = f"{album_name} Vol. {len(album_names_taken) + 1}"
+        album_names_taken.add(album_name)
+        album = DemoAlbum(
+            id=spotify_id("album", build.next_number("album")),
+            name=album_name if size > 1 else "",
+            artist_id=artist.id,
+            style=style.key,
+            release_year=rng.randint(*style.years),
+            album_type="album" if size > 1 else "single",
+        )
+        title_names = _add_album_tracks(build, artist_index, album, size)
+        # a single is named after its track
+        build.catalog.albums.append(_renamed(album, title_names[0]) if size == 1 else album)
+
+
 def build_catalog(
     tracks_per_style: int = DEFAULT_TRACKS_PER_STYLE,
     artists_per_style: int | None = None,
@@ -157,12 +251,7 @@ def build_catalog(
     artists_per_style = min(artists_per_style, tracks_per_style)
     catalog = DemoCatalog()
     artist_names: set[str] = set()
-    counters = {"artist": 0, "album": 0, "track": 0}
-
-    def next_number(kind: str) -> int:
-        counters[kind] += 1
-        return counters[kind]
-
+    next_number = _Numbering()
     for style_index, style in enumerate(STYLES):
         rng = random.Random(f"desktoprec-demo-style-{style.key}")
         style_artists = []
@@ -178,64 +267,10 @@ def build_catalog(
         shares = [tracks_per_style // artists_per_style] * artists_per_style
         for i in range(tracks_per_style % artists_per_style):
             shares[i] += 1
+        build = _StyleBuild(catalog, style, style_index, rng, style_artists, next_number, seconds)
         album_names_taken: set[str] = set()
-        for artist_index, (artist, share) in enumerate(zip(style_artists, shares, strict=True)):
-            # One album per three tracks or so; a lone track is a single.
-            remaining = share
-            album_sizes = []
-            while remaining > 0:
-                size = min(remaining, 3 if remaining != 4 else 2)
-                album_sizes.append(size)
-                remaining -= size
-            for size in album_sizes:
-                album_name = rng.choice(style.album_words)
-                if album_name in album_names_taken:
-                    album_name = f"{album_name} Vol. {len(album_names_taken) + 1}"
-                album_names_taken.add(album_name)
-                album = DemoAlbum(
-                    id=spotify_id("album", next_number("album")),
-                    name=album_name if size > 1 else "",
-                    artist_id=artist.id,
-                    style=style.key,
-                    release_year=rng.randint(*style.years),
-                    album_type="album" if size > 1 else "single",
-                )
-                title_names: list[str] = []
-                for number in range(1, size + 1):
-                    track_number = next_number("track")
-                    title = _track_title(rng, style, title_names)
-                    title_names.append(title)
-                    featured: tuple[str, ...] = ()
-                    if rng.random() < 0.12 and len(style_artists) > 1:
-                        other = style_artists[(artist_index + 1) % len(style_artists)]
-                        featured = (other.id,)
-                    track_id = spotify_id("track", track_number)
-                    catalog.tracks.append(DemoTrack(
-                        id=track_id,
-                        name=title,
-                        artist_ids=(artist.id, *featured),
-                        album_id=album.id,
-                        track_number=number,
-                        isrc=f"QZDRC{album.release_year % 100:02d}{track_number:05d}",
-                        duration_ms=int(rng.uniform(*seconds) * 1000),
-                        style=style.key,
-                        tempo=rng.randint(*style.tempo),
-                        root=rng.randrange(12),
-                        mode=rng.choice(style.modes),
-                        progression=rng.choice(style.progressions),
-                        seed=seed_of(track_id),
-                        # whole artists go untagged by genre, so genre must come from sound
-                        tag_genre=(artist_index % 2 == 0) or style_index % 3 == 0,
-                        tag_isrc=rng.random() >= 0.06,
-                        # each artist's first track has a file; the others only a preview
-                        has_file=not any(t.artist_ids[0] == artist.id
-                                         for t in catalog.tracks),
-                    ))
-                if size == 1:
-                    # a single is named after its track
-                    catalog.albums.append(_renamed(album, title_names[0]))
-                else:
-                    catalog.albums.append(album)
+        for artist_index, share in enumerate(shares):
+            _add_artist_albums(build, artist_index, share, album_names_taken)
     if tracks_per_style >= OUTSIDERS_FROM:
         _add_outsiders(catalog, artist_names, next_number)
     return catalog
