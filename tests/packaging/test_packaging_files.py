@@ -215,6 +215,7 @@ def test_spec_carries_the_licences_of_the_runtime_distributions_and_nothing_else
     assert {"secretstorage", "jeepney", "httpcore", "shiboken6"} <= carried
     for extra in ("librosa", "pytest", "pyinstaller", "mypy", "ruff", "hypothesis", "pyyaml"):
         assert extra not in carried
+    assert '".dist-info/RECORD"' in SPEC.read_text(encoding="utf-8")  # the licences, not file lists
 
 
 def test_spec_and_hooks_name_no_package_the_app_does_not_import() -> None:
