@@ -32,6 +32,12 @@ def test_q_adds_the_focused_card_to_the_queue_and_shift_q_plays_it_next(
     qtbot.keyClick(view.list, Qt.Key.Key_Q, Qt.KeyboardModifier.ShiftModifier)
     assert [t.id for t in player.up_next()] == [view.cards[4].rec.track.id, queued]
     assert view.list.currentRow() == 4  # the card stays where it is
+    # with the mouse: the card's menu names the same actions and their keys
+    menu = view.list.card_menu(5)
+    entries = {a.text(): a for a in menu.actions()}
+    assert "Add to the queue\tQ" in entries and "Play next\tShift+Q" in entries
+    entries["Add to the queue\tQ"].trigger()
+    assert player.queue[-1].id == view.cards[5].rec.track.id
 
 
 def _sound_chart(qtbot: Any, width: int) -> SoundCompareWidget:

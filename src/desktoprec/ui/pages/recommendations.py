@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -58,7 +59,7 @@ CARD_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Shift+Q", "next", "play next"),
 )
 CARD_KEYS_HELP = "Keys on a card: " + "; ".join(f"{k} {w}" for k, _, w in CARD_KEYS) + \
-    ". Up/Down move between cards, Tab leaves the list."
+    ". Up/Down move between cards, Tab leaves the list; a right click (or the Menu key) lists them."
 _KEY_ACTIONS = {Qt.Key.Key_Return: "play", Qt.Key.Key_Enter: "play", Qt.Key.Key_Space: "play",
                 Qt.Key.Key_P: "play", Qt.Key.Key_L: "like", Qt.Key.Key_D: "dislike",
                 Qt.Key.Key_S: "skip", Qt.Key.Key_W: "why", Qt.Key.Key_O: "open",
@@ -222,6 +223,24 @@ class CardListWidget(QListWidget):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def card_menu(self, row: int) -> QMenu:
+        """The card's actions with their keys (right click, or the Menu key on the card)."""
+        menu = QMenu(self)
+        for keys, action, words in CARD_KEYS:
+            entry = menu.addAction(f"{words[:1].upper()}{words[1:]}\t{keys}")
+            entry.triggered.connect(lambda _=False, a=action: self.key_action.emit(a, row))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        row = self.currentRow() if event.reason() == QContextMenuEvent.Reason.Keyboard \
+            else self.indexAt(event.pos()).row()
+        if row < 0:
+            return
+        self.setCurrentRow(row)
+        menu = self.card_menu(row)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
 
 class WhyCardWidget(QFrame):
