@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
-
 from desktoprec.domain import (
     Explanation,
     Reason,
@@ -48,16 +46,6 @@ SKIP_REFRESH_WINDOW = timedelta(seconds=60)
 QUICK_SKIP_MS = 30_000  # a skip this early in a track (or at an unknown position) is "quick"
 NOVELTY_DAYS = 3.0
 
-_STAMP_SQL = text(
-    "SELECT (SELECT count(*) FROM tracks), (SELECT max(updated_at) FROM tracks),"
-    " (SELECT count(*) FROM track_artists), (SELECT count(*) FROM albums),"
-    " (SELECT count(*) FROM playlist_entries), (SELECT count(*) FROM playlists),"
-    " (SELECT count(*) FROM track_sound), (SELECT max(updated_at) FROM track_sound),"
-    " (SELECT count(*) FROM track_genres), (SELECT sum(weight) FROM track_genres),"
-    " (SELECT count(*) FROM recently_played)"
-)
-
-
 def _optional_float(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
@@ -65,6 +53,47 @@ def _optional_float(value: Any) -> float | None:
 
 def _optional_bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """The database keeps UTC without a zone: give it back its zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _state_from_rows(catalog: Catalog, rows: repo.ListeningRows, now: datetime) -> UserState:
+    """The user's stored signals as catalog positions (tracks not in the catalog are left out)."""
+    state = UserState(now=now)
+    index = catalog.index
+    for track_id, added_at in rows.saved:
+        if track_id in index:
+            state.saved.add(index[track_id])
+            added = parse_iso(added_at)
+            if added is not None:
+                state.saved_added[index[track_id]] = added
+    range_order = {"short_term": 0, "medium_term": 1, "long_term": 2}
+    seen: set[int] = set()
+    for _, _, track_id in sorted(rows.top, key=lambda r: (range_order.get(r[0], 3), r[1])):
+        if track_id in index and index[track_id] not in seen:
+            seen.add(index[track_id])
+            state.top.append(index[track_id])
+    for played_at, track_id in rows.plays:
+        moment = parse_iso(played_at)
+        if track_id in index and moment is not None:
+            state.recent_plays.append((index[track_id], moment))
+    for track_id, kind, at in rows.feedback:
+        if track_id in index:
+            state.feedback.append((index[track_id], kind, _aware(at)))
+    for track_id, bpm in rows.deezer_bpm:
+        if track_id in index and bpm:
+            state.sound_evidence[index[track_id]] = {"bpm": float(bpm)}
+    for kind, value in rows.disliked:
+        (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
+    for track_id, at in rows.recommended:
+        if track_id in index:
+            moment, pos = _aware(at), index[track_id]
+            if pos not in state.recommended or state.recommended[pos] < moment:
+                state.recommended[pos] = moment
+    return state
 
 
 class RecommendService:
@@ -79,7 +108,7 @@ class RecommendService:
 
     def _library_stamp(self) -> tuple[Any, ...]:
         with self.services.db.read() as session:
-            return tuple(session.execute(_STAMP_SQL).one())
+            return repo.library_stamp(session)
 
     def engine(self, progress: Progress | None = None,
                cancel: threading.Event | None = None) -> Engine:
@@ -157,47 +186,10 @@ class RecommendService:
     # --- the user's state -------------------------------------------------------------------------
 
     def user_state(self, catalog: Catalog, now: datetime | None = None) -> UserState:
-        from desktoprec.storage.tables import (
-            DislikedRow,
-            FeedbackRow,
-            RecentlyPlayedRow,
-            RecommendedRow,
-            SavedTrackRow,
-            SoundEvidenceRow,
-            TopTrackRow,
-        )
-
         now = now or utcnow()
-        state = UserState(now=now)
-        index = catalog.index
-        range_order = {"short_term": 0, "medium_term": 1, "long_term": 2}
         with self.services.db.read() as session:
-            for track_id, added_at in session.execute(select(SavedTrackRow.track_id,
-                                                             SavedTrackRow.added_at)):
-                if track_id in index:
-                    state.saved.add(index[track_id])
-                    added = parse_iso(added_at)
-                    if added is not None:
-                        state.saved_added[index[track_id]] = added
-            tops = sorted(session.execute(select(TopTrackRow.time_range, TopTrackRow.rank,
-                                                 TopTrackRow.track_id)),
-                          key=lambda r: (range_order.get(r[0], 3), r[1]))
-            seen: set[int] = set()
-            for _, _, track_id in tops:
-                if track_id in index and index[track_id] not in seen:
-                    seen.add(index[track_id])
-                    state.top.append(index[track_id])
-            for played_at, track_id in session.execute(select(RecentlyPlayedRow.played_at,
-                                                              RecentlyPlayedRow.track_id)):
-                moment = parse_iso(played_at)
-                if track_id in index and moment is not None:
-                    state.recent_plays.append((index[track_id], moment))
-            for track_id, kind, at in session.execute(
-                    select(FeedbackRow.track_id, FeedbackRow.kind, FeedbackRow.at)
-                    .order_by(FeedbackRow.at.desc()).limit(5000)):
-                if track_id in index:
-                    state.feedback.append((index[track_id], kind, at.replace(tzinfo=UTC)
-                                           if at.tzinfo is None else at))
+            rows = repo.listening_rows(session, recommended_since=to_db(now - timedelta(days=30)))
+            state = _state_from_rows(catalog, rows, now)
             state.known_artists = repo.user_artist_ids(session)
             # The artists of the user's own files are known too: their music is on the disk.
             for pos, source in enumerate(catalog.track_source or ()):
@@ -207,23 +199,8 @@ class RecommendService:
                          if source == "discovery"]
             if discovery:
                 found = repo.candidate_evidence(session, [catalog.ids[i] for i in discovery])
-                state.evidence = {index[tid]: list(items) for tid, items in found.items()
-                                  if tid in index}
-            for track_id, bpm in session.execute(
-                    select(SoundEvidenceRow.track_id, SoundEvidenceRow.bpm).where(
-                        SoundEvidenceRow.service == "deezer", SoundEvidenceRow.bpm.is_not(None))):
-                if track_id in index and bpm:
-                    state.sound_evidence[index[track_id]] = {"bpm": float(bpm)}
-            for kind, value in session.execute(select(DislikedRow.kind, DislikedRow.value)):
-                (state.disliked_artists if kind == "artist" else state.disliked_genres).add(value)
-            horizon = to_db(now - timedelta(days=30))
-            for track_id, at in session.execute(select(RecommendedRow.track_id, RecommendedRow.at)
-                                                .where(RecommendedRow.at >= horizon)):
-                if track_id in index:
-                    moment = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-                    pos = index[track_id]
-                    if pos not in state.recommended or state.recommended[pos] < moment:
-                        state.recommended[pos] = moment
+                state.evidence = {catalog.index[tid]: list(items) for tid, items in found.items()
+                                  if tid in catalog.index}
         return state
 
     # --- recommending ---------------------------------------------------------------------------
@@ -323,20 +300,13 @@ class RecommendService:
         return list(dict.fromkeys(positions))
 
     def _remember(self, result: RecommendationList) -> RecommendationList:
-        from desktoprec.storage.tables import RecommendationListRow, RecommendedRow
-
         now = to_db(utcnow())
         recipe = dict(result.recipe)
         recipe["figures"] = dict(result.figures)
         recipe["summaries"] = [item.explanation.summary for item in result.items]
         with self.services.db.write() as session:
-            row = RecommendationListRow(created_at=now, recipe=recipe,
-                                        track_ids=[item.track.id for item in result.items])
-            session.add(row)
-            for item in result.items:
-                session.merge(RecommendedRow(track_id=item.track.id, at=now))
-            session.flush()
-            list_id = row.id
+            list_id = repo.add_recommendation_list(
+                session, at=now, recipe=recipe, track_ids=[item.track.id for item in result.items])
         stored = RecommendationList(items=result.items, recipe=result.recipe,
                                     figures=result.figures, list_id=list_id)
         self._last = stored
@@ -344,14 +314,11 @@ class RecommendService:
 
     def last_list(self) -> RecommendationList | None:
         """The most recent list (this session's, or rebuilt from the database)."""
-        from desktoprec.storage.tables import RecommendationListRow
-
         with self.services.db.read() as session:
-            row = session.scalars(select(RecommendationListRow).order_by(
-                RecommendationListRow.id.desc()).limit(1)).first()
-            if row is None:
-                return self._last
-            list_id, recipe, track_ids = row.id, dict(row.recipe or {}), list(row.track_ids or [])
+            stored = repo.last_recommendation_list(session)
+        if stored is None:
+            return self._last
+        list_id, recipe, track_ids = stored
         if self._last is not None and self._last.list_id == list_id:
             return self._last
         try:
@@ -444,24 +411,20 @@ class RecommendService:
         too): two quick skips (each within QUICK_SKIP_MS of a track's start, or at an unknown
         position) within SKIP_REFRESH_WINDOW refresh the last list, steering away from what was
         skipped; the answer then says `refreshed` and carries the new list under "list"."""
-        from desktoprec.storage.tables import FeedbackRow
-
         if kind not in FEEDBACK_KINDS:
             raise RecommendError(f"Unknown feedback {kind!r}.",
                                  hint=f"one of: {', '.join(FEEDBACK_KINDS)}")
         track_id = self._track_ref(track_id)
         now = utcnow()
         with self.services.db.write() as session:
-            session.add(FeedbackRow(track_id=track_id, kind=kind, at=to_db(now),
-                                    position_ms=position_ms, context=context))
+            repo.add_feedback(session, track_id, kind, to_db(now), position_ms, context)
         answer: dict[str, Any] = {"track_id": track_id, "kind": kind, "stored": True,
                                   "refreshed": False}
         if kind != "skip":
             return answer
         with self.services.db.read() as session:
-            recent = list(session.scalars(select(FeedbackRow.track_id).where(
-                FeedbackRow.kind == "skip", FeedbackRow.at >= to_db(now - SKIP_REFRESH_WINDOW),
-                FeedbackRow.position_ms.is_(None) | (FeedbackRow.position_ms < QUICK_SKIP_MS))))
+            recent = repo.quick_skips(session, since=to_db(now - SKIP_REFRESH_WINDOW),
+                                      before_ms=QUICK_SKIP_MS)
         if position_ms is not None and position_ms >= QUICK_SKIP_MS:
             return answer  # a skip late in a track is not a sign the list is wrong
         if len(recent) < 2:
@@ -503,12 +466,10 @@ class RecommendService:
 
     def dislike(self, kind: str, value: str) -> None:
         """Never recommend this artist (id) or genre again."""
-        from desktoprec.storage.tables import DislikedRow
-
         if kind not in ("artist", "genre"):
             raise RecommendError("Only artists and genres can be disliked.")
         with self.services.db.write() as session:
-            session.merge(DislikedRow(kind=kind, value=value, at=to_db(utcnow())))
+            repo.add_dislike(session, kind, value, to_db(utcnow()))
 
     def discover(self, client: Any = None, budget: int | None = None,
                  progress: Progress | None = None,

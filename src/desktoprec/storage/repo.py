@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import delete, func, select, text, true
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from desktoprec.storage.tables import (
     AlbumRow,
     ArtistRow,
     CandidateEvidenceRow,
+    DislikedRow,
     FeedbackRow,
     FollowedArtistRow,
     IsrcRow,
@@ -30,7 +31,10 @@ from desktoprec.storage.tables import (
     PlaylistEntryRow,
     PlaylistRow,
     RecentlyPlayedRow,
+    RecommendationListRow,
+    RecommendedRow,
     SavedTrackRow,
+    SoundEvidenceRow,
     SyncStateRow,
     TopArtistRow,
     TopTrackRow,
@@ -655,3 +659,92 @@ def album_track_ids(session: Session, album_id: str) -> list[str]:
     return list(session.scalars(
         select(TrackRow.id).where(TrackRow.album_id == album_id)
         .order_by(TrackRow.track_number.is_(None), TrackRow.track_number, TrackRow.name)))
+
+
+# --- the recommender's reads and writes (recommend/service.py) ------------------------------------
+
+# What the recommender's cached engine depends on: when any figure changes, it is rebuilt.
+_LIBRARY_STAMP_SQL = text(
+    "SELECT (SELECT count(*) FROM tracks), (SELECT max(updated_at) FROM tracks),"
+    " (SELECT count(*) FROM track_artists), (SELECT count(*) FROM albums),"
+    " (SELECT count(*) FROM playlist_entries), (SELECT count(*) FROM playlists),"
+    " (SELECT count(*) FROM track_sound), (SELECT max(updated_at) FROM track_sound),"
+    " (SELECT count(*) FROM track_genres), (SELECT sum(weight) FROM track_genres),"
+    " (SELECT count(*) FROM recently_played)"
+)
+
+
+def library_stamp(session: Session) -> tuple[Any, ...]:
+    """Counts and latest changes of the tables the recommender's catalog is built from."""
+    return tuple(session.execute(_LIBRARY_STAMP_SQL).one())
+
+
+@dataclass(frozen=True)
+class ListeningRows:
+    """The user's own signals as stored, for the recommender's user state (ids, not positions)."""
+
+    saved: list[tuple[str, str | None]]  # (track id, added_at ISO 8601)
+    top: list[tuple[str, int, str]]  # (time range, rank, track id)
+    plays: list[tuple[str, str]]  # (played_at ISO 8601, track id)
+    feedback: list[tuple[str, str, datetime]]  # (track id, kind, at), newest first
+    deezer_bpm: list[tuple[str, float]]  # (track id, Deezer's tempo)
+    disliked: list[tuple[str, str]]  # (artist | genre, value)
+    recommended: list[tuple[str, datetime]]  # (track id, when it was recommended)
+
+
+def listening_rows(session: Session, *, recommended_since: datetime,
+                   feedback_limit: int = 5000) -> ListeningRows:
+    """Everything the user did that steers recommendations, read in one session."""
+    def rows(stmt: Any) -> list[Any]:
+        return [tuple(row) for row in session.execute(stmt)]
+
+    return ListeningRows(
+        saved=rows(select(SavedTrackRow.track_id, SavedTrackRow.added_at)),
+        top=rows(select(TopTrackRow.time_range, TopTrackRow.rank, TopTrackRow.track_id)),
+        plays=rows(select(RecentlyPlayedRow.played_at, RecentlyPlayedRow.track_id)),
+        feedback=rows(select(FeedbackRow.track_id, FeedbackRow.kind, FeedbackRow.at)
+                      .order_by(FeedbackRow.at.desc()).limit(feedback_limit)),
+        deezer_bpm=rows(select(SoundEvidenceRow.track_id, SoundEvidenceRow.bpm).where(
+            SoundEvidenceRow.service == "deezer", SoundEvidenceRow.bpm.is_not(None))),
+        disliked=rows(select(DislikedRow.kind, DislikedRow.value)),
+        recommended=rows(select(RecommendedRow.track_id, RecommendedRow.at)
+                         .where(RecommendedRow.at >= recommended_since)),
+    )
+
+
+def add_recommendation_list(session: Session, *, at: datetime, recipe: dict[str, Any],
+                            track_ids: Sequence[str]) -> int:
+    """Store a list and mark its tracks as recommended at `at`; returns the list's id."""
+    row = RecommendationListRow(created_at=at, recipe=recipe, track_ids=list(track_ids))
+    session.add(row)
+    for track_id in track_ids:
+        session.merge(RecommendedRow(track_id=track_id, at=at))
+    session.flush()
+    return int(row.id)
+
+
+def last_recommendation_list(session: Session) -> tuple[int, dict[str, Any], list[str]] | None:
+    """The newest stored list as (id, recipe, track ids), or None when there is none."""
+    row = session.scalars(select(RecommendationListRow).order_by(
+        RecommendationListRow.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return row.id, dict(row.recipe or {}), list(row.track_ids or [])
+
+
+def add_feedback(session: Session, track_id: str, kind: str, at: datetime,
+                 position_ms: int | None = None, context: str | None = None) -> None:
+    session.add(FeedbackRow(track_id=track_id, kind=kind, at=at, position_ms=position_ms,
+                            context=context))
+
+
+def quick_skips(session: Session, *, since: datetime, before_ms: int) -> list[str]:
+    """Track ids skipped since `since` within `before_ms` of the start (or at no known position)."""
+    return list(session.scalars(select(FeedbackRow.track_id).where(
+        FeedbackRow.kind == "skip", FeedbackRow.at >= since,
+        FeedbackRow.position_ms.is_(None) | (FeedbackRow.position_ms < before_ms))))
+
+
+def add_dislike(session: Session, kind: str, value: str, at: datetime) -> None:
+    """Never recommend this artist or genre again (a second dislike only moves its date)."""
+    session.merge(DislikedRow(kind=kind, value=value, at=at))
