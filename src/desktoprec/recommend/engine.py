@@ -22,7 +22,7 @@ from desktoprec.index.vectors import (
     single_threaded,
 )
 from desktoprec.recommend.context import CONTEXT_TARGETS, time_of_day
-from desktoprec.recommend.model import Ranker, load_ranker
+from desktoprec.recommend.model import YEAR_SCALE, Ranker, load_ranker
 from desktoprec.recommend.path import Route, find_path
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY, Picked, list_figures, rerank
 
@@ -32,7 +32,6 @@ MODES = ("for_you", "more_like", "playlist", "cold_start")
 
 # The score of a candidate is the learned model's log-odds (recommend/model.py, fitted by
 # `desktoprec eval --fit-ranker`); these figures only shape the candidate pool and the profile.
-YEAR_SCALE = 5.0
 # Sound descriptors a context direction can use when the evaluation stands in for one (the seed
 # half's own deviation from the catalog: its "mood").
 CONTEXT_DESCRIPTORS = ("energy", "tempo", "acousticness", "valence", "danceability", "mode",

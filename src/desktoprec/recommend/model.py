@@ -40,7 +40,7 @@ FEATURES: tuple[str, ...] = (
     "genre_sim", "has_genre",
     "colisten_sim", "has_colisten",
     "metadata_sim", "has_metadata",
-    "year_close",  # exp(-|year - the seeds' median year| / 5)
+    "year_close",  # exp(-|year - the seeds' median year| / YEAR_SCALE)
     "has_year",
     "context_fit",  # tanh of the candidate's standardized sound along the wanted direction
 )
@@ -55,6 +55,9 @@ SIGNAL_OF: dict[str, str] = {
     "year_close": "metadata", "has_year": "metadata",
     "context_fit": "context",
 }
+# Years: how far from the seeds' median release year `year_close` falls to 1/e; explanations call
+# a release "close to" the seeds' year within it.
+YEAR_SCALE = 5.0
 SIGNALS: tuple[str, ...] = ("artist", "colisten", "sound", "genre", "metadata", "context")
 RESOURCE = "ranker.json"
 FORMAT = 1
