@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import numpy as np
 
 from desktoprec.errors import Cancelled, RecommendError
 from desktoprec.numeric import standardize
-from desktoprec.recommend.catalog import Catalog
+from desktoprec.recommend.catalog import Catalog, Dataset
 from desktoprec.recommend.engine import Engine, Query
 from desktoprec.recommend.model import FEATURES, Ranker, file_sha256, fit_logistic, load_ranker
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
@@ -126,6 +126,28 @@ def summarize(rows: Sequence[dict[str, Any]], key: str, artist_of: dict[str, str
     return summary
 
 
+# --- the loop over playlists -------------------------------------------------------------------
+
+
+def _each_split(splits: Sequence[Split], phase: str, progress: Progress | None,
+                cancel: threading.Event | None) -> Iterator[Split]:
+    """The splits one by one, with progress before each and at the end; stops on cancel."""
+    for done, split in enumerate(splits):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if progress:
+            progress(phase, done, len(splits))
+        yield split
+    if progress:
+        progress(phase, len(splits), len(splits))
+
+
+def _continue_query(split: Split, **options: Any) -> Query:
+    """"Continue this playlist" from the split's seeds only, its own co-listening left out."""
+    return Query(mode="playlist", seeds=list(split.seeds), n=RECOMMEND_COUNT, novelty_days=0,
+                 exclude_contexts=(split.context,), include_saved=True, **options)
+
+
 # --- baselines ---------------------------------------------------------------------------------
 
 
@@ -218,15 +240,9 @@ def fit_ranker(
     rows_y: list[np.ndarray] = []
     rows_w: list[np.ndarray] = []
     context_col = FEATURES.index("context_fit")
-    for done, split in enumerate(inner):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        if progress:
-            progress("fit ranker", done, len(inner))
+    for split in _each_split(inner, "fit ranker", progress, cancel):
         seeds = list(split.seeds)
-        query = Query(mode="playlist", seeds=seeds, n=RECOMMEND_COUNT, novelty_days=0,
-                      exclude_contexts=(split.context,), include_saved=True,
-                      context_from_seeds=True)
+        query = _continue_query(split, context_from_seeds=True)
         scored, _ = engine.score(seeds, [1.0] * len(seeds), query, {}, pool=8 * RECOMMEND_COUNT)
         keep = ~np.isin(scored.positions, seeds) & ~engine.version_mask(scored.positions, seeds)
         positions = scored.positions[keep]
@@ -248,8 +264,6 @@ def fit_ranker(
     offset = x[:, first] @ slopes + intercept
     context_slope, _ = fit_logistic(x[:, [context_col]], y, sample_weight=w, offset=offset)
     coefficients[context_col] = context_slope[0]
-    if progress:
-        progress("fit ranker", len(inner), len(inner))
     figures = {"rows": len(y), "positives": int(y.sum()), "playlists": len(rows_x)}
     return Ranker(FEATURES, coefficients, intercept), figures
 
@@ -289,6 +303,116 @@ def summarize_new_artists(rows: Sequence[dict[str, Any]], artist_of: dict[str, s
 # --- the run -----------------------------------------------------------------------------------
 
 
+def _shipped_ranker(data_hash: str, split_seed: int) -> tuple[Ranker, dict[str, Any]] | None:
+    """The shipped model with its provenance, when it was fitted on this file and split seed."""
+    try:
+        shipped = load_ranker()
+    except RecommendError:
+        return None
+    provenance = shipped.meta.get("fitted_on") or {}
+    if provenance.get("dataset_sha256") != data_hash or provenance.get("split_seed") != split_seed:
+        return None
+    return shipped, {"source": "shipped", **provenance}
+
+
+def _fitted_ranker(catalog: Catalog, data: Dataset, splits: Sequence[Split], dataset: Path,
+                   data_hash: str, split_seed: int, progress: Progress | None,
+                   cancel: threading.Event | None) -> tuple[Ranker, dict[str, Any]]:
+    """A model fitted here on the seed halves, with what it was fitted on."""
+    ranker, fit_figures = fit_ranker(catalog, data.playlist_tracks, data.playlist_ids, splits,
+                                     split_seed=split_seed, progress=progress, cancel=cancel)
+    return ranker, {
+        "source": "fitted in this run",
+        "dataset": Path(dataset).name,
+        "dataset_sha256": data_hash,
+        "split_seed": split_seed,
+        "protocol": "seed halves of the evaluated playlists only, split again in two "
+                    "(pseudo-seeds / pseudo-hidden); the hidden halves are never used",
+        **fit_figures,
+    }
+
+
+def _save_ranker(ranker: Ranker, info: dict[str, Any], dataset: Path, split_seed: int,
+                 path: Path) -> None:
+    """Write a fitted model with its provenance and the command that refits it."""
+    from datetime import UTC, datetime
+
+    meta = {
+        "fitted_on": {k: v for k, v in info.items() if k != "source"},
+        "command": f"desktoprec eval --dataset {Path(dataset).name} --split-seed "
+                   f"{split_seed} --fit-ranker",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+    Ranker(ranker.features, ranker.coefficients, ranker.intercept, meta).save(path)
+
+
+def _honest_engine(catalog: Catalog, data: Dataset, contexts: list[np.ndarray],
+                   splits: Sequence[Split], ranker: Ranker) -> Engine:
+    """An engine over the training contexts; raises if a hidden track reached it."""
+    train = catalog.with_contexts(contexts, data.playlist_ids, ["playlist"] * len(contexts))
+    engine = Engine(train, ranker=ranker)
+    # The engine must hold exactly the training data, not the file's playlists.
+    for split in splits:
+        members = set(engine.contexts[split.context].indices.tolist())
+        if members & set(split.hidden):
+            raise RecommendError("Evaluation split is not honest: hidden tracks reached the engine.")
+    return engine
+
+
+def _playlist_row(engine: Engine, baselines: Baselines, split: Split,
+                  diversity: float) -> dict[str, Any]:
+    """One playlist's lists: at the dial, at 0, without the seed artists, and the baselines."""
+    catalog = engine.catalog
+    seeds = list(split.seeds)
+    # Only the seeds go in; the hidden half is used for scoring and nothing else.
+    query = _continue_query(split, playlist_id=split.playlist_id)
+    query.diversity = diversity
+    recs_default = engine.ranked_ids(query)
+    query.diversity = 0.0
+    recs_zero = engine.ranked_ids(query)
+    # New artists: the list with every track by a seed artist left out.
+    query.diversity = diversity
+    query.exclude_artists = tuple(sorted({int(catalog.primary_artist[s]) for s in seeds}))
+    recs_new = engine.ranked_ids(query)
+    return {
+        "playlist_id": split.playlist_id,
+        "seeds": [catalog.ids[i] for i in split.seeds],
+        "hidden": [catalog.ids[i] for i in split.hidden],
+        "recs_default": recs_default,
+        "recs_diversity0": recs_zero,
+        "recs_new_artists": recs_new,
+        "baseline_popularity": baselines.popularity_recs(seeds),
+        "baseline_centroid": baselines.centroid_recs(seeds),
+        "baseline_same_artists": baselines.same_artist_recs(seeds),
+    }
+
+
+def _write_dump(dump: Path, rows: Sequence[dict[str, Any]]) -> None:
+    try:
+        with Path(dump).open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps({k: row[k] for k in (
+                    "playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0",
+                    "recs_new_artists")}))
+                out.write("\n")
+    except OSError as exc:
+        raise RecommendError(f"The dump {dump} could not be written: {exc}") from exc
+
+
+def _summaries(rows: Sequence[dict[str, Any]], artist_of: dict[str, str]) -> dict[str, Any]:
+    """The figures of the engine's lists and of the baselines over every playlist."""
+    return {
+        "default": summarize(rows, "recs_default", artist_of),
+        **summarize_new_artists(rows, artist_of),
+        "diversity0": summarize(rows, "recs_diversity0", artist_of),
+        "baselines": {
+            "popularity": summarize(rows, "baseline_popularity", artist_of),
+            "audio_centroid": summarize(rows, "baseline_centroid", artist_of),
+            "same_artists": summarize(rows, "baseline_same_artists", artist_of),
+        },
+    }
+
+
 def evaluate(
     dataset: Path,
     *,
@@ -315,114 +439,34 @@ def evaluate(
     contexts = training_contexts(data.playlist_tracks, splits)
     check_split_honesty(contexts, splits)
     data_hash = file_sha256(dataset)
-    ranker: Ranker | None = None
-    ranker_info: dict[str, Any] = {}
-    if not fit:
-        try:
-            shipped = load_ranker()
-        except RecommendError:
-            shipped = None
-        provenance = (shipped.meta.get("fitted_on") or {}) if shipped is not None else {}
-        if shipped is not None and provenance.get("dataset_sha256") == data_hash and \
-                provenance.get("split_seed") == split_seed:
-            ranker = shipped
-            ranker_info = {"source": "shipped", **provenance}
-    if ranker is None:
-        ranker, fit_figures = fit_ranker(catalog, data.playlist_tracks, data.playlist_ids,
-                                         splits, split_seed=split_seed, progress=progress,
-                                         cancel=cancel)
-        ranker_info = {
-            "source": "fitted in this run",
-            "dataset": Path(dataset).name,
-            "dataset_sha256": data_hash,
-            "split_seed": split_seed,
-            "protocol": "seed halves of the evaluated playlists only, split again in two "
-                        "(pseudo-seeds / pseudo-hidden); the hidden halves are never used",
-            **fit_figures,
-        }
+    chosen_ranker = None if fit else _shipped_ranker(data_hash, split_seed)
+    if chosen_ranker is None:
+        chosen_ranker = _fitted_ranker(catalog, data, splits, dataset, data_hash, split_seed,
+                                       progress, cancel)
         if ranker_out is not None:
-            from datetime import UTC, datetime
-
-            meta = {
-                "fitted_on": {k: v for k, v in ranker_info.items() if k != "source"},
-                "command": f"desktoprec eval --dataset {Path(dataset).name} --split-seed "
-                           f"{split_seed} --fit-ranker",
-                "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-            }
-            Ranker(ranker.features, ranker.coefficients, ranker.intercept, meta).save(ranker_out)
-            ranker_info["written_to"] = str(ranker_out)
-    train = catalog.with_contexts(contexts, data.playlist_ids, ["playlist"] * len(contexts))
-    engine = Engine(train, ranker=ranker)
-    # The engine must hold exactly the training data, not the file's playlists.
-    for split in splits:
-        members = set(engine.contexts[split.context].indices.tolist())
-        if members & set(split.hidden):
-            raise RecommendError("Evaluation split is not honest: hidden tracks reached the engine.")
+            _save_ranker(*chosen_ranker, dataset, split_seed, ranker_out)
+            chosen_ranker[1]["written_to"] = str(ranker_out)
+    ranker, ranker_info = chosen_ranker
+    engine = _honest_engine(catalog, data, contexts, splits, ranker)
     build_seconds = time.perf_counter() - started
     chosen = splits[:limit_playlists] if limit_playlists else splits
     baselines = Baselines(catalog)
-    artist_of = {tid: catalog.artist_keys[i][0] for i, tid in enumerate(catalog.ids)}
-    rows: list[dict[str, Any]] = []
-    for done, split in enumerate(chosen):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        if progress:
-            progress("evaluate", done, len(chosen))
-        seeds = list(split.seeds)
-        # Only the seeds go in; the hidden half is used below for scoring and nothing else.
-        query = Query(mode="playlist", seeds=seeds, n=RECOMMEND_COUNT, novelty_days=0,
-                      exclude_contexts=(split.context,), include_saved=True,
-                      playlist_id=split.playlist_id)
-        query.diversity = diversity
-        recs_default = engine.ranked_ids(query)
-        query.diversity = 0.0
-        recs_zero = engine.ranked_ids(query)
-        # New artists: the list with every track by a seed artist left out.
-        query.diversity = diversity
-        query.exclude_artists = tuple(sorted({int(catalog.primary_artist[s]) for s in seeds}))
-        recs_new = engine.ranked_ids(query)
-        rows.append({
-            "playlist_id": split.playlist_id,
-            "seeds": [catalog.ids[i] for i in split.seeds],
-            "hidden": [catalog.ids[i] for i in split.hidden],
-            "recs_default": recs_default,
-            "recs_diversity0": recs_zero,
-            "recs_new_artists": recs_new,
-            "baseline_popularity": baselines.popularity_recs(seeds),
-            "baseline_centroid": baselines.centroid_recs(seeds),
-            "baseline_same_artists": baselines.same_artist_recs(seeds),
-        })
-    if progress:
-        progress("evaluate", len(chosen), len(chosen))
+    rows = [_playlist_row(engine, baselines, split, diversity)
+            for split in _each_split(chosen, "evaluate", progress, cancel)]
     if dump is not None:
-        try:
-            with Path(dump).open("w", encoding="utf-8") as out:
-                for row in rows:
-                    out.write(json.dumps({k: row[k] for k in (
-                        "playlist_id", "seeds", "hidden", "recs_default", "recs_diversity0",
-                        "recs_new_artists")}))
-                    out.write("\n")
-        except OSError as exc:
-            raise RecommendError(f"The dump {dump} could not be written: {exc}") from exc
-    result = {
+        _write_dump(dump, rows)
+    artist_of = {tid: catalog.artist_keys[i][0] for i, tid in enumerate(catalog.ids)}
+    return {
         "dataset": str(dataset),
         "split_seed": split_seed,
         "playlists": len(rows),
         "eligible_playlists": len(splits),
         "tracks": len(catalog),
         "default_diversity": diversity,
-        "default": summarize(rows, "recs_default", artist_of),
-        **summarize_new_artists(rows, artist_of),
-        "diversity0": summarize(rows, "recs_diversity0", artist_of),
-        "baselines": {
-            "popularity": summarize(rows, "baseline_popularity", artist_of),
-            "audio_centroid": summarize(rows, "baseline_centroid", artist_of),
-            "same_artists": summarize(rows, "baseline_same_artists", artist_of),
-        },
+        **_summaries(rows, artist_of),
         "ranker": ranker_info,
         "ranker_coefficients": ranker.weights,
         "split_honest": True,
         "build_seconds": round(build_seconds, 2),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    return result
