@@ -50,7 +50,8 @@ def _find_dataset(explicit: Path | None) -> Path | None:
 
 
 def synthesize_catalog(tracks: int, playlists: int, seed: int, dataset: Path | None) -> Any:
-    from desktoprec.recommend.catalog import AUDIO_FEATURE_NAMES, Catalog, read_dataset
+    from desktoprec.recommend.catalog import Catalog
+    from desktoprec.recommend.dataset import AUDIO_FEATURE_NAMES, read_dataset
 
     rng = np.random.default_rng(seed)
     if dataset is not None:

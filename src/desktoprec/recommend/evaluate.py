@@ -25,7 +25,8 @@ import numpy as np
 
 from desktoprec.errors import Cancelled, RecommendError
 from desktoprec.numeric import standardize
-from desktoprec.recommend.catalog import Catalog, Dataset
+from desktoprec.recommend.catalog import Catalog
+from desktoprec.recommend.dataset import Dataset
 from desktoprec.recommend.engine import Engine, Query
 from desktoprec.recommend.model import FEATURES, Ranker, file_sha256, fit_logistic, load_ranker
 from desktoprec.recommend.rerank import DEFAULT_DIVERSITY
