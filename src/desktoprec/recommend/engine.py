@@ -32,6 +32,9 @@ MODES = ("for_you", "more_like", "playlist", "cold_start")
 
 # The score of a candidate is the learned model's log-odds (recommend/model.py, fitted by
 # `desktoprec eval --fit-ranker`); these figures only shape the candidate pool and the profile.
+# How far a chosen context pulls the sound query (which candidates the index finds), per
+# standard deviation asked; the score's own context term is the model's `context_fit`.
+CONTEXT_PULL = 0.3
 # Sound descriptors a context direction can use when the evaluation stands in for one (the seed
 # half's own deviation from the catalog: its "mood").
 CONTEXT_DESCRIPTORS = ("energy", "tempo", "acousticness", "valence", "danceability", "mode",
@@ -283,73 +286,113 @@ class Engine:
         self, seeds: Sequence[int], weights: Sequence[float], query: Query,
         shift: Mapping[str, float], pool: int = 400,
     ) -> tuple[Scored, dict[str, np.ndarray | None]]:
-        catalog = self.catalog
-        parts = self.query_parts(seeds, weights, query.avoid, query.styles)
-        if shift and parts.get("sound") is not None:
-            sound_q = np.asarray(parts["sound"], dtype=np.float32).copy()
-            sound_q /= float(np.linalg.norm(sound_q)) or 1.0
-            for name, amount in shift.items():
-                sound_q[catalog.sound_names.index(name)] += 0.3 * amount
-            parts["sound"] = sound_q
-        elif shift:
-            sound_q = np.zeros(len(catalog.sound_names), dtype=np.float32)
-            for name, amount in shift.items():
-                sound_q[catalog.sound_names.index(name)] = amount
-            parts["sound"] = sound_q
+        """The candidate pool for these seeds, each candidate scored by the ranking model."""
+        parts = self._shifted_parts(self.query_parts(seeds, weights, query.avoid, query.styles),
+                                    shift)
         if all(v is None for v in parts.values()):
             raise RecommendError("There is nothing to start from.",
                                  hint="pick a few tracks or styles you like")
-        combined = self.vectors.combined_query(parts)
-        found, _ = self.index.search(combined, pool)
-        candidates = [found]
+        found, _ = self.index.search(self.vectors.combined_query(parts), pool)
         seed_arr = np.asarray(seeds, dtype=np.int64)
         w = np.asarray(weights, dtype=np.float32)
         positive = w > 0
-        # Artist affinity: the weighted count of seeds by each artist.
-        artist_weight = np.zeros(len(catalog.artist_vocab), dtype=np.float32)
+        artist_weight = self._seed_artist_weight(seed_arr, w, positive)
+        cooccur_all = self._cooccurrence(seed_arr[positive], query.exclude_contexts) \
+            if len(seed_arr) and self.contexts.shape[0] else None
+        positions = self._candidates(found, artist_weight, cooccur_all, query.exclude_artists)
+        cooccur = (cooccur_all[positions] if cooccur_all is not None
+                   else np.zeros(len(positions), dtype=np.float32))
+        columns = self._affinity_columns(positions, artist_weight, cooccur)
+        columns.update(self._similarity_columns(positions, parts))
+        columns.update(self._year_columns(positions, seed_arr, positive))
+        direction = self.context_direction(
+            self.seed_shift(seed_arr[positive]) if query.context_from_seeds else shift)
+        if direction is not None:
+            columns["context_fit"] = self.context_fit(positions, direction)
+        x = self.ranker.matrix(columns, len(positions))
+        total = self.ranker.score(x)
+        contributions = self.ranker.contributions(x)
+        return Scored(positions, total, contributions, cooccur, x), parts
+
+    def _shifted_parts(self, parts: dict[str, np.ndarray | None],
+                       shift: Mapping[str, float]) -> dict[str, np.ndarray | None]:
+        """The sound query moved the wanted way (or made of the wanted way alone)."""
+        if not shift:
+            return parts
+        names = self.catalog.sound_names
+        if parts.get("sound") is not None:
+            sound_q = np.asarray(parts["sound"], dtype=np.float32).copy()
+            sound_q /= float(np.linalg.norm(sound_q)) or 1.0
+            for name, amount in shift.items():
+                sound_q[names.index(name)] += CONTEXT_PULL * amount
+        else:
+            sound_q = np.zeros(len(names), dtype=np.float32)
+            for name, amount in shift.items():
+                sound_q[names.index(name)] = amount
+        parts["sound"] = sound_q
+        return parts
+
+    def _seed_artist_weight(self, seed_arr: np.ndarray, w: np.ndarray,
+                            positive: np.ndarray) -> np.ndarray:
+        """Artist affinity: the weighted count of (liked) seeds by each artist, in mean weights."""
+        artist_weight = np.zeros(len(self.catalog.artist_vocab), dtype=np.float32)
         if len(seed_arr):
-            np.add.at(artist_weight, catalog.primary_artist[seed_arr[positive]], w[positive])
+            np.add.at(artist_weight, self.catalog.primary_artist[seed_arr[positive]], w[positive])
             mean_w = float(w[positive].mean()) if positive.any() else 1.0
             artist_weight /= mean_w or 1.0
-            # The artists with the most seed weight bring their tracks in (a profile of hundreds
-            # of tracks would otherwise score half the catalog).
-            strongest = np.argsort(-artist_weight)[:MAX_SEED_ARTISTS]
-            for artist in strongest[artist_weight[strongest] > 0]:
-                candidates.append(self.tracks_of_artist(int(artist))[:TRACKS_PER_SEED_ARTIST])
-        # Exact co-occurrence with the seeds in other contexts.
-        cooccur_all = None
-        if len(seed_arr) and self.contexts.shape[0]:
-            # Seeds per context, then each track's count over the contexts that have seeds:
-            # only the rows that matter are touched (a dense pass over every context is slower).
-            liked = np.unique(seed_arr[positive])
-            seed_rows = self.contexts_by_track[liked]
-            hits = np.bincount(seed_rows.indices, minlength=self.contexts.shape[0]
-                               ).astype(np.float32)
-            if len(query.exclude_contexts):
-                hits[np.asarray(query.exclude_contexts, dtype=np.int64)] = 0.0
-            active = np.flatnonzero(hits)
-            members = self.contexts[active]
-            cooccur_all = np.bincount(
-                members.indices, weights=np.repeat(hits[active], np.diff(members.indptr)),
-                minlength=len(catalog)).astype(np.float32)
+        return artist_weight
+
+    def _cooccurrence(self, liked: np.ndarray, exclude_contexts: Sequence[int]) -> np.ndarray:
+        """Each track's count of contexts shared with the liked seeds (weighted by their seeds)."""
+        # Seeds per context, then each track's count over the contexts that have seeds:
+        # only the rows that matter are touched (a dense pass over every context is slower).
+        seed_rows = self.contexts_by_track[np.unique(liked)]
+        hits = np.bincount(seed_rows.indices, minlength=self.contexts.shape[0]).astype(np.float32)
+        if len(exclude_contexts):
+            hits[np.asarray(exclude_contexts, dtype=np.int64)] = 0.0
+        active = np.flatnonzero(hits)
+        members = self.contexts[active]
+        return np.bincount(
+            members.indices, weights=np.repeat(hits[active], np.diff(members.indptr)),
+            minlength=len(self.catalog)).astype(np.float32)
+
+    def _candidates(self, found: np.ndarray, artist_weight: np.ndarray,
+                    cooccur_all: np.ndarray | None, exclude_artists: Sequence[int]) -> np.ndarray:
+        """The index's nearest, the tracks of the strongest seed artists, the most co-listened."""
+        candidates = [found]
+        # The artists with the most seed weight bring their tracks in (a profile of hundreds
+        # of tracks would otherwise score half the catalog).
+        strongest = np.argsort(-artist_weight)[:MAX_SEED_ARTISTS]
+        for artist in strongest[artist_weight[strongest] > 0]:
+            candidates.append(self.tracks_of_artist(int(artist))[:TRACKS_PER_SEED_ARTIST])
+        if cooccur_all is not None:
             nonzero = np.flatnonzero(cooccur_all)
             if len(nonzero) > 300:
                 nonzero = nonzero[np.argpartition(-cooccur_all[nonzero], 300)[:300]]
             candidates.append(nonzero)
         positions = np.unique(np.concatenate(candidates).astype(np.int64))
-        if len(query.exclude_artists):
-            positions = positions[~np.isin(catalog.primary_artist[positions],
-                                           np.asarray(query.exclude_artists, dtype=np.int64))]
+        if len(exclude_artists):
+            positions = positions[~np.isin(self.catalog.primary_artist[positions],
+                                           np.asarray(exclude_artists, dtype=np.int64))]
+        return positions
+
+    def _affinity_columns(self, positions: np.ndarray, artist_weight: np.ndarray,
+                          cooccur: np.ndarray) -> dict[str, np.ndarray]:
+        """The artist and co-occurrence features of the candidates."""
+        artist = self.catalog.primary_artist[positions]
+        seed_count = artist_weight[artist]
+        return {
+            "artist_affinity": seed_count / (
+                np.maximum(self.artist_size[artist] - seed_count, 0) + 1.0),
+            "artist_seeded": (seed_count > 0).astype(np.float64),
+            "cooccur": np.log1p(cooccur),
+            "cooccur_any": (cooccur > 0).astype(np.float64),
+        }
+
+    def _similarity_columns(self, positions: np.ndarray,
+                            parts: Mapping[str, np.ndarray | None]) -> dict[str, np.ndarray]:
+        """Per block the query has: each candidate's similarity and whether it has the block."""
         columns: dict[str, np.ndarray] = {}
-        seed_count = artist_weight[catalog.primary_artist[positions]]
-        columns["artist_affinity"] = seed_count / (
-            np.maximum(self.artist_size[catalog.primary_artist[positions]] - seed_count, 0) + 1.0
-        )
-        columns["artist_seeded"] = (seed_count > 0).astype(np.float64)
-        cooccur = (cooccur_all[positions] if cooccur_all is not None
-                   else np.zeros(len(positions), dtype=np.float32))
-        columns["cooccur"] = np.log1p(cooccur)
-        columns["cooccur_any"] = (cooccur > 0).astype(np.float64)
         for block in BLOCKS:
             vec = parts.get(block)
             if vec is None:
@@ -359,24 +402,26 @@ class Engine:
             # its row is zeros, and its indicator says so.
             columns[f"{block}_sim"] = self.vectors.blocks[block][positions] @ unit
             columns[f"has_{block}"] = self.vectors.masks[block][positions].astype(np.float64)
-        if len(seed_arr):
-            years = catalog.year[seed_arr[positive]] if positive.any() else catalog.year[seed_arr]
-            years = years[np.isfinite(years)]
-            if len(years):
-                cand_years = catalog.year[positions]
-                known = np.isfinite(cand_years)
-                columns["year_close"] = np.where(
-                    known, np.exp(-np.abs(np.nan_to_num(cand_years) - float(np.median(years)))
-                                  / YEAR_SCALE), 0.0)
-                columns["has_year"] = known.astype(np.float64)
-        direction = self.context_direction(
-            self.seed_shift(seed_arr[positive]) if query.context_from_seeds else shift)
-        if direction is not None:
-            columns["context_fit"] = self.context_fit(positions, direction)
-        x = self.ranker.matrix(columns, len(positions))
-        total = self.ranker.score(x)
-        contributions = self.ranker.contributions(x)
-        return Scored(positions, total, contributions, cooccur, x), parts
+        return columns
+
+    def _year_columns(self, positions: np.ndarray, seed_arr: np.ndarray,
+                      positive: np.ndarray) -> dict[str, np.ndarray]:
+        """Closeness to the seeds' median release year, when the seeds have years."""
+        catalog = self.catalog
+        if not len(seed_arr):
+            return {}
+        years = catalog.year[seed_arr[positive]] if positive.any() else catalog.year[seed_arr]
+        years = years[np.isfinite(years)]
+        if not len(years):
+            return {}
+        cand_years = catalog.year[positions]
+        known = np.isfinite(cand_years)
+        return {
+            "year_close": np.where(
+                known, np.exp(-np.abs(np.nan_to_num(cand_years) - float(np.median(years)))
+                              / YEAR_SCALE), 0.0),
+            "has_year": known.astype(np.float64),
+        }
 
     def context_direction(self, shift: Mapping[str, float]) -> np.ndarray | None:
         """The wanted direction over the sound descriptors (L1-normalized), or None."""
