@@ -396,12 +396,8 @@ class RecommendService:
 
     def _sound_families(self, track_ids: Sequence[str]) -> dict[str, str]:
         """The sound family (never a genre) of each of these tracks that has one."""
-        from desktoprec.storage.tables import TrackSoundFamilyRow
-
         with self.services.db.read() as session:
-            return dict(session.execute(select(TrackSoundFamilyRow.track_id,
-                                               TrackSoundFamilyRow.name).where(
-                TrackSoundFamilyRow.track_id.in_(list(track_ids)))).all())
+            return repo.sound_families_of(session, track_ids)
 
     # --- feedback -------------------------------------------------------------------------------
 

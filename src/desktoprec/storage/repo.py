@@ -748,3 +748,12 @@ def quick_skips(session: Session, *, since: datetime, before_ms: int) -> list[st
 def add_dislike(session: Session, kind: str, value: str, at: datetime) -> None:
     """Never recommend this artist or genre again (a second dislike only moves its date)."""
     session.merge(DislikedRow(kind=kind, value=value, at=at))
+
+
+def sound_families_of(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
+    """The sound family (never a genre) of each of these tracks that has one."""
+    out: dict[str, str] = {}
+    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+        out.update(session.execute(select(TrackSoundFamilyRow.track_id, TrackSoundFamilyRow.name)
+                                   .where(TrackSoundFamilyRow.track_id.in_(part))).all())
+    return out
