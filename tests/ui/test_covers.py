@@ -227,3 +227,22 @@ def test_the_playlist_view_shows_spotify_s_playlist_image(qtbot: Any, window: An
     page.playlists.setCurrentRow(1)  # no image: the generated cover with its initials
     assert not page.cover.has_image
     assert page.cover.accessibleName() == "cover: Someone else's"
+
+
+def test_a_cover_arriving_after_its_card_was_deleted_is_dropped(qtbot: Any, ctx: Any,
+                                                                cover_server: Any) -> None:
+    from desktoprec.ui.covers import show_cover
+    from desktoprec.ui.tasks import TaskRunner
+    from desktoprec.ui.widgets import CoverLabel
+
+    base, hits = cover_server
+    ctx.runner = TaskRunner()
+    gone, kept = CoverLabel(56), CoverLabel(56)
+    qtbot.addWidget(kept)
+    try:
+        show_cover(ctx, [gone, kept], f"{base}/real.png")
+        gone.deleteLater()  # the list was redrawn before the cover came
+        qtbot.waitUntil(lambda: kept.has_image)
+    finally:
+        ctx.runner.shutdown(timeout=4.0)
+    assert hits == ["/real.png"]

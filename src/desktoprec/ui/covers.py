@@ -9,7 +9,6 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
@@ -63,8 +62,11 @@ def show_cover(ctx: AppContext, labels: Sequence[CoverLabel], url: str | None) -
         if image is None:
             return
         for label in labels:
-            if shiboken6.isValid(label) and label.wanted_url == url:
-                label.set_image(image)
+            try:
+                if label.wanted_url == url:
+                    label.set_image(image)
+            except RuntimeError:  # the label's widget was deleted meanwhile (a new list)
+                continue
 
     ctx.runner.run(lambda: load_cover(covers_dir, url, size), lane="network", name="cover",
                    on_done=apply, on_error=lambda exc: log.info("cover not shown: %s", exc))
