@@ -4,8 +4,9 @@
 
 Prepares the offline demo in a private temporary home (the user's data is not touched), opens the
 real main window and saves `<page>-<theme>.png` for each page, each page again at 800×600
-(`<page>-800x600-<theme>.png`), the export dialog and the first-run wizard (its start, its client-ID
-page and that page scrolled to the online sources). Without a display it renders offscreen.
+(`<page>-800x600-<theme>.png`), the export dialog, the first-run wizard (its start, its client-ID
+page and that page scrolled to the online sources), and the search results (reached by Ctrl+F and
+typing), an artist and an album view. Without a display it renders offscreen.
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
             page.on_shown()
             settle(700)
             save(window, f"{_slug(name)}-800x600-{theme}")
+        window.resize(width, height)
+        _shoot_browsing(window, services, settle, save, theme)
         settings_page = window.go_to("Settings")
         bar = settings_page.scroller.verticalScrollBar()
         bar.setValue(bar.maximum())  # the rest of Settings: account, data folder, About
@@ -152,6 +155,35 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
     services.close()
     QApplication.processEvents()
     return 0
+
+
+def _shoot_browsing(window: object, services: object, settle: object, save: object,
+                    theme: str) -> None:
+    """Ctrl+F, a search for the first track's artist, that artist's view and its album's."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    browsing = window.browsing  # type: ignore[attr-defined]
+    window.go_to("Library")  # type: ignore[attr-defined]
+    window.activateWindow()  # type: ignore[attr-defined]
+    settle(300)  # type: ignore[operator]
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # type: ignore
+    settle(200)  # type: ignore[operator]
+    print(f"Ctrl+F puts the keyboard in the search box: {browsing.field.hasFocus()}", flush=True)
+    items = services.browse.library_items(limit=1)  # type: ignore[attr-defined]
+    track = items[0].track if items else None
+    browsing.field.setText(track.artists[0] if track and track.artists else "a")
+    browsing.search_now()
+    settle(until=lambda: browsing.search_page.results is not None)  # type: ignore[operator]
+    save(window, f"search-{theme}")  # type: ignore[operator]
+    if track and track.artist_ids:
+        browsing.show_artist(track.artist_ids[0])
+        settle(until=lambda: browsing.artist_page.view is not None)  # type: ignore[operator]
+        save(window, f"artist-{theme}")  # type: ignore[operator]
+    if items and items[0].album_id:
+        browsing.show_album(items[0].album_id)
+        settle(until=lambda: browsing.album_page.view is not None)  # type: ignore[operator]
+        save(window, f"album-{theme}")  # type: ignore[operator]
 
 
 if __name__ == "__main__":

@@ -174,3 +174,31 @@ def test_library_shows_date_added_plays_and_genre_source_and_columns_persist(
     assert not again.table.isColumnHidden(column["added"])
     page.column_actions[column["plays"]].setChecked(True)
     assert load_settings(window.services.paths.settings_file).library_hidden_columns == []
+
+
+def test_recommendation_cards_and_track_results_lead_to_their_artist_and_album(
+        qtbot: Any, window: Any) -> None:
+    browsing = window.browsing
+    for_you = window.go_to("For you")
+    for_you.load()
+    view = for_you.view
+    assert view.cards
+    assert view.list.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    point = view.list.visualItemRect(view.list.item(0)).center()
+    track = browsing.card_track(view, point)
+    assert track is view.cards[0].rec.track
+    browsing.show_artist(track.artist_ids[0])
+    assert browsing.artist_page.name.full_text() == track.artists[0]
+    browsing.show_album_of(track)
+    assert window.stack.currentWidget() is browsing.album_page
+    assert browsing.album_page.name.full_text() == track.album
+    # the search page's Go to album does the same for a track result
+    browsing.field.setText("Song 13")
+    browsing.search_now()
+    page = browsing.search_page
+    assert page.current_track() is not None and page.current_track().id == "t13"
+    assert page.album_button.isEnabled() and page.open_button.text() == "Play"
+    page.album_button.click()
+    assert browsing.album_page.name.full_text() == "Album 1"
+    page.artist_button.click()
+    assert browsing.artist_page.name.full_text() == "Artist 5"

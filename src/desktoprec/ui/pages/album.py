@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -47,10 +48,11 @@ def track_tree() -> QTreeWidget:
     tree.setUniformRowHeights(True)
     tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     tree.setAlternatingRowColors(True)
-    tree.setColumnWidth(0, 36)
-    tree.setColumnWidth(1, 240)
-    tree.setColumnWidth(2, 160)
-    tree.setColumnWidth(3, 160)
+    header = tree.header()
+    header.setStretchLastSection(False)  # the title takes the spare width, not "Plays"
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    for column, width in ((0, 36), (2, 180), (3, 180), (4, 64), (5, 56)):
+        tree.setColumnWidth(column, width)
     return tree
 
 

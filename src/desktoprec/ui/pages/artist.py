@@ -9,8 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
-    QSplitter,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -33,24 +31,14 @@ class ArtistPage(DetailPage):
         self.genres.set_muted()
         self.words.addWidget(self.genres)
         self.words.addStretch(1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        albums_box = QWidget()
-        albums_layout = QVBoxLayout(albums_box)
-        albums_layout.setContentsMargins(0, 0, 0, 0)
-        albums_layout.addWidget(PlainLabel("Albums", bold=True))
+        self.layout_.addWidget(PlainLabel("Albums", bold=True))
         self.albums = QListWidget()
         self.albums.setAccessibleName("Albums")
-        albums_layout.addWidget(self.albums)
-        tracks_box = QWidget()
-        tracks_layout = QVBoxLayout(tracks_box)
-        tracks_layout.setContentsMargins(0, 0, 0, 0)
-        tracks_layout.addWidget(PlainLabel("Tracks in your library", bold=True))
-        tracks_layout.addWidget(self.tracks, 1)
-        tracks_layout.addWidget(self.track_actions)
-        splitter.addWidget(albums_box)
-        splitter.addWidget(tracks_box)
-        splitter.setStretchFactor(1, 3)
-        self.layout_.addWidget(splitter, 1)
+        self.albums.setMaximumHeight(120)  # a few rows; the tracks below get the rest
+        self.layout_.addWidget(self.albums)
+        self.layout_.addWidget(PlainLabel("Tracks in your library", bold=True))
+        self.layout_.addWidget(self.tracks, 1)
+        self.layout_.addWidget(self.track_actions)
         self.albums.itemActivated.connect(self._open_album)
 
     def show_artist(self, artist_id: str) -> None:

@@ -244,6 +244,7 @@ class LibraryPage(QWidget):
     def _show_column(self, column: int, shown: bool) -> None:
         """Show or hide a column and remember the choice in the settings."""
         self.table.setColumnHidden(column, not shown)
+        self.fit_columns()
         hidden = [COLUMN_KEYS[c] for c in range(1, len(COLUMN_KEYS))
                   if self.table.isColumnHidden(c)]
         try:
@@ -251,6 +252,22 @@ class LibraryPage(QWidget):
                 settings.library_hidden_columns = hidden
         except Exception as exc:  # noqa: BLE001 - shown for this session, only not remembered
             self.ctx.status_message.emit(f"The column choice could not be saved: {exc}")
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their contents (at most 260 px); when the shown ones are wider
+        than the table, the long text columns give up width (down to 90 px) so that all fit."""
+        self.table.resizeColumnsToContents()
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        for column in shown:
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+        spare = self.table.viewport().width() - sum(self.table.columnWidth(c) for c in shown)
+        flexible = [c for c in shown if COLUMN_KEYS[c] in ("title", "artists", "album", "genres")]
+        give = sum(max(0, self.table.columnWidth(c) - 90) for c in flexible)
+        if spare < 0 and give > 0:
+            share = min(1.0, -spare / give)
+            for column in flexible:
+                width = self.table.columnWidth(column)
+                self.table.setColumnWidth(column, int(width - max(0, width - 90) * share))
 
     def selected_item(self) -> LibraryItem | None:
         rows = self.table.selectionModel().selectedRows()
@@ -307,9 +324,7 @@ class LibraryPage(QWidget):
         self.model.set_items(items)
         header = self.table.horizontalHeader()  # the order the user chose stays
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+        self.fit_columns()
         more = " (first 500 shown)" if len(items) >= 500 else ""
         self.count.set_plain(f"{len(items)} tracks{more}" if items else
                              "No tracks match. Sync your Spotify library or add a music folder "

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTreeWidget,
@@ -25,6 +26,7 @@ from desktoprec.domain import Track
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.pages.album import AlbumPage
 from desktoprec.ui.pages.artist import ArtistPage
+from desktoprec.ui.pages.recommendations import RecommendationsView
 from desktoprec.ui.widgets import PlainLabel, clip, format_duration, safe_tooltip
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ class SearchPage(QWidget):
         self.on_album: Callable[[str], None] | None = None
         self.on_playlist: Callable[[str], None] | None = None
         self.on_more_like: Callable[[Track], None] | None = None
+        self.on_album_of: Callable[[Track], None] | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
         self.summary = PlainLabel("Type in the search box above (Ctrl+F): tracks, artists, "
@@ -204,14 +207,8 @@ class SearchPage(QWidget):
 
     def _go_to_album(self) -> None:
         track = self.current_track()
-        if track is None or self.on_album is None:
-            return
-        services, open_album = self.ctx.services, self.on_album
-        self.ctx.runner.run(lambda: services.browse.album_of(track.id), lane="db",
-                            name="album-of",
-                            on_done=lambda album_id: open_album(album_id) if album_id else
-                            self.ctx.status_message.emit("This track has no album."),
-                            on_error=lambda exc: self.ctx.error("Album", exc, background=True))
+        if track is not None and self.on_album_of is not None:
+            self.on_album_of(track)
 
 
 class Browsing(QObject):
@@ -253,6 +250,7 @@ class Browsing(QObject):
         self.search_page.on_album = self.show_album
         self.search_page.on_playlist = self.show_playlist
         self.search_page.on_more_like = window.more_like
+        self.search_page.on_album_of = self.show_album_of
         self.artist_page.on_album = self.show_album
         self.artist_page.on_back = self.back
         self.artist_page.track_actions.on_more_like = window.more_like
@@ -262,6 +260,38 @@ class Browsing(QObject):
         library = window.pages["Library"]
         library.on_artist = self.show_artist
         library.on_album = self.show_album
+        for page in window.pages.values():  # recommendation cards: right-click to go there
+            view = getattr(page, "view", None)
+            if isinstance(view, RecommendationsView):
+                view.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                view.list.customContextMenuRequested.connect(
+                    lambda point, v=view: self._card_menu(v, point))
+
+    def card_track(self, view: RecommendationsView, point: QPoint) -> Track | None:
+        item = view.list.itemAt(point)
+        row = view.list.row(item) if item is not None else -1
+        return view.cards[row].rec.track if 0 <= row < len(view.cards) else None
+
+    def _card_menu(self, view: RecommendationsView, point: QPoint) -> None:
+        track = self.card_track(view, point)
+        if track is None:
+            return
+        menu = QMenu(view)
+        artist = menu.addAction("Go to artist")
+        artist.setEnabled(bool(track.artist_ids))
+        artist.triggered.connect(lambda: self.show_artist(track.artist_ids[0]))
+        album = menu.addAction("Go to album")
+        album.triggered.connect(lambda: self.show_album_of(track))
+        menu.exec(view.list.viewport().mapToGlobal(point))
+
+    def show_album_of(self, track: Track) -> None:
+        """The album view of a track's album (looked up in the db lane)."""
+        services = self.window.ctx.services
+        self.window.ctx.runner.run(
+            lambda: services.browse.album_of(track.id), lane="db", name="album-of",
+            on_done=lambda album_id: self.show_album(album_id) if album_id else
+            self.window.ctx.status_message.emit("This track has no album in your library."),
+            on_error=lambda exc: self.window.ctx.error("Album", exc, background=True))
 
     def focus_field(self) -> None:
         self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
