@@ -35,6 +35,7 @@ class ArtistPage(DetailPage):
         self.albums = QListWidget()
         self.albums.setAccessibleName("Albums")
         self.albums.setMaximumHeight(120)  # a few rows; the tracks below get the rest
+        self.albums.setToolTip("Enter or double-click opens the album")
         self.layout_.addWidget(self.albums)
         self.layout_.addWidget(PlainLabel("Tracks in your library", bold=True))
         self.layout_.addWidget(self.tracks, 1)
@@ -83,6 +84,9 @@ class ArtistPage(DetailPage):
             item.setToolTip(safe_tooltip(text))
             item.setData(Qt.ItemDataRole.UserRole, album.id)
             self.albums.addItem(item)
+        row = self.albums.sizeHintForRow(0) if self.albums.count() else 0
+        self.albums.setFixedHeight(min(120, max(1, self.albums.count()) * max(row, 18)
+                                       + 2 * self.albums.frameWidth() + 4))
         self.show_tracks(view.tracks, numbered=False)
 
     def _open_album(self, item: QListWidgetItem) -> None:

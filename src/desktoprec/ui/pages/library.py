@@ -195,6 +195,8 @@ class LibraryPage(QWidget):
         # size columns from the first rows only: measuring 500 rows took ~60 ms of the UI thread
         self.table.horizontalHeader().setResizeContentsPrecision(40)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line a row: long names are elided, the tip has all
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
@@ -255,19 +257,19 @@ class LibraryPage(QWidget):
 
     def fit_columns(self) -> None:
         """Columns as wide as their contents (at most 260 px); when the shown ones are wider
-        than the table, the long text columns give up width (down to 90 px) so that all fit."""
+        than the table, the text columns give up width (down to 72 px, elided) so all fit."""
         self.table.resizeColumnsToContents()
         shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
         for column in shown:
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
         spare = self.table.viewport().width() - sum(self.table.columnWidth(c) for c in shown)
-        flexible = [c for c in shown if COLUMN_KEYS[c] in ("title", "artists", "album", "genres")]
-        give = sum(max(0, self.table.columnWidth(c) - 90) for c in flexible)
+        flexible = [c for c in shown if COLUMN_KEYS[c] not in ("length", "added", "plays")]
+        give = sum(max(0, self.table.columnWidth(c) - 72) for c in flexible)
         if spare < 0 and give > 0:
             share = min(1.0, -spare / give)
             for column in flexible:
                 width = self.table.columnWidth(column)
-                self.table.setColumnWidth(column, int(width - max(0, width - 90) * share))
+                self.table.setColumnWidth(column, int(width - max(0, width - 72) * share))
 
     def selected_item(self) -> LibraryItem | None:
         rows = self.table.selectionModel().selectedRows()
