@@ -91,7 +91,10 @@ def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed
                    ) -> tuple[dict[str, int], list[str], np.ndarray, list[int]]:
     """Cluster tracks by sound: (track -> cluster, names, standardized centroids, sizes)."""
     columns = [SOUND_NAMES.index(name) for name in CLUSTER_FEATURES]
-    ids = list(vectors)
+    # By track id, not in the order the rows were read: k-means seeds from the order, and the
+    # database returns rows in the order analysis happened to finish (the same tracks would get
+    # other families, and other family names, from one launch to the next).
+    ids = sorted(vectors)
     if len(ids) < 2:
         return {}, [], np.zeros((0, len(columns))), []
     raw = np.stack([vectors[i][columns] for i in ids]).astype(np.float64)

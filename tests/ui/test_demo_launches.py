@@ -1,0 +1,44 @@
+"""The real window, opened twice on one home with the demo: the Library shows the same count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktoprec.services import Services
+from desktoprec.ui.context import AppContext
+from desktoprec.ui.main_window import MainWindow
+from desktoprec.ui.tasks import TaskRunner
+
+TRACKS_PER_STYLE = 3  # a small demo: both launches stay well under a minute on two cores
+
+
+def _launch(qtbot: Any) -> tuple[str, int]:
+    """One launch: the window prepares the demo (and fetches its previews), then the Library's
+    count line and the For you state are read; the window then quits as a user would."""
+    services = Services()
+    services.demo.requested_tracks_per_style = TRACKS_PER_STYLE
+    ctx = AppContext(services, TaskRunner(), demo=True)
+    ctx.open_url_hook = lambda url: None
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    try:
+        win.start()
+        qtbot.waitUntil(lambda: win.demo_ready, timeout=300_000)
+        # after "ready" the previews are fetched in a second job; the numbers settle after it
+        qtbot.waitUntil(lambda: win.job is None, timeout=300_000)
+        size = services.browse.library_size()
+        win.go_to("Library")
+        library = win.pages["Library"]
+        library.reload()  # what is in the database now, not a list read during preparation
+        qtbot.waitUntil(lambda: library.count.full_text() == f"{size} tracks", timeout=60_000)
+        return library.count.full_text(), size
+    finally:
+        win.quit_app()
+        services.close()
+
+
+def test_the_window_shows_the_same_library_count_on_each_launch(qtbot: Any) -> None:
+    first_text, first_size = _launch(qtbot)
+    second_text, second_size = _launch(qtbot)
+    assert first_size > 0
+    assert (second_text, second_size) == (first_text, first_size)
