@@ -133,6 +133,20 @@ class Selection:
     from_library: np.ndarray  # a profile track brought back to fill a short list
 
 
+def _rerank_pool(idx: np.ndarray, is_new: np.ndarray, new_share: float | None,
+                 n: int) -> np.ndarray:
+    """The best candidates the re-ranking chooses from (`idx` is best first)."""
+    pool = idx[: max(5 * n + 50, 150)]
+    if new_share is not None and new_share > 0:
+        # Familiar/new asks for new artists: the best of them join the pool even when the
+        # ranking put them below its cut.
+        wanted = math.ceil(new_share * n) * 3
+        extra = [int(i) for i in idx[len(pool):] if is_new[int(i)]][:wanted]
+        if extra:
+            pool = np.concatenate([pool, np.asarray(extra, dtype=np.int64)])
+    return pool
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -638,29 +652,9 @@ class Engine:
         # The order to choose in: the model's score, with the library fill after the rest.
         rank_score = score - np.where(from_library, float(np.ptp(score)) + 1.0, 0.0) \
             if from_library.any() else score
-        # One version of a song per list: keep the best-scored one.
-        order = np.argsort(-rank_score, kind="stable")
-        seen_versions: set[str] = set()
-        unique: list[int] = []
-        for i in order[: max(60 * query.n, 600)]:
-            key = self.catalog.version_keys[int(positions[i])]
-            if key in seen_versions:
-                continue
-            seen_versions.add(key)
-            unique.append(int(i))
-        idx = np.asarray(unique, dtype=np.int64)
-        if len(idx) == 0:
-            raise RecommendError("Every candidate was filtered out.",
-                                 hint="allow saved tracks, or clear some dislikes")
-        pool = idx[: max(5 * query.n + 50, 150)]
+        idx = self._one_version_each(positions, rank_score, query.n)
         new_share = query.new if (query.new is not None and known) else None
-        if new_share is not None and new_share > 0:
-            # Familiar/new asks for new artists: the best of them join the pool even when the
-            # ranking put them below its cut.
-            wanted = math.ceil(new_share * query.n) * 3
-            extra = [int(i) for i in idx[len(pool):] if is_new[int(i)]][:wanted]
-            if extra:
-                pool = np.concatenate([pool, np.asarray(extra, dtype=np.int64)])
+        pool = _rerank_pool(idx, is_new, new_share, query.n)
         picks = rerank(
             rank_score[pool],
             self.vectors.matrix[positions[pool]],
@@ -674,6 +668,23 @@ class Engine:
         chosen = [int(pool[p.position]) for p in picks]
         return Selection(positions, score, features, parts, cooccur, is_new, picks, chosen,
                          from_library)
+
+    def _one_version_each(self, positions: np.ndarray, rank_score: np.ndarray,
+                          n: int) -> np.ndarray:
+        """Indices of the candidates best first, one version of a song each (the best-scored)."""
+        order = np.argsort(-rank_score, kind="stable")
+        seen_versions: set[str] = set()
+        unique: list[int] = []
+        for i in order[: max(60 * n, 600)]:
+            key = self.catalog.version_keys[int(positions[i])]
+            if key in seen_versions:
+                continue
+            seen_versions.add(key)
+            unique.append(int(i))
+        if not unique:
+            raise RecommendError("Every candidate was filtered out.",
+                                 hint="allow saved tracks, or clear some dislikes")
+        return np.asarray(unique, dtype=np.int64)
 
     # --- A -> B ---------------------------------------------------------------------------------
 
