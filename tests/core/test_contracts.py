@@ -14,20 +14,6 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "desktoprec"
 UNTYPED_PARAMETER = re.compile(r"\bAny\b")
 UNTYPED_RESULT = re.compile(r"\bAny\b|\bobject\b")
 
-# Methods still to be given typed results: this list only shrinks (issue 14).
-NOT_YET: set[str] = {
-    "DemoService.enrich",
-    "DemoService.prepare",
-    "DemoService.start_catalogs",
-    "RecommendService.discover",
-    "RecommendService.feedback",
-    "RecommendService.rebuild_index",
-    "RecommendService.styles_for_cold_start",
-    "SyncService.status",
-    "SyncService.sync_and_enrich",
-}
-
-
 def service_modules() -> list[Path]:
     return [PACKAGE / "services.py", *sorted(PACKAGE.glob("*/service.py"))]
 
@@ -72,19 +58,9 @@ def test_the_scan_sees_every_service_module() -> None:
 
 
 def test_public_service_methods_are_typed() -> None:
-    breaches = []
-    for path in service_modules():
-        for breach in contract_breaches(path):
-            if breach.split(":")[0] not in NOT_YET:
-                breaches.append(f"{path.relative_to(PACKAGE)}: {breach}")
+    breaches = [f"{path.relative_to(PACKAGE)}: {breach}"
+                for path in service_modules() for breach in contract_breaches(path)]
     assert breaches == []
-
-
-def test_the_waiting_list_holds_only_real_breaches() -> None:
-    """A method given typed results leaves NOT_YET, so the list cannot hide new breaches."""
-    still = {breach.split(":")[0] for path in service_modules()
-             for breach in contract_breaches(path)}
-    assert NOT_YET - still == set()
 
 
 def test_the_scan_catches_an_untyped_method(tmp_path: Path) -> None:

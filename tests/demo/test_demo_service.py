@@ -169,10 +169,10 @@ def test_prepare_can_be_cancelled_and_then_finishes() -> None:
         phases.clear()
         summary = demo.prepare(lambda phase, done, total: phases.append(phase),
                                threading.Event(), tracks_per_style=1)
-        assert demo.is_prepared() and summary["files_written"] == 0
+        assert demo.is_prepared() and summary.files_written == 0
         for phase in ("demo audio", "emulator", "sign-in", "analyze"):
             assert phase in phases
-        assert summary["analysis"]["analyzed"] == 12
+        assert summary.analysis.analyzed == 12
         with services.db.read() as session:
             sounds = session.scalar(select(func.count()).select_from(TrackSoundRow).where(
                 TrackSoundRow.source == "own_file"))

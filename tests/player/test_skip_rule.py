@@ -34,11 +34,11 @@ def test_two_quick_skips_refresh_but_late_skips_do_not(services: Services) -> No
     base = service.recommend(mode="more_like", seeds=("jazz1_t0", "pop1_t0"), n=6)
     a, b, c, d = (i.track.id for i in base.items[:4])
     late = QUICK_SKIP_MS + 90_000
-    assert not service.feedback(a, "skip", position_ms=late)["refreshed"]
-    assert not service.feedback(b, "skip", position_ms=late)["refreshed"]  # two late skips
-    assert not service.feedback(c, "skip", position_ms=4_000)["refreshed"]  # one quick one
+    assert not service.feedback(a, "skip", position_ms=late).refreshed
+    assert not service.feedback(b, "skip", position_ms=late).refreshed  # two late skips
+    assert not service.feedback(c, "skip", position_ms=4_000).refreshed  # one quick one
     answer = service.feedback(d, "skip", position_ms=2_500)  # the second quick skip
-    assert answer["refreshed"] and set(answer["steered_away_from"]) == {c, d}
-    assert not {c, d} & {i.track.id for i in answer["list"].items}
+    assert answer.refreshed and set(answer.steered_away_from) == {c, d}
+    assert not {c, d} & {i.track.id for i in answer.fresh.items}
     # a late skip right after does not refresh again, even with quick ones in the window
-    assert not service.feedback(a, "skip", position_ms=late)["refreshed"]
+    assert not service.feedback(a, "skip", position_ms=late).refreshed

@@ -33,9 +33,9 @@ def test_discovery_adds_candidates_within_budget_and_caches(synced) -> None:  # 
     with services.db.read() as session:
         before = session.scalar(select(func.count()).select_from(TrackRow))
     first = services.recommend.discover(client=client, budget=12)
-    assert first["requests"] <= 12
-    assert first["albums_fetched"] >= 1 and first["tracks_added"] >= 1
-    assert first["stopped"] == "budget"
+    assert first.requests <= 12
+    assert first.albums_fetched >= 1 and first.tracks_added >= 1
+    assert first.stopped == "budget"
     with services.db.read() as session:
         discovered = session.scalars(select(TrackRow.id).where(TrackRow.source == "discovery")
                                      ).all()
@@ -43,9 +43,9 @@ def test_discovery_adds_candidates_within_budget_and_caches(synced) -> None:  # 
         fetched = session.scalar(select(func.count()).select_from(AlbumRow)
                                  .where(AlbumRow.tracks_fetched))
         after = session.scalar(select(func.count()).select_from(TrackRow))
-    assert len(discovered) == first["tracks_added"] == after - before
+    assert len(discovered) == first.tracks_added == after - before
     assert not set(discovered) & saved
-    assert fetched == first["albums_fetched"]
+    assert fetched == first.albums_fetched
     # Again: the stored albums are not fetched a second time.
     server.reset_requests()
     second = services.recommend.discover(client=client, budget=12)
@@ -54,9 +54,9 @@ def test_discovery_adds_candidates_within_budget_and_caches(synced) -> None:  # 
     fetched_ids = {r.path.split("/albums/")[1].split("/")[0] for r in album_track_calls}
     with services.db.read() as session:
         first_round = set(session.scalars(select(AlbumRow.id).where(AlbumRow.tracks_fetched)))
-    assert second["albums_cached"] >= 1
-    assert second["requests"] <= 12
-    assert len(fetched_ids) == second["albums_fetched"]
+    assert second.albums_cached >= 1
+    assert second.requests <= 12
+    assert len(fetched_ids) == second.albums_fetched
     # The discovered tracks are candidates: the engine's catalog includes them.
     engine = services.recommend.engine()
     assert set(discovered) <= set(engine.catalog.ids)
@@ -69,5 +69,5 @@ def test_closed_endpoint_is_a_state_not_a_crash(synced) -> None:  # type: ignore
     services, server, client = synced
     server.faults.add("/v1/artists/", status=403, body="Forbidden", times=100)
     report = services.recommend.discover(client=client, budget=10)
-    assert report["stopped"] in ("closed", "error")
-    assert report["message"] and report["tracks_added"] == 0
+    assert report.stopped in ("closed", "error")
+    assert report.message and report.tracks_added == 0

@@ -84,9 +84,9 @@ def test_catalog_from_database(services: Services) -> None:
 
 def test_index_is_saved_reused_and_rebuilt_on_change(services: Services) -> None:
     first = services.recommend.rebuild_index()
-    folder = Path(first["index_dir"])
+    folder = Path(first.index_dir)
     assert (folder / "manifest.json").exists() and (folder / "vectors.faiss").exists()
-    assert first["tracks"] == len(make_catalog())
+    assert first.tracks == len(make_catalog())
     manifest = json.loads((folder / "manifest.json").read_text())
     # A fresh service (a new start of the app) loads the saved index when nothing changed.
     fresh = Services()
@@ -105,7 +105,7 @@ def test_index_is_saved_reused_and_rebuilt_on_change(services: Services) -> None
 
 
 def test_corrupt_saved_index_is_rebuilt(services: Services) -> None:
-    folder = Path(services.recommend.rebuild_index()["index_dir"])
+    folder = Path(services.recommend.rebuild_index().index_dir)
     (folder / "vectors.faiss").write_bytes(b"garbage")
     fresh = Services()
     try:
@@ -184,10 +184,10 @@ def test_two_skips_within_a_minute_refresh_and_steer_away(services: Services) ->
     base = service.recommend(mode="more_like", seeds=("jazz1_t0", "pop1_t0"), n=6)
     skipped = [i.track.id for i in base.items[:2]]
     one = service.feedback(skipped[0], "skip")
-    assert one["stored"] and not one["refreshed"]
+    assert one.stored and not one.refreshed
     two = service.feedback(f"spotify:track:{skipped[1]}", "skip")
-    assert two["refreshed"] and set(two["steered_away_from"]) == set(skipped)
-    fresh = two["list"]
+    assert two.refreshed and set(two.steered_away_from) == set(skipped)
+    fresh = two.fresh
     assert not set(skipped) & {i.track.id for i in fresh.items}
     with services.db.read() as session:
         kinds = session.scalars(select(FeedbackRow.kind)).all()
@@ -198,10 +198,10 @@ def test_two_skips_within_a_minute_refresh_and_steer_away(services: Services) ->
 
 def test_feedback_keeps_local_ids_and_reads_uris(services: Services) -> None:
     service = services.recommend
-    assert service.feedback("spotify:track:jazz1_t0", "like")["track_id"] == "jazz1_t0"
-    assert service.feedback("https://open.spotify.com/track/jazz1_t1?si=1", "play")[
-        "track_id"] == "jazz1_t1"
-    assert service.feedback("local:0123abcd", "dislike")["track_id"] == "local:0123abcd"
+    assert service.feedback("spotify:track:jazz1_t0", "like").track_id == "jazz1_t0"
+    assert service.feedback("https://open.spotify.com/track/jazz1_t1?si=1", "play"
+                            ).track_id == "jazz1_t1"
+    assert service.feedback("local:0123abcd", "dislike").track_id == "local:0123abcd"
 
 
 def test_listening_sessions_become_contexts(services: Services) -> None:
@@ -226,13 +226,13 @@ def test_old_skips_do_not_refresh(services: Services) -> None:
                                 at=datetime.now(UTC).replace(tzinfo=None)
                                 - timedelta(minutes=5)))
     answer = services.recommend.feedback("jazz1_t4", "skip")
-    assert not answer["refreshed"]
+    assert not answer.refreshed
 
 
 def test_path_and_cold_start_styles(services: Services) -> None:
     service = services.recommend
     styles = service.styles_for_cold_start()
-    assert {s["style"] for s in styles} == {"rock", "jazz", "pop"}
+    assert {s.style for s in styles} == {"rock", "jazz", "pop"}
     result = service.path("jazz1_t0", "rock1_t4", 5)
     assert next(i.track.id for i in result.items) == "jazz1_t0"
     assert [i.track.id for i in result.items][-1] == "rock1_t4"

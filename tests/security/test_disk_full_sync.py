@@ -50,7 +50,7 @@ def test_disk_full_mid_sync_is_reported_and_the_next_sync_completes() -> None:
             # A first, small library fits; then the account grows and the disk is nearly full.
             report = sync.sync()
             assert report.ok
-            before = {k: sync.status()[k] for k in COUNTS}
+            before = {k: getattr(sync.status(), k) for k in COUNTS}
             bigger = generate_account(seed=8, saved_tracks=400, playlists=2)
             for track_id, track in bigger.tracks.items():
                 account.tracks.setdefault(track_id, track)
@@ -62,7 +62,7 @@ def test_disk_full_mid_sync_is_reported_and_the_next_sync_completes() -> None:
                 sync.sync(full=True)
             assert "disk is full" in str(caught.value)
             _uncap(services)
-            after = {k: sync.status()[k] for k in COUNTS}
+            after = {k: getattr(sync.status(), k) for k in COUNTS}
             # Pages of 50 are committed whole or not at all; what the last good sync stored stays.
             added = after["saved_tracks"] - before["saved_tracks"]
             assert 0 < added < 300 and added % 50 == 0, added  # it filled up mid-way
@@ -71,6 +71,6 @@ def test_disk_full_mid_sync_is_reported_and_the_next_sync_completes() -> None:
 
             report = sync.sync()
             assert report.ok
-            assert sync.status()["saved_tracks"] == before["saved_tracks"] + 300
+            assert sync.status().saved_tracks == before["saved_tracks"] + 300
         finally:
             services.close()

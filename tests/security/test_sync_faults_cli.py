@@ -60,7 +60,7 @@ class Session:
         services = Services(AppPaths(data_dir=home / "data", config_dir=home / "config",
                                      cache_dir=home / "cache", log_dir=home / "logs"))
         try:
-            return dict(SyncService(services).status())
+            return SyncService(services).status().to_json()
         finally:
             services.close()
 

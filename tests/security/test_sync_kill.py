@@ -117,9 +117,9 @@ def test_sigkill_at_several_moments_then_the_next_sync_completes(emulator: Emula
         report = sync.sync()
         assert report.ok, report
         status = sync.status()
-        assert status["saved_tracks"] == SAVED
-        assert status["playlists"] >= PLAYLISTS - 2  # some generated playlists are unreadable
-        assert status["last_error"] in (None, "")
+        assert status.saved_tracks == SAVED
+        assert status.playlists >= PLAYLISTS - 2  # some generated playlists are unreadable
+        assert status.last_error in (None, "")
     finally:
         services.close()
     # Each kill landed where it was aimed (none of the children got to finish).

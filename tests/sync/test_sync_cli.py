@@ -78,7 +78,7 @@ def _reference_status(server: EmulatorServer, root: Path) -> dict[str, Any]:
         client = SpotifyClient(server.api_url, emulator_tokens(server))
         sync = SyncService(services, client=client)
         assert sync.sync().ok
-        return sync.status()
+        return sync.status().to_json()
     finally:
         services.close()
 

@@ -40,14 +40,14 @@ def test_full_then_incremental_request_counts(services: Services,
     assert report.audio_features == "closed"
     assert {"me", "saved_tracks", "playlists", "top", "followed_artists"} <= set(phases)
     status = sync.status()
-    assert status["saved_tracks"] == SAVED
-    assert status["playlists"] == len(readable)
-    assert status["playlists_skipped"] == len(emulator.account.playlists) - len(readable)
-    assert status["playlist_items"] == sum(len(p.entries) for p in readable)
-    assert status["local_items"] == 1 and status["unavailable_items"] == 1
-    assert status["episode_items"] == 1
-    assert status["followed_artists"] == len(emulator.account.followed_artists)
-    assert status["last_sync"] and status["audio_features_available"] is False
+    assert status.saved_tracks == SAVED
+    assert status.playlists == len(readable)
+    assert status.playlists_skipped == len(emulator.account.playlists) - len(readable)
+    assert status.playlist_items == sum(len(p.entries) for p in readable)
+    assert status.local_items == 1 and status.unavailable_items == 1
+    assert status.episode_items == 1
+    assert status.followed_artists == len(emulator.account.followed_artists)
+    assert status.last_sync and status.audio_features_available is False
     paths = _paths(emulator)
     assert not any(p.startswith("/playlists/") and p.endswith("/tracks") for p in paths)
     assert sum(p.startswith("/audio-features") for p in paths) == 1
@@ -57,7 +57,7 @@ def test_full_then_incremental_request_counts(services: Services,
     assert again.ok and again.kind == "incremental"
     assert again.total_requests <= 10, again.requests
     assert len(emulator.requests) == again.total_requests
-    assert sync.status()["saved_tracks"] == SAVED
+    assert sync.status().saved_tracks == SAVED
 
 
 def test_incremental_picks_up_changes(services: Services, emulator: EmulatorServer,
@@ -78,8 +78,8 @@ def test_incremental_picks_up_changes(services: Services, emulator: EmulatorServ
     assert report.counts["saved_tracks_removed"] == 1
     assert report.counts["playlists_fetched"] == 1
     status = sync.status()
-    assert status["saved_tracks"] == SAVED
-    assert status["playlist_items"] == sum(len(p.entries) for p in _readable(emulator))
+    assert status.saved_tracks == SAVED
+    assert status.playlist_items == sum(len(p.entries) for p in _readable(emulator))
     assert [p for p in _paths(emulator) if p.endswith("/items")] == [
         f"/playlists/{changed.id}/items"]
     with services.db.read() as session:
@@ -100,7 +100,7 @@ def test_forbidden_playlists_are_skipped_not_failures(services: Services,
     assert "403" in reasons[own.id]
     assert all("own or collaborate" in reasons[f] for f in foreign)
     assert not any(f"/playlists/{f}/items" in _paths(emulator) for f in foreign)
-    assert sync.status()["playlists_skipped"] == len(foreign) + 1
+    assert sync.status().playlists_skipped == len(foreign) + 1
     emulator.reset_requests()
     sync.sync()  # not asked again while the refused snapshot is unchanged
     assert f"/playlists/{own.id}/items" not in _paths(emulator)
@@ -166,11 +166,11 @@ def test_long_429_stops_keeps_data_and_next_sync_completes(services: Services,
     partial = info.value.report  # type: ignore[attr-defined]
     assert partial.retry_after == 3600 and not partial.ok
     status = sync.status()
-    assert status["saved_tracks"] == SAVED and status["last_sync"] is None
-    assert "rate limit" in status["last_error"]
+    assert status.saved_tracks == SAVED and status.last_sync is None
+    assert "rate limit" in status.last_error
     report = sync.sync()
     assert report.ok and report.kind == "full"
-    assert sync.status()["playlist_items"] == sum(len(p.entries) for p in _readable(emulator))
+    assert sync.status().playlist_items == sum(len(p.entries) for p in _readable(emulator))
 
 
 def test_short_429_waits_and_succeeds(services: Services, emulator: EmulatorServer,
@@ -194,7 +194,7 @@ def test_faults_keep_last_good_data(services: Services, emulator: EmulatorServer
                                     fault: dict[str, Any], make_sync: Any) -> None:
     sync, _, _ = make_sync(services, emulator)
     sync.sync()
-    before = sync.status()
+    before = sync.status().to_json()
     changed = _readable(emulator)[3]
     changed.entries = changed.entries[:5]
     changed.touch()
@@ -202,12 +202,12 @@ def test_faults_keep_last_good_data(services: Services, emulator: EmulatorServer
     with pytest.raises((NetworkError, MalformedResponse)) as info:
         sync.sync()
     assert len(str(info.value)) < 300 and "\n" not in str(info.value)
-    after = sync.status()
+    after = sync.status().to_json()
     for key in ("saved_tracks", "playlists", "playlist_items", "followed_artists", "tracks"):
         assert after[key] == before[key], key
     assert after["last_sync"] == before["last_sync"] and after["last_error"]
     assert sync.sync().ok
-    assert sync.status()["playlist_items"] == before["playlist_items"] - (PER_PLAYLIST - 5)
+    assert sync.status().playlist_items == before["playlist_items"] - (PER_PLAYLIST - 5)
 
 
 def test_cancel_between_pages_then_resume(services: Services, emulator: EmulatorServer,
@@ -221,13 +221,13 @@ def test_cancel_between_pages_then_resume(services: Services, emulator: Emulator
 
     with pytest.raises(Cancelled):
         sync.sync(progress=progress, cancel=cancel)
-    assert sync.status()["saved_tracks"] == 50
+    assert sync.status().saved_tracks == 50
     # a cancel is an interruption, not a failure
-    assert sync.status()["last_error"] is None and sync.status()["sync_interrupted"] is True
+    assert sync.status().last_error is None and sync.status().sync_interrupted is True
     emulator.reset_requests()
     report = sync.sync()
-    assert report.ok and sync.status()["saved_tracks"] == SAVED
-    assert sync.status()["sync_interrupted"] is False
+    assert report.ok and sync.status().saved_tracks == SAVED
+    assert sync.status().sync_interrupted is False
     # page 0 once to look for new entries, then on from the resume marker
     offsets = [r.query.get("offset", "0") for r in emulator.requests
                if r.path == "/v1/me/tracks"]
@@ -246,7 +246,7 @@ def test_relinked_track_deduplicated_by_isrc(services: Services,
     sync, _, _ = make_sync(services, emulator)
     sync.sync()
     status = sync.status()
-    assert status["track_ids"] == status["tracks"] + 1
+    assert status.track_ids == status.tracks + 1
     with services.db.read() as session:
         isrc = relinked["external_ids"]["isrc"]
         assert sorted(repo.track_id_for_isrc(session, isrc)) == sorted([original_id, new_id])
@@ -290,7 +290,7 @@ def test_one_unusable_entry_does_not_fail_the_sync(services: Services, emulator:
     report = sync.sync()
     assert report.ok and report.counts["items_unreadable"] == 1
     assert any("uri" in w for w in report.warnings)
-    assert sync.status()["unavailable_items"] == 2  # the generated one and this one
+    assert sync.status().unavailable_items == 2  # the generated one and this one
 
 
 def test_network_gone_keeps_everything(services: Services, emulator: EmulatorServer,
@@ -302,7 +302,7 @@ def test_network_gone_keeps_everything(services: Services, emulator: EmulatorSer
 
     sync, tokens, _ = make_sync(services, emulator)
     sync.sync()
-    before = sync.status()
+    before = sync.status().to_json()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
@@ -313,7 +313,7 @@ def test_network_gone_keeps_everything(services: Services, emulator: EmulatorSer
         offline.sync()
     assert "could not be reached" in info.value.user_text()
     assert "nothing stored was lost" in info.value.user_text()
-    after = offline.status()
+    after = offline.status().to_json()
     assert {k: after[k] for k in ("saved_tracks", "playlist_items", "last_sync")} == {
         k: before[k] for k in ("saved_tracks", "playlist_items", "last_sync")}
     assert sync.sync().ok

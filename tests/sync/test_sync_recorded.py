@@ -98,14 +98,14 @@ def test_sync_of_recorded_real_responses(replay: Any) -> None:
         assert report.ok, report.error
         status = sync.status()
         # the recorded page answers every offset the same: read once, then stopped, with a note
-        assert status["saved_tracks"] == len(routes["/me/tracks"]["items"]) == 48
+        assert status.saved_tracks == len(routes["/me/tracks"]["items"]) == 48
         assert any("same page" in w for w in report.warnings)
         assert seen.count("/me/tracks") == 2
-        assert status["playlists"] == 2 and status["playlists_skipped"] == 1
-        assert status["playlist_items"] == 2 and status["local_items"] == 1
-        assert status["followed_artists"] == 2
-        assert status["user"]["id"] == routes["/me"]["id"]
-        assert status["audio_features_available"] is False
+        assert status.playlists == 2 and status.playlists_skipped == 1
+        assert status.playlist_items == 2 and status.local_items == 1
+        assert status.followed_artists == 2
+        assert status.user.id == routes["/me"]["id"]
+        assert status.audio_features_available is False
         assert not any(p.startswith("/playlists/3toMXYM91T55pKzuysH5Ph") for p in seen)
         assert report.counts["recently_played_new"] == 48
         assert report.counts["top_tracks"] == 48 * 3

@@ -73,6 +73,6 @@ def test_another_account_replaces_the_library(services: Services, emulator: Emul
     assert report.kind == "full" and any("different Spotify account" in w
                                          for w in report.warnings)
     status = sync.status()
-    assert status["user"]["id"] == "someone-else"
+    assert status.user.id == "someone-else"
     # everything the emulator lists is now someone else's: nothing of theirs is readable
-    assert status["playlists"] == sum(p.collaborative for p in emulator.account.playlists)
+    assert status.playlists == sum(p.collaborative for p in emulator.account.playlists)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from desktoprec.domain import Explanation, Reason, Recommendation, RecommendationList
+from desktoprec.recommend.results import FeedbackResult
 from desktoprec.services import Services
 from desktoprec.storage.tables import (
     AccountRow,
@@ -167,7 +168,7 @@ class LibraryRecommender:
         return result
 
     def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
-                 context: str | None = None) -> dict[str, Any]:
+                 context: str | None = None) -> FeedbackResult:
         """Like the real service: a second quick skip in a row answers with a fresh list."""
         self.feedback_calls.append((track_id, kind))
         from desktoprec.storage.tables import FeedbackRow
@@ -180,8 +181,9 @@ class LibraryRecommender:
             self.skip_positions.append(position_ms)
         kinds = [k for _, k in self.feedback_calls if k != "play"][-2:]
         if kind == "skip" and quick and kinds == ["skip", "skip"]:
-            return {"stored": True, "list": self.recommend(n=7)}
-        return {"stored": True}
+            return FeedbackResult(track_id=track_id, kind=kind, refreshed=True,
+                                  fresh=self.recommend(n=7))
+        return FeedbackResult(track_id=track_id, kind=kind)
 
     def rebuild_index(self, progress: Any = None, cancel: Any = None) -> None:
         if progress:

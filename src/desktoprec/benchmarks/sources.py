@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
-    from desktoprec.sync.service import SyncService
+    from desktoprec.sync.service import AfterSyncReport, SyncService, SyncStatus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,8 +113,8 @@ def _catalog_limits(mode: str) -> Iterator[None]:
 class _Measured:
     """What one sync-and-enrich run left in the database, and what it answered."""
 
-    result: dict[str, Any]
-    status: dict[str, Any]
+    result: AfterSyncReport
+    status: SyncStatus
     seconds: float
     library: list[str]  # the library's Spotify tracks with an ISRC
     sound: dict[str, str]  # track id -> where its sound came from
@@ -127,7 +127,7 @@ class _Measured:
     for_you: Sequence[Any] = ()
 
 
-def _read_coverage(home: Services, sync: SyncService, result: dict[str, Any],
+def _read_coverage(home: Services, sync: SyncService, result: AfterSyncReport,
                    seconds: float) -> _Measured:
     from desktoprec.storage import repo
     from desktoprec.storage.tables import TrackGenreRow, TrackRow, TrackSoundRow
@@ -208,20 +208,20 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     with_evidence = sum(1 for item in new_picks
                         if any(reason.block == "evidence" and reason.text.startswith("new to you")
                                for reason in item.explanation.reasons))
-    status, enrich = m.status, m.result.get("enrich") or {}
+    status, enrich = m.status, m.result.enrich
     return {
         "account": "recorded" if args.recorded else f"generated seed {args.seed}",
-        "saved_tracks": status["saved_tracks"], "playlists": status["playlists"],
+        "saved_tracks": status.saved_tracks, "playlists": status.playlists,
         "library_tracks_with_isrc": len(library),
         "sound_share": round(with_sound / max(1, len(library)), 4),
         "genre_share": round(with_genre / max(1, len(library)), 4),
         "cluster_genre_rows": m.cluster_rows,
-        "sound_coverage": status["sound_coverage"], "genre_coverage": status["genre_coverage"],
-        "new_artist_candidates": status["new_artist_candidates"],
+        "sound_coverage": status.sound_coverage, "genre_coverage": status.genre_coverage,
+        "new_artist_candidates": status.new_artist_candidates,
         "candidates_by_new_artists": new_artist,
         "candidates_with_evidence": sum(1 for t in candidates if evidence.get(t)),
         "evidence_services": sorted({e.service for v in evidence.values() for e in v}),
-        "requests": enrich.get("requests"), "warnings": m.result.get("warnings"),
+        "requests": enrich.requests if enrich else None, "warnings": list(m.result.warnings),
         "for_you_picks": len(for_you), "for_you_new_artist_picks": len(new_picks),
         "for_you_new_artist_picks_with_evidence": with_evidence,
         "limits": args.limits, "seconds": round(m.seconds, 1),

@@ -163,9 +163,9 @@ def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
         "incremental_seconds": again.seconds,
         "incremental_cpu_seconds": round(again_cpu, 3),
         "incremental_requests_by_phase": again.requests,
-        "stored_saved_tracks": status["saved_tracks"],
-        "stored_playlists": status["playlists"],
-        "stored_playlist_items": status["playlist_items"],
+        "stored_saved_tracks": status.saved_tracks,
+        "stored_playlists": status.playlists,
+        "stored_playlist_items": status.playlist_items,
         "goal_full_pages_met": saved_pages <= math.ceil(args.saved / 50)
         and playlist_pages <= expected_playlist_pages,
         "goal_incremental_le_10": again.total_requests <= 10,

@@ -78,12 +78,11 @@ def _headless(args: argparse.Namespace, services: Services) -> int:
     finally:
         services.demo.stop()
     if args.json:
-        print(json.dumps(summary, default=str))
+        print(json.dumps(summary.to_json(), default=str))
     else:
-        seconds = summary.get("seconds", {})
-        print(f"The demo is ready: {summary['tracks']} tracks by {summary['artists']} artists, "
-              f"signed in as {summary.get('signed_in_as') or 'the demo listener'} "
-              f"({sum(seconds.values()):.0f} s).")
+        print(f"The demo is ready: {summary.tracks} tracks by {summary.artists} artists, "
+              f"signed in as {summary.signed_in_as or 'the demo listener'} "
+              f"({sum(summary.seconds.values()):.0f} s).")
         print("Next: `desktoprec recommend` (same DESKTOPREC_HOME), or `desktoprec demo` for the "
               "window.")
     return 0

@@ -143,11 +143,11 @@ def handle_recommend(args: argparse.Namespace, services: Services) -> int:
     if args.list_styles:
         styles = services.recommend.styles_for_cold_start()
         if args.json:
-            print(json.dumps(styles, ensure_ascii=False))
+            print(json.dumps([style.to_json() for style in styles], ensure_ascii=False))
         else:
             for style in styles:
-                print(f"{style['style']}  ({style['tracks']} tracks, e.g. "
-                      f"{', '.join(style['examples'])})")
+                print(f"{style.style}  ({style.tracks} tracks, e.g. "
+                      f"{', '.join(style.examples)})")
         return 0
     mode = args.mode
     if mode is None:
@@ -225,16 +225,17 @@ def handle_feedback(args: argparse.Namespace, services: Services) -> int:
     if (args.artist or args.genre) and args.kind != "dislike":
         raise ConfigError("--artist and --genre go with dislike.")
     answer = services.recommend.feedback(args.track, args.kind)
+    data = answer.to_json()
     if args.artist or args.genre:
-        answer["never"] = services.recommend.dislike_track_parts(
-            answer["track_id"], artist=args.artist, genre=args.genre)
-    refreshed = answer.pop("list", None)
+        data["never"] = services.recommend.dislike_track_parts(
+            answer.track_id, artist=args.artist, genre=args.genre)
+    refreshed = answer.fresh
     if args.json:
         if refreshed is not None:
-            answer["list"] = [item.to_dict() for item in refreshed.items]
-        print(json.dumps(answer))
+            data["list"] = [item.to_dict() for item in refreshed.items]
+        print(json.dumps(data))
         return 0
-    print(f"noted: {args.kind} {answer['track_id']}")
+    print(f"noted: {args.kind} {answer.track_id}")
     if refreshed is not None:
         print("two skips within a minute: here is a fresh list, steered away from them")
         _print_list(refreshed, False)
@@ -249,19 +250,20 @@ def handle_index(args: argparse.Namespace, services: Services) -> int:
         except AuthError as exc:
             # Discovery needs Spotify; the index is still rebuilt from what is stored.
             print(f"desktoprec: discovery skipped: {exc.user_text()}", file=sys.stderr)
-    figures = services.recommend.rebuild_index()
+    index = services.recommend.rebuild_index()
+    figures = index.to_json()
     if discovery is not None:
-        figures["discovery"] = discovery
+        figures["discovery"] = discovery.to_dict()
         if not args.json:
-            print(f"discovery: {discovery['tracks_added']} new tracks from "
-                  f"{discovery['albums_fetched']} albums ({discovery['albums_cached']} cached), "
-                  f"{discovery['requests']} of {discovery['budget']} requests"
-                  + (f"; stopped: {discovery['message'] or discovery['stopped']}"
-                     if discovery["stopped"] else ""))
+            print(f"discovery: {discovery.tracks_added} new tracks from "
+                  f"{discovery.albums_fetched} albums ({discovery.albums_cached} cached), "
+                  f"{discovery.requests} of {discovery.budget} requests"
+                  + (f"; stopped: {discovery.message or discovery.stopped}"
+                     if discovery.stopped else ""))
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"index rebuilt: {figures['tracks']} tracks, {figures['dimensions']} dimensions, "
-              f"{figures['with_sound']} with sound, {figures['with_genre']} with genres, "
-              f"{figures['with_colisten']} with co-listening ({figures['seconds']} s)")
+        print(f"index rebuilt: {index.tracks} tracks, {index.dimensions} dimensions, "
+              f"{index.with_sound} with sound, {index.with_genre} with genres, "
+              f"{index.with_colisten} with co-listening ({index.seconds} s)")
     return 0

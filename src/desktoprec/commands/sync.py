@@ -93,10 +93,12 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
     try:
         if enrich:
             # sources enabled: the same one workflow the app runs after each sync
-            result: Any = services.sync.sync_and_enrich(progress=progress, cancel=cancel,
-                                                        full=args.full)
+            after = services.sync.sync_and_enrich(progress=progress, cancel=cancel,
+                                                  full=args.full)
+            data, lines, warnings = after.to_json(), after.summaries(), list(after.warnings)
         else:
-            result = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
+            report = services.sync.sync(progress=progress, cancel=cancel, full=args.full)
+            data, lines, warnings = report.to_dict(), [report.summary()], report.warnings
     except Cancelled as exc:  # an interruption, not a failure
         return interrupted(progress, cancel, exc.user_text())
     except DesktopRecError as exc:
@@ -110,17 +112,12 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
         return interrupted(progress, cancel, "sync interrupted; what was finished is kept and "
                                              "the next sync continues.")
     progress.finish()
-    data = result if isinstance(result, dict) else result.to_dict()
     if args.json:
         print(json.dumps(data, default=str))
         return 0
-    if isinstance(result, dict):
-        for key in ("summary", "enrich_summary"):
-            if result.get(key):
-                print(result[key])
-    else:
-        print(result.summary())
-    for warning in data.get("warnings") or []:
+    for line in lines:
+        print(line)
+    for warning in warnings:
         print(f"warning: {warning}")
     return 0
 
@@ -129,7 +126,7 @@ def handle_sync(args: argparse.Namespace, services: Services) -> int:
 
 
 def handle_status(args: argparse.Namespace, services: Services) -> int:
-    data = services.sync.status()
+    data = services.sync.status().to_json()
     if args.json:
         print(json.dumps(data, default=str))
         return 0

@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktoprec.atomicfile import write_atomically
 from desktoprec.demo.account import default_reference_time
 from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
+from desktoprec.demo.report import DemoReport
 from desktoprec.errors import (
     AuthError,
     Cancelled,
@@ -31,11 +32,17 @@ from desktoprec.errors import (
 )
 
 if TYPE_CHECKING:
+    from desktoprec.catalogs.emulator import CatalogEmulator
+    from desktoprec.catalogs.enrich import EnrichReport
+    from desktoprec.recommend.discovery import DiscoveryReport
+    from desktoprec.recommend.results import IndexReport
     from desktoprec.services import Services
-    from desktoprec.spotify.emulator import EmulatorServer
+    from desktoprec.spotify.emulator import EmulatorAccount, EmulatorServer
     from desktoprec.spotify.service import Profile
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEMO_CLIENT_ID = "desktoprec-demo"
 MANIFEST_NAME = "manifest.json"
@@ -62,7 +69,7 @@ class DemoService:
         self._lock = threading.RLock()
         self._preparing = threading.Lock()  # one prepare() at a time
         self.emulator: EmulatorServer | None = None
-        self.catalogs: Any | None = None  # the demo's Deezer/iTunes/MusicBrainz/ListenBrainz
+        self.catalogs: CatalogEmulator | None = None  # the demo's Deezer/iTunes/MusicBrainz/ListenBrainz
         self._catalog: DemoCatalog | None = None
         self._tracks_per_style: int | None = None
         # A demo size for prepare() calls that name none (the window's), from `demo --tracks-per-style`
@@ -101,7 +108,7 @@ class DemoService:
     def prepare(self, progress: Progress | None = None, cancel: threading.Event | None = None,
                 *, tracks_per_style: int | None = None,
                 enrich: bool = True,
-                on_first_index: Callable[[], None] | None = None) -> dict[str, Any]:
+                on_first_index: Callable[[], None] | None = None) -> DemoReport:
         """Everything the demo needs; safe to call again (finished work is reused).
 
         The listener's account comes first (sign-in, sync, discovery) and a first index is built
@@ -120,15 +127,12 @@ class DemoService:
 
     def _prepare(self, progress: Progress | None, cancel: threading.Event | None,
                  tracks_per_style: int | None, enrich: bool = True,
-                 on_first_index: Callable[[], None] | None = None) -> dict[str, Any]:
+                 on_first_index: Callable[[], None] | None = None) -> DemoReport:
         self._refuse_real_account()
         catalog = self.catalog(tracks_per_style)
         timings: dict[str, float] = {}
-        summary: dict[str, Any] = {"tracks": len(catalog.tracks),
-                                   "artists": len(catalog.artists),
-                                   "music_folder": str(self.music_dir)}
 
-        def step(name: str, action: Callable[[], Any]) -> Any:
+        def step(name: str, action: Callable[[], T]) -> T:
             _check(cancel)
             started = time.perf_counter()
             result = action()
@@ -137,60 +141,63 @@ class DemoService:
             return result
 
         server = step("emulator", lambda: self.start_emulator(catalog, progress))
-        summary["emulator"] = server.api_url
         profile = step("sign_in", lambda: self.sign_in(progress, cancel))
-        summary["signed_in_as"] = (profile or {}).get("display_name")
-        summary["sync"] = _plain(step("sync", lambda: self.services.sync.sync(
-            progress=progress, cancel=cancel)))
-        self._first_index(step, summary, progress, cancel, on_first_index)
+        synced = step("sync", lambda: self.services.sync.sync(progress=progress, cancel=cancel))
+        first_index = self._first_index(step, progress, cancel, on_first_index)
         # Discovery while the emulator runs (after the first list, which does not wait for it):
         # unsaved tracks on followed and top artists' albums enter the catalog, so the demo files
         # of those tracks match them by ISRC.
         recommend = self.services.recommend
-        if callable(getattr(recommend, "discover", None)):
-            try:
-                summary["discovery"] = _plain(step("discovery", lambda: recommend.discover(
-                    budget=DISCOVERY_BUDGET, progress=progress, cancel=cancel)))
-            except Cancelled:
-                raise
-            except DesktopRecError as exc:  # optional: the demo works without it
-                log.warning("demo: discovery failed: %s", exc.user_text())
-                summary["discovery"] = {"error": exc.user_text()}
-        summary["files_written"] = step("audio", lambda: self.ensure_audio(catalog, progress,
-                                                                            cancel))
+        discovery: DiscoveryReport | None = None
+        discovery_error: str | None = None
+        try:
+            discovery = step("discovery", lambda: recommend.discover(
+                budget=DISCOVERY_BUDGET, progress=progress, cancel=cancel))
+        except Cancelled:
+            raise
+        except DesktopRecError as exc:  # optional: the demo works without it
+            log.warning("demo: discovery failed: %s", exc.user_text())
+            discovery_error = exc.user_text()
+        files_written = step("audio", lambda: self.ensure_audio(catalog, progress, cancel))
         library = self.services.library
-        summary["scan"] = _plain(step("scan", lambda: library.scan(
-            [self.music_dir], progress=progress, cancel=cancel)))
+        scan = step("scan", lambda: library.scan([self.music_dir], progress=progress,
+                                                 cancel=cancel))
         # analyze_library also refreshes the sound and genre sources (own files, tags, clusters)
-        summary["analysis"] = _plain(step("analyze", lambda: library.analyze_library(
-            progress=progress, cancel=cancel)))
-        summary["index"] = _plain(step("index", lambda: self.services.recommend.rebuild_index(
-            progress=progress, cancel=cancel)))
+        analysis = step("analyze", lambda: library.analyze_library(progress=progress,
+                                                                   cancel=cancel))
+        index = step("index", lambda: recommend.rebuild_index(progress=progress, cancel=cancel))
+        enriched = None
         if enrich:  # the window asks for it apart, after its first list (enrich=False)
-            summary["enrich"] = step("enrich", lambda: self.enrich(progress, cancel))
-        summary["seconds"] = timings
+            enriched = step("enrich", lambda: self.enrich(progress, cancel))
         self._write_json(self.demo_dir / PREPARED_NAME,
                          {"tracks_per_style": self._tracks_per_style,
                           "tracks": len(catalog.tracks)})
-        return summary
+        return DemoReport(
+            tracks=len(catalog.tracks), artists=len(catalog.artists),
+            music_folder=str(self.music_dir), emulator=server.api_url,
+            signed_in_as=(profile or {}).get("display_name"), sync=synced,
+            first_index=first_index, discovery=discovery, discovery_error=discovery_error,
+            files_written=files_written, scan=scan, analysis=analysis, index=index,
+            enrich=enriched, seconds=timings)
 
     # --- the steps -----------------------------------------------------------------------------
 
-    def _first_index(self, step: Callable[[str, Callable[[], Any]], Any], summary: dict[str, Any],
+    def _first_index(self, step: Callable[[str, Callable[[], IndexReport]], IndexReport],
                      progress: Progress | None, cancel: threading.Event | None,
-                     on_first_index: Callable[[], None] | None) -> None:
+                     on_first_index: Callable[[], None] | None) -> IndexReport | None:
         """An index from what the account gave (no audio yet), then `on_first_index`. A failure
         here only delays the first list until the full index exists."""
         try:
-            summary["first_index"] = _plain(step("first_index", lambda: (
-                self.services.recommend.rebuild_index(progress=progress, cancel=cancel))))
+            first = step("first_index", lambda: (
+                self.services.recommend.rebuild_index(progress=progress, cancel=cancel)))
         except Cancelled:
             raise
         except DesktopRecError as exc:
             log.warning("demo: no first index before the audio: %s", exc.user_text())
-            return
+            return None
         if on_first_index is not None:
             on_first_index()
+        return first
 
     def ensure_audio(self, catalog: DemoCatalog | None = None, progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> int:
@@ -255,7 +262,7 @@ class DemoService:
                 progress("emulator", 1, 1)
             return self.emulator
 
-    def start_catalogs(self, account: Any, catalog: DemoCatalog) -> Any:
+    def start_catalogs(self, account: EmulatorAccount, catalog: DemoCatalog) -> CatalogEmulator:
         """Serve the demo's own Deezer, iTunes, MusicBrainz and ListenBrainz (catalogs/emulator.py)
         for `account`, and point this process's enrich step at them (never saved in settings).
 
@@ -279,7 +286,7 @@ class DemoService:
             return self.catalogs
 
     def enrich(self, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> dict[str, Any]:
+               cancel: threading.Event | None = None) -> EnrichReport:
         """Sound for the demo tracks without a file (their previews), genres and new artists from
         the demo's own catalogue emulator, then the index again; returns the enrich report."""
         if self.catalogs is None:
@@ -291,7 +298,7 @@ class DemoService:
                                               sources=list(SOURCE_NAMES),
                                               urls=self.catalogs.urls())
         self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
-        return dict(report.to_dict())
+        return report
 
     def sign_in(self, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> Profile:
@@ -504,21 +511,3 @@ def _bypass_proxies_for_loopback() -> None:
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled("Preparing the demo was cancelled; what was finished is kept.")
-
-
-def _plain(result: Any) -> Any:
-    """A JSON-friendly form of a step's report (dataclass with to_dict, dict, or anything)."""
-    if result is None or isinstance(result, (str, int, float, bool, list, dict)):
-        return result
-    to_dict = getattr(result, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    try:
-        from dataclasses import asdict, is_dataclass
-
-        if is_dataclass(result) and not isinstance(result, type):
-            return asdict(result)
-    except TypeError:
-        pass
-    return str(result)
-

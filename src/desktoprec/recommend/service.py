@@ -30,13 +30,16 @@ from desktoprec.recommend.catalog import Catalog
 from desktoprec.recommend.engine import Engine, Query, UserState
 from desktoprec.recommend.explain import sound_source
 from desktoprec.recommend.rerank import list_figures
+from desktoprec.recommend.results import FeedbackResult, IndexReport, StyleChoice
 from desktoprec.spotify.uris import spotify_id
 from desktoprec.storage import repo
 from desktoprec.timeutil import parse_iso, to_db, utcnow
 from desktoprec.words import describe
 
 if TYPE_CHECKING:
+    from desktoprec.recommend.discovery import DiscoveryReport
     from desktoprec.services import Services
+    from desktoprec.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +167,7 @@ class RecommendService:
         return engine
 
     def rebuild_index(self, progress: Progress | None = None,
-                      cancel: threading.Event | None = None) -> dict[str, Any]:
+                      cancel: threading.Event | None = None) -> IndexReport:
         started = time.perf_counter()
         with self._lock:
             stamp = self._library_stamp()
@@ -172,16 +175,16 @@ class RecommendService:
             self._stamp = stamp
             engine = self._engine
         masks = engine.vectors.masks
-        return {
-            "tracks": len(engine.catalog),
-            "dimensions": engine.vectors.dim,
-            "with_sound": int(masks["sound"].sum()),
-            "with_genre": int(masks["genre"].sum()),
-            "with_colisten": int(masks["colisten"].sum()),
-            "contexts": len(engine.catalog.contexts),
-            "index_dir": str(self.services.paths.index_dir),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
+        return IndexReport(
+            tracks=len(engine.catalog),
+            dimensions=engine.vectors.dim,
+            with_sound=int(masks["sound"].sum()),
+            with_genre=int(masks["genre"].sum()),
+            with_colisten=int(masks["colisten"].sum()),
+            contexts=len(engine.catalog.contexts),
+            index_dir=str(self.services.paths.index_dir),
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     # --- the user's state -------------------------------------------------------------------------
 
@@ -402,11 +405,11 @@ class RecommendService:
     # --- feedback -------------------------------------------------------------------------------
 
     def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
-                 context: str | None = None) -> dict[str, Any]:
+                 context: str | None = None) -> FeedbackResult:
         """Store like/dislike/skip/play. The one skip rule (the player window and the tray use it
         too): two quick skips (each within QUICK_SKIP_MS of a track's start, or at an unknown
         position) within SKIP_REFRESH_WINDOW refresh the last list, steering away from what was
-        skipped; the answer then says `refreshed` and carries the new list under "list"."""
+        skipped; the answer then says `refreshed` and carries the new list as `fresh`."""
         if kind not in FEEDBACK_KINDS:
             raise RecommendError(f"Unknown feedback {kind!r}.",
                                  hint=f"one of: {', '.join(FEEDBACK_KINDS)}")
@@ -414,8 +417,7 @@ class RecommendService:
         now = utcnow()
         with self.services.db.write() as session:
             repo.add_feedback(session, track_id, kind, to_db(now), position_ms, context)
-        answer: dict[str, Any] = {"track_id": track_id, "kind": kind, "stored": True,
-                                  "refreshed": False}
+        answer = FeedbackResult(track_id=track_id, kind=kind)
         if kind != "skip":
             return answer
         with self.services.db.read() as session:
@@ -441,12 +443,9 @@ class RecommendService:
                 new=_optional_float(recipe.get("new")),
             )
         except RecommendError as exc:
-            answer["refresh_error"] = exc.user_text()
-            return answer
-        answer["refreshed"] = True
-        answer["steered_away_from"] = list(dict.fromkeys(recent))
-        answer["list"] = refreshed
-        return answer
+            return FeedbackResult(track_id=track_id, kind=kind, refresh_error=exc.user_text())
+        return FeedbackResult(track_id=track_id, kind=kind, refreshed=True,
+                              steered_away_from=tuple(dict.fromkeys(recent)), fresh=refreshed)
 
     def _track_ref(self, ref: str) -> str:
         """A catalog id from an id, URI or link; local tracks keep their `local:` prefix."""
@@ -467,14 +466,13 @@ class RecommendService:
         with self.services.db.write() as session:
             repo.add_dislike(session, kind, value, to_db(utcnow()))
 
-    def discover(self, client: Any = None, budget: int | None = None,
+    def discover(self, client: SpotifyClient | None = None, budget: int | None = None,
                  progress: Progress | None = None,
-                 cancel: threading.Event | None = None) -> dict[str, Any]:
+                 cancel: threading.Event | None = None) -> DiscoveryReport:
         """Add discovery candidates (albums of top and followed artists) within the budget."""
         from desktoprec.recommend.discovery import discover
 
-        report = discover(self.services, client, budget=budget, progress=progress, cancel=cancel)
-        return report.to_dict()
+        return discover(self.services, client, budget=budget, progress=progress, cancel=cancel)
 
     def dislike_track_parts(self, track_id: str, *, artist: bool = False,
                             genre: bool = False) -> dict[str, str]:
@@ -491,7 +489,7 @@ class RecommendService:
             done["genre"] = catalog.genres[position][0]
         return done
 
-    def styles_for_cold_start(self, limit: int = 30) -> list[dict[str, Any]]:
+    def styles_for_cold_start(self, limit: int = 30) -> list[StyleChoice]:
         """The genres the library knows, most common first, each with a few example tracks."""
         catalog = self.engine().catalog
         members: dict[str, list[int]] = {}
@@ -499,6 +497,6 @@ class RecommendService:
             for tag in tags[:1]:
                 members.setdefault(tag, []).append(pos)
         ranked = sorted(members.items(), key=lambda item: -len(item[1]))[:limit]
-        return [{"style": style, "tracks": len(positions),
-                 "examples": [catalog.names[p] for p in positions[:3]]}
+        return [StyleChoice(style=style, tracks=len(positions),
+                            examples=[catalog.names[p] for p in positions[:3]])
                 for style, positions in ranked]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from desktoprec.domain import JsonRecord
 from desktoprec.errors import Cancelled, DesktopRecError, SyncInProgress
 from desktoprec.spotify.client import SpotifyClient
 from desktoprec.storage import repo
@@ -32,9 +34,80 @@ from desktoprec.sync.library import (
 )
 
 if TYPE_CHECKING:
+    from desktoprec.catalogs.enrich import EnrichReport
+    from desktoprec.recommend.results import IndexReport
     from desktoprec.services import Services
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AfterSyncReport:
+    """What the whole after-sync workflow did: the sync, the enrich run (None when no source is
+    enabled), the index rebuild (None when skipped or failed), and every warning of the three."""
+
+    sync: SyncReport
+    enrich: EnrichReport | None
+    index: IndexReport | None
+    warnings: tuple[str, ...]
+
+    def summaries(self) -> list[str]:
+        """One line per step that has something to say."""
+        lines = [self.sync.summary()]
+        if self.enrich is not None:
+            lines.append(self.enrich.summary())
+        return [line for line in lines if line]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `sync --json` object: the sync report with `enrich`, `enrich_summary` (when it
+        ran) and `index` added, and all the warnings."""
+        data = self.sync.to_dict()
+        data["warnings"] = list(self.warnings)
+        data["enrich"] = self.enrich.to_dict() if self.enrich is not None else None
+        if self.enrich is not None:
+            data["enrich_summary"] = self.enrich.summary()
+        data["index"] = self.index.to_json() if self.index is not None else None
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    id: str
+    display_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus(JsonRecord):
+    """What is stored and how the last sync went (`status --json` is `to_json()`). No token."""
+
+    signed_in: bool
+    user: AccountRef | None
+    tracks: int  # distinct recordings (one per ISRC)
+    track_ids: int
+    saved_tracks: int
+    playlists: int
+    playlists_skipped: int
+    playlist_items: int
+    local_items: int
+    unavailable_items: int
+    episode_items: int
+    followed_artists: int
+    artists: int
+    last_sync: str | None
+    last_sync_kind: str | None
+    last_error: str | None
+    sync_interrupted: bool
+    local_files: int
+    matched_files: int
+    keyring: str | None
+    audio_features_available: bool | None
+    pending_exports: int
+    sound_coverage: dict[str, int]  # own_file | preview | spotify | none -> tracks
+    genre_coverage: dict[str, int]  # source -> tracks with a genre from it; none
+    distinct_genres: int
+    sound_families: int
+    new_artist_candidates: int
+    sources_enabled: list[str]
 
 
 class SyncService:
@@ -69,42 +142,35 @@ class SyncService:
 
     def sync_and_enrich(self, progress: Progress | None = None,
                         cancel: threading.Event | None = None, *, full: bool = False,
-                        enrich: bool | None = None, rebuild_index: bool = True) -> dict[str, Any]:
+                        enrich: bool | None = None, rebuild_index: bool = True
+                        ) -> AfterSyncReport:
         """The whole after-sync workflow, for the CLI and the UI alike: sync the library, enrich
         it from the enabled catalogue sources (sound, genres, new-artist candidates), refresh
         sound and genre sources, rebuild the index. `enrich=None`: when any source is enabled.
-
-        Returns the sync report as a dict with `enrich` (the EnrichReport dict, or None) and
-        `index` (the rebuild's figures, or None) added; a failing optional step becomes one
-        entry in `warnings`.
+        A failing optional step becomes one of the report's warnings.
         """
         report = self.sync(progress=progress, cancel=cancel, full=full)
-        data = report.to_dict()
-        data["summary"] = report.summary()
-        data.setdefault("warnings", [])
+        warnings = list(report.warnings)
         library = self.services.library
         wanted = bool(self.services.settings.enabled_source_names() or library.catalog_urls) \
             if enrich is None else enrich
-        data["enrich"] = None
+        enriched = None
         if wanted:
             enriched = library.enrich(progress=progress, cancel=cancel, spotify=self.client())
-            data["enrich"] = enriched.to_dict()
-            data["enrich_summary"] = enriched.summary()
-            data["warnings"] = [*data["warnings"], *enriched.warnings]
+            warnings += enriched.warnings
         else:
             library.refresh_sources(progress=progress, cancel=cancel)
-        data["index"] = None
+        index = None
         if rebuild_index:
             try:
-                figures = self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
-                data["index"] = figures if isinstance(figures, dict) else None
+                index = self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
             except DesktopRecError as exc:
                 if isinstance(exc, Cancelled):
                     raise
                 log.warning("the index was not rebuilt: %s", exc)
-                data["warnings"] = [*data["warnings"],
-                                    f"The index was not rebuilt: {exc.user_text()}"]
-        return data
+                warnings.append(f"The index was not rebuilt: {exc.user_text()}")
+        return AfterSyncReport(sync=report, enrich=enriched, index=index,
+                               warnings=tuple(warnings))
 
     def _flush_pending_exports(self) -> int:
         try:
@@ -122,8 +188,8 @@ class SyncService:
 
     # --- status ---------------------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
-        """The `status --json` object: what is stored and how the last sync went. Never a token."""
+    def status(self) -> SyncStatus:
+        """What is stored and how the last sync went (`status --json`). Never a token."""
         auth = self._auth_facts()
         with self.services.db.read() as session:
             account = session.scalars(select(AccountRow)).first()
@@ -142,38 +208,38 @@ class SyncService:
             matched = repo.count(session, LocalFileRow, LocalFileRow.removed.is_(False),
                                  LocalFileRow.track_id.is_not(None),
                                  LocalFileRow.match_method.in_(("isrc", "name")))
-            return {
-                "signed_in": auth["signed_in"],
-                "user": ({"id": account.id, "display_name": account.display_name}
-                         if account else None),
-                "tracks": int(tracks),
-                "track_ids": repo.count(session, TrackRow, TrackRow.source == "spotify"),
-                "saved_tracks": repo.count(session, SavedTrackRow),
-                "playlists": repo.count(session, PlaylistRow, *readable),
-                "playlists_skipped": repo.count(session, PlaylistRow,
-                                                PlaylistRow.removed.is_(False),
+            return SyncStatus(
+                signed_in=auth["signed_in"],
+                user=(AccountRef(id=account.id, display_name=account.display_name)
+                      if account else None),
+                tracks=int(tracks),
+                track_ids=repo.count(session, TrackRow, TrackRow.source == "spotify"),
+                saved_tracks=repo.count(session, SavedTrackRow),
+                playlists=repo.count(session, PlaylistRow, *readable),
+                playlists_skipped=repo.count(session, PlaylistRow,
+                                             PlaylistRow.removed.is_(False),
                                                 PlaylistRow.readable.is_(False)),
-                "playlist_items": repo.count(session, PlaylistEntryRow, live_entries),
-                "local_items": repo.count(session, PlaylistEntryRow, live_entries,
-                                          entry_kind == "local"),
-                "unavailable_items": repo.count(session, PlaylistEntryRow, live_entries,
-                                                entry_kind == "unavailable"),
-                "episode_items": repo.count(session, PlaylistEntryRow, live_entries,
-                                            entry_kind == "episode"),
-                "followed_artists": repo.count(session, FollowedArtistRow),
-                "artists": repo.count(session, ArtistRow),
-                "last_sync": last_sync.get("at") if isinstance(last_sync, dict) else None,
-                "last_sync_kind": last_sync.get("kind") if isinstance(last_sync, dict) else None,
-                "last_error": last_error.get("error") if isinstance(last_error, dict) else None,
-                "sync_interrupted": running is not None and not self._running.locked(),
-                "local_files": files,
-                "matched_files": matched,
-                "keyring": auth["keyring"],
-                "audio_features_available": audio.get("available"),
-                "pending_exports": self._pending_exports(session),
+                playlist_items=repo.count(session, PlaylistEntryRow, live_entries),
+                local_items=repo.count(session, PlaylistEntryRow, live_entries,
+                                       entry_kind == "local"),
+                unavailable_items=repo.count(session, PlaylistEntryRow, live_entries,
+                                             entry_kind == "unavailable"),
+                episode_items=repo.count(session, PlaylistEntryRow, live_entries,
+                                         entry_kind == "episode"),
+                followed_artists=repo.count(session, FollowedArtistRow),
+                artists=repo.count(session, ArtistRow),
+                last_sync=last_sync.get("at") if isinstance(last_sync, dict) else None,
+                last_sync_kind=last_sync.get("kind") if isinstance(last_sync, dict) else None,
+                last_error=last_error.get("error") if isinstance(last_error, dict) else None,
+                sync_interrupted=running is not None and not self._running.locked(),
+                local_files=files,
+                matched_files=matched,
+                keyring=auth["keyring"],
+                audio_features_available=audio.get("available"),
+                pending_exports=self._pending_exports(session),
                 **self._coverage(session),
-                "sources_enabled": self.services.settings.enabled_source_names(),
-            }
+                sources_enabled=self.services.settings.enabled_source_names(),
+            )
 
     @staticmethod
     def _coverage(session: Any) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from desktoprec.ui.widgets import PlainLabel, clip
 if TYPE_CHECKING:
     from desktoprec.services import Services
     from desktoprec.storage.repo import AccountSummary
+    from desktoprec.sync.service import AfterSyncReport
 
 log = logging.getLogger(__name__)
 
@@ -543,8 +544,8 @@ class MainWindow(QMainWindow):
 
         self.run_job("Sync", work, on_done=self._on_synced)
 
-    def _on_synced(self, report: Any) -> None:
-        summary = sync_summary(report)
+    def _on_synced(self, report: AfterSyncReport) -> None:
+        summary = sync_summary(report.to_json())
         self.signed_in = True
         self.show_status(summary)
         self.ctx.notified.emit("Sync finished", summary)

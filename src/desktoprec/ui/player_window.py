@@ -37,6 +37,7 @@ from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip
 if TYPE_CHECKING:
     from desktoprec.player.feedback import FeedbackService
     from desktoprec.player.service import Device, PlayerService, PlayerState
+    from desktoprec.recommend.results import FeedbackResult
 
 log = logging.getLogger(__name__)
 
@@ -656,9 +657,9 @@ class PlaybackController(QObject):
             position = int((time.monotonic() - self._started_at) * 1000)
         played = set(self.queue_model.ids()[: self.index + 1])
 
-        def answered(answer: Any) -> None:
-            fresh = answer.get("list") if isinstance(answer, dict) else None
-            if fresh is None or not getattr(fresh, "items", None):
+        def answered(answer: FeedbackResult) -> None:
+            fresh = answer.fresh
+            if fresh is None or not fresh.items:
                 return
             tracks = [r.track for r in fresh.items if r.track.id not in played]
             if not tracks:

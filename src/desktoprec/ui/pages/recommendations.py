@@ -693,8 +693,8 @@ class RecommendationsView(QWidget):
 
     def _on_feedback_stored(self, answer: Any) -> None:
         """Two quick skips: the service answers with a fresh list that steers away from them."""
-        fresh = answer.get("list") if isinstance(answer, dict) else None
-        if isinstance(fresh, RecommendationList) and fresh.items:
+        fresh = answer.fresh
+        if fresh is not None and fresh.items:
             self.show_list(fresh)
             self.ctx.status_message.emit("Two quick skips: here is a fresh list that steers "
                                          "away from them.")
