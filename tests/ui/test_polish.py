@@ -153,3 +153,22 @@ def test_insights_needs_no_sideways_scrolling_at_800_by_600(qtbot: Any, window: 
     metrics = legend.fontMetrics()
     for label, _colour in legend.entries():  # every genre name is whole beside its swatch
         assert metrics.horizontalAdvance(label) <= legend.width() - 24, label
+
+
+def test_narrow_cards_give_their_title_the_room_of_skip_and_open(qtbot: Any, window: Any) -> None:
+    window.show()
+    view = window.go_to("For you").view
+    qtbot.waitUntil(lambda: bool(view.cards))
+    card = view.cards[0]
+    widths = {}
+    for width in (340, 600):
+        card.resize(width, card.height())
+        QApplication.processEvents()
+        shown = [n for n, b in card.buttons.items() if b.isVisibleTo(card)]
+        widths[width] = card.title.width()
+        if width < 430:
+            assert shown == ["play", "like", "dislike"]
+        else:
+            assert shown == ["play", "like", "dislike", "skip", "open"]
+    # cover 56, three buttons of 28, margins and spacing: the title keeps the hidden buttons' room
+    assert widths[340] >= 340 - 56 - 3 * 28 - 36

@@ -65,6 +65,8 @@ _KEY_ACTIONS = {Qt.Key.Key_Return: "play", Qt.Key.Key_Enter: "play", Qt.Key.Key_
                 Qt.Key.Key_S: "skip", Qt.Key.Key_W: "why", Qt.Key.Key_O: "open",
                 Qt.Key.Key_Q: "queue"}
 _SHIFT_KEY_ACTIONS = {Qt.Key.Key_Q: "next"}
+NARROW_CARD = 430  # below this width a card shows only Play, Like and Dislike
+NARROW_HIDDEN = ("skip", "open")
 
 
 @dataclass
@@ -186,6 +188,13 @@ class TrackCardWidget(QFrame):
         """The now-playing marker (PlaybackController.now_playing drives it)."""
         self.now_playing = on
         self.title.set_plain(f"▶ {self.rec.track.name}" if on else self.rec.track.name)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        # a narrow card (800×600) gives its title the room of Skip and Open, which stay on the
+        # keys (S, O) and in the card's menu
+        for name in NARROW_HIDDEN:
+            self.buttons[name].setVisible(self.width() >= NARROW_CARD)
 
 
 class CardListWidget(QListWidget):
