@@ -158,6 +158,14 @@ def test_library_shows_date_added_plays_and_genre_source_and_columns_persist(
     assert page.model.cell(other, column["added"]) == "—"  # not saved: nothing invented
     assert page.model.cell(other, column["plays"]) == "—"
     assert page.model.cell(other, column["genre_source"]) == "file tags"
+    # the sound column reads its source codes through the one word table, as the genre one does
+    from desktoprec.words import source_word
+
+    sound = COLUMN_KEYS.index("sound")
+    for r, item in enumerate(page.model.items):
+        shown = page.model.cell(r, sound)
+        assert shown == ("—" if item.sound_source == "none" else source_word(item.sound_source))
+        assert shown not in ("own_file", "none", "preview")
     page.table.sortByColumn(column["plays"], Qt.SortOrder.DescendingOrder)
     assert page.model.items[0].track.id == "jp-a"
     page.table.sortByColumn(column["added"], Qt.SortOrder.DescendingOrder)

@@ -40,7 +40,6 @@ from desktoprec.words import source_word
 
 _ROOT = QModelIndex()
 SOURCE_WORDS = {"spotify": "Spotify library", "local": "my files", "discovery": "discovery"}
-SOUND_WORDS = {"own_file": "own file", "spotify": "Spotify", "preview": "preview", "none": "—"}
 UNKNOWN = "—"
 # (key kept in the settings, header); the first seven are the table's original columns
 COLUMNS = (("title", "Title"), ("artists", "Artists"), ("album", "Album"), ("length", "Length"),
@@ -107,7 +106,7 @@ class LibraryTableModel(QAbstractTableModel):
         elif key == "source":
             value = SOURCE_WORDS.get(track.source, track.source)
         elif key == "sound":
-            value = SOUND_WORDS.get(item.sound_source, item.sound_source)
+            value = source_word(item.sound_source) if item.sound_source != "none" else UNKNOWN
         elif key == "genre_source":
             value = source_word(item.genre_source) if item.genre_source else UNKNOWN
         elif key == "added":
