@@ -96,3 +96,15 @@ def test_the_search_benchmark_reports_its_figures(services: Services) -> None:
     assert figures["tracks"] == 400 and figures["searches"] == len(browse.QUERIES)
     assert figures["first_query_tracks_found"] > 0  # "love" is in the generated titles
     assert figures["warm_search_median_cpu_ms"] >= 0
+
+
+def test_a_renamed_artist_is_found_by_the_new_name(services: Services) -> None:
+    from desktoprec.storage.tables import ArtistRow
+
+    assert services.browse.search("sigur").artists
+    with services.db.write() as s:
+        row = s.get(ArtistRow, "ar3")
+        assert row is not None
+        row.name = "Jónsi"  # a name change alone touches no time stamp
+    assert not services.browse.search("sigur").artists
+    assert [a.id for a in services.browse.search("jonsi").artists] == ["ar3"]

@@ -109,7 +109,10 @@ class SearchIndex:
             select(func.count()).select_from(TrackArtistRow).scalar_subquery(),
             select(func.count()).select_from(ArtistRow).scalar_subquery(),
             select(func.max(ArtistRow.updated_at)).scalar_subquery(),
+            # a renamed artist or album changes no time stamp: the names' total length may
+            select(func.total(func.length(ArtistRow.name))).scalar_subquery(),
             select(func.count()).select_from(AlbumRow).scalar_subquery(),
+            select(func.total(func.length(AlbumRow.name))).scalar_subquery(),
             select(func.count()).select_from(PlaylistRow).scalar_subquery(),
             select(func.max(PlaylistRow.synced_at)).scalar_subquery(),
         )).one())

@@ -261,7 +261,10 @@ class LibraryPage(QWidget):
         shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
         for column in shown:
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
-        spare = self.table.viewport().width() - sum(self.table.columnWidth(c) for c in shown)
+        # the room left of a vertical scroll bar, whether or not it is shown yet
+        room = (self.table.width() - 2 * self.table.frameWidth()
+                - self.table.verticalScrollBar().sizeHint().width() - 2)
+        spare = room - sum(self.table.columnWidth(c) for c in shown)
         flexible = [c for c in shown if COLUMN_KEYS[c] not in ("length", "added", "plays")]
         give = sum(max(0, self.table.columnWidth(c) - 72) for c in flexible)
         if spare < 0 and give > 0:

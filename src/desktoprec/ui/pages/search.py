@@ -89,6 +89,12 @@ class SearchPage(QWidget):
         self.album_button.clicked.connect(self._go_to_album)
         self._generation = 0
         self._update_buttons()
+        ctx.library_changed.connect(self._search_again)
+
+    def _search_again(self) -> None:
+        """The library changed (a sync, a scan): results on screen are searched for again."""
+        if self.results is not None and self.isVisible():
+            self.run(self.results.text)
 
     def on_shown(self) -> None:
         """Shown again (Back): the results stay."""
