@@ -191,13 +191,14 @@ def test_recommendation_cards_and_track_results_lead_to_their_artist_and_album(
     for_you.load()
     view = for_you.view
     assert view.cards
-    assert view.list.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
-    point = view.list.visualItemRect(view.list.item(0)).center()
-    track = browsing.card_track(view, point)
-    assert track is view.cards[0].rec.track
-    browsing.show_artist(track.artist_ids[0])
+    track = view.cards[0].rec.track
+    menu = view.list.card_menu(0)  # the card's own menu, with the way to its artist and album
+    entries = {a.text(): a for a in menu.actions() if a.text()}
+    assert "Play\tEnter" in entries or any(t.startswith("Play") for t in entries)
+    entries["Go to artist"].trigger()
+    assert window.stack.currentWidget() is browsing.artist_page
     assert browsing.artist_page.name.full_text() == track.artists[0]
-    browsing.show_album_of(track)
+    entries["Go to album"].trigger()
     assert window.stack.currentWidget() is browsing.album_page
     assert browsing.album_page.name.full_text() == track.album
     # the search page's Go to album does the same for a track result

@@ -206,6 +206,9 @@ class CardListWidget(QListWidget):
         super().__init__(parent)
         self.setObjectName("cards")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # more entries for a card's menu: (label, action or None when not possible) per row
+        self.more_actions: Callable[[int], list[tuple[str, Callable[[], None] | None]]] | None \
+            = None
         self.setToolTip(CARD_KEYS_HELP)
         self.setAccessibleName("Recommended tracks")
         self.setAccessibleDescription(CARD_KEYS_HELP)
@@ -234,11 +237,20 @@ class CardListWidget(QListWidget):
         super().keyPressEvent(event)
 
     def card_menu(self, row: int) -> QMenu:
-        """The card's actions with their keys (right click, or the Menu key on the card)."""
+        """The card's actions with their keys (right click, or the Menu key on the card), then
+        any `more_actions(row)` gives (the window's Go to artist / Go to album)."""
         menu = QMenu(self)
         for keys, action, words in CARD_KEYS:
             entry = menu.addAction(f"{words[:1].upper()}{words[1:]}\t{keys}")
             entry.triggered.connect(lambda _=False, a=action: self.key_action.emit(a, row))
+        more = self.more_actions(row) if self.more_actions is not None else []
+        if more:
+            menu.addSeparator()
+        for label, act in more:
+            entry = menu.addAction(label)
+            entry.setEnabled(act is not None)
+            if act is not None:
+                entry.triggered.connect(act)
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSizePolicy,
     QTreeWidget,
@@ -266,29 +265,20 @@ class Browsing(QObject):
         library = window.pages["Library"]
         library.on_artist = self.show_artist
         library.on_album = self.show_album
-        for page in window.pages.values():  # recommendation cards: right-click to go there
+        for page in window.pages.values():  # a recommendation card's menu goes there too
             view = getattr(page, "view", None)
             if isinstance(view, RecommendationsView):
-                view.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-                view.list.customContextMenuRequested.connect(
-                    lambda point, v=view: self._card_menu(v, point))
+                view.list.more_actions = lambda row, v=view: self.card_actions(v, row)
 
-    def card_track(self, view: RecommendationsView, point: QPoint) -> Track | None:
-        item = view.list.itemAt(point)
-        row = view.list.row(item) if item is not None else -1
-        return view.cards[row].rec.track if 0 <= row < len(view.cards) else None
-
-    def _card_menu(self, view: RecommendationsView, point: QPoint) -> None:
-        track = self.card_track(view, point)
-        if track is None:
-            return
-        menu = QMenu(view)
-        artist = menu.addAction("Go to artist")
-        artist.setEnabled(bool(track.artist_ids))
-        artist.triggered.connect(lambda: self.show_artist(track.artist_ids[0]))
-        album = menu.addAction("Go to album")
-        album.triggered.connect(lambda: self.show_album_of(track))
-        menu.exec(view.list.viewport().mapToGlobal(point))
+    def card_actions(self, view: RecommendationsView,
+                     row: int) -> list[tuple[str, Callable[[], None] | None]]:
+        """Go to artist / Go to album for the card in `row` (None: not possible)."""
+        if not 0 <= row < len(view.cards):
+            return []
+        track = view.cards[row].rec.track
+        artist_id = track.artist_ids[0] if track.artist_ids else None
+        return [("Go to artist", (lambda: self.show_artist(artist_id)) if artist_id else None),
+                ("Go to album", lambda: self.show_album_of(track))]
 
     def show_album_of(self, track: Track) -> None:
         """The album view of a track's album (looked up in the db lane)."""
