@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,30 @@ def _reference_status(server: EmulatorServer, root: Path) -> dict[str, Any]:
         services.close()
 
 
+def _signal_the_sync_when_it_stalls(tmp_path: Path, server: EmulatorServer, script: str,
+                                    stall: Any, sig: int,
+                                    after: Callable[[], None] | None = None) -> None:
+    """Run `script` in a keyring session; once the sync it started reaches the stalled request,
+    send its process `sig` (then run `after`) and let the script finish."""
+    proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script],
+                            env=_env(tmp_path, server), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while stall.used == 0:
+            assert proc.poll() is None, (tmp_path / "login.err").read_text()
+            assert time.monotonic() < deadline, "the sync never reached the stalled request"
+            time.sleep(0.05)
+        os.kill(int((tmp_path / "sync.pid").read_text()), sig)
+        if after is not None:
+            after()
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output.decode(errors="replace")
+
+
 def test_sigkill_mid_sync_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     _needs_tools()
     account = generate_account(seed=11, saved_tracks=180, playlists=8, tracks_per_playlist=70)
@@ -103,26 +128,15 @@ while [ ! -e "$OUT/go" ]; do sleep 0.1; done
 echo $? > "$OUT/second.rc"
 "$PY" -m desktoprec status --json > "$OUT/status.out" 2> "$OUT/status.err"
 """)
-        proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script],
-                                env=_env(tmp_path, server), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while stall.used == 0:
-                assert proc.poll() is None, (tmp_path / "login.err").read_text()
-                assert time.monotonic() < deadline, "the sync never reached the third playlist"
-                time.sleep(0.05)
-            pid = int((tmp_path / "sync.pid").read_text())
-            os.kill(pid, signal.SIGKILL)
+        def reaped_then_go() -> None:
+            deadline = time.monotonic() + 30
             while not (tmp_path / "first.rc").exists():
-                assert time.monotonic() < deadline + 30, "the killed sync was not reaped"
+                assert time.monotonic() < deadline, "the killed sync was not reaped"
                 time.sleep(0.05)
             (tmp_path / "go").touch()
-            output, _ = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == 0, output.decode(errors="replace")
+
+        _signal_the_sync_when_it_stalls(tmp_path, server, script, stall, signal.SIGKILL,
+                                        reaped_then_go)
         assert (tmp_path / "first.rc").read_text().strip() == str(128 + signal.SIGKILL)
         mid = _last_json(tmp_path / "mid.out")
         assert mid["saved_tracks"] == 180 and mid["last_sync"] is None
@@ -217,21 +231,7 @@ wait $!
 echo $? > "$OUT/first.rc"
 "$PY" -m desktoprec status --json > "$OUT/status.out" 2> "$OUT/status.err"
 """)
-        proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script],
-                                env=_env(tmp_path, server), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while stall.used == 0:
-                assert proc.poll() is None, (tmp_path / "login.err").read_text()
-                assert time.monotonic() < deadline, "the sync never reached the second playlist"
-                time.sleep(0.05)
-            os.kill(int((tmp_path / "sync.pid").read_text()), signal.SIGINT)
-            output, _ = proc.communicate(timeout=120)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    assert proc.returncode == 0, output.decode(errors="replace")
+        _signal_the_sync_when_it_stalls(tmp_path, server, script, stall, signal.SIGINT)
     errors = (tmp_path / "first.err").read_text()
     assert (tmp_path / "first.rc").read_text().strip() == "130", errors
     assert "interrupted" in errors and "Traceback" not in errors

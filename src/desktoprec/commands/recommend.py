@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,24 +17,21 @@ if TYPE_CHECKING:
     from desktoprec.services import Services
 
 
-def _diversity(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError("the diversity dial goes from 0 to 1")
-    return number
+def _unit(what: str) -> Callable[[str], float]:
+    """An argparse type for a dial from 0 to 1; `what` names it in the message."""
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+        if not 0.0 <= number <= 1.0:
+            raise argparse.ArgumentTypeError(f"{what} goes from 0 to 1")
+        return number
+    return parse
 
 
-def _share(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError("the familiar/new control goes from 0 to 1")
-    return number
+_diversity = _unit("the diversity dial")
+_share = _unit("the familiar/new control")
 
 
 def _positive(value: str) -> int:

@@ -170,22 +170,22 @@ def _where(context: str, key: str) -> str:
     return f"{context}.{key}" if context else key
 
 
+def _malformed(where: str, problem: str) -> MalformedResponse:
+    """The one wording of a response field that is not what Spotify documents."""
+    return MalformedResponse(
+        f"Spotify sent a response desktoprec could not understand: `{where}` {problem}.")
+
+
 def _obj(value: Any, context: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise MalformedResponse(
-            f"Spotify sent a response desktoprec could not understand: `{context or 'body'}` "
-            f"should be an object, got {type(value).__name__}."
-        )
+        raise _malformed(context or "body", f"should be an object, got {type(value).__name__}")
     return value
 
 
 def _require_str(data: dict[str, Any], key: str, context: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` is missing or not text."
-        )
+        raise _malformed(_where(context, key), "is missing or not text")
     return value[:MAX_TEXT]
 
 
@@ -196,10 +196,7 @@ def _opt_str(data: dict[str, Any], key: str, context: str = "") -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` should be text."
-        )
+        raise _malformed(_where(context, key), "should be text")
     return value[:MAX_TEXT]
 
 
@@ -208,15 +205,9 @@ def _opt_int(data: dict[str, Any], key: str, context: str = "") -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` should be a number."
-        )
+        raise _malformed(_where(context, key), "should be a number")
     if math.isnan(value) or abs(value) > 2**53:  # NaN or absurd
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` is out of range."
-        )
+        raise _malformed(_where(context, key), "is out of range")
     return int(value)
 
 
@@ -230,10 +221,7 @@ def _list(data: dict[str, Any], key: str, context: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` should be a list."
-        )
+        raise _malformed(_where(context, key), "should be a list")
     return value
 
 
@@ -279,10 +267,7 @@ def _opt_id(data: dict[str, Any], key: str, context: str = "") -> str | None:
 def _require_id(data: dict[str, Any], key: str, context: str) -> str:
     value = _require_str(data, key, context)
     if not is_spotify_id(value):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, key)}` is not a Spotify id."
-        )
+        raise _malformed(_where(context, key), "is not a Spotify id")
     return value
 
 
@@ -366,16 +351,10 @@ def parse_track(data: Any, context: str = "track") -> ApiTrack:
             uri = "spotify:local:::" + ":"  # the parts are unknown; never the text sent
     else:
         if track_id is not None and not is_spotify_id(track_id):
-            raise MalformedResponse(
-                "Spotify sent a response desktoprec could not understand: "
-                f"`{context}.id` is not a Spotify id."
-            )
+            raise _malformed(f"{context}.id", "is not a Spotify id")
         track_id = track_id or _id_from_uri(uri, kind)
         if track_id is None:
-            raise MalformedResponse(
-                "Spotify sent a response desktoprec could not understand: "
-                f"`{context}.id` is missing."
-            )
+            raise _malformed(f"{context}.id", "is missing")
         uri = f"spotify:{kind}:{track_id}"
     album_data = data.get("album")
     album = parse_album(album_data, f"{context}.album") if isinstance(album_data, dict) else None
@@ -397,10 +376,7 @@ def parse_track(data: Any, context: str = "track") -> ApiTrack:
         isrc = clean_isrc(external_ids.get("isrc"))
     name = _opt_str(data, "name", context)
     if name is None and not is_local:
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{context}.name` is missing."
-        )
+        raise _malformed(f"{context}.name", "is missing")
     return ApiTrack(
         id=None if is_local else track_id,
         uri=uri,
@@ -552,16 +528,10 @@ def parse_page(data: Any, context: str = "page", wrapper: str | None = None) -> 
         context = _where(context, wrapper)
     items = data.get("items")
     if not isinstance(items, list):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, 'items')}` is missing or not a list."
-        )
+        raise _malformed(_where(context, "items"), "is missing or not a list")
     next_url = data.get("next")
     if next_url is not None and not isinstance(next_url, str):
-        raise MalformedResponse(
-            "Spotify sent a response desktoprec could not understand: "
-            f"`{_where(context, 'next')}` should be a URL."
-        )
+        raise _malformed(_where(context, "next"), "should be a URL")
     cursors = data.get("cursors")
     after = None
     if isinstance(cursors, dict) and cursors.get("after") is not None:

@@ -265,19 +265,20 @@ def replace_playlist_entries(session: Session, playlist_id: str,
 
 
 def replace_top_tracks(session: Session, time_range: str, track_ids: Sequence[str]) -> None:
-    session.execute(delete(TopTrackRow).where(TopTrackRow.time_range == time_range))
-    rows = [{"time_range": time_range, "rank": rank, "track_id": tid}
-            for rank, tid in enumerate(track_ids)]
-    if rows:
-        session.execute(insert(TopTrackRow), rows)
+    _replace_ranked(session, TopTrackRow, "track_id", time_range, track_ids)
 
 
 def replace_top_artists(session: Session, time_range: str, artist_ids: Sequence[str]) -> None:
-    session.execute(delete(TopArtistRow).where(TopArtistRow.time_range == time_range))
-    rows = [{"time_range": time_range, "rank": rank, "artist_id": aid}
-            for rank, aid in enumerate(artist_ids)]
+    _replace_ranked(session, TopArtistRow, "artist_id", time_range, artist_ids)
+
+
+def _replace_ranked(session: Session, table: type[TopTrackRow | TopArtistRow], column: str,
+                    time_range: str, ids: Sequence[str]) -> None:
+    """One time range's top list, in rank order, in place of the stored one."""
+    session.execute(delete(table).where(table.time_range == time_range))
+    rows = [{"time_range": time_range, "rank": rank, column: item} for rank, item in enumerate(ids)]
     if rows:
-        session.execute(insert(TopArtistRow), rows)
+        session.execute(insert(table), rows)
 
 
 def add_recently_played(session: Session, plays: Iterable[tuple[str, str, str | None]]) -> int:
