@@ -61,18 +61,18 @@ def test_like_saves_to_the_library_and_unlike_removes_it(server: Any) -> None:
     feedback = FeedbackService(services)
     tid = next(iter(server.account.tracks))
     answer = feedback.like(tid)
-    assert answer["saved"] and not answer["queued"]
+    assert answer.saved and not answer.queued
     assert server.account.is_saved(tid)
     assert feedback.contains([f"spotify:track:{tid}"]) == [True]
     assert feedback.is_liked(tid)
-    assert [r["id"] for r in feedback.liked()] == [tid]
-    assert feedback.liked()[0]["artists"] == ["The Band"]
+    assert [r.id for r in feedback.liked()] == [tid]
+    assert feedback.liked()[0].artists == ["The Band"]
     with services.db.read() as session:
         assert session.get(SavedTrackRow, tid) is not None  # shown as saved before a sync
     put = [r for r in server.requests if r.path.endswith("/me/library") and r.method == "PUT"]
     assert put and put[-1].query["uris"] == f"spotify:track:{tid}"
     answer = feedback.unlike(tid)
-    assert answer["saved"] and not server.account.is_saved(tid)
+    assert answer.saved and not server.account.is_saved(tid)
     assert not feedback.is_liked(tid) and feedback.liked() == []
     services.close()
 
@@ -84,7 +84,7 @@ def test_offline_likes_are_queued_and_sent_in_batches_of_40(server: Any) -> None
     server.faults.add("/me/library", mode="drop", times=-1)
     for tid in ids:
         answer = feedback.like(tid)
-        assert answer["queued"] and "next sync" in answer["message"]
+        assert answer.queued and "next sync" in answer.message
     feedback.unlike(ids[0])  # changed its mind while offline: only the unlike is kept
     assert len(feedback.pending()) == 45
     assert feedback.pending()[-1] == {"op": "DELETE", "uri": f"spotify:track:{ids[0]}"}
@@ -119,9 +119,9 @@ def test_dislike_hides_and_unhide_takes_it_back(server: Any) -> None:
     a, b = list(server.account.tracks)[:2]
     feedback.dislike(a)
     feedback.dislike(b)
-    assert [r["id"] for r in feedback.hidden()] == [b, a]
+    assert [r.id for r in feedback.hidden()] == [b, a]
     assert feedback.unhide(a) is True
-    assert [r["id"] for r in feedback.hidden()] == [b]
+    assert [r.id for r in feedback.hidden()] == [b]
     assert feedback.unhide(a) is False
     services.close()
 
@@ -132,7 +132,7 @@ def test_like_without_sign_in_stays_local(desktoprec_home: Any) -> None:
     with services.db.write() as session:
         session.add(TrackRow(id="abc", uri="spotify:track:abc", name="Somewhere"))
     answer = FeedbackService(services).like("abc")
-    assert not answer["saved"] and not answer["queued"] and "sign in" in answer["message"]
+    assert not answer.saved and not answer.queued and "sign in" in answer.message
     assert FeedbackService(services).is_liked("abc")
     services.close()
 
@@ -145,7 +145,7 @@ def test_sync_sends_queued_likes(server: Any) -> None:
     services.memo("feedback", lambda: feedback)
     tid = list(server.account.tracks)[3]
     server.faults.add("/me/library", mode="drop", times=1)
-    assert feedback.like(tid)["queued"]
+    assert feedback.like(tid).queued
     SyncService(services, client=services.auth.api()).sync()
     assert feedback.pending() == [] and server.account.is_saved(tid)
     services.close()

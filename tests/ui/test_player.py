@@ -391,7 +391,7 @@ def test_dislike_undo_and_the_hidden_list(qtbot: Any, ctx: Any, library: list[st
     dialog = window.hidden_dialog
     qtbot.addWidget(dialog)
     assert dialog.hidden_list.count() == 1
-    assert dialog.hidden_list.item(0).data(0x0100)["id"] == library[1]
+    assert dialog.hidden_list.item(0).data(0x0100).id == library[1]
     dialog.hidden_list.setCurrentRow(0)
     dialog.unhide_button.click()
     assert "can be recommended again" in dialog.message.full_text()

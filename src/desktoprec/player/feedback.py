@@ -10,8 +10,9 @@ sync calls, in order, at most 40 URIs per call as the 2026 API allows.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -26,6 +27,29 @@ PENDING_KEY = "pending_library_changes"
 MAX_URIS = 40  # PUT/DELETE /me/library and GET /me/library/contains take at most 40 URIs
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryChange:
+    """What a like or an unlike did: saved to (or removed from) Spotify, or queued, and a line
+    for the listener."""
+
+    track_id: str
+    op: str  # like | unlike
+    saved: bool = False
+    queued: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackTrack:
+    """A liked or hidden track, as the hidden-and-liked lists show it."""
+
+    id: str
+    name: str
+    artists: list[str]
+    uri: str | None
+    at: str | None  # when, ISO 8601
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -36,12 +60,12 @@ class FeedbackService:
 
     # --- likes -------------------------------------------------------------------------------
 
-    def like(self, track_id: str, uri: str | None = None) -> dict[str, Any]:
+    def like(self, track_id: str, uri: str | None = None) -> LibraryChange:
         """♥: remember the like, and save the track to the Spotify library (queued offline)."""
         self._store_feedback(track_id, "like")
         return self._library_change("PUT", track_id, uri)
 
-    def unlike(self, track_id: str, uri: str | None = None) -> dict[str, Any]:
+    def unlike(self, track_id: str, uri: str | None = None) -> LibraryChange:
         """Take a like back: the feedback goes, and the track leaves the Spotify library."""
         from desktoprec.storage.tables import FeedbackRow
 
@@ -57,18 +81,17 @@ class FeedbackService:
             return session.scalar(select(FeedbackRow.id).where(
                 FeedbackRow.track_id == track_id, FeedbackRow.kind == "like").limit(1)) is not None
 
-    def liked(self) -> list[dict[str, Any]]:
+    def liked(self) -> list[FeedbackTrack]:
         """Liked tracks, most recent first: id, name, artists, uri, at."""
         return self._tracks_with("like")
 
     # --- dislikes and the hidden list --------------------------------------------------------
 
-    def dislike(self, track_id: str) -> dict[str, Any]:
+    def dislike(self, track_id: str) -> None:
         """Hide a track from recommendations; `unhide(track_id)` undoes it."""
         self._store_feedback(track_id, "dislike")
-        return {"track_id": track_id, "hidden": True}
 
-    def hidden(self) -> list[dict[str, Any]]:
+    def hidden(self) -> list[FeedbackTrack]:
         """Disliked (hidden) tracks, most recent first."""
         return self._tracks_with("dislike")
 
@@ -151,33 +174,29 @@ class FeedbackService:
     def _store_feedback(self, track_id: str, kind: str) -> None:
         self.services.recommend.feedback(track_id, kind)
 
-    def _library_change(self, op: str, track_id: str, uri: str | None) -> dict[str, Any]:
+    def _library_change(self, op: str, track_id: str, uri: str | None) -> LibraryChange:
         verb = "like" if op == "PUT" else "unlike"
-        answer: dict[str, Any] = {"track_id": track_id, "op": verb, "saved": False,
-                                  "queued": False}
         uri = uri if uri and uri.startswith("spotify:track:") else self._uri_of(track_id)
         if uri is None:
-            answer["message"] = ("Liked in desktoprec (this track is not on Spotify)."
-                                 if op == "PUT" else "Like taken back.")
-            return answer
+            return LibraryChange(track_id, verb, message=(
+                "Liked in desktoprec (this track is not on Spotify)." if op == "PUT"
+                else "Like taken back."))
         self._mirror_saved(op, uri.rsplit(":", 1)[-1])
         auth = self.services.auth
         if not auth.is_signed_in():
-            answer["message"] = ("Liked in desktoprec; sign in to Spotify to save it there too."
-                                 if op == "PUT" else "Like taken back.")
-            return answer
+            return LibraryChange(track_id, verb, message=(
+                "Liked in desktoprec; sign in to Spotify to save it there too." if op == "PUT"
+                else "Like taken back."))
         try:
             auth.api().request(op, "/me/library", params={"uris": uri})
         except (NetworkError, RateLimited, SignInRequired) as exc:
             self._queue(op, uri)
-            answer["queued"] = True
-            answer["message"] = (f"Spotify could not be reached ({exc.user_text()}); the "
-                                 f"{verb} will be sent with the next sync.")
-            return answer
-        answer["saved"] = True
-        answer["message"] = ("Saved to your Spotify library." if op == "PUT"
-                             else "Removed from your Spotify library.")
-        return answer
+            return LibraryChange(track_id, verb, queued=True, message=(
+                f"Spotify could not be reached ({exc.user_text()}); the {verb} will be sent "
+                "with the next sync."))
+        return LibraryChange(track_id, verb, saved=True, message=(
+            "Saved to your Spotify library." if op == "PUT"
+            else "Removed from your Spotify library."))
 
     def _uri_of(self, track_id: str) -> str | None:
         from desktoprec.storage.tables import TrackRow
@@ -201,7 +220,7 @@ class FeedbackService:
             elif op == "DELETE" and row is not None:
                 session.delete(row)
 
-    def _tracks_with(self, kind: str) -> list[dict[str, Any]]:
+    def _tracks_with(self, kind: str) -> list[FeedbackTrack]:
         from desktoprec.storage.tables import ArtistRow, FeedbackRow, TrackArtistRow, TrackRow
 
         with self.services.db.read() as session:
@@ -219,7 +238,7 @@ class FeedbackService:
                                                 TrackArtistRow.artist_id == ArtistRow.id)
                     .where(TrackArtistRow.track_id == track_id)
                     .order_by(TrackArtistRow.position))]
-                out.append({"id": track_id, "name": track.name if track else track_id,
-                            "artists": artists, "uri": track.uri if track else None,
-                            "at": at.isoformat() if at else None})
+                out.append(FeedbackTrack(id=track_id, name=track.name if track else track_id,
+                                         artists=artists, uri=track.uri if track else None,
+                                         at=at.isoformat() if at else None))
         return out

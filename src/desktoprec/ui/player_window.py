@@ -603,7 +603,7 @@ class PlaybackController(QObject):
         self.liked.emit(track)
         self.ctx.runner.run(lambda: service.like(track.id, track.uri), lane="network",
                             name="like", on_done=lambda a: self.feedback_message.emit(
-                                f"♥ {clip(track.name, 60)}: {a.get('message', '')}", "like"),
+                                f"♥ {clip(track.name, 60)}: {a.message}", "like"),
                             on_error=lambda exc: self.feedback_message.emit(
                                 f"Not liked: {describe(exc)}", ""))
 
@@ -614,7 +614,7 @@ class PlaybackController(QObject):
             return
         self.ctx.runner.run(lambda: service.unlike(track.id, track.uri), lane="network",
                             name="unlike", on_done=lambda a: self.feedback_message.emit(
-                                f"{clip(track.name, 60)}: {a.get('message', '')}", ""),
+                                f"{clip(track.name, 60)}: {a.message}", ""),
                             on_error=lambda exc: self.feedback_message.emit(
                                 f"Like not taken back: {describe(exc)}", ""))
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.domain import Track
+from desktoprec.player.feedback import FeedbackService, FeedbackTrack, LibraryChange
 from desktoprec.ui.errors import describe
 from desktoprec.ui.widgets import PlainLabel, clip
 
@@ -165,8 +166,9 @@ class HiddenTracksDialog(QDialog):
         self.unlike_button.clicked.connect(self.unlike_selected)
         self.resize(480, 420)
 
-    def _service(self) -> Any:
-        return self.ctx.services.feedback
+    def _service(self) -> FeedbackService:
+        service: FeedbackService = self.ctx.services.feedback
+        return service
 
     def reload(self) -> None:
         service = self._service()
@@ -174,13 +176,13 @@ class HiddenTracksDialog(QDialog):
                             name="hidden-liked", on_done=self._show,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))
 
-    def _show(self, lists: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    def _show(self, lists: tuple[list[FeedbackTrack], list[FeedbackTrack]]) -> None:
         hidden, liked = lists
         for widget, rows, empty in ((self.hidden_list, hidden, "Nothing is hidden."),
                                     (self.liked_list, liked, "No likes yet.")):
             widget.clear()
             for row in rows:
-                item = QListWidgetItem(clip(f"{row['name']} — {', '.join(row['artists'])}", 120))
+                item = QListWidgetItem(clip(f"{row.name} — {', '.join(row.artists)}", 120))
                 item.setData(Qt.ItemDataRole.UserRole, row)
                 widget.addItem(item)
             if not rows:
@@ -190,20 +192,20 @@ class HiddenTracksDialog(QDialog):
         self.unhide_button.setEnabled(bool(hidden))
         self.unlike_button.setEnabled(bool(liked))
 
-    def _selected(self, widget: QListWidget) -> dict[str, Any] | None:
+    def _selected(self, widget: QListWidget) -> FeedbackTrack | None:
         item = widget.currentItem() or (widget.item(0) if widget.count() == 1 else None)
         data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        return data if isinstance(data, dict) else None
+        return data if isinstance(data, FeedbackTrack) else None
 
     def unhide_selected(self) -> None:
         row, service = self._selected(self.hidden_list), self._service()
         if row is None:
             return
         def done(_ok: Any) -> None:
-            self.message.set_plain(f"{clip(row['name'], 60)} can be recommended again.")
+            self.message.set_plain(f"{clip(row.name, 60)} can be recommended again.")
             self.reload()
 
-        self.ctx.runner.run(lambda: service.unhide(row["id"]), lane="db", name="unhide",
+        self.ctx.runner.run(lambda: service.unhide(row.id), lane="db", name="unhide",
                             on_done=done,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))
 
@@ -211,10 +213,10 @@ class HiddenTracksDialog(QDialog):
         row, service = self._selected(self.liked_list), self._service()
         if row is None:
             return
-        def done(answer: dict[str, Any]) -> None:
-            self.message.set_plain(f"{clip(row['name'], 60)}: {answer.get('message', '')}")
+        def done(answer: LibraryChange) -> None:
+            self.message.set_plain(f"{clip(row.name, 60)}: {answer.message}")
             self.reload()
 
-        self.ctx.runner.run(lambda: service.unlike(row["id"], row.get("uri")), lane="network",
+        self.ctx.runner.run(lambda: service.unlike(row.id, row.uri), lane="network",
                             name="unlike", on_done=done,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))
