@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from desktoprec.settings import load_settings
@@ -210,4 +210,30 @@ def test_recommendation_cards_and_track_results_lead_to_their_artist_and_album(
     page.album_button.click()
     assert browsing.album_page.name.full_text() == "Album 1"
     page.artist_button.click()
+    assert browsing.artist_page.name.full_text() == "Artist 5"
+
+
+def test_down_from_the_box_enters_the_results_and_a_duet_offers_both_artists(
+        qtbot: Any, window: Any) -> None:
+    with window.services.db.write() as s:
+        s.add(TrackArtistRow(track_id="t02", position=1, artist_id="ar5"))  # a duet
+    browsing = window.browsing
+    browsing.field.setText("song 2")
+    browsing.search_now()
+    tree = browsing.search_page.tree
+    assert tree.topLevelItemCount()
+    down = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier)
+    assert browsing.eventFilter(browsing.field, down)  # taken: the results get the keyboard
+    up = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Up, Qt.KeyboardModifier.NoModifier)
+    assert not browsing.eventFilter(browsing.field, up)
+    qtbot.keyClick(browsing.field, Qt.Key.Key_Down)
+    if QGuiApplication.platformName() != "offscreen":  # offscreen gives no keyboard focus
+        assert tree.hasFocus()
+    assert tree.currentItem() is not None and browsing.field.text() == "song 2"
+    page = window.go_to("Library")
+    page.reload()
+    item = next(i for i in page.model.items if i.track.id == "t02")
+    labels = [label for label, _ in page.row_actions(item)]
+    assert labels == ["Play", "More like this", "Go to Artist 2", "Go to Artist 5", "Go to album"]
+    dict(page.row_actions(item))["Go to Artist 5"]()
     assert browsing.artist_page.name.full_text() == "Artist 5"

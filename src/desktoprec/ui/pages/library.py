@@ -4,6 +4,7 @@ the Playlists page."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -281,13 +282,19 @@ class LibraryPage(QWidget):
     def row_actions(self, item: LibraryItem) -> list[tuple[str, Callable[[], None] | None]]:
         """The row menu's entries for `item` (label, action; None: not possible here)."""
         track = item.track
-        artist_id = track.artist_ids[0] if track.artist_ids else None
         on_artist, on_album = self.on_artist, self.on_album
+        pairs = list(zip(track.artist_ids, track.artists)) or [("", "")]
+        artists: list[tuple[str, Callable[[], None] | None]] = []
+        for artist_id, name in pairs:
+            label = "Go to artist" if len(pairs) == 1 else f"Go to {clip(name, 40)}"
+            go: Callable[[], None] | None = None
+            if on_artist is not None and artist_id:
+                go = partial(on_artist, artist_id)
+            artists.append((label, go))
         return [
             ("Play", self.play_selected if self.ctx.player is not None else None),
             ("More like this", self.more_like_selected if self.on_more_like else None),
-            ("Go to artist", (lambda: on_artist(artist_id))
-             if on_artist is not None and artist_id else None),
+            *artists,
             ("Go to album", (lambda: on_album(item.album_id or ""))
              if on_album is not None and item.album_id else None),
         ]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -251,6 +251,7 @@ class Browsing(QObject):
         self._timer.timeout.connect(self.search_now)
         self.field.textEdited.connect(lambda _t: self._timer.start())
         self.field.returnPressed.connect(self.search_now)
+        self.field.installEventFilter(self)
         self.search_page.on_artist = self.show_artist
         self.search_page.on_album = self.show_album
         self.search_page.on_playlist = self.show_playlist
@@ -288,6 +289,16 @@ class Browsing(QObject):
             on_done=lambda album_id: self.show_album(album_id) if album_id else
             self.window.ctx.status_message.emit("This track has no album in your library."),
             on_error=lambda exc: self.window.ctx.error("Album", exc, background=True))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search box moves into the results shown."""
+        if watched is self.field and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down \
+                and self.window.stack.currentWidget() is self.search_page \
+                and self.search_page.tree.topLevelItemCount():
+            self.search_page.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return False
 
     def focus_field(self) -> None:
         self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
