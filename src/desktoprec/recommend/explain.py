@@ -375,14 +375,14 @@ def _context_reason(ctx: _ListContext, pick: _Pick) -> _Ranked:
         pair = DIRECTION_WORDS.get(name)
         asked = (pair[0] if shift[name] > 0 else pair[1]) if pair else "a change"
         base = ctx.seeds.sound.get(name)
-        head = f"{ctx.context_label} asks for {asked}: {describe(name, value)}"
         if base is not None and (value - base) * shift[name] > 0:
-            text = (f"{head}, {'above' if value > base else 'below'} {ctx.seeds.possessive} "
+            than = (f"{'above' if value > base else 'below'} {ctx.seeds.possessive} "
                     f"{format_value(name, base)}")
         elif pick.z[col] * shift[name] > WORD_SD:
-            text = f"{head}, {'above' if pick.z[col] > 0 else 'below'} most tracks"
+            than = f"{'above' if pick.z[col] > 0 else 'below'} most tracks"
         else:
             continue
+        text = f"{ctx.context_label} asks for {asked}: {describe(name, value)}, {than}"
         return [(context_share if as_signal else _MOOD_ORDER,
                  Reason(text, "context" if as_signal else "mood", round(value, 4)))]
     return []
