@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+
+# What a long call reports as it goes: progress(phase, done, total).
+Progress = Callable[[str, int, int], None]
 
 
 class JsonRecord:

@@ -33,6 +33,7 @@ from desktoprec.catalogs import musicbrainz as musicbrainz_mod
 from desktoprec.catalogs.cache import MISSING, AnswerCache
 from desktoprec.catalogs.http import BadAnswer, BudgetSpent, Fetcher, Limits, SourceDown
 from desktoprec.catalogs.urls import all_base_urls
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from desktoprec.library.service import SourcesRefresh
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
 
 MAX_AUDIO_BYTES = 2 * 1024 * 1024
 USER_ARTISTS = 25  # the user's artists whose neighbours are asked for

@@ -25,6 +25,7 @@ import numpy as np
 from desktoprec.atomicfile import replacing
 from desktoprec.demo.catalog import DemoCatalog, DemoTrack
 from desktoprec.demo.styles import MODES, STYLE_BY_KEY, DrumPattern, Style
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled, StorageError
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 22050
 WRITE_BLOCK_FRAMES = 8192
 AUDIO_VERSION = "4"  # bump when the synthesis changes, so old demo files are rebuilt
-
-Progress = Callable[[str, int, int], None]
 
 
 # --- small building blocks ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from desktoprec.atomicfile import write_atomically
 from desktoprec.demo.account import default_reference_time
 from desktoprec.demo.catalog import DEFAULT_TRACKS_PER_STYLE, DemoCatalog, build_catalog
 from desktoprec.demo.report import DemoReport
+from desktoprec.domain import Progress
 from desktoprec.errors import (
     AuthError,
     Cancelled,
@@ -57,8 +58,6 @@ MEMOIZED_SERVICES = ("auth", "spotify-api", "sync", "export", "library", "recomm
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ENVIRONMENT_OVERRIDES = ("DESKTOPREC_CLIENT_ID", "DESKTOPREC_SPOTIFY_API_URL",
                          "DESKTOPREC_SPOTIFY_ACCOUNTS_URL")
-
-Progress = Callable[[str, int, int], None]
 
 
 class DemoService:

@@ -13,13 +13,14 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
 from desktoprec.features.sources import SOUND_NAMES
 from desktoprec.library.tags import clean_text
@@ -38,8 +39,6 @@ from desktoprec.storage.tables import (
 from desktoprec.words import DESCRIPTOR_WORDS
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
 
 # Descriptors used to cluster; a cluster far above / below the library's mean is named with the
 # listener's words for them (words.DESCRIPTOR_WORDS, the table the explanations use too).

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ DEFAULT_MEMORY_LIMIT_MB = 2048
 DEFAULT_ANALYZER = "desktoprec.features.dsp:analyze"
 STARTUP_LIMIT_S = 180.0  # importing numpy/scipy in a fresh process, on a busy machine
 READY = "ready"
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

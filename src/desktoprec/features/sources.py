@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, insert, select
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
 from desktoprec.features.dsp import ANALYZER_VERSION, N_MFCC, PITCH_CLASSES
 from desktoprec.storage.tables import (
@@ -36,8 +37,6 @@ from desktoprec.storage.tables import (
 )
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
 
 # own-file descriptor -> the shared name in track_sound
 _DSP_TO_SOUND = {

@@ -12,13 +12,14 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
 from desktoprec.library.tags import (
     AUDIO_SUFFIXES,
@@ -31,7 +32,6 @@ from desktoprec.storage.tables import LocalFileRow
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 HASH_CHUNK = 1 << 20  # 1 MiB from the start, the middle and the end
 COMMIT_EVERY = 200
 MAX_REPORTED_PROBLEMS = 50

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from desktoprec.domain import JsonRecord
+from desktoprec.domain import JsonRecord, Progress
 from desktoprec.errors import Cancelled
 from desktoprec.library.scan import ScanReport, content_hash, scan_folders
 from desktoprec.storage.tables import AnalysisRow, LocalFileRow, TrackRow
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 SAVE_EVERY_S = 2.0
 
 # the keys every `analyze --json` object has, in this order

@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled, NotAvailable, RateLimited, SpotifyError
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 ALBUMS_PER_ARTIST = 10
 
 

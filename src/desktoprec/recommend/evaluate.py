@@ -16,13 +16,14 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled, RecommendError
 from desktoprec.numeric import standardize
 from desktoprec.recommend.catalog import Catalog
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 MIN_PLAYLIST_TRACKS = 20
 RECOMMEND_COUNT = 100
 TOP = 20
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktoprec.domain import (
     Explanation,
+    Progress,
     Reason,
     Recommendation,
     RecommendationList,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 FEEDBACK_KINDS = ("like", "dislike", "skip", "play")
 SKIP_REFRESH_WINDOW = timedelta(seconds=60)
 QUICK_SKIP_MS = 30_000  # a skip this early in a track (or at an unknown position) is "quick"

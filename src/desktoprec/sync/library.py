@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from desktoprec.domain import Progress
 from desktoprec.errors import (
     Cancelled,
     DesktopRecError,
@@ -42,8 +43,6 @@ from desktoprec.storage.tables import (
 from desktoprec.timeutil import iso_seconds, parse_iso
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
 
 PHASES = ("me", "saved_tracks", "playlists", "top", "recently_played", "followed_artists",
           "audio_features")
