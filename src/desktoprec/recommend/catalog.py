@@ -103,15 +103,6 @@ class Catalog:
         raise RecommendError(f"The track {ref!r} is not in your library or the catalog.",
                              hint="sync first, or look it up: desktoprec tracks --search TEXT")
 
-    def versions_of(self, position: int) -> list[int]:
-        """Other versions of the same recording: same ISRC, or same normalized title + artist."""
-        key = self.version_keys[position]
-        isrc = self.isrcs[position]
-        return [
-            i for i in range(len(self.ids))
-            if i != position and (self.version_keys[i] == key or (isrc and self.isrcs[i] == isrc))
-        ]
-
     def fingerprint(self) -> str:
         """A checksum of what the vectors depend on; a saved index is only used when it matches."""
         digest = hashlib.sha256()

@@ -394,9 +394,6 @@ class LibrarySync:
                 out.append(parsed)
         return out
 
-    def _cancelled(self) -> bool:
-        return self.cancel is not None and self.cancel.is_set()
-
     def _phase_playlists(self) -> None:
         report = self.report
         listed: list[parse.PlaylistSummary] = []

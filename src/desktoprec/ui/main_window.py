@@ -527,11 +527,6 @@ class MainWindow(QMainWindow):
             self.show_status(f"Cancelling {self.job_title.lower()}…")
             self.job.cancel()
 
-    def _after_library_work(self, progress: Any, cancel: Any) -> None:
-        """Fill sound/genre sources and rebuild the index."""
-        self.services.library.refresh_sources(progress=progress, cancel=cancel)
-        self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
-
     def start_sync(self) -> None:
         if self.ctx.demo and not self.demo_ready:
             self.start_demo()  # the demo account is synced as part of preparing it

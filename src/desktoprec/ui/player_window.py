@@ -584,11 +584,6 @@ class PlaybackController(QObject):
         self._poll.stop()
         self.state = "stopped"
 
-    def open_current_in_spotify(self) -> bool:
-        if self.current is not None:
-            return self.ctx.open_in_spotify(self.current.uri)
-        return True
-
     # --- likes, dislikes and the skip rule -----------------------------------------------
 
     def _feedback_service(self) -> FeedbackService:
