@@ -26,10 +26,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from desktoprec.loopback import LoopbackHandler, LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -377,56 +378,22 @@ def render_clip(clip: Clip, seconds: float = DEFAULT_CLIP_SECONDS) -> bytes:
 # --- the server --------------------------------------------------------------------------------
 
 
-class CatalogEmulator:
+class CatalogEmulator(LoopbackServer):
     """The four services on one loopback port; `urls()` gives each service's base URL."""
 
     SERVICES = ("deezer", "itunes", "musicbrainz", "listenbrainz", "audio")
+    thread_name = "catalog-emulator"
 
     def __init__(self, world: CatalogWorld, *, port: int = 0, host: str = "127.0.0.1",
                  clip_seconds: float = DEFAULT_CLIP_SECONDS, slow_s: float = 3.0) -> None:
+        super().__init__(_Handler, host, port)
         self.world = world
-        self._host = host
-        self._port = port
         self.clip_seconds = clip_seconds
         self.slow_s = slow_s
         self.faults: dict[str, str] = {}  # service -> down | slow | error4 | error800 | 503 | 500
         self.requests: list[tuple[str, str]] = []  # (service, path?query)
         self._clip_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle
-    def start(self) -> CatalogEmulator:
-        emulator = self
-
-        class Handler(_Handler):
-            server_ref = emulator
-
-        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="catalog-emulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> CatalogEmulator:  # noqa: PYI034
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "not started"
-        return int(self._httpd.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -578,16 +545,12 @@ class CatalogEmulator:
         return 200, "audio/mpeg", body, {}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server_ref: CatalogEmulator
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
+class _Handler(LoopbackHandler["CatalogEmulator"]):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("catalog emulator: " + format, *args)
 
     def do_GET(self) -> None:
-        emulator = self.server_ref
+        emulator = self.owner
         parts = urlsplit(self.path)
         segments = parts.path.split("/", 2)
         service = segments[1] if len(segments) > 1 else ""

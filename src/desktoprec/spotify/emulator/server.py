@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import math
 import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from desktoprec.loopback import LoopbackHandler, LoopbackServer
 from desktoprec.spotify.emulator import catalogue, library, player, playlists
 from desktoprec.spotify.emulator.account import EmulatorAccount
 from desktoprec.spotify.emulator.accounts import (
@@ -55,13 +54,16 @@ class RecordedRequest:
     status: int
 
 
-class EmulatorServer(AccountsService):
+class EmulatorServer(AccountsService, LoopbackServer):
     """Serve one `EmulatorAccount` on 127.0.0.1 (accounts service at the root, Web API at /v1).
 
     Switches tests may flip while it runs: `deny` (the user clicks Cancel on the consent page),
     `registered` (False: every API call answers 403 "User not registered ..."),
     `refresh_returns_refresh_token` (Spotify's answer before July 2026), `rate_limit_per_30s`.
+    `port` is still known after stop(), so tests can see the network go away.
     """
+
+    thread_name = "spotify-emulator"
 
     def __init__(self, account: EmulatorAccount | None = None, port: int = 0,
                  token_lifetime: float = 3600, *, client_id: str | None = None,
@@ -71,70 +73,22 @@ class EmulatorServer(AccountsService):
             from desktoprec.spotify.emulator.account import generate_account
 
             account = generate_account()
-        super().__init__(token_lifetime, client_id, refresh_returns_refresh_token)
+        AccountsService.__init__(self, token_lifetime, client_id, refresh_returns_refresh_token)
+        LoopbackServer.__init__(self, _Handler, host, port)
         self.account = account
         self.rate_limit_per_30s = rate_limit_per_30s
         self.registered = True
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
-        self._host = host
-        self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._recent_calls: deque[float] = deque()
-        self._connections: set[socket.socket] = set()
-        self._bound_port: int | None = None
 
     # --- life cycle ----------------------------------------------------------------------------
 
-    def start(self) -> EmulatorServer:
-        if self._httpd is not None:
-            return self
-        server = self
-
-        class Handler(_Handler):
-            emulator = server
-
-        # a restart comes back on the same port (the network "returns")
-        httpd = ThreadingHTTPServer((self._host, self._bound_port or self._port), Handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._bound_port = int(httpd.server_address[1])
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"spotify-emulator-{self.port}", daemon=True)
-        self._thread.start()
-        log.info("Spotify emulator serving at %s", self.accounts_url)
+    def start(self) -> Self:
+        if self._httpd is None:
+            super().start()
+            log.info("Spotify emulator serving at %s", self.accounts_url)
         return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        # kept-alive connections would otherwise still be answered after stop()
-        with self._lock:
-            open_connections, self._connections = list(self._connections), set()
-        for connection in open_connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> EmulatorServer:  # noqa: PYI034
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound port (still known after stop(), so tests can see the network go away)."""
-        if self._bound_port is None:
-            raise RuntimeError("the emulator has not been started")
-        return self._bound_port
 
     @property
     def accounts_url(self) -> str:
@@ -202,11 +156,9 @@ class EmulatorServer(AccountsService):
         raise ApiError(404, "Service not found")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler["EmulatorServer"]):
     """Turns one HTTP request into an emulator call, applying faults and recording it."""
 
-    emulator: EmulatorServer
-    protocol_version = "HTTP/1.1"
     # Headers and body leave as two writes; with Nagle on, each keep-alive answer waited ~40 ms
     # for the client's delayed ACK (45 ms per request measured, 0.85 ms without).
     disable_nagle_algorithm = True
@@ -228,20 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
-    def setup(self) -> None:
-        super().setup()
-        with self.emulator._lock:
-            self.emulator._connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.emulator._lock:
-                self.emulator._connections.discard(self.connection)
-
     def _handle(self, method: str) -> None:
-        emulator = self.emulator
+        emulator = self.owner
         parts = urlsplit(self.path)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -271,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str, path: str, api_path: str | None, query: dict[str, str],
                   body: bytes) -> Response:
-        emulator = self.emulator
+        emulator = self.owner
         try:
             if api_path is not None:
                 return emulator.api(method, api_path, query, body,
