@@ -99,7 +99,7 @@ def _run_demo_until_shown(window: MainWindow, timeout_s: float) -> None:
 
     def check() -> None:
         finished = window.job is None and window.last_job_result is not None
-        shown = window.pages["For you"].view.current is not None
+        shown = window.for_you_page.view.current is not None
         if (finished and (shown or isinstance(window.last_job_result, BaseException))) \
                 or time.perf_counter() - started > timeout_s:
             loop.quit()
@@ -151,7 +151,7 @@ def measure_stall(tracks_per_style: int, timeout_s: float) -> dict[str, Any]:
         gc.callbacks.remove(watch.on_gc)
         result = window.last_job_result
         failed = isinstance(result, BaseException)
-        view = window.pages["For you"].view
+        view = window.for_you_page.view
         window.quit_app()
         try:
             services.demo.stop()

@@ -6,7 +6,7 @@ import logging
 import shutil
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -19,6 +19,7 @@ from desktoprec.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
+    from desktoprec.ui.player_window import PlaybackController
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class AppContext(QObject):
         self.runner = runner
         self.demo = demo
         self.main_window: QWidget | None = None
-        self.player: Any = None  # PlaybackController, set by the main window
+        self.player: PlaybackController | None = None  # set by the main window
         self.opened_urls: list[str] = []  # what "Open in Spotify" asked for (for tests)
         self.open_url_hook: Callable[[str], None] | None = None
 

@@ -34,12 +34,14 @@ from desktoprec.errors import Cancelled, SignInRequired
 from desktoprec.ui.context import AppContext, freeze_long_lived_objects
 from desktoprec.ui.errors import describe
 from desktoprec.ui.mpris import start_mpris
+from desktoprec.ui.pages.base import PageBase
 from desktoprec.ui.pages.continue_playlist import ContinuePlaylistPage
 from desktoprec.ui.pages.for_you import ForYouPage
 from desktoprec.ui.pages.insights import InsightsPage
 from desktoprec.ui.pages.library import LibraryPage, PlaylistsPage
 from desktoprec.ui.pages.more_like import MoreLikePage
 from desktoprec.ui.pages.path import PathPage
+from desktoprec.ui.pages.recommendations import RecommendationsView
 from desktoprec.ui.pages.search import install_browsing
 from desktoprec.ui.pages.settings import SettingsPage
 from desktoprec.ui.player_window import PlaybackController, PlayerWindow, install_playback_shortcuts
@@ -51,6 +53,10 @@ if TYPE_CHECKING:
     from desktoprec.services import Services
     from desktoprec.storage.repo import AccountSummary
     from desktoprec.sync.service import AfterSyncReport
+    from desktoprec.ui.wizard import FirstRunDialog, SignInDialog
+
+# what the side menu can show: each has on_shown, called when it comes into view
+Page = PageBase | InsightsPage | LibraryPage | PlaylistsPage | SettingsPage
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +149,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self.demo_ready = False
         self.demo_first_list = False
+        self.sign_in_dialog: SignInDialog | None = None
         self._focused_keys = FocusedKeys(self)
         app = QApplication.instance()
         if app is not None:
@@ -151,6 +158,29 @@ class MainWindow(QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 6, 6, 0)
+        outer.addWidget(self._build_banner())
+        outer.addLayout(self._build_body(), 1)
+        self.setCentralWidget(central)
+        self.player = PlaybackController(ctx)
+        ctx.player = self.player
+        self.player_window = PlayerWindow(ctx, self.player)
+        self._build_pages()
+        ctx.settings_changed.connect(self._on_settings_changed)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self._build_status_bar()
+        ctx.status_message.connect(self.show_status)
+        self.player.track_changed.connect(self._on_track_changed)
+        install_playback_shortcuts(self, self.player)
+        self._build_tray_and_mpris()
+        self._show_wizard = show_wizard
+        self._started = False
+        self.browsing = install_browsing(self)  # the search box, search/artist/album pages
+        self.nav.setCurrentRow(0)
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_banner(self) -> QFrame:
+        """The bar above the pages: what to do next (connect, sign in, the demo's progress)."""
         self.banner = QFrame()
         self.banner.setFrameShape(QFrame.Shape.StyledPanel)
         self.banner.setObjectName("banner")
@@ -161,8 +191,15 @@ class MainWindow(QMainWindow):
         banner_layout.addWidget(self.banner_button)
         self.banner.hide()
         self._banner_action: Callable[[], None] | None = None
-        self.banner_button.clicked.connect(lambda: self._banner_action and self._banner_action())
-        outer.addWidget(self.banner)
+        self.banner_button.clicked.connect(self._on_banner_clicked)
+        return self.banner
+
+    def _on_banner_clicked(self) -> None:
+        if self._banner_action is not None:
+            self._banner_action()
+
+    def _build_body(self) -> QHBoxLayout:
+        """The side menu of pages and the stack that shows the chosen one."""
         body = QHBoxLayout()
         self.nav = QListWidget()
         self.nav.addItems(list(PAGE_NAMES))
@@ -175,47 +212,50 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
-        outer.addLayout(body, 1)
-        self.setCentralWidget(central)
-        self.player = PlaybackController(ctx)
-        ctx.player = self.player
-        self.player_window = PlayerWindow(ctx, self.player)
-        self.pages: dict[str, Any] = {
-            "For you": ForYouPage(ctx),
-            "More like this": MoreLikePage(ctx),
-            "Continue a playlist": ContinuePlaylistPage(ctx),
-            "A → B path": PathPage(ctx),
-            "Library": LibraryPage(ctx),
-            "Playlists": PlaylistsPage(ctx),
+        return body
+
+    def _build_pages(self) -> None:
+        """One page per entry of the side menu, in its order, wired to the window's jobs."""
+        ctx = self.ctx
+        self.for_you_page = ForYouPage(ctx)
+        self.more_like_page = MoreLikePage(ctx)
+        self.continue_page = ContinuePlaylistPage(ctx)
+        self.path_page = PathPage(ctx)
+        self.library_page = LibraryPage(ctx)
+        self.playlists_page = PlaylistsPage(ctx)
+        self.settings_page = SettingsPage(ctx)
+        self.pages: dict[str, Page] = {
+            "For you": self.for_you_page,
+            "More like this": self.more_like_page,
+            "Continue a playlist": self.continue_page,
+            "A → B path": self.path_page,
+            "Library": self.library_page,
+            "Playlists": self.playlists_page,
             "Insights": InsightsPage(ctx),
-            "Settings": SettingsPage(ctx),
+            "Settings": self.settings_page,
         }
         for name in PAGE_NAMES:
             self.stack.addWidget(self.pages[name])
-        self.pages["Library"].on_more_like = self.more_like
-        self.pages["Playlists"].on_continue = self.continue_playlist
-        self.pages["Settings"].scan_requested.connect(self.start_scan)
-        self.pages["Settings"].saved.connect(self.update_banner)
-        self.pages["Settings"].signed_out.connect(self._on_signed_out)
-        ctx.settings_changed.connect(self._on_settings_changed)
-        self.nav.currentRowChanged.connect(self._on_nav)
-        self._build_status_bar()
-        ctx.status_message.connect(self.show_status)
-        self.player.track_changed.connect(self._on_track_changed)
-        install_playback_shortcuts(self, self.player)
-        self.tray = TrayController(ctx, icon=self.windowIcon(), show_window=self.show_and_raise,
-                                   sync_now=self.start_sync, quit_app=self.quit_app,
-                                   show_picks=self.show_picks)
+        self.library_page.on_more_like = self.more_like
+        self.playlists_page.on_continue = self.continue_playlist
+        self.settings_page.scan_requested.connect(self.start_scan)
+        self.settings_page.saved.connect(self.update_banner)
+        self.settings_page.signed_out.connect(self._on_signed_out)
+
+    def recommendation_views(self) -> list[RecommendationsView]:
+        """The card lists of the four recommendation pages."""
+        return [self.for_you_page.view, self.more_like_page.view, self.continue_page.view,
+                self.path_page.view]
+
+    def _build_tray_and_mpris(self) -> None:
+        """The tray menu (its notifications go to the status bar without a tray) and MPRIS."""
+        self.tray = TrayController(self.ctx, icon=self.windowIcon(),
+                                   show_window=self.show_and_raise, sync_now=self.start_sync,
+                                   quit_app=self.quit_app, show_picks=self.show_picks)
         if not self.tray.available:
-            ctx.notified.connect(lambda title, text: self.show_status(f"{title}: {text}"))
+            self.ctx.notified.connect(lambda title, text: self.show_status(f"{title}: {text}"))
         self.mpris = start_mpris(self.player, raise_window=self.show_and_raise,
                                  quit_app=self.quit_app, parent=self)
-        self._show_wizard = show_wizard
-        self._started = False
-        self.browsing = install_browsing(self)  # the search box, search/artist/album pages
-        self.nav.setCurrentRow(0)
-
-    # --- building ------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -262,7 +302,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """After the window is shown: first-run wizard, demo, or the usual checks."""
         self._started = True
-        warning = getattr(self.services.settings, "load_warning", None)
+        warning = self.services.settings.load_warning
         if warning:
             self.show_status(warning)
         services = self.services
@@ -276,7 +316,7 @@ class MainWindow(QMainWindow):
         if self._show_wizard and needs_first_run(self.services):
             QTimer.singleShot(0, self.run_wizard)
         self.check_sign_in()
-        self.stack.currentWidget().on_shown()
+        self.pages[PAGE_NAMES[self.nav.currentRow()]].on_shown()
         self.ctx.warm_up()
 
     def _on_settings_changed(self) -> None:
@@ -298,7 +338,7 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: self.apply_wizard_choice(dialog))
         dialog.open()
 
-    def apply_wizard_choice(self, dialog: Any) -> None:
+    def apply_wizard_choice(self, dialog: FirstRunDialog) -> None:
         choice = dialog.choice
         if choice == "spotify":
             self.set_client_id(dialog.client_id, then=self.sign_in)
@@ -306,8 +346,8 @@ class MainWindow(QMainWindow):
             self.ctx.demo = True
             self.start_demo()
         elif choice == "folders":
-            self.pages["Settings"].add_folder(dialog.folder)
-            self.pages["Settings"].save()
+            self.settings_page.add_folder(dialog.folder)
+            self.settings_page.save()
             self.start_scan()
         self.update_banner()
 
@@ -361,8 +401,9 @@ class MainWindow(QMainWindow):
                 self.account_label.set_plain(f"  Demo account: {who}")
                 self.setWindowTitle(f"Demo account — {APP_NAME}")
             else:
-                plan = {True: " · Spotify Premium", False: " · Spotify Free"}.get(
-                    account.premium, "")
+                premium = account.premium
+                plan = (" · Spotify Premium" if premium is True else
+                        " · Spotify Free" if premium is False else "")
                 self.account_label.set_plain(f"  Signed in as {who}{plan}")
                 self.setWindowTitle(f"{who} — {APP_NAME}")
             text = self.account_label.full_text()
@@ -415,22 +456,23 @@ class MainWindow(QMainWindow):
             if self._started:  # pages load their data once the window is up
                 page.on_shown()
 
-    def go_to(self, name: str) -> Any:
+    def go_to(self, name: str) -> Page:
         self.nav.setCurrentRow(PAGE_NAMES.index(name))
         return self.pages[name]
 
     def more_like(self, track: Track) -> None:
-        page = self.go_to("More like this")
+        page = self.more_like_page
+        self.go_to("More like this")
         page.clear_seeds()
         page.add_seed(track)
         page.run()
 
     def continue_playlist(self, playlist_id: str) -> None:
-        page = self.go_to("Continue a playlist")
-        page.continue_with(playlist_id)
+        self.go_to("Continue a playlist")
+        self.continue_page.continue_with(playlist_id)
 
     def show_picks(self, picks: RecommendationList) -> None:
-        page = self.pages["For you"]
+        page = self.for_you_page
         page._loaded = True
         self.go_to("For you")
         page.view.show_list(picks)
@@ -506,7 +548,7 @@ class MainWindow(QMainWindow):
         self._end_job()
         self.last_job_result = exc
         if title == "Preparing the demo":
-            self.pages["For you"].view.clear_list(f"The demo could not be prepared: "
+            self.for_you_page.view.clear_list(f"The demo could not be prepared: "
                                                   f"{describe(exc)} Choose Resume to try again.")
         if isinstance(exc, SignInRequired):
             self.signed_in = False
@@ -518,7 +560,7 @@ class MainWindow(QMainWindow):
         self.last_job_result = Cancelled()
         self.show_status(f"{title} cancelled; what was finished is kept.")
         if title == "Preparing the demo":
-            self.pages["For you"].view.clear_list(DEMO_CANCELLED)
+            self.for_you_page.view.clear_list(DEMO_CANCELLED)
             self.update_banner()
 
     def cancel_job(self) -> None:
@@ -571,7 +613,7 @@ class MainWindow(QMainWindow):
 
     def start_demo(self) -> None:
         services = self.services
-        page = self.pages["For you"]
+        page = self.for_you_page
         page._loaded = True  # its first list comes when the demo is ready, not before
         page.view.clear_list("Preparing the demo account; your recommendations appear here "
                              "when it is ready.")
@@ -598,7 +640,7 @@ class MainWindow(QMainWindow):
         self.show_status("The demo is ready.")
         self.ctx.demo_prepared.emit()
         self.ctx.notified.emit("Demo ready", "Explained recommendations are waiting in For you.")
-        page = self.pages["For you"]
+        page = self.for_you_page
         if not page.view.cards:
             self.go_to("For you")
         # with the sound analysed: a list on screen stays, the better one is offered by a bar
@@ -625,7 +667,11 @@ class MainWindow(QMainWindow):
             from desktoprec.spotify.auth import browser_address
 
             page = browser_address(url)  # the browser's command line shows no sign-in state
-            runner.post(lambda: (dialog.set_url(url), self.ctx.open_url(page)))
+            def show() -> None:
+                dialog.set_url(url)
+                self.ctx.open_url(page)
+
+            runner.post(show)
 
         task = self.run_job("Signing in", lambda progress, cancel: auth.login(
             open_url=open_url, cancel=cancel, timeout=SIGN_IN_TIMEOUT_S),
@@ -636,7 +682,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _on_signed_in(self, profile: Any) -> None:
-        dialog = getattr(self, "sign_in_dialog", None)
+        dialog = self.sign_in_dialog
         if dialog is not None:
             dialog.accept()
         self.signed_in = True

@@ -35,6 +35,8 @@ from desktoprec.ui.queue_view import HiddenTracksDialog, QueueView
 from desktoprec.ui.widgets import CoverLabel, PlainLabel, clip
 
 if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
     from desktoprec.player.feedback import FeedbackService
     from desktoprec.player.service import Device, PlayerService, PlayerState
     from desktoprec.recommend.results import FeedbackResult
@@ -86,15 +88,17 @@ class PlaybackController(QObject):
         self.radio_batches = 0
         self._radio_busy = False
         settings = ctx.services.settings
-        self.volume = int(getattr(settings, "volume", 80))
-        self.output_device_id = str(getattr(settings, "audio_output", "") or "")
+        self.volume = settings.volume
+        self.output_device_id = settings.audio_output
         self.last_disliked: Track | None = None
         self._started_at = 0.0
         self._position = 0
         self._duration = 0
-        self._media: Any = None
-        self._audio: Any = None
-        self._local_poll: Any = None
+        self._media: QMediaPlayer | None = None  # made on the first local file
+        self._audio: QAudioOutput | None = None
+        self._local_poll = QTimer(self)
+        self._local_poll.setInterval(LOCAL_POLL_MS)
+        self._local_poll.timeout.connect(self._poll_local)
         self._local_error_shown = False
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -207,7 +211,7 @@ class PlaybackController(QObject):
         self._emit_queue()
 
     def remove_from_queue(self, position: int) -> Track:
-        track = self.queue_model.remove(position)
+        track: Track = self.queue_model.remove(position)
         self._emit_queue()
         return track
 
@@ -285,7 +289,7 @@ class PlaybackController(QObject):
 
     # --- local files ---------------------------------------------------------------------
 
-    def _ensure_media(self) -> Any:
+    def _ensure_media(self) -> QMediaPlayer:
         if self._media is None:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
@@ -297,9 +301,6 @@ class PlaybackController(QObject):
             self._audio.setVolume(self.volume / 100.0)
             self._apply_output_device()
             self._media.setAudioOutput(self._audio)
-            self._local_poll = QTimer(self)
-            self._local_poll.setInterval(LOCAL_POLL_MS)
-            self._local_poll.timeout.connect(self._poll_local)
         return self._media
 
     def _poll_local(self) -> None:
@@ -687,8 +688,31 @@ class PlayerWindow(QWidget):
         self.compact = False
         self._geometries: dict[bool, QRect] = {}
         self._clamp_after_frame = False
+        self._blocked_uri = ""
+        self._undo_kind = ""
+        self.hidden_dialog: HiddenTracksDialog | None = None
         self.setWindowTitle("Player")  # Qt adds " — desktoprec" (the application's name)
         layout = QVBoxLayout(self)
+        layout.addLayout(self._build_now_playing())
+        layout.addWidget(self._build_message_row())
+        layout.addWidget(self._build_devices_row())
+        layout.addWidget(self._build_queue_head())
+        self.queue_view = QueueView(controller)
+        self.up_next = self.queue_view.list
+        layout.addWidget(self.queue_view, 1)
+        self._connect_controls()
+        self._connect_controller()
+        install_playback_shortcuts(self, controller)
+        self.resize(*self.FULL_SIZE)
+        self._on_modes()
+        if controller.current is not None:  # a window opened while something plays shows it
+            self._on_track_changed(controller.current)
+            self._on_state_changed(controller.state)
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_now_playing(self) -> QHBoxLayout:
+        """The cover beside the title, artists, where it plays, the position and the controls."""
         top = QHBoxLayout()
         self.cover = CoverLabel(140)
         self.small_cover = CoverLabel(44)
@@ -710,6 +734,12 @@ class PlayerWindow(QWidget):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.time)
         info.addLayout(progress_row)
+        info.addLayout(self._build_controls())
+        top.addLayout(info, 1)
+        return top
+
+    def _build_controls(self) -> QHBoxLayout:
+        """Previous, play/pause, next, shuffle, repeat, like, hide, mini, and the volume."""
         controls = QHBoxLayout()
         self.buttons: dict[str, QToolButton] = {}
         style = self.style()
@@ -738,17 +768,17 @@ class PlayerWindow(QWidget):
         self.buttons["like"].setCheckable(True)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
-        self.volume.setValue(controller.volume)
+        self.volume.setValue(self.controller.volume)
         self.volume.setMaximumWidth(110)
         self.volume.setToolTip("Volume")
         self.volume.setAccessibleName("Volume")
         controls.addStretch(1)
         controls.addWidget(QLabel("Vol"))
         controls.addWidget(self.volume)
-        info.addLayout(controls)
-        top.addLayout(info, 1)
-        layout.addLayout(top)
-        # messages: blocked playback, likes (with undo), a link no browser could open
+        return controls
+
+    def _build_message_row(self) -> QWidget:
+        """Messages: blocked playback, likes (with undo), a link no browser could open."""
         self.message_row = QWidget()
         message_layout = QHBoxLayout(self.message_row)
         message_layout.setContentsMargins(0, 0, 0, 0)
@@ -769,7 +799,10 @@ class PlayerWindow(QWidget):
         message_layout.addWidget(self.undo_button)
         message_layout.addWidget(self.open_button)
         self.message_row.hide()
-        layout.addWidget(self.message_row)
+        return self.message_row
+
+    def _build_devices_row(self) -> QWidget:
+        """The Spotify Connect devices, Find devices and Play there."""
         self.devices_row = QWidget()
         devices_layout = QHBoxLayout(self.devices_row)
         devices_layout.setContentsMargins(0, 0, 0, 0)
@@ -781,7 +814,10 @@ class PlayerWindow(QWidget):
         devices_layout.addWidget(self.devices, 1)
         devices_layout.addWidget(self.refresh_devices_button)
         devices_layout.addWidget(self.transfer_button)
-        layout.addWidget(self.devices_row)
+        return self.devices_row
+
+    def _build_queue_head(self) -> QWidget:
+        """Above the queue: its title, the radio switch and the hidden tracks."""
         self.queue_row = QWidget()
         queue_head = QHBoxLayout(self.queue_row)
         queue_head.setContentsMargins(0, 0, 0, 0)
@@ -793,10 +829,11 @@ class PlayerWindow(QWidget):
         queue_head.addWidget(self.up_next_label, 1)
         queue_head.addWidget(self.radio_box)
         queue_head.addWidget(self.hidden_button)
-        layout.addWidget(self.queue_row)
-        self.queue_view = QueueView(controller)
-        self.up_next = self.queue_view.list
-        layout.addWidget(self.queue_view, 1)
+        return self.queue_row
+
+    def _connect_controls(self) -> None:
+        """The window's buttons, sliders and boxes to the controller (and to its own slots)."""
+        controller = self.controller
         self.buttons["previous"].clicked.connect(controller.previous)
         self.buttons["toggle"].clicked.connect(controller.toggle)
         self.buttons["next"].clicked.connect(lambda: controller.advance(user=True))
@@ -815,6 +852,10 @@ class PlayerWindow(QWidget):
         self.radio_box.toggled.connect(controller.set_radio)
         self.hidden_button.clicked.connect(self.show_hidden)
         self.progress.sliderReleased.connect(self._seek)
+
+    def _connect_controller(self) -> None:
+        """What the controller says (track, state, position, devices, ...) to the window."""
+        controller = self.controller
         controller.track_changed.connect(self._on_track_changed)
         controller.state_changed.connect(self._on_state_changed)
         controller.position_changed.connect(self._on_position)
@@ -823,15 +864,6 @@ class PlayerWindow(QWidget):
         controller.modes_changed.connect(self._on_modes)
         controller.feedback_message.connect(self._on_feedback)
         controller.liked.connect(lambda _t: self.buttons["like"].setChecked(True))
-        self._blocked_uri = ""
-        self._undo_kind = ""
-        self.hidden_dialog: HiddenTracksDialog | None = None
-        install_playback_shortcuts(self, controller)
-        self.resize(*self.FULL_SIZE)
-        self._on_modes()
-        if controller.current is not None:  # a window opened while something plays shows it
-            self._on_track_changed(controller.current)
-            self._on_state_changed(controller.state)
 
     # --- mini / full -----------------------------------------------------------------------
 
@@ -992,7 +1024,7 @@ class PlayerWindow(QWidget):
     def _save_volume(self) -> None:
         self.controller.set_volume(self.volume.value())
         settings = self.ctx.services.settings
-        if getattr(settings, "volume", None) != self.volume.value():
+        if settings.volume != self.volume.value():
             settings.volume = self.volume.value()
             try:
                 self.ctx.services.save_settings()

@@ -38,11 +38,10 @@ def quick_recommend(services: Services, n: int = QUICK_PICKS) -> RecommendationL
             result = service.recommend(mode="for_you", n=n)
     else:
         result = service.recommend(mode="for_you", n=n)
-    recipe = dict(result.recipe or {})
+    recipe = dict(result.recipe)
     recipe.setdefault("mode", "quick")
     recipe["time_of_day"] = time_of_day()
-    return RecommendationList(items=tuple(result.items)[:n], recipe=recipe,
-                              figures=dict(result.figures or {}),
+    return RecommendationList(items=result.items[:n], recipe=recipe, figures=dict(result.figures),
                               list_id=result.list_id)
 
 

@@ -238,7 +238,7 @@ class LibraryPage(QWidget):
         self.source.currentIndexChanged.connect(lambda _i: self.reload())
         ctx.library_changed.connect(self.reload)
         self._generation = 0
-        self.on_more_like = None  # set by the main window: callable(Track)
+        self.on_more_like: Callable[[Track], None] | None = None  # set by the main window
         # set by the browsing pages (ui/pages/search.py): callable(artist id), callable(album id)
         self.on_artist: Callable[[str], None] | None = None
         self.on_album: Callable[[str], None] | None = None
@@ -392,7 +392,7 @@ class PlaylistsPage(QWidget):
         self.continue_button.clicked.connect(self._continue)
         self.open_button.clicked.connect(self._open)
         ctx.library_changed.connect(self.reload)
-        self.on_continue = None  # set by the main window: callable(playlist id)
+        self.on_continue: Callable[[str], None] | None = None  # set by the main window
 
     def _playlist_view(self) -> QWidget:
         """The chosen playlist: its cover (Spotify's, else a generated one), name, and tracks."""

@@ -129,6 +129,7 @@ class TrackCardWidget(QFrame):
         super().__init__(parent)
         self.rec = rec
         self.saved = False
+        self.now_playing = False
         self.setObjectName("card")
         self.setFrameShape(QFrame.Shape.NoFrame)
         layout = QHBoxLayout(self)
@@ -350,10 +351,12 @@ class RecommendationsView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.request = request or RecommendRequest()
+        settings = ctx.services.settings
         if self.request.diversity is None:
-            self.request.diversity = float(ctx.services.settings.diversity)
-        self.request.extra.setdefault(
-            "include_saved", bool(ctx.services.settings.include_saved_in_recommendations))
+            self.request.diversity = float(settings.diversity)
+        self.request.extra.setdefault("include_saved",
+                                      bool(settings.include_saved_in_recommendations))
+        self.request.extra.setdefault("new", float(settings.new_artists))
         self.current: RecommendationList | None = None
         self.pending: ListAnswer | None = None  # a new list offered by the bar
         self._generation = 0
@@ -361,11 +364,34 @@ class RecommendationsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # two rows, so the page fits an 800 px wide window
+        layout.addLayout(self._build_dials())
+        layout.addLayout(self._build_actions())
+        layout.addWidget(self._build_new_list_bar())
+        self.figures = PlainLabel("")
+        self.figures.set_muted()
+        layout.addWidget(self.figures)
+        self.state = PlainLabel("", elide=False)
+        self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.state)
+        layout.addWidget(self._build_cards_and_why(), 1)
+        self.cards: list[TrackCardWidget] = []
+        self._rerank_timer = QTimer(self)
+        self._rerank_timer.setSingleShot(True)
+        self._rerank_timer.setInterval(250)
+        self._rerank_timer.timeout.connect(self.refresh)
+        self._connect_signals()
+        self._on_dial_moved(self.dial.value(), schedule=False)
+        self._set_has_list(False)
+
+    # --- building ------------------------------------------------------------------------
+
+    def _build_dials(self) -> QHBoxLayout:
+        """Similar ↔ Diverse (with its number) and Familiar ↔ New."""
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Similar"))
         self.dial = QSlider(Qt.Orientation.Horizontal)
         self.dial.setRange(0, 100)
-        self.dial.setValue(round(self.request.diversity * 100))
+        self.dial.setValue(round((self.request.diversity or 0.0) * 100))
         self.dial.setToolTip("Diversity: 0 = the closest matches, 100 = spread over artists "
                              "and genres")
         self.dial.setAccessibleName("Diversity")
@@ -382,7 +408,6 @@ class RecommendationsView(QWidget):
         controls.addWidget(QLabel("Familiar"))
         self.new_dial = QSlider(Qt.Orientation.Horizontal)
         self.new_dial.setRange(0, 100)
-        self.request.extra.setdefault("new", float(ctx.services.settings.new_artists))
         self.new_dial.setValue(round(float(self.request.extra["new"]) * 100))
         self.new_dial.setToolTip("Familiar ↔ New: the share of the list given to artists you "
                                  "have never saved, played or followed")
@@ -392,7 +417,10 @@ class RecommendationsView(QWidget):
         controls.addWidget(self.new_dial)
         controls.addWidget(QLabel("New"))
         controls.addStretch(1)
-        layout.addLayout(controls)
+        return controls
+
+    def _build_actions(self) -> QHBoxLayout:
+        """Mood, activity, Include saved; Refresh, Play all and Add to playlist."""
         actions = QHBoxLayout()
         self.mood = QComboBox()  # the first item names the selector: no label needed
         self.mood.addItems([m or "any mood" for m in MOODS])
@@ -408,7 +436,7 @@ class RecommendationsView(QWidget):
         self.include_saved.setToolTip("Also suggest tracks you have already saved (marked "
                                       "“saved” on their cards)")
         self.include_saved.setChecked(
-            bool(ctx.services.settings.include_saved_in_recommendations))
+            bool(self.ctx.services.settings.include_saved_in_recommendations))
         actions.addWidget(self.include_saved)
         actions.addStretch(1)
         self.refresh_button = QPushButton("Refresh")
@@ -417,7 +445,10 @@ class RecommendationsView(QWidget):
         self.export_button = QPushButton("Add to playlist…")
         for b in (self.refresh_button, self.play_all_button, self.export_button):
             actions.addWidget(b)
-        layout.addLayout(actions)
+        return actions
+
+    def _build_new_list_bar(self) -> QFrame:
+        """The bar that offers a list made on its own (after a sync or a scan)."""
         self.new_list_bar = QFrame()
         self.new_list_bar.setObjectName("newList")
         bar = QHBoxLayout(self.new_list_bar)
@@ -429,13 +460,10 @@ class RecommendationsView(QWidget):
         bar.addWidget(self.new_list_button)
         bar.addWidget(self.new_list_dismiss)
         self.new_list_bar.hide()
-        layout.addWidget(self.new_list_bar)
-        self.figures = PlainLabel("")
-        self.figures.set_muted()
-        layout.addWidget(self.figures)
-        self.state = PlainLabel("", elide=False)
-        self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.state)
+        return self.new_list_bar
+
+    def _build_cards_and_why(self) -> QSplitter:
+        """The cards on the left, the why card on the right."""
         self.splitter = splitter = QSplitter()
         splitter.setChildrenCollapsible(False)
         self.list = CardListWidget()
@@ -446,12 +474,10 @@ class RecommendationsView(QWidget):
         splitter.addWidget(self.why)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter, 1)
-        self.cards: list[TrackCardWidget] = []
-        self._rerank_timer = QTimer(self)
-        self._rerank_timer.setSingleShot(True)
-        self._rerank_timer.setInterval(250)
-        self._rerank_timer.timeout.connect(self.refresh)
+        return splitter
+
+    def _connect_signals(self) -> None:
+        """Controls that ask again, the buttons, the cards and the player's now-playing."""
         self.dial.valueChanged.connect(self._on_dial_moved)
         self.new_dial.valueChanged.connect(self._on_new_moved)
         self.mood.currentIndexChanged.connect(self._on_context_changed)
@@ -463,11 +489,9 @@ class RecommendationsView(QWidget):
         self.new_list_button.clicked.connect(self.show_pending)
         self.new_list_dismiss.clicked.connect(self.dismiss_pending)
         self.list.currentRowChanged.connect(self._on_row_changed)
-        if ctx.player is not None:
-            ctx.player.now_playing.connect(lambda _t, _s: self.mark_now_playing())
+        if self.ctx.player is not None:
+            self.ctx.player.now_playing.connect(lambda _t, _s: self.mark_now_playing())
         self.list.key_action.connect(self._on_key_action)
-        self._on_dial_moved(self.dial.value(), schedule=False)
-        self._set_has_list(False)
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -687,7 +711,7 @@ class RecommendationsView(QWidget):
     def mark_now_playing(self) -> None:
         playing = self.ctx.player.now_playing_id if self.ctx.player is not None else None
         for card in self.cards:
-            if getattr(card, "now_playing", False) != (card.rec.track.id == playing):
+            if card.now_playing != (card.rec.track.id == playing):
                 card.set_now_playing(card.rec.track.id == playing)
 
     def send_feedback(self, rec: Recommendation, kind: str) -> None:

@@ -263,13 +263,11 @@ class Browsing(QObject):
         self.album_page.on_artist = self.show_artist
         self.album_page.on_back = self.back
         self.album_page.track_actions.on_more_like = window.more_like
-        library = window.pages["Library"]
+        library = window.library_page
         library.on_artist = self.show_artist
         library.on_album = self.show_album
-        for page in window.pages.values():  # a recommendation card's menu goes there too
-            view = getattr(page, "view", None)
-            if isinstance(view, RecommendationsView):
-                view.list.more_actions = lambda row, v=view: self.card_actions(v, row)
+        for view in window.recommendation_views():  # a recommendation card's menu goes there too
+            view.list.more_actions = lambda row, v=view: self.card_actions(v, row)
 
     def card_actions(self, view: RecommendationsView,
                      row: int) -> list[tuple[str, Callable[[], None] | None]]:
