@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,11 +18,46 @@ from desktoprec.ui.player_window import PlaybackController, PlayerWindow, format
 from desktoprec.ui.tasks import TaskRunner
 
 
-def _remote_ctx(qtbot: Any, server: Any) -> AppContext:
-    services = emulator_services(server)
-    ctx = AppContext(services, TaskRunner(inline=True))
-    ctx.open_url_hook = lambda url: None
-    return ctx
+@dataclass
+class RemotePlayer:
+    """A player on Spotify Connect: the emulated account's server, the app's side, the window."""
+
+    server: EmulatorServer
+    ctx: AppContext
+    controller: PlaybackController
+    window: PlayerWindow
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.server, self.ctx, self.controller, self.window))
+
+
+@pytest.fixture
+def player(qtbot: Any, ctx: Any) -> Iterator[tuple[PlaybackController, PlayerWindow]]:
+    """The controller and its window on the test's services; stopped after the test."""
+    controller = PlaybackController(ctx)
+    window = PlayerWindow(ctx, controller)
+    qtbot.addWidget(window)
+    yield controller, window
+    controller.stop()
+
+
+@pytest.fixture
+def remote_player(qtbot: Any) -> Iterator[Callable[..., RemotePlayer]]:
+    """Start a player on an emulated Spotify account (`generate_account`'s options); the
+    controller, the services and the server are closed after the test, in that order."""
+    with contextlib.ExitStack() as stack:
+        def start(**account: Any) -> RemotePlayer:
+            server = stack.enter_context(EmulatorServer(generate_account(**account)))
+            ctx = AppContext(emulator_services(server), TaskRunner(inline=True))
+            ctx.open_url_hook = lambda url: None
+            stack.callback(ctx.services.close)
+            controller = PlaybackController(ctx)
+            stack.callback(controller.stop)
+            window = PlayerWindow(ctx, controller)
+            qtbot.addWidget(window)
+            return RemotePlayer(server, ctx, controller, window)
+
+        yield start
 
 
 def _spotify_tracks(server: Any, n: int = 4) -> list[Track]:
@@ -28,11 +66,9 @@ def _spotify_tracks(server: Any, n: int = 4) -> list[Track]:
             for i, tid in enumerate(list(server.account.tracks)[:n])]
 
 
-def test_local_file_plays_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+def test_local_file_plays_in_app(qtbot: Any, ctx: Any, player: Any, tmp_path: Any) -> None:
     path = write_wav(tmp_path / "a.wav", seconds=2.0)
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+    controller, window = player
     track = Track(id="local:a", name="<b>My file</b>", artists=("Me",), local_path=str(path),
                   source="local")
     controller.play_queue([track, track], 0)
@@ -46,54 +82,41 @@ def test_local_file_plays_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
     assert controller.state == "paused" and window.buttons["toggle"].text() == "▶"
     window.buttons["toggle"].click()
     assert controller.state == "playing"
-    controller.stop()
 
 
-def test_spotify_connect_with_premium_and_devices(qtbot: Any) -> None:
-    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        tracks = _spotify_tracks(server)
-        controller.play_queue(tracks, 0)
-        assert controller.backend == "spotify"
-        assert server.account.playback["is_playing"] is True
-        assert not window.message_row.isVisibleTo(window)
-        window.refresh_devices_button.click()
-        assert window.devices.count() == 2
-        window.devices.setCurrentIndex(1)
-        target = window.devices.currentData()
-        window.transfer_button.click()
-        assert next(d for d in server.account.devices if d["id"] == target)["is_active"]
-        window.buttons["toggle"].click()
-        assert server.account.playback["is_playing"] is False
-        controller.poll_remote_state()
-        controller.stop()
-        ctx.services.close()
+def test_spotify_connect_with_premium_and_devices(qtbot: Any, remote_player: Any) -> None:
+    server, _ctx, controller, window = remote_player(seed=8, saved_tracks=8, playlists=1, devices=2)
+    tracks = _spotify_tracks(server)
+    controller.play_queue(tracks, 0)
+    assert controller.backend == "spotify"
+    assert server.account.playback["is_playing"] is True
+    assert not window.message_row.isVisibleTo(window)
+    window.refresh_devices_button.click()
+    assert window.devices.count() == 2
+    window.devices.setCurrentIndex(1)
+    target = window.devices.currentData()
+    window.transfer_button.click()
+    assert next(d for d in server.account.devices if d["id"] == target)["is_active"]
+    window.buttons["toggle"].click()
+    assert server.account.playback["is_playing"] is False
+    controller.poll_remote_state()
 
 
 @pytest.mark.parametrize("premium,devices,words", [(False, 1, "Premium"),
                                                    (True, 0, "No Spotify device")])
-def test_premium_required_or_no_device_gives_a_plain_message(qtbot: Any, premium: bool,
-                                                             devices: int, words: str) -> None:
-    account = generate_account(seed=9, saved_tracks=5, playlists=1, premium=premium,
-                               devices=devices)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        tracks = _spotify_tracks(server, 2)
-        controller.play_queue(tracks, 0)
-        assert window.message_row.isVisibleTo(window)
-        assert words in window.message.full_text()
-        assert window.open_button.isVisibleTo(window)
-        window.open_button.click()
-        assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{tracks[0].id}"
-        assert controller.state == "stopped"
-        ctx.services.close()
+def test_premium_required_or_no_device_gives_a_plain_message(qtbot: Any, remote_player: Any,
+                                                             premium: bool, devices: int,
+                                                             words: str) -> None:
+    server, ctx, controller, window = remote_player(seed=9, saved_tracks=5, playlists=1,
+                                                    premium=premium, devices=devices)
+    tracks = _spotify_tracks(server, 2)
+    controller.play_queue(tracks, 0)
+    assert window.message_row.isVisibleTo(window)
+    assert words in window.message.full_text()
+    assert window.open_button.isVisibleTo(window)
+    window.open_button.click()
+    assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{tracks[0].id}"
+    assert controller.state == "stopped"
 
 
 def test_two_quick_skips_refresh_up_next(qtbot: Any, ctx: Any, library: list[str]) -> None:
@@ -111,10 +134,8 @@ def test_two_quick_skips_refresh_up_next(qtbot: Any, ctx: Any, library: list[str
     assert len(controller.queue) > 6  # the refreshed picks were appended after the current one
 
 
-def test_shortcuts_and_controls(qtbot: Any, ctx: Any) -> None:
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+def test_shortcuts_and_controls(qtbot: Any, ctx: Any, player: Any) -> None:
+    controller, window = player
     keys = {s.key().toString() for s in window.findChildren(QShortcut)}
     assert {"Space", "Ctrl+Right", "Ctrl+Left", "Ctrl+L"} <= keys
     tracks = [Track(id=f"x{i}", name=f"X{i}", artists=("A",)) for i in range(3)]
@@ -132,12 +153,11 @@ def test_shortcuts_and_controls(qtbot: Any, ctx: Any) -> None:
 # --- issue 13: Mini/Full, the screen, Play there, the end of the queue, no browser ---------------
 
 
-def test_mini_and_full_keep_the_window_shown_and_in_place(qtbot: Any, ctx: Any) -> None:
+def test_mini_and_full_keep_the_window_shown_and_in_place(qtbot: Any, ctx: Any,
+                                                          player: Any) -> None:
     from PySide6.QtCore import Qt
 
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+    _controller, window = player
     window.show()
     qtbot.waitExposed(window)
     window.move(120, 90)
@@ -157,10 +177,8 @@ def test_mini_and_full_keep_the_window_shown_and_in_place(qtbot: Any, ctx: Any) 
     assert window.isVisible() and window.geometry() == mini
 
 
-def test_player_is_kept_on_the_screen(qtbot: Any, ctx: Any) -> None:
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+def test_player_is_kept_on_the_screen(qtbot: Any, ctx: Any, player: Any) -> None:
+    _controller, window = player
     area = window.screen().availableGeometry()
     window.move(area.right() - 50, area.bottom() - 40)  # mostly off-screen
     window.show()
@@ -172,63 +190,52 @@ def test_player_is_kept_on_the_screen(qtbot: Any, ctx: Any) -> None:
     assert area.contains(window.frameGeometry())
 
 
-def test_open_in_spotify_without_a_browser_says_so_with_the_link(qtbot: Any) -> None:
-    account = generate_account(seed=9, saved_tracks=5, playlists=1, premium=False)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        ctx.open_url_hook = None  # the real QDesktopServices: offscreen, nothing can open a URL
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        tracks = _spotify_tracks(server, 1)
-        controller.play_queue(tracks, 0)
-        assert "Premium" in window.message.full_text()
-        window.open_button.click()
-        assert "No browser" in window.message.full_text()
-        assert window.link.isVisibleTo(window)
-        assert window.link.text() == f"https://open.spotify.com/track/{tracks[0].id}"
-        window.copy_button.click()
-        from PySide6.QtGui import QGuiApplication
+def test_open_in_spotify_without_a_browser_says_so_with_the_link(qtbot: Any,
+                                                                 remote_player: Any) -> None:
+    server, ctx, controller, window = remote_player(seed=9, saved_tracks=5, playlists=1,
+                                                    premium=False)
+    ctx.open_url_hook = None  # the real QDesktopServices: offscreen, nothing can open a URL
+    tracks = _spotify_tracks(server, 1)
+    controller.play_queue(tracks, 0)
+    assert "Premium" in window.message.full_text()
+    window.open_button.click()
+    assert "No browser" in window.message.full_text()
+    assert window.link.isVisibleTo(window)
+    assert window.link.text() == f"https://open.spotify.com/track/{tracks[0].id}"
+    window.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
 
-        assert QGuiApplication.clipboard().text() == window.link.text()
-        ctx.services.close()
+    assert QGuiApplication.clipboard().text() == window.link.text()
 
 
-def test_play_there_stops_local_audio_and_shows_the_device(qtbot: Any, tmp_path: Any) -> None:
-    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        path = write_wav(tmp_path / "both.wav", seconds=3.0)
-        remote = _spotify_tracks(server, 2)
-        both = Track(id=remote[0].id, name="On disk and on Spotify", artists=("A",),
-                     uri=remote[0].uri, local_path=str(path), duration_ms=3000)
-        controller.play_queue([both, remote[1]], 0)
-        assert controller.backend == "local" and "your file" in window.where.full_text()
-        qtbot.waitUntil(lambda: controller.local_playing, timeout=5000)
-        window.refresh_devices_button.click()
-        window.devices.setCurrentIndex(1)
-        target = window.devices.currentData()
-        name = next(d["name"] for d in server.account.devices if d["id"] == target)
-        window.transfer_button.click()
-        assert controller.backend == "spotify"
-        assert not controller.local_playing  # no more sound here
-        playback = server.account.playback
-        assert playback["is_playing"] and playback["device_id"] == target
-        assert playback["uris"][playback["index"]] == both.uri
-        assert f"playing on {name}" in window.where.full_text()
-        assert "your file" not in window.where.full_text()
-        controller.stop()
-        ctx.services.close()
+def test_play_there_stops_local_audio_and_shows_the_device(qtbot: Any, remote_player: Any,
+                                                           tmp_path: Any) -> None:
+    server, _ctx, controller, window = remote_player(seed=8, saved_tracks=8, playlists=1, devices=2)
+    path = write_wav(tmp_path / "both.wav", seconds=3.0)
+    remote = _spotify_tracks(server, 2)
+    both = Track(id=remote[0].id, name="On disk and on Spotify", artists=("A",),
+                 uri=remote[0].uri, local_path=str(path), duration_ms=3000)
+    controller.play_queue([both, remote[1]], 0)
+    assert controller.backend == "local" and "your file" in window.where.full_text()
+    qtbot.waitUntil(lambda: controller.local_playing, timeout=5000)
+    window.refresh_devices_button.click()
+    window.devices.setCurrentIndex(1)
+    target = window.devices.currentData()
+    name = next(d["name"] for d in server.account.devices if d["id"] == target)
+    window.transfer_button.click()
+    assert controller.backend == "spotify"
+    assert not controller.local_playing  # no more sound here
+    playback = server.account.playback
+    assert playback["is_playing"] and playback["device_id"] == target
+    assert playback["uris"][playback["index"]] == both.uri
+    assert f"playing on {name}" in window.where.full_text()
+    assert "your file" not in window.where.full_text()
 
 
-def test_end_of_the_queue_shows_finished_not_playing(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
+def test_end_of_the_queue_shows_finished_not_playing(qtbot: Any, ctx: Any, player: Any,
+                                                     tmp_path: Any) -> None:
     path = write_wav(tmp_path / "short.wav", seconds=1.0)
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+    controller, window = player
     track = Track(id="local:s", name="Short", artists=("Me",), local_path=str(path))
     controller.play_queue([track], 0)
     assert window.buttons["toggle"].text() == "||"
@@ -252,10 +259,9 @@ def _local_tracks(tmp_path: Any, n: int) -> list[Track]:
             for i in range(n)]
 
 
-def test_queue_view_play_next_add_reorder_remove(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+def test_queue_view_play_next_add_reorder_remove(qtbot: Any, ctx: Any, player: Any,
+                                                 tmp_path: Any) -> None:
+    controller, window = player
     tracks = _local_tracks(tmp_path, 5)
     controller.play_queue(tracks[:3], 0)
     view = window.queue_view
@@ -282,13 +288,10 @@ def test_queue_view_play_next_add_reorder_remove(qtbot: Any, ctx: Any, tmp_path:
     assert [t.name for t in controller.up_next()] == ["Q1", "Q2", "Q0"]
     view.clear_button.click()
     assert view.titles() == [] and controller.current.name == "Q4"
-    controller.stop()
 
 
-def test_volume_shuffle_repeat_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> None:
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+def test_volume_shuffle_repeat_in_app(qtbot: Any, ctx: Any, player: Any, tmp_path: Any) -> None:
+    controller, window = player
     controller.play_queue(_local_tracks(tmp_path, 8), 0)
     window.volume.setValue(35)
     assert controller.volume == 35
@@ -307,75 +310,61 @@ def test_volume_shuffle_repeat_in_app(qtbot: Any, ctx: Any, tmp_path: Any) -> No
     assert controller.current.id == "local:q0" and controller.state == "playing"
     window.buttons["repeat"].click()
     assert controller.repeat == "off" and window.buttons["repeat"].text() == "↻"
-    controller.stop()
 
 
-def test_volume_shuffle_repeat_and_queue_through_spotify_connect(qtbot: Any) -> None:
-    account = generate_account(seed=8, saved_tracks=8, playlists=1, devices=2)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        tracks = _spotify_tracks(server, 5)
-        controller.play_queue(tracks[:3], 0)
-        controller.set_volume(42)
-        device = next(d for d in server.account.devices if d["is_active"])
-        assert device["volume_percent"] == 42
-        window.buttons["shuffle"].click()
-        assert server.account.playback["shuffle"] is True
-        window.buttons["repeat"].click()
-        assert server.account.playback["repeat"] == "context"
-        window.buttons["repeat"].click()
-        assert server.account.playback["repeat"] == "track"
-        controller.add_to_queue(tracks[4])
-        assert server.account.playback["queue"] == [tracks[4].uri]
-        assert controller.up_next()[-1].id == tracks[4].id
-        state = ctx.services.player.state()
-        assert state.shuffle_state is True and state.repeat_state == "track"
-        controller.stop()
-        ctx.services.close()
+def test_volume_shuffle_repeat_and_queue_through_spotify_connect(qtbot: Any,
+                                                                 remote_player: Any) -> None:
+    server, ctx, controller, window = remote_player(seed=8, saved_tracks=8, playlists=1, devices=2)
+    tracks = _spotify_tracks(server, 5)
+    controller.play_queue(tracks[:3], 0)
+    controller.set_volume(42)
+    device = next(d for d in server.account.devices if d["is_active"])
+    assert device["volume_percent"] == 42
+    window.buttons["shuffle"].click()
+    assert server.account.playback["shuffle"] is True
+    window.buttons["repeat"].click()
+    assert server.account.playback["repeat"] == "context"
+    window.buttons["repeat"].click()
+    assert server.account.playback["repeat"] == "track"
+    controller.add_to_queue(tracks[4])
+    assert server.account.playback["queue"] == [tracks[4].uri]
+    assert controller.up_next()[-1].id == tracks[4].id
+    state = ctx.services.player.state()
+    assert state.shuffle_state is True and state.repeat_state == "track"
 
 
-def test_heart_saves_to_the_spotify_library_and_undo_unlikes(qtbot: Any) -> None:
-    account = generate_account(seed=8, saved_tracks=0, playlists=1, devices=1)
-    with EmulatorServer(account) as server:
-        ctx = _remote_ctx(qtbot, server)
-        controller = PlaybackController(ctx)
-        window = PlayerWindow(ctx, controller)
-        qtbot.addWidget(window)
-        tracks = _spotify_tracks(server, 2)
-        controller.play_queue(tracks, 0)
-        window.buttons["like"].click()
-        assert server.account.is_saved(tracks[0].id)
-        assert "Saved to your Spotify library" in window.message.full_text()
-        assert window.buttons["like"].isChecked() and window.undo_button.isVisibleTo(window)
-        controller.advance(user=False)
-        controller.previous()  # back to the liked track: the ♥ shows it is liked
-        assert window.buttons["like"].isChecked()
-        window.buttons["like"].click()  # ♥ again: unlike
-        assert not server.account.is_saved(tracks[0].id)
-        assert not window.buttons["like"].isChecked()
-        window.buttons["like"].click()
-        assert server.account.is_saved(tracks[0].id)
-        window.undo_button.click()
-        assert not server.account.is_saved(tracks[0].id)
-        assert not window.buttons["like"].isChecked()
-        # offline: the like waits for the next sync, and says so
-        server.faults.add("/me/library", mode="drop", times=-1)
-        window.buttons["like"].click()
-        assert "next sync" in window.message.full_text()
-        assert ctx.services.feedback.pending() == [{"op": "PUT", "uri": tracks[0].uri}]
-        controller.stop()
-        ctx.services.close()
+def test_heart_saves_to_the_spotify_library_and_undo_unlikes(qtbot: Any,
+                                                             remote_player: Any) -> None:
+    server, ctx, controller, window = remote_player(seed=8, saved_tracks=0, playlists=1, devices=1)
+    tracks = _spotify_tracks(server, 2)
+    controller.play_queue(tracks, 0)
+    window.buttons["like"].click()
+    assert server.account.is_saved(tracks[0].id)
+    assert "Saved to your Spotify library" in window.message.full_text()
+    assert window.buttons["like"].isChecked() and window.undo_button.isVisibleTo(window)
+    controller.advance(user=False)
+    controller.previous()  # back to the liked track: the ♥ shows it is liked
+    assert window.buttons["like"].isChecked()
+    window.buttons["like"].click()  # ♥ again: unlike
+    assert not server.account.is_saved(tracks[0].id)
+    assert not window.buttons["like"].isChecked()
+    window.buttons["like"].click()
+    assert server.account.is_saved(tracks[0].id)
+    window.undo_button.click()
+    assert not server.account.is_saved(tracks[0].id)
+    assert not window.buttons["like"].isChecked()
+    # offline: the like waits for the next sync, and says so
+    server.faults.add("/me/library", mode="drop", times=-1)
+    window.buttons["like"].click()
+    assert "next sync" in window.message.full_text()
+    assert ctx.services.feedback.pending() == [{"op": "PUT", "uri": tracks[0].uri}]
 
 
-def test_dislike_undo_and_the_hidden_list(qtbot: Any, ctx: Any, library: list[str]) -> None:
+def test_dislike_undo_and_the_hidden_list(qtbot: Any, ctx: Any, player: Any,
+                                          library: list[str]) -> None:
     from desktoprec.storage.tables import FeedbackRow
 
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+    controller, window = player
     tracks = [Track(id=tid, name=f"Song {tid}", artists=("A",)) for tid in library[:3]]
     controller.play_queue(tracks, 0)
     window.buttons["dislike"].click()
@@ -397,14 +386,11 @@ def test_dislike_undo_and_the_hidden_list(qtbot: Any, ctx: Any, library: list[st
     assert "can be recommended again" in dialog.message.full_text()
     assert dialog.hidden_list.item(0).text() == "Nothing is hidden."
     assert ctx.services.feedback.hidden() == []
-    controller.stop()
 
 
-def test_radio_keeps_the_queue_going_without_repeats(qtbot: Any, ctx: Any,
+def test_radio_keeps_the_queue_going_without_repeats(qtbot: Any, ctx: Any, player: Any,
                                                       library: list[str]) -> None:
-    controller = PlaybackController(ctx)
-    window = PlayerWindow(ctx, controller)
-    qtbot.addWidget(window)
+    controller, window = player
     tracks = [Track(id=tid, name=f"Song {tid}", artists=("A",)) for tid in library[:2]]
     controller.play_queue(tracks, 0)
     window.radio_box.setChecked(True)

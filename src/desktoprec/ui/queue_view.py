@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.domain import Track
 from desktoprec.player.feedback import FeedbackService, FeedbackTrack, LibraryChange
+from desktoprec.ui.context import AppContext
 from desktoprec.ui.errors import describe
 from desktoprec.ui.widgets import PlainLabel, clip
 
@@ -132,7 +133,7 @@ class QueueView(QWidget):
 class HiddenTracksDialog(QDialog):
     """Tracks hidden by a dislike (each can be shown again) and liked tracks (each can be unliked)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("desktoprec — hidden and liked tracks")
@@ -140,22 +141,12 @@ class HiddenTracksDialog(QDialog):
         self.tabs = QTabWidget()
         self.hidden_list = QListWidget()
         self.liked_list = QListWidget()
-        hidden_page = QWidget()
-        hidden_layout = QVBoxLayout(hidden_page)
-        hidden_layout.addWidget(PlainLabel("Tracks you disliked are not recommended. Pick one "
-                                           "to show it again.", elide=False))
-        hidden_layout.addWidget(self.hidden_list, 1)
-        self.unhide_button = QPushButton("Show again")
-        hidden_layout.addWidget(self.unhide_button)
-        liked_page = QWidget()
-        liked_layout = QVBoxLayout(liked_page)
-        liked_layout.addWidget(PlainLabel("Tracks you liked (♥), saved to your Spotify library "
-                                          "when you are signed in.", elide=False))
-        liked_layout.addWidget(self.liked_list, 1)
-        self.unlike_button = QPushButton("Unlike")
-        liked_layout.addWidget(self.unlike_button)
-        self.tabs.addTab(hidden_page, "Hidden")
-        self.tabs.addTab(liked_page, "Liked")
+        self.unhide_button = self._add_tab("Hidden", "Tracks you disliked are not recommended. "
+                                           "Pick one to show it again.", self.hidden_list,
+                                           "Show again")
+        self.unlike_button = self._add_tab("Liked", "Tracks you liked (♥), saved to your Spotify "
+                                           "library when you are signed in.", self.liked_list,
+                                           "Unlike")
         layout.addWidget(self.tabs, 1)
         self.message = PlainLabel("", elide=False)
         layout.addWidget(self.message)
@@ -166,9 +157,19 @@ class HiddenTracksDialog(QDialog):
         self.unlike_button.clicked.connect(self.unlike_selected)
         self.resize(480, 420)
 
+    def _add_tab(self, name: str, intro: str, tracks: QListWidget, action: str) -> QPushButton:
+        """A tab: what its list is, the list, and the button that acts on the chosen track."""
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(PlainLabel(intro, elide=False))
+        page_layout.addWidget(tracks, 1)
+        button = QPushButton(action)
+        page_layout.addWidget(button)
+        self.tabs.addTab(page, name)
+        return button
+
     def _service(self) -> FeedbackService:
-        service: FeedbackService = self.ctx.services.feedback
-        return service
+        return self.ctx.services.feedback
 
     def reload(self) -> None:
         service = self._service()

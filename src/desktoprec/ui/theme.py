@@ -16,27 +16,34 @@ log = logging.getLogger(__name__)
 THEME_CHOICES = ("system", "light", "dark")
 THEME_WORDS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
-# Every colour the app uses, per theme. Widgets take theirs from the palette or the stylesheet
-# filled from this table; none keeps a colour of its own.
+# Every colour the app uses: its name, then its light and dark shade. Widgets take theirs from the
+# palette or the stylesheet filled from this table; none keeps a colour of its own.
+_SHADES: tuple[tuple[str, str, str], ...] = (
+    ("window", "#f3f3f5", "#232428"),
+    ("window_text", "#1b1c20", "#e6e6e9"),
+    ("base", "#ffffff", "#1a1b1e"),
+    ("alternate_base", "#f0f1f4", "#26272b"),
+    ("text", "#1b1c20", "#e6e6e9"),
+    ("muted", "#50535a", "#a9abb2"),
+    ("button", "#e6e7eb", "#33353a"),
+    ("button_text", "#1b1c20", "#e6e6e9"),
+    ("highlight", "#2a62a8", "#3b6fb0"),
+    ("highlighted_text", "#ffffff", "#ffffff"),
+    ("tooltip_base", "#ffffe8", "#33353a"),
+    ("tooltip_text", "#1b1c20", "#e6e6e9"),
+    ("placeholder", "#5f626a", "#9c9ea5"),
+    ("link", "#1b57a3", "#8ab4f0"),
+    ("border", "#c4c6cc", "#45474d"),
+    ("nav", "#e8e9ee", "#1d1e21"),
+    ("banner", "#fdf1cf", "#3d3620"),
+    ("banner_text", "#3b2f00", "#f3e7bf"),
+    ("disabled_text", "#8a8c92", "#7c7e85"),
+    ("new_list", "#dcebfb", "#1f3550"),
+    ("card_selected", "#dce6f4", "#2b3a50"),
+)
 COLOURS: dict[str, dict[str, str]] = {
-    "light": {
-        "window": "#f3f3f5", "window_text": "#1b1c20", "base": "#ffffff",
-        "alternate_base": "#f0f1f4", "text": "#1b1c20", "muted": "#50535a",
-        "button": "#e6e7eb", "button_text": "#1b1c20", "highlight": "#2a62a8",
-        "highlighted_text": "#ffffff", "tooltip_base": "#ffffe8", "tooltip_text": "#1b1c20",
-        "placeholder": "#5f626a", "link": "#1b57a3", "border": "#c4c6cc",
-        "nav": "#e8e9ee", "banner": "#fdf1cf", "banner_text": "#3b2f00",
-        "disabled_text": "#8a8c92", "new_list": "#dcebfb", "card_selected": "#dce6f4",
-    },
-    "dark": {
-        "window": "#232428", "window_text": "#e6e6e9", "base": "#1a1b1e",
-        "alternate_base": "#26272b", "text": "#e6e6e9", "muted": "#a9abb2",
-        "button": "#33353a", "button_text": "#e6e6e9", "highlight": "#3b6fb0",
-        "highlighted_text": "#ffffff", "tooltip_base": "#33353a", "tooltip_text": "#e6e6e9",
-        "placeholder": "#9c9ea5", "link": "#8ab4f0", "border": "#45474d",
-        "nav": "#1d1e21", "banner": "#3d3620", "banner_text": "#f3e7bf",
-        "disabled_text": "#7c7e85", "new_list": "#1f3550", "card_selected": "#2b3a50",
-    },
+    "light": {name: light for name, light, _dark in _SHADES},
+    "dark": {name: dark for name, _light, dark in _SHADES},
 }
 
 _ROLES = {
