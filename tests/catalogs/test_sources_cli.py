@@ -4,14 +4,10 @@ status --json coverage, enrich --json, sources --list; the emulators are real lo
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
+from cli_session import cli_env, needs_keyring_tools
 from desktoprec.catalogs.emulator import CatalogEmulator, world_for_account
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
@@ -38,29 +34,13 @@ def _last_json(path: Path) -> dict:
 
 
 def test_cli_enables_sources_and_sync_gives_sound_genre_and_new_artists(tmp_path: Path) -> None:
-    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(t)]
-    if missing:
-        pytest.fail(f"missing test tools: {', '.join(missing)}")
+    needs_keyring_tools()
     account = generate_account(seed=31, saved_tracks=30, playlists=2, tracks_per_playlist=8)
     world = world_for_account(account, seed=31, outsiders=6, tracks_per_outsider=2)
     with EmulatorServer(account=account) as spotify, \
             CatalogEmulator(world, clip_seconds=6.0) as catalogs:
-        env = dict(os.environ)
-        env.update({
-            "DESKTOPREC_HOME": str(tmp_path / "home"),
-            "DESKTOPREC_CLIENT_ID": "desktoprec-test-client",
-            "DESKTOPREC_SPOTIFY_API_URL": spotify.api_url,
-            "DESKTOPREC_SPOTIFY_ACCOUNTS_URL": spotify.accounts_url,
-            "DESKTOPREC_CATALOG_LIMITS": "relaxed",
-            **catalogs.env(),
-            "XDG_DATA_HOME": str(tmp_path / "xdg"),
-            "PY": sys.executable, "OUT": str(tmp_path),
-            # the browser: reads the private forwarding page desktoprec gives it, follows it
-            "OPENER": f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}",
-        })
-        env.pop("PYTHON_KEYRING_BACKEND", None)
-        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        (tmp_path / "xdg").mkdir()
+        env = cli_env(tmp_path, spotify, DESKTOPREC_CATALOG_LIMITS="relaxed",
+                      **catalogs.env())
         done = subprocess.run(["dbus-run-session", "--", "sh", "-c", SCRIPT], env=env,
                               capture_output=True, timeout=600, check=False)
         assert done.returncode == 0, done.stderr.decode(errors="replace")

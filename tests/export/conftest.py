@@ -12,16 +12,6 @@ from desktoprec.spotify.client import SpotifyClient
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 
 
-@pytest.fixture(autouse=True)
-def _emulator_without_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The emulator writes headers and body separately; with Nagle's algorithm and delayed ACKs
-    each small answer then waits ~40 ms. Test speed only: answers are unchanged."""
-    import desktoprec.spotify.emulator.server as emulator_server
-
-    monkeypatch.setattr(emulator_server._Handler, "disable_nagle_algorithm", True,
-                        raising=False)
-
-
 @pytest.fixture()
 def emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(account=generate_account(seed=5, saved_tracks=30, playlists=2,

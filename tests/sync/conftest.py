@@ -16,16 +16,6 @@ from desktoprec.sync.service import SyncService
 SAVED, PLAYLISTS, PER_PLAYLIST = 120, 6, 60
 
 
-@pytest.fixture(autouse=True)
-def _emulator_without_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The emulator writes headers and body separately; with Nagle's algorithm and delayed ACKs
-    each small answer then waits ~40 ms. Test speed only: answers are unchanged."""
-    import desktoprec.spotify.emulator.server as emulator_server
-
-    monkeypatch.setattr(emulator_server._Handler, "disable_nagle_algorithm", True,
-                        raising=False)
-
-
 @pytest.fixture()
 def emulator() -> Iterator[EmulatorServer]:
     account = generate_account(seed=3, saved_tracks=SAVED, playlists=PLAYLISTS,

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from cli_session import cli_env, needs_keyring_tools
 from desktoprec.benchmarks.sync import emulator_tokens
 from desktoprec.paths import AppPaths
 from desktoprec.services import Services
@@ -36,33 +33,6 @@ echo -n desktoprec-test | gnome-keyring-daemon --unlock --components=secrets >/d
     > "$OUT/login.out" 2> "$OUT/login.err" || echo "login failed" >> "$OUT/login.err"
 {script}
 """
-
-
-def _env(tmp_path: Path, server: EmulatorServer) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "DESKTOPREC_HOME": str(tmp_path / "home"),
-        "DESKTOPREC_CLIENT_ID": "desktoprec-test-client",
-        "DESKTOPREC_SPOTIFY_API_URL": server.api_url,
-        "DESKTOPREC_SPOTIFY_ACCOUNTS_URL": server.accounts_url,
-        "XDG_DATA_HOME": str(tmp_path / "xdg"),
-        "PY": sys.executable,
-        # the "browser": reads the private forwarding page, follows it to the loopback callback
-        "OPENER": f"{sys.executable} {Path(__file__).resolve().parents[1] / 'fake_browser.py'}",
-        "OUT": str(tmp_path),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    env.pop("PYTHON_KEYRING_BACKEND", None)
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    (tmp_path / "xdg").mkdir()
-    return env
-
-
-def _needs_tools() -> None:
-    missing = [t for t in ("dbus-run-session", "gnome-keyring-daemon")
-               if shutil.which(t) is None]
-    if missing:  # scripts/install-system-deps.sh test installs them
-        pytest.fail(f"missing test tools: {', '.join(missing)}")
 
 
 def _last_json(path: Path) -> dict[str, Any]:
@@ -90,7 +60,7 @@ def _signal_the_sync_when_it_stalls(tmp_path: Path, server: EmulatorServer, scri
     """Run `script` in a keyring session; once the sync it started reaches the stalled request,
     send its process `sig` (then run `after`) and let the script finish."""
     proc = subprocess.Popen(["dbus-run-session", "--", "sh", "-c", script],
-                            env=_env(tmp_path, server), stdout=subprocess.PIPE,
+                            env=cli_env(tmp_path, server), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
@@ -109,7 +79,7 @@ def _signal_the_sync_when_it_stalls(tmp_path: Path, server: EmulatorServer, scri
 
 
 def test_sigkill_mid_sync_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
-    _needs_tools()
+    needs_keyring_tools()
     account = generate_account(seed=11, saved_tracks=180, playlists=8, tracks_per_playlist=70)
     with EmulatorServer(account=account) as server:
         readable = [p for p in account.playlists
@@ -163,7 +133,7 @@ echo $? > "$OUT/second.rc"
 
 
 def test_cli_status_export_and_errors(tmp_path: Path) -> None:
-    _needs_tools()
+    needs_keyring_tools()
     account = generate_account(seed=12, saved_tracks=40, playlists=3, tracks_per_playlist=10,
                                catalog_size=300)
     uris = [f"spotify:track:{t}" for t in list(account.tracks)[:130]]
@@ -187,7 +157,7 @@ echo $? > "$OUT/last.rc"
 "$PY" -m desktoprec status --json > "$OUT/status.out" 2> "$OUT/status.err"
 """)
         done = subprocess.run(["dbus-run-session", "--", "sh", "-c", script], check=False,
-                              env=_env(tmp_path, server), capture_output=True, timeout=180)
+                              env=cli_env(tmp_path, server), capture_output=True, timeout=180)
         assert done.returncode == 0, done.stdout + done.stderr
         assert (tmp_path / "limited.rc").read_text().strip() == "1"
         limited_err = (tmp_path / "limited.err").read_text().strip().splitlines()
@@ -213,7 +183,7 @@ echo $? > "$OUT/last.rc"
 
 def test_ctrl_c_mid_sync_exits_130_as_an_interruption_and_keeps_what_was_done(
         tmp_path: Path) -> None:
-    _needs_tools()
+    needs_keyring_tools()
     account = generate_account(seed=12, saved_tracks=60, playlists=4, tracks_per_playlist=30)
     with EmulatorServer(account=account) as server:
         readable = [p for p in account.playlists
