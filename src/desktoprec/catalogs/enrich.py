@@ -35,6 +35,7 @@ from desktoprec.catalogs.http import BadAnswer, BudgetSpent, Fetcher, Limits, So
 from desktoprec.catalogs.urls import all_base_urls
 from desktoprec.domain import Progress
 from desktoprec.errors import Cancelled
+from desktoprec.timeutil import db_now
 
 if TYPE_CHECKING:
     from desktoprec.domain import CandidateEvidence
@@ -596,7 +597,6 @@ class _Run:
         return None, None
 
     def analyse(self, files: dict[str, tuple[Path, str, str]]) -> None:
-        from datetime import UTC, datetime
 
         from desktoprec.features.dsp import ANALYZER_VERSION
         from desktoprec.features.pool import analyze_many
@@ -622,7 +622,7 @@ class _Run:
                 analyze_many(jobs, on_result, cancel=self.cancel,
                              progress=lambda _p, d, t: self.tick("analyze previews", d, t))
         finally:
-            now = datetime.now(UTC).replace(tzinfo=None)
+            now = db_now()
             if results:
                 with self.db.write() as session:
                     for result in results:

@@ -17,7 +17,6 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -35,6 +34,7 @@ from desktoprec.storage.tables import (
     TrackRow,
     TrackSoundRow,
 )
+from desktoprec.timeutil import db_now
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def refresh_track_sound(db: Any, progress: Progress | None = None,
     counts = {"own_file": 0, "spotify": 0, "preview": 0, "none": 0}
     with db.read() as session:
         track_ids = list(session.scalars(select(TrackRow.id).order_by(TrackRow.id)))
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = db_now()
     total = len(track_ids)
     for first in range(0, total, CHUNK):
         if cancel is not None and cancel.is_set():

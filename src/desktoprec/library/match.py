@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rapidfuzz import fuzz
 from sqlalchemy import delete, select
@@ -30,6 +30,7 @@ from desktoprec.text import BRACKETS as _BRACKETS
 from desktoprec.text import fold as _fold
 from desktoprec.text import match_title as normalize_title
 from desktoprec.text import squash as _squash
+from desktoprec.timeutil import db_now
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def _by_name(file: LocalFileRow, by_name: dict[tuple[str, str], list[_Candidate]
 def match_files(db: Database) -> MatchReport:
     """Match every present local file; make local tracks for the rest; drop orphaned ones."""
     report = MatchReport()
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = db_now()
     with db.write() as session:
         by_isrc, by_name, timed = _spotify_index(session)
         files = list(session.scalars(select(LocalFileRow).where(LocalFileRow.removed.is_(False))))

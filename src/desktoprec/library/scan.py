@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from desktoprec.library.tags import (
     read_tags_many,
 )
 from desktoprec.storage.tables import LocalFileRow
+from desktoprec.timeutil import db_now
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def scan_folders(db: object, folders: Iterable[str | os.PathLike[str]],
         known = {row.path: (row.size, row.mtime, row.removed)
                  for row in session.scalars(select(LocalFileRow))}
     pending: list[dict[str, object]] = []
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = db_now()
     to_read = _triage(paths, known, report, pending, cancel)
     settled = len(paths) - len(to_read)
     if progress:

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from desktoprec.domain import JsonRecord, Progress
 from desktoprec.errors import Cancelled
 from desktoprec.library.scan import ScanReport, content_hash, scan_folders
 from desktoprec.storage.tables import AnalysisRow, LocalFileRow, TrackRow
+from desktoprec.timeutil import db_now
 
 if TYPE_CHECKING:
     from desktoprec.catalogs.enrich import EnrichReport
@@ -155,7 +155,7 @@ class _ResultWriter:
 
     def add(self, content_hash_: str, ok: bool, error: str | None,
             descriptors: dict[str, Any] | None, version: str) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = db_now()
         self.pending[content_hash_] = AnalysisRow(
             content_hash=content_hash_, analyzer_version=version, ok=ok, error=error,
             descriptors=descriptors, analyzed_at=now)

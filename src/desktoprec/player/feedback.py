@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from desktoprec.errors import DesktopRecError, NetworkError, RateLimited, SignInRequired
+from desktoprec.timeutil import db_now
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -48,10 +49,6 @@ class FeedbackTrack:
     artists: list[str]
     uri: str | None
     at: str | None  # when, ISO 8601
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class FeedbackService:
@@ -126,7 +123,7 @@ class FeedbackService:
                 row = SyncStateRow(key=PENDING_KEY)
                 session.add(row)
             row.value = list(changes)
-            row.updated_at = _now()
+            row.updated_at = db_now()
 
     def _queue(self, op: str, uri: str) -> None:
         # the newest wish for a track wins: like then unlike offline sends only the unlike

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +20,7 @@ from desktoprec.errors import (
     StorageError,
 )
 from desktoprec.player.queue import REPEAT_MODES, PlayQueue
+from desktoprec.timeutil import db_now
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -152,7 +152,7 @@ class PlayerService:
             with self._services.db.write() as session:
                 for row in session.query(AccountRow).all():
                     row.premium = value
-                    row.updated_at = datetime.now(UTC).replace(tzinfo=None)
+                    row.updated_at = db_now()
         except StorageError as exc:
             log.warning("could not store the premium flag: %s", exc)
 

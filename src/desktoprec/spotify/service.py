@@ -6,12 +6,12 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from desktoprec.errors import ConfigError, DesktopRecError, NetworkError, StorageError
 from desktoprec.spotify.auth import opener_for, run_login
 from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
+from desktoprec.timeutil import db_now
 
 if TYPE_CHECKING:
     from desktoprec.services import Services
@@ -224,7 +224,7 @@ class AuthService:
                 row.display_name = name if isinstance(name, str) else None
                 uri = profile.get("uri")
                 row.uri = uri if isinstance(uri, str) else None
-                row.updated_at = datetime.now(UTC).replace(tzinfo=None)
+                row.updated_at = db_now()
         except DesktopRecError:
             raise
         except Exception as exc:
