@@ -24,6 +24,9 @@ IMPORT_NAMES = {
 # scripts that another interpreter runs with its own packages; desktoprec never imports them
 SIDE_SCRIPTS = {"benchmarks/accuracy_peers.py"}
 
+# the type checker's own standard-library stubs: imported under TYPE_CHECKING, never at run time
+TYPE_CHECKER_STDLIB = {"_typeshed"}
+
 
 def _distribution(requirement: str) -> str:
     return re.split(r"[\s<>=!~;\[(]", requirement.strip(), maxsplit=1)[0].lower()
@@ -53,7 +56,7 @@ def third_party_imports() -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top != "desktoprec" and top not in sys.stdlib_module_names:
+                if top != "desktoprec" and top not in sys.stdlib_module_names | TYPE_CHECKER_STDLIB:
                     found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
     return found
 
