@@ -128,6 +128,20 @@ def test_include_saved_off_recommends_no_saved_track_even_when_the_list_runs_sho
     assert len({item.track.id for item in with_saved.items} & saved) >= 10
 
 
+def test_include_saved_on_brings_saved_tracks_into_a_full_for_you(demo: Services) -> None:
+    """The saved tracks are what the profile is made of; "Include saved" lets them back in (it
+    used to change nothing: every saved track, being a seed, stayed out)."""
+    saved = _saved_ids(demo)
+    off = demo.recommend.recommend(mode="for_you", n=20, include_saved=False, remember=False)
+    on = demo.recommend.recommend(mode="for_you", n=20, include_saved=True, remember=False)
+    assert not {i.track.id for i in off.items} & saved
+    brought = [i for i in on.items if i.track.id in saved]
+    assert brought
+    for item in brought:  # explained by the other tracks, never by itself
+        text = " ".join(r.text for r in item.explanation.reasons)
+        assert f"\u201c{item.track.name}\u201d" not in text, text
+
+
 def test_a_saved_song_is_not_brought_back_as_another_version(demo: Services) -> None:
     """A saved song counts as saved in every version (a local file of it under its own id)."""
     engine = demo.recommend.engine()

@@ -606,9 +606,15 @@ class Engine:
         """Score, filter, keep one version per song, honour mood and familiar/new, re-rank."""
         scored, _ = self.score(seeds, weights, query, shift, pool=max(400, 8 * query.n))
         liked = [s for s, w in zip(seeds, weights) if w > 0]
-        blocked = self.excluded(query, state, liked)
+        kept_out = liked
+        if query.mode == "for_you" and query.include_saved and not query.seeds:
+            # For you from the profile with "Include saved": the saved tracks the profile is
+            # made of may come back (else every saved track, being a seed, stays out and the
+            # box changes nothing); played and top tracks that are not saved still stay out.
+            kept_out = [s for s in liked if s not in state.saved]
+        blocked = self.excluded(query, state, kept_out)
         keep = ~np.isin(scored.positions, np.fromiter(blocked, dtype=np.int64, count=len(blocked)))
-        keep &= ~self.version_mask(scored.positions, [*liked, *query.avoid])
+        keep &= ~self.version_mask(scored.positions, [*kept_out, *query.avoid])
         saved_versions = np.zeros(len(scored.positions), dtype=bool)
         if not query.include_saved and state.saved:
             # "Include saved" off: no saved track, nor another version of one (a file of the

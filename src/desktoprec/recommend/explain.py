@@ -238,7 +238,7 @@ _Ranked = list[tuple[float, Reason]]
 
 
 def _artist_reason(ctx: _ListContext, pick: _Pick) -> _Ranked:
-    k = ctx.seeds.artist_counts.get(pick.artist)
+    k = ctx.seeds.artist_counts.get(pick.artist, 0) - (1 if pick.pos in ctx.seeds.order else 0)
     if pick.shares.get("artist", 0) < MIN_REASON_SHARE or not k:
         return []
     made = f"{k} of {ctx.seeds.plural}" if k != 1 else f"one of {ctx.seeds.plural}"
@@ -256,7 +256,7 @@ def _shared_contexts(ctx: _ListContext, pos: int) -> dict[int, int]:
         if context in ctx.excluded_contexts:
             continue
         for member in context_tracks[context_ptr[context]:context_ptr[context + 1]].tolist():
-            if member in order:
+            if member in order and member != pos:  # a saved track brought back is not its own seed
                 shared_with[member] = shared_with.get(member, 0) + 1
     return shared_with
 
@@ -304,6 +304,9 @@ def _shared_words_reason(ctx: _ListContext, pick: _Pick, after_close: bool) -> _
     if seeds.sound_rows is None or not len(seeds.positions):
         return []
     sims = seeds.sound_rows @ vectors.blocks["sound"][pick.pos]
+    sims = np.where(seeds.positions == pick.pos, -np.inf, sims)  # not itself (a saved track)
+    if not np.isfinite(sims).any():
+        return []
     best = int(np.argmax(sims))
     nearest = int(seeds.positions[best])
     nearest_z = np.nan_to_num((catalog.sound[nearest] - vectors.sound_mean) / vectors.sound_std)
