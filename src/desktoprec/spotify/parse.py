@@ -454,23 +454,24 @@ def parse_saved_track(data: Any, context: str = "items[]") -> SavedTrack | None:
     """A `/me/tracks` entry; None when the track is gone (`track: null`)."""
     data = _obj(data, context)
     added_at = _require_str(data, "added_at", context)
+    track = _wrapped_track(data, context)
+    return SavedTrack(added_at=added_at, track=track) if track is not None else None
+
+
+def _wrapped_track(data: dict[str, Any], context: str) -> ApiTrack | None:
+    """The track of a `{"track" (or "item"): {...}}` wrapper; None when it is gone or has no id."""
     payload = data.get("track", data.get("item"))
     if payload is None:
         return None
     track = parse_track(payload, f"{context}.track")
-    if track.id is None:
-        return None
-    return SavedTrack(added_at=added_at, track=track)
+    return track if track.id is not None else None
 
 
 def parse_play_history(data: Any, context: str = "items[]") -> PlayHistory | None:
     data = _obj(data, context)
     played_at = _require_str(data, "played_at", context)
-    payload = data.get("track", data.get("item"))
-    if payload is None:
-        return None
-    track = parse_track(payload, f"{context}.track")
-    if track.id is None:
+    track = _wrapped_track(data, context)
+    if track is None:
         return None
     context_obj = data.get("context")
     context_uri = _opt_str(context_obj, "uri") if isinstance(context_obj, dict) else None
