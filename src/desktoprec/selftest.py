@@ -165,10 +165,10 @@ def _tempo_matches(tempo: float) -> bool:
 
 
 def _find_tempo(descriptors: dict[str, Any]) -> float | None:
-    for key in ("tempo", "bpm", "tempo_bpm"):
-        value = descriptors.get(key)
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            return float(value)
+    """The analyzer's `tempo_bpm` (features/dsp.py names it so); None for no pulse."""
+    value = descriptors.get("tempo_bpm")
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
     return None
 
 
