@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from typing import Any, Literal, cast
 
 
 # What a long call reports as it goes: progress(phase, done, total).
@@ -20,7 +17,7 @@ class JsonRecord:
     __slots__ = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(cast("DataclassInstance", self))
+        return asdict(cast(Any, self))  # every JsonRecord is a dataclass
 
 
 # Where a block's data came from, as a code (words.py has the words people read):

@@ -26,7 +26,8 @@ def _launch(home: Path) -> dict[str, object]:
             f"    summary = services.demo.prepare(tracks_per_style={TRACKS_PER_STYLE})\n"
             "finally:\n"
             "    services.close()\n"
-            "json.dump({'discovery': summary.get('discovery')}, sys.stdout, default=str)\n")
+            "json.dump({'discovery': summary.to_json().get('discovery')}, sys.stdout,\n"
+            "          default=str)\n")
     env = {**os.environ, "DESKTOPREC_HOME": str(home),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
