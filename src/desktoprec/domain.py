@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
-
 # What a long call reports as it goes: progress(phase, done, total).
 Progress = Callable[[str, int, int], None]
 
