@@ -42,3 +42,12 @@ def test_the_window_shows_the_same_library_count_on_each_launch(qtbot: Any) -> N
     second_text, second_size = _launch(qtbot)
     assert first_size > 0
     assert (second_text, second_size) == (first_text, first_size)
+
+
+def test_a_path_list_says_which_genres_it_goes_through() -> None:
+    from desktoprec.ui.pages.recommendations import describe_figures
+
+    text = describe_figures({"path_genres": ["drum and bass", "hip hop", "folk", "classical"],
+                             "distinct_artists": 8, "distinct_genres": 4}, ())
+    assert text.endswith("through drum and bass → hip hop → folk → classical")
+    assert "through" not in describe_figures({"distinct_artists": 3, "distinct_genres": 2}, ())

@@ -117,6 +117,9 @@ def describe_figures(figures: dict[str, Any], items: tuple[Recommendation, ...])
     if share is not None:
         parts.append(f"largest share of one artist {float(share) * 100:.0f}%")
     parts.append(count(picks, "diversity pick"))
+    bridge = figures.get("path_genres")
+    if isinstance(bridge, list) and len(bridge) >= 2:  # an A→B path: the genres it goes through
+        parts.append("through " + " → ".join(str(g) for g in bridge))
     return " · ".join(parts)
 
 
