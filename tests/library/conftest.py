@@ -35,22 +35,33 @@ def write_tagged(path: Path, *, artist: str | None = None, title: str | None = N
             synth.write_audio(path, signal, rate=rate, subtype=subtype)
     values = {"artist": artist, "title": title, "album": album, "isrc": isrc, "genre": genre,
               "date": year}
-    values = {k: v for k, v in values.items() if v is not None}
+    set_tags(path, {k: v for k, v in values.items() if v is not None})
+    return path
+
+
+def set_tags(path: Path, values: dict[str, str]) -> None:
+    """Write `values` (artist, title, album, isrc, genre, date) into the file's own tag format,
+    replacing what those fields held."""
+    fmt = path.suffix.lower().lstrip(".")
     if fmt in ("mp3", "wav"):
         from mutagen import id3
 
         frames = {"artist": id3.TPE1, "title": id3.TIT2, "album": id3.TALB, "isrc": id3.TSRC,
                   "genre": id3.TCON, "date": id3.TDRC}
         if fmt == "mp3":
-            tags = id3.ID3()
+            try:
+                tags = id3.ID3(str(path))
+            except id3.ID3NoHeaderError:
+                tags = id3.ID3()
         else:
             from mutagen.wave import WAVE
 
             wave = WAVE(str(path))
-            wave.add_tags()
+            if wave.tags is None:
+                wave.add_tags()
             tags = wave.tags
         for key, value in values.items():
-            tags.add(frames[key](encoding=3, text=[value]))
+            tags.setall(frames[key].__name__, [frames[key](encoding=3, text=[value])])
         if fmt == "mp3":
             tags.save(str(path))
         else:
@@ -83,7 +94,6 @@ def write_tagged(path: Path, *, artist: str | None = None, title: str | None = N
         for key, value in values.items():
             audio[fields[key]] = [value]
         audio.save()
-    return path
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def _library_test_helpers() -> ModuleType:
     return module
 
 
-write_tagged = _library_test_helpers().write_tagged
+_helpers = _library_test_helpers()
+write_tagged, set_tags = _helpers.write_tagged, _helpers.set_tags
 
 FORMATS = ["flac", "ogg", "mp3", "wav", "m4a"] if shutil.which("ffmpeg") else [
     "flac", "ogg", "mp3", "wav"]
@@ -101,41 +102,7 @@ def test_fuzz_tag_values(tmp_path: Path, fmt: str, artist: str,
 
 def _retag(path: Path, fmt: str, values: dict[str, str]) -> None:
     values = {k: v.replace("\x00", "") if fmt in ("flac", "ogg") else v for k, v in values.items()}
-    if fmt in ("mp3", "wav"):
-        from mutagen import id3
-
-        frames = {"artist": id3.TPE1, "title": id3.TIT2, "album": id3.TALB, "isrc": id3.TSRC,
-                  "genre": id3.TCON, "date": id3.TDRC}
-        if fmt == "mp3":
-            tags = id3.ID3(str(path))
-        else:
-            from mutagen.wave import WAVE
-
-            wave = WAVE(str(path))
-            tags = wave.tags
-        for key, value in values.items():
-            tags.setall(frames[key].__name__, [frames[key](encoding=3, text=[value])])
-        if fmt == "mp3":
-            tags.save(str(path))
-        else:
-            wave.save()
-    elif fmt == "m4a":
-        from mutagen.mp4 import MP4
-
-        audio = MP4(str(path))
-        atoms = {"artist": "\xa9ART", "title": "\xa9nam", "album": "\xa9alb", "genre": "\xa9gen",
-                 "date": "\xa9day"}
-        for key, value in values.items():
-            if key in atoms:
-                audio[atoms[key]] = [value]
-        audio.save()
-    else:
-        import mutagen
-
-        audio = mutagen.File(str(path))
-        for key, value in values.items():
-            audio[key] = [value]
-        audio.save()
+    set_tags(path, values)
 
 
 @settings(max_examples=250, deadline=None,
