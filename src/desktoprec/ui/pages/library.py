@@ -238,6 +238,7 @@ class LibraryPage(QWidget):
         self.source.currentIndexChanged.connect(lambda _i: self.reload())
         ctx.library_changed.connect(self.reload)
         self._generation = 0
+        self._fitted_width = -1  # the table's width when the columns were last fitted to it
         self.on_more_like: Callable[[Track], None] | None = None  # set by the main window
         # set by the browsing pages (ui/pages/search.py): callable(artist id), callable(album id)
         self.on_artist: Callable[[str], None] | None = None
@@ -259,6 +260,7 @@ class LibraryPage(QWidget):
         """Columns as wide as their contents (at most 260 px); when the shown ones are wider
         than the table, the text columns give up width (down to 72 px, elided) so all fit."""
         self.table.resizeColumnsToContents()
+        self._fitted_width = self.table.width()
         shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
         for column in shown:
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
@@ -317,6 +319,8 @@ class LibraryPage(QWidget):
     def on_shown(self) -> None:
         if not self.model.items:
             self.reload()
+        elif self.table.width() != self._fitted_width:  # read while hidden, or resized since
+            self.fit_columns()
 
     def reload(self) -> None:
         text, source = self.search.text(), self.source.currentData()
