@@ -34,3 +34,23 @@ def test_the_path_gets_most_of_the_page_once_both_ends_are_chosen(qtbot: Any,
     QApplication.processEvents()
     assert page.from_picker.isVisible() and page.to_picker.isVisible()
     assert not page.change_button.isVisible()
+
+
+def test_the_insights_summary_wraps_whole_at_800_by_600(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+
+    _small(qtbot, window)
+    page = window.go_to("Insights")
+    qtbot.waitUntil(lambda: page.data is not None, timeout=20000)
+    QApplication.processEvents()
+    summary = page.summary
+    assert "tracks in the library" in summary.full_text()
+    assert summary.wordWrap() and summary.text() == summary.full_text()  # nothing elided
+    viewport = summary.parentWidget().parentWidget()  # the scroll area's viewport
+    assert summary.mapTo(viewport, summary.rect().topRight()).x() <= viewport.width()
+    needed = QFontMetrics(summary.font()).boundingRect(
+        QRect(0, 0, summary.contentsRect().width(), 10000), Qt.TextFlag.TextWordWrap,
+        summary.text())
+    assert needed.width() <= summary.contentsRect().width()
+    assert needed.height() <= summary.contentsRect().height(), (needed, summary.contentsRect())

@@ -50,7 +50,7 @@ class InsightsPage(QWidget):
         row.addWidget(self.reload_button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.summary = PlainLabel("")
+        self.summary = PlainLabel("", elide=False)  # wrapped: whole at 800×600 too
         layout.addWidget(self.summary)
         map_row = QHBoxLayout()
         self.map = ScatterMapView()
