@@ -53,6 +53,13 @@ DESCRIPTOR_LABELS: dict[str, str] = {
     "spectral_flatness": "noisiness",
 }
 
+# The unit a descriptor's value is in, where it has one (charts print it beside the words).
+DESCRIPTOR_UNITS: dict[str, str] = {
+    "tempo": "BPM", "tempo_bpm": "BPM", "loudness": "dB", "loudness_db": "dB",
+    "spectral_centroid": "Hz", "spectral_centroid_hz": "Hz", "onset_rate": "per s",
+    "dynamic_range_db": "dB", "duration_s": "s",
+}
+
 # "More X" / "less X" as a listener would say it, per descriptor.
 DIRECTION_WORDS: dict[str, tuple[str, str]] = {
     "tempo": ("faster", "slower"), "tempo_bpm": ("faster", "slower"),

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktoprec import words
 from desktoprec.library.lookup import format_duration, track_line
 
 MAX_SHOWN_CHARS = 300
@@ -347,25 +348,10 @@ SOUND_CHART_ROWS: tuple[tuple[str, tuple[str, ...], float, float, str], ...] = (
 )
 
 
-# Descriptor names as stored by the analysers, in words and with their unit, for charts.
-DESCRIPTOR_WORDS: dict[str, tuple[str, str]] = {
-    "tempo": ("tempo", "BPM"), "tempo_bpm": ("tempo", "BPM"), "bpm": ("tempo", "BPM"),
-    "energy": ("energy", ""), "rms": ("loudness (RMS)", ""), "brightness": ("brightness", ""),
-    "spectral_centroid": ("brightness", "Hz"), "spectral_centroid_hz": ("brightness", "Hz"),
-    "loudness": ("loudness", "dB"), "loudness_db": ("loudness", "dB"),
-    "danceability": ("danceability", ""), "acousticness": ("acousticness", ""),
-    "zcr": ("noisiness", ""), "onset_rate": ("note onsets", "per s"),
-    "valence": ("mood (valence)", ""), "beat_strength": ("beat strength", ""),
-    "spectral_flatness": ("noisiness", ""), "dynamic_range_db": ("dynamic range", "dB"),
-    "instrumentalness": ("instrumental", ""), "speechiness": ("spoken words", ""),
-    "liveness": ("live feel", ""), "mode": ("major key", ""), "mode_major": ("major key", ""),
-    "key": ("key", ""), "duration_s": ("length", "s"),
-}
-
-
 def descriptor_words(name: str) -> tuple[str, str]:
-    """(words, unit) for a stored descriptor name; unknown names lose their underscores."""
-    return DESCRIPTOR_WORDS.get(name, (name.replace("_", " "), ""))
+    """(words, unit) for a stored descriptor name, from the one table of listener words
+    (words.py); names it does not know lose their underscores."""
+    return words.label(name) or name.replace("_", " "), words.DESCRIPTOR_UNITS.get(name, "")
 
 
 def _first_number(values: dict[str, float], keys: tuple[str, ...]) -> float | None:
