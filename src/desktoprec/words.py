@@ -1,10 +1,14 @@
-"""The words a listener reads for sound descriptors and data sources: the one table of them."""
+"""The words a listener reads for sound descriptors, sound families and data sources (one table)."""
 
 from __future__ import annotations
 
-from typing import cast, get_args
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast, get_args
 
 from desktoprec.domain import SourceCode
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # For a descriptor far above / below the average: the word for each side.
 DESCRIPTOR_WORDS: dict[str, tuple[str, str]] = {
@@ -132,3 +136,29 @@ def describe(name: str, value: float) -> str:
     if name in ("mode", "mode_major"):
         return f"a {shown} key"
     return f"{DESCRIPTOR_LABELS.get(name, name)} {shown}"
+
+
+def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) -> list[str]:
+    """Each cluster centre (in standard deviations, one column per name in `features`) named by
+    its most distinctive descriptors in DESCRIPTOR_WORDS ("fast · busy"); names are unique."""
+    names: list[str] = []
+    for center in centers:
+        order = sorted(range(len(features)), key=lambda c: (-abs(float(center[c])), c))
+        chosen: list[str] = []
+        for column in order:
+            if len(chosen) == words or abs(center[column]) < 0.25:
+                break
+            high, low = DESCRIPTOR_WORDS.get(features[column],
+                                             (f"high {features[column]}", f"low {features[column]}"))
+            chosen.append(high if center[column] > 0 else low)
+        name = " · ".join(chosen) or "middle of the road"
+        if name in names:  # two clusters alike in their top words: say more, then number them
+            extra = [c for c in order[len(chosen):] if abs(center[c]) >= 0.1][:1]
+            for column in extra:
+                high, low = DESCRIPTOR_WORDS.get(features[column], ("more", "less"))
+                name = f"{name} · {high if center[column] > 0 else low}"
+            base, suffix = name, 2
+            while name in names:
+                name, suffix = f"{base} {suffix}", suffix + 1
+        names.append(name)
+    return names

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktoprec.features.genres import CLUSTER_FEATURES, name_clusters, tag_genres
-from desktoprec.words import DESCRIPTOR_WORDS
+from desktoprec.features.genres import CLUSTER_FEATURES, tag_genres
+from desktoprec.words import DESCRIPTOR_WORDS, name_clusters
 
 
 def test_every_clustered_descriptor_has_its_words_in_the_one_table() -> None:

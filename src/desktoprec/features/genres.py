@@ -36,7 +36,7 @@ from desktoprec.storage.tables import (
     TrackSoundFamilyRow,
     TrackSoundRow,
 )
-from desktoprec.words import DESCRIPTOR_WORDS
+from desktoprec.words import name_clusters
 
 log = logging.getLogger(__name__)
 
@@ -59,31 +59,6 @@ def tag_genres(text: str | None) -> list[str]:
         if genre and genre not in out and not genre.isdigit():
             out.append(genre)
     return out[:5]
-
-
-def name_clusters(centers: np.ndarray, features: Sequence[str], words: int = 3) -> list[str]:
-    """Each centroid (in standard deviations) named by its most distinctive descriptors."""
-    names: list[str] = []
-    for center in centers:
-        order = np.argsort(-np.abs(center))
-        chosen: list[str] = []
-        for column in order:
-            if len(chosen) == words or abs(center[column]) < 0.25:
-                break
-            high, low = DESCRIPTOR_WORDS.get(features[column],
-                                          (f"high {features[column]}", f"low {features[column]}"))
-            chosen.append(high if center[column] > 0 else low)
-        name = " · ".join(chosen) or "middle of the road"
-        if name in names:  # two clusters alike in their top words: say more, then number them
-            extra = [c for c in order[len(chosen):] if abs(center[c]) >= 0.1][:1]
-            for column in extra:
-                high, low = DESCRIPTOR_WORDS.get(features[column], ("more", "less"))
-                name = f"{name} · {high if center[column] > 0 else low}"
-            base, suffix = name, 2
-            while name in names:
-                name, suffix = f"{base} {suffix}", suffix + 1
-        names.append(name)
-    return names
 
 
 def sound_clusters(vectors: dict[str, np.ndarray], *, k: int | None = None, seed: int = 0

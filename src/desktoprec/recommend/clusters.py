@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from desktoprec.numeric import kmeans, standardize
-from desktoprec.words import DESCRIPTOR_WORDS
+from desktoprec.words import name_clusters
 
 
 def sound_cluster_genres(
@@ -25,17 +25,7 @@ def sound_cluster_genres(
     z, _, _ = standardize(sound[has])
     z = np.nan_to_num(z, nan=0.0)
     labels, centroids = kmeans(z, k, seed=seed, iterations=iterations)
-    cluster_names: list[str] = []
-    used: dict[str, int] = {}
-    for centroid in centroids:
-        order = np.argsort(-np.abs(centroid))[:2]
-        words = []
-        for col in order:
-            pair = DESCRIPTOR_WORDS.get(names[col], (f"high {names[col]}", f"low {names[col]}"))
-            words.append(pair[0] if centroid[col] > 0 else pair[1])
-        label = " ".join(words)
-        used[label] = used.get(label, 0) + 1
-        cluster_names.append(label if used[label] == 1 else f"{label} {used[label]}")
+    cluster_names = name_clusters(centroids, names, words=2)  # the sound families' namer
     for pos, cluster in zip(np.flatnonzero(has), labels):
         result[int(pos)] = cluster_names[int(cluster)]
     return result, centroids.astype(np.float32)
