@@ -38,5 +38,5 @@ class EmulatorAuth:
     def is_signed_in(self) -> bool:
         return True
 
-    def client_id_help(self) -> str:
+    def client_id_help(self, in_window: bool = False) -> str:
         return "1. Open https://developer.spotify.com/dashboard ..."

@@ -54,3 +54,53 @@ def test_the_insights_summary_wraps_whole_at_800_by_600(qtbot: Any, window: Any)
         summary.text())
     assert needed.width() <= summary.contentsRect().width()
     assert needed.height() <= summary.contentsRect().height(), (needed, summary.contentsRect())
+
+
+def test_connect_spotify_from_the_demo_links_the_dashboard_and_names_no_command(
+        qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QLineEdit
+
+    from desktoprec.demo.service import DEMO_CLIENT_ID
+    from desktoprec.spotify.service import AuthService
+    from desktoprec.ui.wizard import DASHBOARD_URL
+
+    window.services.settings.client_id = DEMO_CLIENT_ID  # as while the demo runs
+    opened: list[str] = []
+    window.ctx.open_url_hook = opened.append
+    window.run_wizard()
+    dialog = window.wizard
+    qtbot.addWidget(dialog)
+    dialog.spotify_button.click()
+    QApplication.processEvents()
+    # the real help text, as the window shows it: steps, but no terminal command
+    real_help = window.services.auth.client_id_help(in_window=True)
+    assert isinstance(window.services.auth, AuthService)
+    assert "desktoprec login" not in real_help and "--client-id" not in real_help
+    assert "field below" in real_help and "http://127.0.0.1/callback" in real_help
+    assert "desktoprec login" in window.services.auth.client_id_help()  # terminal
+    assert "desktoprec login" not in dialog.help.toPlainText()
+    # a link that opens the dashboard, and the redirect URI ready to copy
+    assert dialog.dashboard_link.textFormat() == Qt.TextFormat.RichText
+    assert f'href="{DASHBOARD_URL}"' in dialog.dashboard_link.text()
+    dialog.dashboard_link.linkActivated.emit(DASHBOARD_URL)
+    assert opened == [DASHBOARD_URL]
+    assert isinstance(dialog.redirect_field, QLineEdit) and dialog.redirect_field.isReadOnly()
+    assert dialog.redirect_field.text() == "http://127.0.0.1/callback"
+    dialog.copy_redirect_button.click()
+    assert QApplication.clipboard().text() == "http://127.0.0.1/callback"
+    # the demo's own ID is not offered as the user's
+    assert dialog.client_id_edit.text() == ""
+    # a bad ID: one whole message, wrapped within the dialog, nothing accepted
+    dialog.client_id_edit.setText("not an id!")
+    dialog.connect_button.click()
+    QApplication.processEvents()
+    error = dialog.client_id_error
+    assert dialog.choice is None and "does not look like a client ID" in error.full_text()
+    assert error.wordWrap() and error.text() == error.full_text()
+    needed = QFontMetrics(error.font()).boundingRect(
+        QRect(0, 0, error.contentsRect().width(), 10000), Qt.TextFlag.TextWordWrap, error.text())
+    assert needed.height() <= error.contentsRect().height(), (needed, error.contentsRect())
+    assert error.mapTo(dialog, error.rect().topRight()).x() <= dialog.width()
+    dialog.reject()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from desktoprec.errors import ConfigError, DesktopRecError, NetworkError, StorageError
-from desktoprec.spotify.auth import opener_for, run_login
+from desktoprec.spotify.auth import CALLBACK_PATH, LOOPBACK_HOST, opener_for, run_login
 from desktoprec.spotify.tokens import TokenManager, TokenStore, profile_key
 from desktoprec.timeutil import db_now
 
@@ -21,18 +21,25 @@ log = logging.getLogger(__name__)
 
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
+# What the user registers in their Spotify app; the port is left out (any loopback port is taken).
+REGISTERED_REDIRECT_URI = f"http://{LOOPBACK_HOST}{CALLBACK_PATH}"
+# The last step of the help, for someone at the terminal or in the window.
+_GIVE_IT = {
+    False: "Give it to desktoprec: `desktoprec login --client-id YOUR_ID`, or paste it when asked.",
+    True: "Paste it into the Client ID field below.",
+}
 CLIENT_ID_HELP = """\
 desktoprec signs in to Spotify with a client ID of your own (free, about two minutes):
 
   1. Open https://developer.spotify.com/dashboard and log in with your Spotify account.
   2. Click "Create app".
   3. App name: anything, e.g. "desktoprec". Description: anything.
-  4. Redirect URI: http://127.0.0.1/callback  (exactly this: 127.0.0.1, not "localhost";
+  4. Redirect URI: {redirect}  (exactly this: 127.0.0.1, not "localhost";
      no port needed, desktoprec picks a free one) and click "Add".
   5. Under "Which API/SDKs are you planning to use?" tick "Web API".
   6. Accept the terms and click "Save".
   7. Open the app's "Settings" and copy the "Client ID" (32 letters and digits).
-  8. Give it to desktoprec: `desktoprec login --client-id YOUR_ID`, or paste it when asked.
+  8. {give}
 
 Your app stays in Development Mode: it works for up to 5 Spotify users, the app owner needs
 Spotify Premium, and every user (you too) must be added under the app's "User Management" with
@@ -101,8 +108,9 @@ class AuthService:
 
     connect_spotify = set_client_id
 
-    def client_id_help(self) -> str:
-        return CLIENT_ID_HELP
+    def client_id_help(self, in_window: bool = False) -> str:
+        """The steps to register an app; `in_window` ends them in the window, not a command."""
+        return CLIENT_ID_HELP.format(redirect=REGISTERED_REDIRECT_URI, give=_GIVE_IT[in_window])
 
     # --- tokens ------------------------------------------------------------------------------
 

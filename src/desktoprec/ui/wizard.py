@@ -7,6 +7,7 @@ from typing import cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.demo.service import DEMO_CLIENT_ID
+from desktoprec.spotify.service import REGISTERED_REDIRECT_URI
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.widgets import PlainLabel, scrolling_body, source_options
 
@@ -97,6 +99,16 @@ class FirstRunDialog(QDialog):
                                                     | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.dashboard_link.linkActivated.connect(self.ctx.open_url)
         p.addWidget(self.dashboard_link)
+        # The redirect URI must be typed into the dashboard exactly: offer it to copy.
+        p.addWidget(PlainLabel("Redirect URI to add to the app (exactly this):", elide=False))
+        redirect_row = QHBoxLayout()
+        self.redirect_field = QLineEdit(REGISTERED_REDIRECT_URI)
+        self.redirect_field.setReadOnly(True)
+        redirect_row.addWidget(self.redirect_field, 1)
+        self.copy_redirect_button = QPushButton("Copy")
+        self.copy_redirect_button.clicked.connect(self._copy_redirect)
+        redirect_row.addWidget(self.copy_redirect_button)
+        p.addLayout(redirect_row)
         self.help = QPlainTextEdit(self._help_text())
         self.help.setReadOnly(True)
         self.help.setMinimumHeight(150)
@@ -127,7 +139,11 @@ class FirstRunDialog(QDialog):
         return page
 
     def _help_text(self) -> str:
-        return self.ctx.services.auth.client_id_help()
+        return self.ctx.services.auth.client_id_help(in_window=True)
+
+    def _copy_redirect(self) -> None:
+        QApplication.clipboard().setText(self.redirect_field.text())
+        self.copy_redirect_button.setText("Copied")
 
     def _accept_client_id(self) -> None:
         value = self.client_id_edit.text().strip()
