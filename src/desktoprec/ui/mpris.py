@@ -23,6 +23,7 @@ from PySide6.QtDBus import (
 )
 
 from desktoprec.domain import Track
+from desktoprec.spotify import uris
 
 log = logging.getLogger(__name__)
 
@@ -259,8 +260,9 @@ class MprisBridge(QObject):
             data["xesam:album"] = track.album
         if track.image_url:
             data["mpris:artUrl"] = track.image_url
-        if track.uri and track.uri.startswith("spotify:track:"):
-            data["xesam:url"] = "https://open.spotify.com/track/" + track.uri.rsplit(":", 1)[1]
+        parsed = uris.parse(track.uri or "")
+        if parsed is not None and parsed[0] == "track":
+            data["xesam:url"] = uris.web_url(track.uri or "")
         return data
 
     def _changed(self, *names: str) -> None:
