@@ -1,29 +1,28 @@
-"""UI test fixtures: a real Services on a small real library, an inline task runner, the window.
-
-The recommend area may not be in the build yet; `LibraryRecommender` stands in for it with a
-plain, deterministic ranking over the real database (it implements the contract's methods).
-"""
+"""UI test fixtures: real Services on a small real library, an inline task runner, the window,
+and a private X server for the tests that look at the app from outside (Xvfb)."""
 
 from __future__ import annotations
 
 import math
 import os
 import struct
+import subprocess
 import wave
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
-from desktoprec.domain import Explanation, Reason, Recommendation, RecommendationList
-from desktoprec.recommend.results import FeedbackResult
 from desktoprec.services import Services
 from desktoprec.storage.tables import (
     AccountRow,
     AlbumRow,
     ArtistRow,
+    FeedbackRow,
     LocalFileRow,
     PlaylistEntryRow,
     PlaylistRow,
@@ -114,95 +113,23 @@ def seed_library(services: Services, music_dir: Path, n_tracks: int = 24) -> lis
     return ids
 
 
-class LibraryRecommender:
-    """Stands in for RecommendService: ranks the real database's tracks, records the calls."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.calls: list[dict[str, Any]] = []
-        self.feedback_calls: list[tuple[str, str]] = []
-        self.skip_positions: list[int | None] = []
-        self.fail_with: BaseException | None = None
-
-    def recommend(self, mode: str = "for_you", seeds: tuple[str, ...] = (),
-                  playlist_id: str | None = None, n: int = 20, mood: str | None = None,
-                  activity: str | None = None, diversity: float | None = None,
-                  include_saved: bool | None = None, new: float | None = None,
-                  avoid: tuple[str, ...] = ()) -> RecommendationList:
-        self.calls.append({"mode": mode, "seeds": tuple(seeds), "playlist_id": playlist_id,
-                           "n": n, "mood": mood, "activity": activity, "diversity": diversity,
-                           "include_saved": include_saved, "new": new, "avoid": tuple(avoid)})
-        if self.fail_with is not None:
-            raise self.fail_with
-        items = self.services.browse.library_items(limit=200)
-        skipped = {t for t, k in self.feedback_calls if k in ("dislike", "skip")}
-        pool = [i for i in items if i.track.id not in seeds and i.track.id not in skipped
-                and i.track.id not in avoid]
-        offset = int((diversity or 0) * 10) % max(1, len(pool))
-        pool = pool[offset:] + pool[:offset]
-        recs = []
-        for rank, item in enumerate(pool[:n]):
-            reasons = (Reason(f"{100 + rank} BPM, close to your seeds' 101", "sound", 0.6),
-                       Reason(f"shares the genre {item.genres[0] if item.genres else 'none'}",
-                              "genre", 0.3))
-            recs.append(Recommendation(
-                track=item.track, score=1.0 - rank / 100,
-                explanation=Explanation(summary=f"Close in sound to what you play ({mode}).",
-                                        reasons=reasons,
-                                        block_shares={"sound": 0.6, "genre": 0.3, "colisten": 0.1},
-                                        sources={"sound": item.sound_source}),
-                diversity_pick=rank % 5 == 4, genres=item.genres,
-                sources={"sound": item.sound_source, "genre": "tags"},
-                sound={"tempo": 100.0 + rank, "brightness": 0.4, "energy": 0.5},
-                seed_sound={"tempo": 101.0, "brightness": 0.5, "energy": 0.45}))
-        recipe = {"mode": mode, "seeds": list(seeds), "diversity": diversity, "mood": mood,
-                  "activity": activity, "n": n}
-        return RecommendationList(items=tuple(recs), recipe=recipe,
-                                  figures={"distinct_artists": len({r.track.artists for r in recs}),
-                                           "distinct_genres": len({g for r in recs
-                                                                   for g in r.genres}),
-                                           "largest_artist_share": 0.15})
-
-    def path(self, from_id: str, to_id: str, n: int) -> RecommendationList:
-        result = self.recommend(mode="path", seeds=(from_id, to_id), n=n)
-        return result
-
-    def feedback(self, track_id: str, kind: str, position_ms: int | None = None,
-                 context: str | None = None) -> FeedbackResult:
-        """Like the real service: a second quick skip in a row answers with a fresh list."""
-        self.feedback_calls.append((track_id, kind))
-        from desktoprec.storage.tables import FeedbackRow
-
-        with self.services.db.write() as session:  # stored as the real service stores it
-            session.add(FeedbackRow(track_id=track_id, kind=kind, at=datetime.now(),
-                                    position_ms=position_ms))
-        quick = position_ms is None or position_ms < 30_000
-        if kind == "skip":
-            self.skip_positions.append(position_ms)
-        kinds = [k for _, k in self.feedback_calls if k != "play"][-2:]
-        if kind == "skip" and quick and kinds == ["skip", "skip"]:
-            return FeedbackResult(track_id=track_id, kind=kind, refreshed=True,
-                                  fresh=self.recommend(n=7))
-        return FeedbackResult(track_id=track_id, kind=kind)
-
-    def rebuild_index(self, progress: Any = None, cancel: Any = None) -> None:
-        if progress:
-            progress("index", 1, 1)
+def stored_feedback(services: Services) -> list[tuple[str, str]]:
+    """(track id, kind) of every feedback signal the database holds, oldest first."""
+    with services.db.read() as session:
+        return [(row.track_id, row.kind)
+                for row in session.scalars(select(FeedbackRow).order_by(FeedbackRow.id))]
 
 
-class UiServices(Services):
-    """Real Services with the recommend area stood in (until its service lands)."""
-
-    stub_recommend: LibraryRecommender
-
-    @property
-    def recommend(self) -> Any:
-        return self.memo("recommend", lambda: LibraryRecommender(self))
+def stored_skip_positions(services: Services) -> list[int | None]:
+    """Where in its track each stored skip happened (ms), oldest first."""
+    with services.db.read() as session:
+        return list(session.scalars(select(FeedbackRow.position_ms)
+                                    .where(FeedbackRow.kind == "skip").order_by(FeedbackRow.id)))
 
 
 @pytest.fixture
-def services(desktoprec_home: Path) -> Any:
-    svc = UiServices()
+def services(desktoprec_home: Path) -> Iterator[Services]:
+    svc = Services()
     yield svc
     svc.close()
 
@@ -236,12 +163,36 @@ def window(qtbot: Any, ctx: Any, library: list[str]) -> Any:
     win.player_window.close()
 
 
-def emulator_services(server: Any) -> Any:
+def emulator_services(server: Any) -> Services:
     from emulator_auth import EmulatorAuth
 
-    class _EmulatorServices(UiServices):
+    class _EmulatorServices(Services):
         @property
         def auth(self) -> Any:
             return self.memo("auth", lambda: EmulatorAuth(server))
 
     return _EmulatorServices()
+
+
+@pytest.fixture
+def x_server() -> Iterator[Callable[[str], str]]:
+    """`x_server("1024x700x24")` starts a private Xvfb with that screen and gives its display
+    (":N"); every server started is stopped after the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(screen: str) -> str:
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen,
+                                 "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(xvfb)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        assert number, "Xvfb did not start"
+        return f":{number}"
+
+    yield start
+    for xvfb in started:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)

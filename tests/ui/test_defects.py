@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from conftest import stored_feedback
 from desktoprec.domain import Track
 from desktoprec.storage.tables import SavedTrackRow
 from desktoprec.ui.theme import COLOURS, contrast_ratio, system_theme, theme_manager
@@ -125,7 +126,7 @@ def test_keyboard_cards_are_one_tab_stop_and_keys_act_on_the_focused_card(
     qtbot.keyClick(view.list, Qt.Key.Key_D)
     assert second not in [c.rec.track.id for c in view.cards]
     assert view.list.currentRow() == 1
-    assert (second, "dislike") in window.services.recommend.feedback_calls
+    assert (second, "dislike") in stored_feedback(window.services)
     qtbot.keyClick(view.list, Qt.Key.Key_W)
     assert view.why.current is view.cards[1].rec
     # a plain button is pressed by Space
@@ -266,8 +267,7 @@ def test_pickers_show_album_and_length_and_a_click_chooses(qtbot: Any, window: A
 def test_a_new_list_is_offered_not_swapped_in(qtbot: Any, window: Any) -> None:
     view = window.pages["For you"].view
     shown = [c.rec.track.id for c in view.cards]
-    recommender = window.services.recommend
-    recommender.feedback_calls.append((shown[0], "dislike"))  # the next list differs
+    window.services.recommend.feedback(shown[0], "dislike")  # the next list differs
     window.ctx.library_changed.emit()  # as after a sync or a scan
     assert [c.rec.track.id for c in view.cards] == shown  # the list on screen stays
     assert view.new_list_bar.isVisibleTo(view)
@@ -282,15 +282,14 @@ def test_refresh_gives_a_fresh_list_and_include_saved_brings_saved_tracks(
     view = window.pages["For you"].view
     first = {c.rec.track.id for c in view.cards}
     view.refresh_button.click()
-    assert window.services.recommend.calls[-1]["avoid"]
     second = {c.rec.track.id for c in view.cards}
-    assert second and not (first & second)  # none of the tracks just shown
+    assert second and not (first & second)  # none of the tracks just shown: they were avoided
     with window.services.db.write() as s:
         for track_id in ("t00", "t01", "t02"):
             s.add(SavedTrackRow(track_id=track_id, added_at="2026-10-01T00:00:00Z"))
     view.include_saved.setChecked(True)
     view.refresh()
-    assert window.services.recommend.calls[-1]["include_saved"] is True
+    assert view.current.recipe["include_saved"] is True
     saved = [c for c in view.cards if c.saved]
     assert saved and all("saved" in c.detail.full_text() for c in saved)
     assert "of these are tracks you saved" in view.state.full_text()
@@ -441,7 +440,7 @@ def test_demo_shows_a_first_list_before_the_audio_and_offers_the_better_one(
     assert win.job is not None  # still preparing: the sound comes later
     assert "first recommendations are ready" in win.banner_text.full_text()
     shown = [c.rec.track.id for c in view.cards]
-    services.recommend.feedback_calls.append((shown[0], "skip"))  # the final list differs
+    services.recommend.feedback(shown[0], "skip")  # the final list differs
     go_on.set()
     qtbot.waitUntil(lambda: win.job is None and not view.loading, timeout=20000)
     qtbot.waitUntil(lambda: view.new_list_bar.isVisibleTo(view), timeout=20000)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QShortcut
 
-from conftest import emulator_services, write_wav
+from conftest import emulator_services, stored_feedback, write_wav
 from desktoprec.domain import Track
 from desktoprec.spotify.emulator import EmulatorServer, generate_account
 from desktoprec.ui.context import AppContext
@@ -124,12 +124,11 @@ def test_two_quick_skips_refresh_up_next(qtbot: Any, ctx: Any, library: list[str
     tracks = [i.track for i in ctx.services.browse.library_items()][:6]
     tracks = [Track(id=t.id, name=t.name, artists=t.artists) for t in tracks]  # not playable
     controller.play_queue(tracks, 0)
-    stub = ctx.services.recommend
     controller.advance(user=True)
     assert controller.refreshes == 0
     controller.advance(user=True)
     assert controller.refreshes == 1
-    kinds = [k for _, k in stub.feedback_calls]
+    kinds = [k for _, k in stored_feedback(ctx.services)]
     assert kinds.count("skip") == 2 and "play" in kinds
     assert len(controller.queue) > 6  # the refreshed picks were appended after the current one
 
@@ -396,7 +395,9 @@ def test_radio_keeps_the_queue_going_without_repeats(qtbot: Any, ctx: Any, playe
     window.radio_box.setChecked(True)
     assert controller.radio and controller.radio_batches == 1
     assert len(controller.up_next()) > 2
-    call = ctx.services.recommend.calls[-1]
+    asked = ctx.services.recommend.last_list()  # the service keeps each list it made
+    assert asked is not None
+    call = asked.recipe
     assert call["mode"] == "more_like" and library[0] in call["seeds"]
     for _ in range(12):
         controller.advance(user=False)
@@ -456,7 +457,7 @@ def test_cards_mark_the_track_that_plays_and_their_heart_is_a_real_like(qtbot: A
     view.cards[0].buttons["like"].click()
     liked = view.cards[0].rec.track.id
     assert window.ctx.services.feedback.is_liked(liked)
-    assert (liked, "like") in window.ctx.services.recommend.feedback_calls
+    assert (liked, "like") in stored_feedback(window.ctx.services)
 
 
 def test_library_list_marks_the_track_that_plays(qtbot: Any, window: Any) -> None:

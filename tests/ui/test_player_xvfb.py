@@ -23,18 +23,6 @@ pytestmark = pytest.mark.xvfb
 HERE = Path(__file__).parent
 
 
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x700x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    return xvfb, f":{number}"
-
-
 def _wait_for(check: Any, what: str, seconds: float = 30.0) -> Any:
     """Poll `check` until it gives something truthy (a wait for the X server, not a timing)."""
     deadline = time.monotonic() + seconds
@@ -105,10 +93,11 @@ def _frame_on_screen(env: dict[str, str], wid: str, width: int, height: int) -> 
 
 
 def test_mini_and_full_stay_on_screen_under_a_window_manager(desktoprec_home: Path,
-                                                             tmp_path: Path) -> None:
+                                                             tmp_path: Path,
+                                                             x_server: Any) -> None:
     for tool in ("Xvfb", "openbox", "xdotool", "xprop", "xwininfo", "import"):
         assert shutil.which(tool), f"{tool} is needed: scripts/install-system-deps.sh test"
-    xvfb, display = _start_xvfb()
+    display = x_server("1024x700x24")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
            "DESKTOPREC_HOME": str(desktoprec_home),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -162,5 +151,3 @@ def test_mini_and_full_stay_on_screen_under_a_window_manager(desktoprec_home: Pa
             child.close()
         wm.terminate()
         wm.wait(timeout=10)
-        xvfb.terminate()
-        xvfb.wait(timeout=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktoprec.errors import RecommendError
+from conftest import stored_feedback
 from desktoprec.ui.pages.recommendations import (
     RecommendationsView,
     RecommendRequest,
@@ -29,54 +29,62 @@ def test_list_cards_why_card_and_figures(qtbot: Any, ctx: Any, library: list[str
     # the first track is selected and explained
     first = view.cards[0].rec
     assert view.why.current is first
-    assert "Close in sound" in view.why.summary.full_text()
-    assert "1. 100 BPM" in view.why.reasons.full_text()
-    assert view.why.sound_chart.row_count() == 3
-    assert next(k for k, _ in view.why.shares_chart.items()) == "sound"
+    assert view.why.summary.full_text() == first.explanation.summary
+    assert f"1. {first.explanation.reasons[0].text}" in view.why.reasons.full_text()
+    shares = first.explanation.block_shares
+    assert next(k for k, _ in view.why.shares_chart.items()) == max(shares, key=shares.__getitem__)
     assert "Where its data came from" in view.why.sources.full_text()
     assert "genre: file tags" in view.why.sources.full_text()  # the code "tags", in words
-    view.list.setCurrentRow(4)
-    assert view.why.current is view.cards[4].rec
+    # a track whose sound is known, beside what you play
+    view.list.setCurrentRow(next(row for row, c in enumerate(view.cards) if c.rec.sound))
+    assert view.why.sound_chart.row_count() == 3  # tempo, brightness, energy
+    pick = next(row for row, card in enumerate(view.cards) if card.rec.diversity_pick)
+    view.list.setCurrentRow(pick)
+    assert view.why.current is view.cards[pick].rec
     assert "diversity pick" in view.why.reasons.full_text().lower()
 
 
 def test_dial_and_mood_re_rank_through_the_service(qtbot: Any, ctx: Any,
                                                      library: list[str]) -> None:
     view = _view(qtbot, ctx)
-    stub = ctx.services.recommend
+
+    def asked() -> dict[str, Any]:
+        """What the service was asked for the list on screen (the recipe it answered with)."""
+        assert view.current is not None
+        return view.current.recipe
+
     view.refresh()
     before = [c.rec.track.id for c in view.cards]
     view.dial.setValue(30)
-    qtbot.waitUntil(lambda: stub.calls[-1]["diversity"] == 0.3, timeout=3000)
+    qtbot.waitUntil(lambda: asked()["diversity"] == 0.3, timeout=3000)
     after = [c.rec.track.id for c in view.cards]
     assert after != before
     view.mood.setCurrentIndex(view.mood.findText("calm"))
     view.activity.setCurrentIndex(view.activity.findText("focus"))
-    qtbot.waitUntil(lambda: stub.calls[-1]["mood"] == "calm"
-                    and stub.calls[-1]["activity"] == "focus", timeout=3000)
-    assert stub.calls[-1]["include_saved"] is False
+    qtbot.waitUntil(lambda: asked()["mood"] == "calm"
+                    and asked()["activity"] == "focus", timeout=3000)
+    assert asked()["include_saved"] is False
     view.include_saved.setChecked(True)
-    qtbot.waitUntil(lambda: stub.calls[-1]["include_saved"] is True, timeout=3000)
+    qtbot.waitUntil(lambda: asked()["include_saved"] is True, timeout=3000)
     # Familiar <-> New is its own control, beside the diversity dial
-    assert stub.calls[-1]["new"] == ctx.services.settings.new_artists
+    assert asked()["new"] == ctx.services.settings.new_artists
     view.new_dial.setValue(80)
-    qtbot.waitUntil(lambda: stub.calls[-1]["new"] == 0.8, timeout=3000)
-    assert stub.calls[-1]["diversity"] == 0.3
+    qtbot.waitUntil(lambda: asked()["new"] == 0.8, timeout=3000)
+    assert asked()["diversity"] == 0.3
 
 
 def test_like_dislike_skip_and_open(qtbot: Any, ctx: Any, library: list[str]) -> None:
     view = _view(qtbot, ctx)
-    stub = ctx.services.recommend
     view.refresh()
     first, second, third = (c.rec for c in view.cards[:3])
     view.cards[0].buttons["like"].click()
-    assert (first.track.id, "like") in stub.feedback_calls
+    assert (first.track.id, "like") in stored_feedback(ctx.services)
     view.cards[1].buttons["dislike"].click()
-    assert (second.track.id, "dislike") in stub.feedback_calls
+    assert (second.track.id, "dislike") in stored_feedback(ctx.services)
     assert all(c.rec is not second for c in view.cards)
     card = next(c for c in view.cards if c.rec is third)
     card.buttons["skip"].click()
-    assert (third.track.id, "skip") in stub.feedback_calls
+    assert (third.track.id, "skip") in stored_feedback(ctx.services)
     assert len(view.cards) == 18
     view.cards[0].buttons["open"].click()
     assert ctx.opened_urls[-1] == f"https://open.spotify.com/track/{first.track.id}"
@@ -86,18 +94,23 @@ def test_two_skips_show_the_fresh_list_the_service_answers(qtbot: Any, ctx: Any,
                                                            library: list[str]) -> None:
     view = _view(qtbot, ctx)
     view.refresh()
+    shown = view.current
     view.cards[0].buttons["skip"].click()
     assert len(view.cards) == 19
+    second = view.cards[0].rec.track.id
     view.cards[0].buttons["skip"].click()
-    assert len(view.cards) == 7  # the service's refreshed list replaced the old one
+    # the service's refreshed list replaced the old one
+    assert view.current is not None and view.current is not shown
+    assert len(view.cards) == len(view.current.items) > 0
+    assert second not in [c.rec.track.id for c in view.cards]
 
 
 def test_service_errors_become_a_message_not_a_crash(qtbot: Any, ctx: Any,
                                                      library: list[str]) -> None:
-    view = _view(qtbot, ctx)
-    ctx.services.recommend.fail_with = RecommendError("The catalog is empty.")
-    view.refresh()
-    assert "The catalog is empty." in view.state.full_text()
+    view = RecommendationsView(ctx, RecommendRequest(mode="more_like", seeds=("no-such-track",)))
+    qtbot.addWidget(view)
+    view.refresh()  # the service refuses a seed it does not know
+    assert "'no-such-track' is not in your library" in view.state.full_text()
     assert not view.cards
 
 
@@ -105,7 +118,7 @@ def test_empty_library_says_what_to_do(qtbot: Any, ctx: Any) -> None:
     view = _view(qtbot, ctx)
     view.refresh()
     assert not view.cards
-    assert "Sync your library" in view.state.full_text()
+    assert "sync your spotify library" in view.state.full_text().lower()
     assert not view.export_button.isEnabled()
 
 

@@ -24,18 +24,6 @@ pytestmark = pytest.mark.xvfb
 BIN = Path(sys.executable).parent
 
 
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    return xvfb, f":{number}"
-
-
 def _lists_stored(database: Path) -> int:
     if not database.exists():
         return 0
@@ -59,10 +47,10 @@ def _distinct_colours(png: Path) -> int:
 
 
 def test_demo_window_screenshot_and_sigterm(desktoprec_home: Path, tmp_path: Path,
-                                            qapp: Any) -> None:
+                                            qapp: Any, x_server: Any) -> None:
     for tool in ("Xvfb", "import", "xdotool"):
         assert shutil.which(tool), f"{tool} is needed: scripts/install-system-deps.sh test"
-    xvfb, display = _start_xvfb()
+    display = x_server("1280x800x24")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "CI": "1",
            "DESKTOPREC_HOME": str(desktoprec_home),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -97,6 +85,4 @@ def test_demo_window_screenshot_and_sigterm(desktoprec_home: Path, tmp_path: Pat
         if app.poll() is None:
             app.kill()
             app.wait()
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
         log.close()

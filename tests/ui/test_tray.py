@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from conftest import seed_library, stored_feedback, stored_skip_positions
+from desktoprec.errors import RecommendError
+from desktoprec.storage.tables import RecentlyPlayedRow, SavedTrackRow
 from desktoprec.ui.tray import quick_recommend, time_of_day
 
 
@@ -15,7 +20,7 @@ def test_quick_recommend_gives_five_playable_picks(qtbot: Any, window: Any) -> N
     assert tray.picks is not None and len(tray.picks.items) == 5
     assert len(tray.pick_actions) == 5
     # recent listening seeds the picks
-    call = window.ctx.services.recommend.calls[-1]
+    call = tray.picks.recipe  # what the service was asked, as it answered
     assert call["mode"] == "more_like" and set(call["seeds"]) == {"t06", "t07", "t08"}
     assert tray.picks.recipe["time_of_day"] in ("morning", "afternoon", "evening", "night")
     assert tray.notifications[-1][0] == "New recommendations"
@@ -35,7 +40,7 @@ def test_playback_actions_and_show_window(qtbot: Any, window: Any) -> None:
     tray.next_action.trigger()
     assert window.player.current is not first
     tray.like_action.trigger()
-    assert (window.player.current.id, "like") in window.ctx.services.recommend.feedback_calls
+    assert (window.player.current.id, "like") in stored_feedback(window.ctx.services)
     tray.play_pause_action.trigger()
     window.hide()
     tray.show_action.trigger()
@@ -56,10 +61,17 @@ def test_notifications_without_a_tray_go_to_the_status_bar(qtbot: Any, window: A
     assert "Sync finished: 12 tracks" in window.status_label.full_text()
 
 
-def test_quick_recommend_without_history_uses_for_you(services: Any) -> None:
+def test_quick_recommend_without_history_uses_for_you(services: Any, tmp_path: Any) -> None:
+    with pytest.raises(RecommendError, match="nothing to recommend"):
+        quick_recommend(services)  # an empty library: the tray says "No picks: ..."
+    seed_library(services, tmp_path / "music")
+    with services.db.write() as session:  # saved tracks, but nothing played lately
+        session.query(RecentlyPlayedRow).delete()
+        for track_id in ("t00", "t01", "t02"):
+            session.add(SavedTrackRow(track_id=track_id, added_at="2026-10-01T00:00:00Z"))
     picks = quick_recommend(services)
-    assert services.recommend.calls[-1]["mode"] == "for_you"
-    assert picks.items == ()
+    assert picks.recipe["mode"] == "for_you"
+    assert len(picks.items) == 5
     assert time_of_day(8) == "morning" and time_of_day(23) == "night"
 
 
@@ -87,9 +99,8 @@ def test_tray_next_uses_the_one_skip_rule(qtbot: Any, window: Any) -> None:
     tray = window.tray
     tray.refresh_quick()
     tray.pick_actions[0][0].trigger()
-    stub = window.ctx.services.recommend
     tray.next_action.trigger()
     tray.next_action.trigger()
-    assert stub.skip_positions and all(p is not None and p < 30_000
-                                       for p in stub.skip_positions)
+    positions = stored_skip_positions(window.ctx.services)
+    assert positions and all(p is not None and p < 30_000 for p in positions)
     assert window.player.refreshes == 1  # the service answered the second quick skip
