@@ -165,21 +165,15 @@ class PlaybackController(QObject):
 
     def play_next(self, tracks: Track | list[Track]) -> None:
         """Put tracks right after the current one (Spotify Connect: also its own queue)."""
-        items = [tracks] if isinstance(tracks, Track) else list(tracks)
-
-        def apply(found: list[Track]) -> None:
-            if self.current is None and not self.queue_model.finished:
-                self._start_queue(found, 0)
-                return
-            self.queue_model.play_next(found)
-            self._emit_queue()
-            self._queue_remote(found)
-            self.ctx.status_message.emit(_count_text(found, "plays next"))
-
-        self._with_paths(items, apply)
+        self._enqueue(tracks, next_up=True)
 
     def add_to_queue(self, tracks: Track | list[Track]) -> None:
         """Add tracks at the end of the queue (Spotify Connect: `POST /me/player/queue`)."""
+        self._enqueue(tracks, next_up=False)
+
+    def _enqueue(self, tracks: Track | list[Track], *, next_up: bool) -> None:
+        """Into the queue right after the current track or at its end; with nothing playing
+        they start it. Added at the end of a finished queue, the first of them plays."""
         items = [tracks] if isinstance(tracks, Track) else list(tracks)
 
         def apply(found: list[Track]) -> None:
@@ -187,11 +181,15 @@ class PlaybackController(QObject):
                 self._start_queue(found, 0)
                 return
             was_finished = self.queue_model.finished
-            self.queue_model.add(found)
+            if next_up:
+                self.queue_model.play_next(found)
+            else:
+                self.queue_model.add(found)
             self._emit_queue()
             self._queue_remote(found)
-            self.ctx.status_message.emit(_count_text(found, "added to the queue"))
-            if was_finished:
+            self.ctx.status_message.emit(
+                _count_text(found, "plays next" if next_up else "added to the queue"))
+            if was_finished and not next_up:
                 self.advance(user=False)
 
         self._with_paths(items, apply)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktoprec.domain import Track
-from desktoprec.player.feedback import FeedbackService, FeedbackTrack, LibraryChange
+from desktoprec.player.feedback import FeedbackService, FeedbackTrack
 from desktoprec.ui.context import AppContext
 from desktoprec.ui.errors import describe
 from desktoprec.ui.widgets import PlainLabel, clip
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SHOWN = 200
 
@@ -199,25 +201,27 @@ class HiddenTracksDialog(QDialog):
         return data if isinstance(data, FeedbackTrack) else None
 
     def unhide_selected(self) -> None:
-        row, service = self._selected(self.hidden_list), self._service()
-        if row is None:
-            return
-        def done(_ok: Any) -> None:
-            self.message.set_plain(f"{clip(row.name, 60)} can be recommended again.")
-            self.reload()
-
-        self.ctx.runner.run(lambda: service.unhide(row.id), lane="db", name="unhide",
-                            on_done=done,
-                            on_error=lambda exc: self.message.set_plain(describe(exc)))
+        self._act_on_selected(self.hidden_list, "unhide", "db",
+                              lambda service, row: service.unhide(row.id),
+                              lambda row, _ok: f"{clip(row.name, 60)} can be recommended again.")
 
     def unlike_selected(self) -> None:
-        row, service = self._selected(self.liked_list), self._service()
+        self._act_on_selected(self.liked_list, "unlike", "network",
+                              lambda service, row: service.unlike(row.id, row.uri),
+                              lambda row, answer: f"{clip(row.name, 60)}: {answer.message}")
+
+    def _act_on_selected(self, tracks: QListWidget, name: str, lane: str,
+                         work: Callable[[FeedbackService, FeedbackTrack], T],
+                         said: Callable[[FeedbackTrack, T], str]) -> None:
+        """Run `work` on the chosen track of `tracks` in `lane`, then say what it did and read
+        both lists again."""
+        row, service = self._selected(tracks), self._service()
         if row is None:
             return
-        def done(answer: LibraryChange) -> None:
-            self.message.set_plain(f"{clip(row.name, 60)}: {answer.message}")
+
+        def done(answer: T) -> None:
+            self.message.set_plain(said(row, answer))
             self.reload()
 
-        self.ctx.runner.run(lambda: service.unlike(row.id, row.uri), lane="network",
-                            name="unlike", on_done=done,
+        self.ctx.runner.run(lambda: work(service, row), lane=lane, name=name, on_done=done,
                             on_error=lambda exc: self.message.set_plain(describe(exc)))

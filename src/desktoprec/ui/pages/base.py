@@ -1,4 +1,5 @@
-"""What every page has: its title, a line saying what it is for, and `on_shown`."""
+"""What every page has: its title, a line saying what it is for, and `on_shown`; pages whose data
+is read the first time they come into view."""
 
 from __future__ import annotations
 
@@ -25,3 +26,17 @@ class PageBase(QWidget):
 
     def on_shown(self) -> None:
         """Called when the page becomes visible."""
+
+
+class LoadsWhenFirstShown:
+    """A page that reads its data the first time it is shown (put it first among the bases):
+    `reload()` reads it, then or whenever asked, and sets `loaded`."""
+
+    loaded = False
+
+    def on_shown(self) -> None:
+        if not self.loaded:
+            self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError

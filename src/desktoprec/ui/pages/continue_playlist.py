@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from desktoprec.browse.service import PlaylistSummary
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.pages.base import PageBase
+from desktoprec.ui.pages.base import LoadsWhenFirstShown, PageBase
 from desktoprec.ui.pages.recommendations import RecommendationsView, RecommendRequest
 from desktoprec.ui.widgets import clip
 
@@ -14,7 +14,7 @@ UNREADABLE = ("Spotify only lets apps read playlists you own or collaborate on, 
               "cannot continue it.")
 
 
-class ContinuePlaylistPage(PageBase):
+class ContinuePlaylistPage(LoadsWhenFirstShown, PageBase):
     title = "Continue a playlist"
     blurb = "Tracks that carry on one of your playlists (only playlists you own or collaborate " \
             "on can be read)."
@@ -32,17 +32,13 @@ class ContinuePlaylistPage(PageBase):
         self.view = RecommendationsView(ctx, RecommendRequest(mode="playlist"))
         self.layout_.addWidget(self.view, 1)
         self.go_button.clicked.connect(self.run)
-        ctx.library_changed.connect(self.load_playlists)
-        self._loaded = False
+        ctx.library_changed.connect(self.reload)
         self._pending_playlist: str | None = None
         self.all_playlists: list[PlaylistSummary] = []
 
-    def on_shown(self) -> None:
-        if not self._loaded:
-            self.load_playlists()
-
-    def load_playlists(self) -> None:
-        self._loaded = True
+    def reload(self) -> None:
+        """Read the playlists again (the choice stays when it is still there)."""
+        self.loaded = True
         services = self.ctx.services
         self.ctx.runner.run(services.browse.playlists, lane="db", name="playlists",
                             on_done=self._show_playlists,
@@ -79,7 +75,7 @@ class ContinuePlaylistPage(PageBase):
         """Select the playlist once the list is (re)loaded, then recommend."""
         self._pending_playlist = playlist_id
         self.view.clear_list("Reading the playlist…")
-        self.load_playlists()
+        self.reload()
 
     def select_playlist(self, playlist_id: str) -> bool:
         index = self.playlist.findData(playlist_id)

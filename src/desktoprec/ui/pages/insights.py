@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktoprec.browse.insights import InsightsData
 from desktoprec.ui.context import AppContext
+from desktoprec.ui.pages.base import LoadsWhenFirstShown
 from desktoprec.ui.widgets import (
     BarChartWidget,
     HistogramWidget,
@@ -28,28 +29,29 @@ from desktoprec.ui.widgets import (
 from desktoprec.words import source_word
 
 
-class InsightsPage(QWidget):
+class InsightsPage(LoadsWhenFirstShown, QWidget):
     title = "Insights"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        outer = QVBoxLayout(self)
+        self.data: InsightsData | None = None
+        self.histograms: list[HistogramWidget] = []
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setWidget(self._build_body())
+        QVBoxLayout(self).addWidget(scroll)
+        self.map.hovered.connect(self._on_hovered)
+        self.color_by.currentIndexChanged.connect(lambda _i: self.reload())
+        self.reload_button.clicked.connect(self.reload)
+        ctx.library_changed.connect(self.reload)
+
+    def _build_body(self) -> QWidget:
+        """Title, the colour choice, the map with its legend, the charts, the distributions."""
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(PlainLabel(self.title, bold=True, point_delta=4))
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Colour by"))
-        self.color_by = QComboBox()
-        self.color_by.addItem("genre", "genre")
-        self.color_by.addItem("sound cluster", "cluster")
-        row.addWidget(self.color_by)
-        self.reload_button = QPushButton("Redraw")
-        row.addWidget(self.reload_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addLayout(self._build_colour_choice())
         self.summary = PlainLabel("", elide=False)  # wrapped: whole at 800×600 too
         layout.addWidget(self.summary)
         map_row = QHBoxLayout()
@@ -70,22 +72,23 @@ class InsightsPage(QWidget):
         layout.addWidget(PlainLabel("Feature distributions", bold=True))
         self.grid = QGridLayout()
         layout.addLayout(self.grid)
-        self.histograms: list[HistogramWidget] = []
-        scroll.setWidget(body)
-        outer.addWidget(scroll)
-        self.map.hovered.connect(self._on_hovered)
-        self.color_by.currentIndexChanged.connect(lambda _i: self.reload())
-        self.reload_button.clicked.connect(self.reload)
-        ctx.library_changed.connect(self.reload)
-        self._loaded = False
-        self.data: InsightsData | None = None
+        return body
 
-    def on_shown(self) -> None:
-        if not self._loaded:
-            self.reload()
+    def _build_colour_choice(self) -> QHBoxLayout:
+        """Colour the map by genre or by sound cluster; Redraw."""
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Colour by"))
+        self.color_by = QComboBox()
+        self.color_by.addItem("genre", "genre")
+        self.color_by.addItem("sound cluster", "cluster")
+        row.addWidget(self.color_by)
+        self.reload_button = QPushButton("Redraw")
+        row.addWidget(self.reload_button)
+        row.addStretch(1)
+        return row
 
     def reload(self) -> None:
-        self._loaded = True
+        self.loaded = True
         services = self.ctx.services
         color_by = self.color_by.currentData()
         self.summary.set_plain("Drawing…")
