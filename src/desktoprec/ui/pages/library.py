@@ -267,10 +267,12 @@ class LibraryPage(QWidget):
         # the room left of a vertical scroll bar, whether or not it is shown yet
         room = (self.table.width() - 2 * self.table.frameWidth()
                 - self.table.verticalScrollBar().sizeHint().width() - 2)
-        spare = room - sum(self.table.columnWidth(c) for c in shown)
         flexible = [c for c in shown if COLUMN_KEYS[c] not in ("length", "added", "plays")]
-        give = sum(max(0, self.table.columnWidth(c) - 72) for c in flexible)
-        if spare < 0 and give > 0:
+        for _ in range(3):  # a resized section can move the others' widths: check again
+            spare = room - sum(self.table.columnWidth(c) for c in shown)
+            give = sum(max(0, self.table.columnWidth(c) - 72) for c in flexible)
+            if spare >= 0 or give <= 0:
+                break
             share = min(1.0, -spare / give)
             for column in flexible:
                 width = self.table.columnWidth(column)
@@ -319,7 +321,13 @@ class LibraryPage(QWidget):
     def on_shown(self) -> None:
         if not self.model.items:
             self.reload()
-        elif self.table.width() != self._fitted_width:  # read while hidden, or resized since
+        else:  # read while hidden, or resized since: fitted again once laid out, if too wide
+            QTimer.singleShot(0, self._fit_if_too_wide)
+
+    def _fit_if_too_wide(self) -> None:
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        if self.table.width() != self._fitted_width or \
+                sum(self.table.columnWidth(c) for c in shown) > self.table.viewport().width():
             self.fit_columns()
 
     def reload(self) -> None:
