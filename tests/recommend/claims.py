@@ -108,8 +108,8 @@ def check_item(item: Recommendation, engine: Any, query: dict[str, Any]) -> list
                     problems.append(f"{text!r}: numbers are {value} and {seed_sound[name]}")
                 if abs(value - seed_sound[name]) / std > CLOSE_SD + 1e-6:
                     problems.append(f"{text!r}: not close ({value} vs {seed_sound[name]})")
-        # "<words> like “S” (sound similarity 0.93)"
-        found = re.match(r"(.+?) like \u201c(.+)\u201d \(sound similarity " + NUMBER + r"\)", text)
+        # "<words> like “S” (sound match 0.93 out of 1)"
+        found = re.match(r"(.+?) like \u201c(.+)\u201d \(sound match " + NUMBER + r" out of 1\)", text)
         if found:
             z = {name: (sound[name] - float(engine.vectors.sound_mean[c]))
                  / float(engine.vectors.sound_std[c])

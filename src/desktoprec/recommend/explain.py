@@ -326,7 +326,7 @@ def _shared_words_reason(ctx: _ListContext, pick: _Pick, after_close: bool) -> _
     order = pick.shares["sound"] * (_SECOND_SOUND_ORDER if after_close else 1.0)
     return [(order, Reason(
         f"{' and '.join(words)} like \u201c{catalog.names[nearest]}\u201d "
-        f"(sound similarity {similarity:.2f})", "sound", round(similarity, 3)))]
+        f"(sound match {similarity:.2f} out of 1)", "sound", round(similarity, 3)))]
 
 
 def _sound_reasons(ctx: _ListContext, pick: _Pick) -> _Ranked:
