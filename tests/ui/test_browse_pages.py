@@ -188,7 +188,7 @@ def test_recommendation_cards_and_track_results_lead_to_their_artist_and_album(
         qtbot: Any, window: Any) -> None:
     browsing = window.browsing
     for_you = window.go_to("For you")
-    for_you.load()
+    for_you.reload()
     view = for_you.view
     assert view.cards
     track = view.cards[0].rec.track

@@ -472,10 +472,8 @@ class MainWindow(QMainWindow):
         self.continue_page.continue_with(playlist_id)
 
     def show_picks(self, picks: RecommendationList) -> None:
-        page = self.for_you_page
-        page._loaded = True
+        self.for_you_page.show_given(picks)
         self.go_to("For you")
-        page.view.show_list(picks)
 
     def show_and_raise(self) -> None:
         self.show()
@@ -613,10 +611,9 @@ class MainWindow(QMainWindow):
 
     def start_demo(self) -> None:
         services = self.services
-        page = self.for_you_page
-        page._loaded = True  # its first list comes when the demo is ready, not before
-        page.view.clear_list("Preparing the demo account; your recommendations appear here "
-                             "when it is ready.")
+        # its first list comes when the demo is ready, not before
+        self.for_you_page.expect_list("Preparing the demo account; your recommendations appear "
+                                      "here when it is ready.")
         runner = self.ctx.runner
         self.demo_first_list = False
         self.run_job("Preparing the demo", lambda progress, cancel: services.demo.prepare(

@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
+from desktoprec.domain import RecommendationList
 from desktoprec.ui.context import AppContext
-from desktoprec.ui.pages.base import PageBase
+from desktoprec.ui.pages.base import LoadsWhenFirstShown, PageBase
 from desktoprec.ui.pages.recommendations import RecommendationsView, RecommendRequest
 
 
-class ForYouPage(PageBase):
+class ForYouPage(LoadsWhenFirstShown, PageBase):
     title = "For you"
     blurb = ("Picks from everything desktoprec knows about your listening, spread over artists "
              "and genres. Move the dial towards Similar for closer matches.")
@@ -21,18 +22,23 @@ class ForYouPage(PageBase):
         super().__init__(ctx, parent)
         self.view = RecommendationsView(ctx, RecommendRequest(mode="for_you"))
         self.layout_.addWidget(self.view, 1)
-        self._loaded = False
         self.library_size: int | None = None  # when the list on screen was made
         ctx.library_changed.connect(self._on_library_changed)
 
-    def on_shown(self) -> None:
-        if not self._loaded:
-            self.load()
-
-    def load(self) -> None:
+    def reload(self) -> None:
         """A list now (replacing what is shown: the user asked, or nothing is shown)."""
-        self._loaded = True
+        self.loaded = True
         self.view.refresh(note=self._count_note())
+
+    def show_given(self, picks: RecommendationList) -> None:
+        """A list made elsewhere (the tray's quick picks) becomes the one on this page."""
+        self.loaded = True
+        self.view.show_list(picks)
+
+    def expect_list(self, text: str) -> None:
+        """The first list comes from elsewhere (the demo's preparation): say so, ask nothing."""
+        self.loaded = True
+        self.view.clear_list(text)
 
     def _count_note(self) -> Callable[[], str]:
         """A worker-side note on how the library grew since the list on screen was made."""
@@ -51,5 +57,5 @@ class ForYouPage(PageBase):
         return note
 
     def _on_library_changed(self) -> None:
-        if self._loaded:
+        if self.loaded:
             self.view.refresh(offer=True, note=self._count_note())
