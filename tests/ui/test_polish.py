@@ -75,7 +75,8 @@ def test_the_why_card_shows_whole_labels_at_800_by_600(qtbot: Any, window: Any) 
         window.resize(*size)
         view = window.go_to("For you").view
         qtbot.waitUntil(lambda v=view: bool(v.cards))
-        view.list.setCurrentRow(0)
+        # a card whose sound is known (the real service leaves it out for tracks without it)
+        view.list.setCurrentRow(next(row for row, c in enumerate(view.cards) if c.rec.sound))
         QApplication.processEvents()
         chart = view.why.sound_chart
         assert chart.row_count() > 0
