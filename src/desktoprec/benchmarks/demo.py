@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "give up on a launch after this many seconds")
     parser.add_argument("--tracks-per-style", type=int, default=None,
                         help="demo size (default: the demo's own)")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="run in this DESKTOPREC_HOME and keep it, with each launch's log "
+                             "(default: a fresh temporary one, removed after)")
 
 
 def _library_size(home: Path) -> int:
@@ -48,6 +51,8 @@ def _launch(home: Path, tmp: Path, number: int, timeout_s: float,
             tracks_per_style: int | None) -> dict[str, Any]:
     first = tmp / f"first-{number}"
     ready = tmp / f"ready-{number}"
+    for stale in (first, ready):  # a kept --home holds the files of an earlier run
+        stale.unlink(missing_ok=True)
     env = platform_env()
     env.update({"DESKTOPREC_HOME": str(home), "CI": "1",
                 "DESKTOPREC_FIRST_LIST_FILE": str(first), "DESKTOPREC_DEMO_READY_FILE": str(ready),
@@ -87,9 +92,11 @@ def _launch(home: Path, tmp: Path, number: int, timeout_s: float,
 def run(args: argparse.Namespace, services: Services) -> dict[str, Any]:
     runs = []
     with tempfile.TemporaryDirectory(prefix="desktoprec-bench-demo-") as tmp:
-        home = Path(tmp) / "home"
+        home = args.home or Path(tmp) / "home"
+        logs = Path(tmp) if args.home is None else home / "bench"
+        logs.mkdir(parents=True, exist_ok=True)
         for number in range(max(1, args.launches)):
-            runs.append(_launch(home, Path(tmp), number, args.timeout, args.tracks_per_style))
+            runs.append(_launch(home, logs, number, args.timeout, args.tracks_per_style))
     first = runs[0]["first_list_s"]
     sizes = [r["tracks_when_prepared"] for r in runs]
     return {

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class DemoReport:
-    """Each step's own report. `first_index` is None when the index before the audio failed,
-    `discovery` when it failed (then `discovery_error` says why), `enrich` when it was left to
-    a later `DemoService.enrich` call."""
+    """Each step's own report. `first_index` is None when the index before the audio failed or
+    a finished demo was refreshed, `index` when that refresh left the library unchanged (the
+    saved index was kept), `discovery` when it failed (then `discovery_error` says why),
+    `enrich` when it was left to a later `DemoService.enrich` call."""
 
     tracks: int
     artists: int
@@ -32,7 +33,7 @@ class DemoReport:
     files_written: int
     scan: ScanReport
     analysis: LibraryAnalysis
-    index: IndexReport
+    index: IndexReport | None  # None: the library was unchanged, the saved index was kept
     enrich: EnrichReport | None
     seconds: dict[str, float]  # step -> seconds it took
 
@@ -50,7 +51,7 @@ class DemoReport:
         data["files_written"] = self.files_written
         data["scan"] = self.scan.to_dict()
         data["analysis"] = self.analysis.to_json()
-        data["index"] = self.index.to_json()
+        data["index"] = self.index.to_json() if self.index is not None else None
         if self.enrich is not None:
             data["enrich"] = self.enrich.to_dict()
         data["seconds"] = dict(self.seconds)

@@ -128,6 +128,9 @@ class DemoService:
                  tracks_per_style: int | None, enrich: bool = True,
                  on_first_index: Callable[[], None] | None = None) -> DemoReport:
         self._refuse_real_account()
+        # A returning listener's home holds a finished demo: its index is kept unless the steps
+        # below change the library (the window showed a list from it before this started).
+        stamp = self.library_stamp() if self.is_prepared() else None
         catalog = self.catalog(tracks_per_style)
         timings: dict[str, float] = {}
 
@@ -142,7 +145,9 @@ class DemoService:
         server = step("emulator", lambda: self.start_emulator(catalog, progress))
         profile = step("sign_in", lambda: self.sign_in(progress, cancel))
         synced = step("sync", lambda: self.services.sync.sync(progress=progress, cancel=cancel))
-        first_index = self._first_index(step, progress, cancel, on_first_index)
+        first_index = None
+        if stamp is None:
+            first_index = self._first_index(step, progress, cancel, on_first_index)
         # Discovery while the emulator runs (after the first list, which does not wait for it):
         # unsaved tracks on followed and top artists' albums enter the catalog, so the demo files
         # of those tracks match them by ISRC.
@@ -164,7 +169,7 @@ class DemoService:
         # analyze_library also refreshes the sound and genre sources (own files, tags, clusters)
         analysis = step("analyze", lambda: library.analyze_library(progress=progress,
                                                                    cancel=cancel))
-        index = step("index", lambda: recommend.rebuild_index(progress=progress, cancel=cancel))
+        index = step("index", lambda: self._index_if_changed(stamp, progress, cancel))
         enriched = None
         if enrich:  # the window asks for it apart, after its first list (enrich=False)
             enriched = step("enrich", lambda: self.enrich(progress, cancel))
@@ -293,11 +298,30 @@ class DemoService:
                               hint="prepare the demo first")
         from desktoprec.catalogs import SOURCE_NAMES
 
+        stamp = self.library_stamp()
         report = self.services.library.enrich(progress=progress, cancel=cancel,
                                               sources=list(SOURCE_NAMES),
                                               urls=self.catalogs.urls())
-        self.services.recommend.rebuild_index(progress=progress, cancel=cancel)
+        self._index_if_changed(stamp, progress, cancel)
         return report
+
+    def library_stamp(self) -> tuple[Any, ...]:
+        """The library's stamp now (storage/repo.py): equal stamps, the same index."""
+        from desktoprec.storage import repo
+
+        with self.services.db.read() as session:
+            return repo.library_stamp(session)
+
+    def _index_if_changed(self, stamp: tuple[Any, ...] | None, progress: Progress | None,
+                          cancel: threading.Event | None) -> IndexReport | None:
+        """The index rebuilt, unless the library still has `stamp`: then the saved one is kept
+        (loaded, or built only if it is missing) and None is returned."""
+        recommend = self.services.recommend
+        if stamp is not None and self.library_stamp() == stamp:
+            recommend.engine(progress=progress, cancel=cancel)
+            log.info("demo: the library is unchanged; the saved index is kept")
+            return None
+        return recommend.rebuild_index(progress=progress, cancel=cancel)
 
     def sign_in(self, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> Profile:

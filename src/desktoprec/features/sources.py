@@ -162,7 +162,8 @@ def refresh_sound_evidence(db: Any) -> int:
 
 def refresh_track_sound(db: Any, progress: Progress | None = None,
                         cancel: threading.Event | None = None) -> dict[str, int]:
-    """Rewrite `track_sound` for every track; returns how many tracks each source served.
+    """Bring `track_sound` up to date for every track (rows whose sound is unchanged are left as
+    they are); returns how many tracks each source served.
 
     Works through the tracks a chunk at a time (read, then insert-or-replace), and finally drops
     rows of tracks that no longer exist. Previews count once the enrich step (catalogs/enrich.py)
@@ -182,6 +183,8 @@ def refresh_track_sound(db: Any, progress: Progress | None = None,
             spotify = {row.track_id: row.features for row in session.scalars(
                 select(AudioFeaturesRow).where(AudioFeaturesRow.track_id.in_(chunk)))}
             previews = preview_analyses(session, chunk)
+            stored = {row.track_id: (row.source, row.descriptors, row.vector) for row in session.scalars(
+                select(TrackSoundRow).where(TrackSoundRow.track_id.in_(chunk)))}
         values = []
         for track_id in chunk:
             sound: dict[str, float] = {}
@@ -196,12 +199,14 @@ def refresh_track_sound(db: Any, progress: Progress | None = None,
                 sound = sound_from_analysis(previews[track_id])
                 source = "preview" if sound else "none"
             counts[source] += 1
-            values.append({
-                "track_id": track_id, "source": source, "descriptors": sound or None,
-                "vector": sound_vector(sound).tobytes() if sound else None, "updated_at": now,
-            })
-        with db.write() as session:
-            session.execute(insert(TrackSoundRow).prefix_with("OR REPLACE"), values)
+            vector = sound_vector(sound).tobytes() if sound else None
+            if stored.get(track_id) == (source, sound or None, vector):
+                continue  # unchanged: its time stamp stays, so the library's stamp does too
+            values.append({"track_id": track_id, "source": source, "descriptors": sound or None,
+                           "vector": vector, "updated_at": now})
+        if values:
+            with db.write() as session:
+                session.execute(insert(TrackSoundRow).prefix_with("OR REPLACE"), values)
         if progress:
             progress("sound sources", min(first + CHUNK, total), total)
     with db.write() as session:

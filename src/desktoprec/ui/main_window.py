@@ -65,6 +65,8 @@ _PENDING_JOB = Task(name="starting", lane="network")
 DEMO_CANCELLED = ("The demo was cancelled before it was ready; what was finished is kept. "
                   "Choose Resume to finish it.")
 # Keys a focused control uses itself; a window-wide shortcut on them (Space: play/pause) must wait
+DEMO_REFRESH = "Refreshing the demo"  # a returning listener's demo, behind the list on screen
+FIRST_LIST_WAIT_MS = 5000  # the refresh starts after the first list, or after this at the latest
 _OWN_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _KEY_USERS = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QAbstractSlider, QComboBox,
               QLineEdit)
@@ -611,6 +613,9 @@ class MainWindow(QMainWindow):
 
     def start_demo(self) -> None:
         services = self.services
+        if services.demo.is_prepared() and not self.demo_ready:
+            self._resume_demo()
+            return
         # its first list comes when the demo is ready, not before
         self.for_you_page.expect_list("Preparing the demo account; your recommendations appear "
                                       "here when it is ready.")
@@ -620,6 +625,33 @@ class MainWindow(QMainWindow):
             progress=progress, cancel=cancel, enrich=False,
             on_first_index=lambda: runner.post(self._on_demo_first_index)),
             on_done=self._on_demo_ready)
+
+    def _resume_demo(self) -> None:
+        """A returning listener: a list from the index already on disk at once; the emulator,
+        sign-in and sync follow in the background (cancellable), after that list, and rebuild
+        nothing the library did not change (DemoService.prepare)."""
+        services = self.services
+        page = self.for_you_page
+        self.demo_first_list = True
+        self.go_to("For you")
+        page.on_shown()  # its first list, unless showing it already asked for one
+        started = False
+
+        def refresh(*_shown: Any) -> None:
+            nonlocal started
+            if started:
+                return
+            started = True
+            try:
+                self.ctx.recommendations_shown.disconnect(refresh)
+            except (RuntimeError, TypeError):  # already gone
+                pass
+            self.run_job(DEMO_REFRESH, lambda progress, cancel: services.demo.prepare(
+                progress=progress, cancel=cancel, enrich=False), on_done=self._on_demo_ready)
+
+        self.ctx.recommendations_shown.connect(refresh)
+        QTimer.singleShot(FIRST_LIST_WAIT_MS, refresh)  # a failed first list waits no longer
+        self.update_banner()
 
     def _on_demo_first_index(self) -> None:
         """The account is synced and indexed: a first list now; the sound follows."""
