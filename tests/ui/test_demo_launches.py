@@ -51,3 +51,35 @@ def test_a_path_list_says_which_genres_it_goes_through() -> None:
                              "distinct_artists": 8, "distinct_genres": 4}, ())
     assert text.endswith("through drum and bass → hip hop → folk → classical")
     assert "through" not in describe_figures({"distinct_artists": 3, "distinct_genres": 2}, ())
+
+
+def test_a_returning_listener_gets_a_list_before_the_demo_is_refreshed(qtbot: Any) -> None:
+    """On a prepared home the window's first list comes from the saved index, before any
+    sign-in or sync; the refresh that follows rewrites no index file."""
+    from pathlib import Path
+
+    first = Services()
+    first.demo.prepare(tracks_per_style=1, enrich=False)
+    first.demo.stop()
+    first.close()
+    services = Services()
+    folder = Path(services.paths.index_dir)
+    saved = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+    ctx = AppContext(services, TaskRunner(), demo=True)
+    ctx.open_url_hook = lambda url: None
+    win = MainWindow(ctx, show_wizard=False)
+    qtbot.addWidget(win)
+    jobs_at_first_list: list[str] = []
+    ctx.recommendations_shown.connect(
+        lambda _r: jobs_at_first_list.append(win.job_title if win.job is not None else ""))
+    try:
+        win.start()
+        qtbot.waitUntil(lambda: bool(jobs_at_first_list), timeout=120_000)
+        assert jobs_at_first_list[0] == ""  # nothing was being prepared behind the first list
+        assert win.for_you_page.view.cards
+        qtbot.waitUntil(lambda: win.demo_ready, timeout=300_000)
+        now = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+        assert now == saved  # the refresh kept the saved index
+    finally:
+        win.quit_app()
+        services.close()
