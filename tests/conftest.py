@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from shared_location import find_shared_data
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # librosa (the reference of tests/features, not used by the app) compiles numba kernels: cached
 # once per machine, not per test home.
@@ -18,16 +20,7 @@ for var in ("DESKTOPREC_CLIENT_ID", "DESKTOPREC_SPOTIFY_API_URL", "DESKTOPREC_SP
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-def _find_shared_data() -> Path:
-    candidates = [os.environ.get("DESKTOPREC_SHARED_DATA", ""), REPO_ROOT.parent / "shared" / "data",
-                  "/work/shared/data"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return REPO_ROOT.parent / "shared" / "data"
-
-
-SHARED_DATA = _find_shared_data()
+SHARED_DATA = find_shared_data()
 
 
 @pytest.fixture(autouse=True)

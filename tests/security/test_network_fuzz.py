@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,11 @@ from hypothesis import strategies as st
 from desktoprec.errors import DesktopRecError, MalformedResponse, RateLimited, SpotifyError
 from desktoprec.spotify import parse
 from desktoprec.spotify.client import SpotifyClient
+from shared_location import find_shared_data
 
 from .conftest import Answer, HostileServer, StaticTokens
 
-RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spotify-api"
+RECORDED = find_shared_data() / "spotify-api"
 
 
 def _recorded(name: str) -> Any:
