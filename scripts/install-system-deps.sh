@@ -10,10 +10,10 @@ libxcb-xinerama0 libxcb-image0 libxcb-render-util0 libxcb-randr0 libegl1 libgl1 
 libdbus-1-3 libsndfile1 ffmpeg"
 if [ "${1:-run}" = "test" ] || [ "${1:-run}" = "package" ]; then
   want="$want xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool curl \
-binutils fluidsynth timgm6mb-soundfont openbox playerctl x11-utils"  # binutils: `strip` for the
-# packaged bundle (make package); fluidsynth + soundfont: the DSP tests render real MIDI music;
-# openbox: a real window manager for the player's Mini/Full test; playerctl: the MPRIS test;
-# x11-utils: xprop, to read window-manager state
+binutils fluidsynth timgm6mb-soundfont openbox playerctl x11-utils flatpak-builder"  # binutils:
+# `strip` for the packaged bundle (make package); fluidsynth + soundfont: the DSP tests render real
+# MIDI music; openbox: a real window manager for the player's Mini/Full test; playerctl: the MPRIS
+# test; x11-utils: xprop, to read window-manager state; flatpak-builder: parses the Flatpak manifest
 fi
 if [ "${1:-run}" = "package" ]; then
   # gcc: the two small replacement libraries in the bundle (packaging/pyinstaller/linux_bundle.py);
