@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from desktoprec.services import Services
     from desktoprec.spotify.emulator import EmulatorAccount, EmulatorServer
     from desktoprec.spotify.service import Profile
+    from desktoprec.storage.repo import LibraryStamp
 
 log = logging.getLogger(__name__)
 
@@ -305,14 +306,14 @@ class DemoService:
         self._index_if_changed(stamp, progress, cancel)
         return report
 
-    def library_stamp(self) -> tuple[Any, ...]:
+    def library_stamp(self) -> LibraryStamp:
         """The library's stamp now (storage/repo.py): equal stamps, the same index."""
         from desktoprec.storage import repo
 
         with self.services.db.read() as session:
             return repo.library_stamp(session)
 
-    def _index_if_changed(self, stamp: tuple[Any, ...] | None, progress: Progress | None,
+    def _index_if_changed(self, stamp: LibraryStamp | None, progress: Progress | None,
                           cancel: threading.Event | None) -> IndexReport | None:
         """The index rebuilt, unless the library still has `stamp`: then the saved one is kept
         (loaded, or built only if it is missing) and None is returned."""

@@ -104,12 +104,12 @@ class RecommendService:
         self.services = services
         self._lock = threading.RLock()
         self._engine: Engine | None = None
-        self._stamp: tuple[Any, ...] | None = None
+        self._stamp: repo.LibraryStamp | None = None
         self._last: RecommendationList | None = None
 
     # --- catalog and index ----------------------------------------------------------------------
 
-    def _library_stamp(self) -> tuple[Any, ...]:
+    def _library_stamp(self) -> repo.LibraryStamp:
         with self.services.db.read() as session:
             return repo.library_stamp(session)
 

@@ -675,7 +675,11 @@ _LIBRARY_STAMP_SQL = text(
 )
 
 
-def library_stamp(session: Session) -> tuple[Any, ...]:
+# counts, sums and the latest time stamp (text in SQLite): equal stamps, the same catalog
+LibraryStamp = tuple[int | float | str | None, ...]
+
+
+def library_stamp(session: Session) -> LibraryStamp:
     """Counts and latest changes of the tables the recommender's catalog is built from."""
     return tuple(session.execute(_LIBRARY_STAMP_SQL).one())
 
