@@ -85,7 +85,7 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
     window.check_sign_in()
     window.load_account()
     for_you = window.pages["For you"]
-    for_you.load()
+    for_you.reload()
     settle(until=lambda: bool(for_you.view.cards))
     more = window.pages["More like this"]
     more.picker.run_search()
@@ -102,7 +102,7 @@ def _shoot(out: Path, tracks_per_style: int, width: int, height: int) -> int:
         path_page.to_picker.pick_row(path_page.to_picker.results.count() - 1)
         path_page.run()
     playlists = window.pages["Continue a playlist"]
-    playlists.load_playlists()
+    playlists.reload()
     settle(until=lambda: playlists.playlist.count() > 0)
     playlists.run()
     for theme in ("light", "dark"):

@@ -104,3 +104,20 @@ def test_connect_spotify_from_the_demo_links_the_dashboard_and_names_no_command(
     assert needed.height() <= error.contentsRect().height(), (needed, error.contentsRect())
     assert error.mapTo(dialog, error.rect().topRight()).x() <= dialog.width()
     dialog.reject()
+
+
+def test_the_path_shows_no_controls_it_does_not_use(qtbot: Any, window: Any) -> None:
+    """An A→B path is made without the dials, mood, activity and Include saved: the path page
+    hides them (and Refresh), while For you keeps them."""
+    window.show()
+    path = window.go_to("A → B path").view
+    QApplication.processEvents()
+    unused = (path.dial, path.new_dial, path.mood, path.activity, path.include_saved,
+              path.refresh_button)
+    assert not any(widget.isVisible() for widget in unused)
+    assert path.play_all_button.isVisible() and path.export_button.isVisible()
+    for_you = window.go_to("For you").view
+    QApplication.processEvents()
+    assert all(widget.isVisible() for widget in (for_you.dial, for_you.new_dial, for_you.mood,
+                                                 for_you.activity, for_you.include_saved,
+                                                 for_you.refresh_button))

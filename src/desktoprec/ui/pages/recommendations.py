@@ -340,6 +340,10 @@ class ListAnswer:
     note: str = ""
 
 
+# modes whose list the service makes without the dials, mood, activity or Include saved
+MODES_WITHOUT_TUNING = frozenset({"path"})
+
+
 class RecommendationsView(QWidget):
     """Shows one RecommendationList and re-asks the service when the dial or selectors move.
 
@@ -367,8 +371,9 @@ class RecommendationsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # two rows, so the page fits an 800 px wide window
-        layout.addLayout(self._build_dials())
-        layout.addLayout(self._build_actions())
+        dials, actions = self._build_dials(), self._build_actions()
+        layout.addLayout(dials)
+        layout.addLayout(actions)
         layout.addWidget(self._build_new_list_bar())
         self.figures = PlainLabel("")
         self.figures.set_muted()
@@ -385,6 +390,19 @@ class RecommendationsView(QWidget):
         self._connect_signals()
         self._on_dial_moved(self.dial.value(), schedule=False)
         self._set_has_list(False)
+        if self.request.mode in MODES_WITHOUT_TUNING:
+            self._hide_tuning(dials)
+
+    def _hide_tuning(self, dials: QHBoxLayout) -> None:
+        """A list the dials, mood, activity and Include saved do not steer (an A→B path goes
+        through the tracks on the route, saved or not) shows none of them, nor Refresh."""
+        for i in range(dials.count()):
+            item = dials.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+        for widget in (self.mood, self.activity, self.include_saved, self.refresh_button):
+            widget.hide()
 
     # --- building ------------------------------------------------------------------------
 
