@@ -237,3 +237,34 @@ def test_the_project_home_is_the_same_in_pyproject_the_metainfo_and_the_package(
     metainfo = {u.get("type"): u.text for u in root.iter("url")}
     assert urls["Homepage"] == metainfo["homepage"] == desktoprec.HOMEPAGE
     assert urls["Issues"] == metainfo["bugtracker"]
+
+
+def _spec_list(name: str) -> list[str]:
+    for node in _spec_tree().body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == name for target in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError(f"pyinstaller.spec has no {name} list")
+
+
+def test_no_module_the_app_imports_is_left_out_of_the_bundle() -> None:
+    """A module the spec leaves out (UNUSED_SCIPY, UNUSED_QT) and src/ imports would fail only
+    in the built bundle: scipy.sparse.csgraph did, in the A→B path."""
+    excluded = [f"scipy.{name}" for name in _spec_list("UNUSED_SCIPY")]
+    excluded += [f"PySide6.{name}" for name in _spec_list("UNUSED_QT")]
+    imported: dict[str, str] = {}
+    for path in sorted((REPO / "src" / "desktoprec").rglob("*.py")):
+        if path.name == "accuracy_peers.py":  # another interpreter's script, not in the bundle
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                imported.setdefault(name, str(path.relative_to(REPO)))
+    left_out = {name: where for name, where in imported.items()
+                if any(name == gone or name.startswith(gone + ".") for gone in excluded)}
+    assert left_out == {}

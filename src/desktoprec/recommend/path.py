@@ -12,13 +12,13 @@ along the route's cumulative length, and each track's progress is where it lies 
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from desktoprec.errors import RecommendError
 from desktoprec.index.vectors import BLOCKS, combine_blocks
@@ -108,6 +108,32 @@ def _pool(space: np.ndarray, start: int, end: int, blocked: set[int]) -> np.ndar
     return np.union1d(candidates, [start, end]).astype(np.int64)
 
 
+def _cheapest_from(origin: int, size: int, src: np.ndarray, dst: np.ndarray,
+                   cost: np.ndarray) -> tuple[list[float], list[int]]:
+    """Dijkstra from `origin` over the undirected edges src[i]–dst[i] with cost[i]: the cheapest
+    total to every node and the node before it on that way (-1: none). Our own few lines, so the
+    bundle needs no scipy.sparse.csgraph (2 MiB) for a graph of at most POOL_LIMIT nodes."""
+    edges: list[list[tuple[int, float]]] = [[] for _ in range(size)]
+    for s, d, c in zip(src.tolist(), dst.tolist(), cost.tolist(), strict=True):
+        edges[s].append((d, c))
+        edges[d].append((s, c))  # a neighbour either way is an edge both ways
+    total = [math.inf] * size
+    previous = [-1] * size
+    total[origin] = 0.0
+    queue = [(0.0, origin)]
+    while queue:
+        so_far, node = heapq.heappop(queue)
+        if so_far > total[node]:
+            continue  # a stale entry: a cheaper way to this node was found since
+        for neighbour, step in edges[node]:
+            candidate = so_far + step
+            if candidate < total[neighbour]:
+                total[neighbour] = candidate
+                previous[neighbour] = node
+                heapq.heappush(queue, (candidate, neighbour))
+    return total, previous
+
+
 def shortest_route(space: np.ndarray, start: int, end: int, pool: np.ndarray) -> list[int]:
     """The cheapest A→B route over a k-nearest-neighbour graph of the pool's tracks, where a
     step costs its distance to the power ROUTE_EXPONENT (so small steps beat one jump)."""
@@ -126,10 +152,8 @@ def shortest_route(space: np.ndarray, start: int, end: int, pool: np.ndarray) ->
         dst = nearest.ravel()
         # identical tracks (distance 0) still need an edge: a tiny positive cost
         cost = np.maximum(dist[src, dst].astype(np.float64), 1e-9) ** ROUTE_EXPONENT
-        graph = sp.coo_matrix((cost, (src, dst)), shape=(size, size)).tocsr()
-        graph = graph.maximum(graph.T)  # a neighbour either way is an edge both ways
-        total, previous = dijkstra(graph, directed=False, indices=a, return_predecessors=True)
-        if np.isfinite(total[b]) or k >= size - 1:
+        total, previous = _cheapest_from(a, size, src, dst, cost)
+        if math.isfinite(total[b]) or k >= size - 1:
             break
         k = min(size - 1, 4 * k)  # the graph falls apart between A and B: more neighbours
     nodes = [b]
