@@ -455,15 +455,17 @@ class AccountSummary:
     premium: bool | None
 
 
-def _in_chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
+def _in_chunks(ids: Iterable[str]) -> Iterable[Sequence[str]]:
+    """The distinct ids, in their first order, in chunks one query's IN clause can take."""
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _CHUNK):
+        yield unique[start:start + _CHUNK]
 
 
 def saved_added_at(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
     """When each of these tracks was saved to the library (ISO 8601 as Spotify sent it)."""
     out: dict[str, str] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         out.update(session.execute(select(SavedTrackRow.track_id, SavedTrackRow.added_at)
                                    .where(SavedTrackRow.track_id.in_(part))).all())
     return out
@@ -472,7 +474,7 @@ def saved_added_at(session: Session, track_ids: Iterable[str]) -> dict[str, str]
 def album_ids(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
     """The album of each of these tracks that has one."""
     out: dict[str, str] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         out.update((tid, aid) for tid, aid in session.execute(
             select(TrackRow.id, TrackRow.album_id).where(TrackRow.id.in_(part))).all() if aid)
     return out
@@ -481,7 +483,7 @@ def album_ids(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
 def play_counts(session: Session, track_ids: Iterable[str]) -> dict[str, int]:
     """How often desktoprec's player recorded each of these tracks as played (absent: never)."""
     out: dict[str, int] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         out.update((tid, int(n)) for tid, n in session.execute(
             select(FeedbackRow.track_id, func.count()).where(
                 FeedbackRow.kind == "play", FeedbackRow.track_id.in_(part))
@@ -492,7 +494,7 @@ def play_counts(session: Session, track_ids: Iterable[str]) -> dict[str, int]:
 def track_genres(session: Session, track_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """(genre, source) per track, strongest first; sound families (`cluster`) are not genres."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         for tid, genre, source in session.execute(
                 select(TrackGenreRow.track_id, TrackGenreRow.genre, TrackGenreRow.source)
                 .where(TrackGenreRow.track_id.in_(part), TrackGenreRow.source != "cluster")
@@ -505,7 +507,7 @@ def track_genres(session: Session, track_ids: Iterable[str]) -> dict[str, list[t
 def sound_sources(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
     """Where each track's sound description came from (own_file | spotify | preview | none)."""
     out: dict[str, str] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         out.update(session.execute(select(TrackSoundRow.track_id, TrackSoundRow.source)
                                    .where(TrackSoundRow.track_id.in_(part))).all())
     return out
@@ -590,9 +592,8 @@ class AlbumSummary:
 
 
 def artist_summaries(session: Session, artist_ids: Iterable[str]) -> dict[str, ArtistSummary]:
-    ids = list(dict.fromkeys(artist_ids))
     out: dict[str, ArtistSummary] = {}
-    for part in _in_chunks(ids):
+    for part in _in_chunks(artist_ids):
         counts = dict(session.execute(
             select(TrackArtistRow.artist_id, func.count(func.distinct(TrackArtistRow.track_id)))
             .where(TrackArtistRow.artist_id.in_(part))
@@ -606,9 +607,8 @@ def artist_summaries(session: Session, artist_ids: Iterable[str]) -> dict[str, A
 
 def album_summaries(session: Session, album_ids: Iterable[str]) -> dict[str, AlbumSummary]:
     """Albums with their artists: the album's own list, else the artists of its tracks."""
-    ids = list(dict.fromkeys(album_ids))
     out: dict[str, AlbumSummary] = {}
-    for part in _in_chunks(ids):
+    for part in _in_chunks(album_ids):
         counts = dict(session.execute(
             select(TrackRow.album_id, func.count()).where(TrackRow.album_id.in_(part))
             .group_by(TrackRow.album_id)).all())
@@ -758,7 +758,7 @@ def add_dislike(session: Session, kind: str, value: str, at: datetime) -> None:
 def sound_families_of(session: Session, track_ids: Iterable[str]) -> dict[str, str]:
     """The sound family (never a genre) of each of these tracks that has one."""
     out: dict[str, str] = {}
-    for part in _in_chunks(list(dict.fromkeys(track_ids))):
+    for part in _in_chunks(track_ids):
         out.update(session.execute(select(TrackSoundFamilyRow.track_id, TrackSoundFamilyRow.name)
                                    .where(TrackSoundFamilyRow.track_id.in_(part))).all())
     return out
